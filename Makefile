@@ -1,0 +1,40 @@
+# Wrappers around CMake presets. Every target installs what it needs first.
+.PHONY: deps build run test bench fuzz fmt fmt-check clean
+
+JOBS ?= $(shell nproc)
+FUZZ_SECONDS ?= 60
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+
+# The main job on an embedded default: parse and summarise the example messages.
+run: build
+	@for f in examples/*.sip; do echo "== $$f"; ./build/release/src/app/happysip parse "$$f" || exit 1; done
+
+# Unit, corpus and CLI tests under ASan+UBSan.
+test: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan -j $(JOBS)
+	@ctest --preset asan -j $(JOBS)
+
+bench: build
+	@scripts/bench-table
+
+# Each libFuzzer target for FUZZ_SECONDS seconds on its seed corpus.
+fuzz: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+	@scripts/run-fuzzers $(FUZZ_SECONDS)
+
+fmt:
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+fmt-check:
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run -Werror
+
+clean:
+	rm -rf build

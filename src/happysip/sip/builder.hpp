@@ -1,0 +1,45 @@
+// Creating messages. A response is built from its request as RFC 3261 §8.2.6 says;
+// a request from its parts. Both are composed as text and parsed, so a built message
+// obeys exactly the same invariants as a received one.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "happysip/sip/message.hpp"
+
+namespace happysip::sip {
+
+// RFC 3261 §8.2.6.2: Via (all, in order), From, To, Call-ID and CSeq copied; a To tag
+// added when the request's To has none and `to_tag` is given (never on 100, §8.2.6.1,
+// which copies Timestamp instead). `extra_headers` are whole lines without CRLF.
+Result<Message> make_response(const Message& request, int status, std::string_view reason = {},
+                              std::string_view to_tag = {},
+                              const std::vector<std::string>& extra_headers = {});
+
+struct RequestParts {
+    std::string method = "OPTIONS";
+    std::string request_uri;
+    std::string via_transport = "UDP";  // UDP, TCP, TLS, WS, WSS
+    std::string via_sent_by;            // host[:port]; IPv6 in brackets
+    std::string branch;                 // must start with z9hG4bK (RFC 3261 §8.1.1.7)
+    bool rport = true;                  // RFC 3581
+    std::string from;                   // name-addr without tag
+    std::string from_tag;
+    std::string to;                     // name-addr
+    std::string call_id;
+    std::uint32_t cseq = 1;
+    std::uint8_t max_forwards = 70;
+    std::string contact;                // name-addr, optional
+    std::vector<std::string> routes;    // Route values, in order
+    std::vector<std::string> extra_headers;  // whole header lines without CRLF
+    std::string content_type;
+    std::string body;
+};
+
+Result<Message> make_request(const RequestParts& parts);
+
+}  // namespace happysip::sip

@@ -1,0 +1,55 @@
+// Header parameters: *( SEMI generic-param ), generic-param = token [ EQUAL gen-value ],
+// gen-value = token / host / quoted-string (RFC 3261 §25.1). Used by Via, From/To,
+// Contact, Route, Record-Route, Path and friends. Validated once when parsed; lookups
+// re-scan the validated text, which for the handful of parameters a header carries is
+// cheaper than building a container.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "happysip/sip/result.hpp"
+
+namespace happysip::sip {
+
+struct HeaderParam {
+    std::string_view name;
+    std::string_view value;  // as written: a quoted-string keeps its quotes
+    bool has_value = false;
+};
+
+class HeaderParams {
+public:
+    HeaderParams() = default;
+
+    // Parses `text`, which is empty or starts with ';' (white space around ';' and '='
+    // allowed). `offset` is added to error offsets so they point into the enclosing value.
+    static Result<HeaderParams> parse(std::string_view text, std::size_t offset = 0);
+
+    // Case-insensitive name lookup (RFC 3261 §7.3.1). A flag parameter ("lr", "rport")
+    // yields an empty value; nullopt means absent.
+    std::optional<std::string_view> find(std::string_view name) const noexcept;
+    bool has(std::string_view name) const noexcept { return find(name).has_value(); }
+    std::string_view raw() const noexcept { return raw_; }
+    bool empty() const noexcept { return raw_.empty(); }
+
+    // Iteration: `std::size_t pos = 0; while (auto p = params.next(pos)) ...`
+    std::optional<HeaderParam> next(std::size_t& pos) const noexcept;
+
+private:
+    explicit HeaderParams(std::string_view raw) : raw_(raw) {}
+    std::string_view raw_;
+};
+
+// Removes the quotes and quoted-pair backslashes of a quoted-string; other text unchanged.
+std::string unquote(std::string_view value);
+inline bool is_quoted(std::string_view v) noexcept {
+    return v.size() >= 2 && v.front() == '"' && v.back() == '"';
+}
+// Length of the quoted-string at the start of `s` (including both quotes), or 0 if it is
+// unterminated or `s` does not start with '"'.
+std::size_t quoted_string_length(std::string_view s) noexcept;
+
+}  // namespace happysip::sip

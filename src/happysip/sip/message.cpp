@@ -1,0 +1,207 @@
+#include "happysip/sip/message.hpp"
+
+#include "happysip/sip/text.hpp"
+
+namespace happysip::sip {
+
+std::string_view Message::name(const HeaderField& f) const noexcept {
+    if (f.name_in_arena) return view(f.name, true);
+    if (f.name.size == 0) return canonical_name(f.id);
+    return view(f.name, false);
+}
+
+const HeaderField* Message::find(HeaderId id) const noexcept {
+    for (const HeaderField& f : fields_)
+        if (f.id == id && !f.removed) return &f;
+    return nullptr;
+}
+
+const HeaderField* Message::find(std::string_view header_name) const noexcept {
+    HeaderId id = header_id_from_name(header_name);
+    if (id != HeaderId::other) return find(id);
+    for (const HeaderField& f : fields_)
+        if (f.id == HeaderId::other && !f.removed && text::iequals(name(f), header_name)) return &f;
+    return nullptr;
+}
+
+std::optional<std::string_view> Message::header(HeaderId id) const noexcept {
+    const HeaderField* f = find(id);
+    if (f == nullptr) return std::nullopt;
+    return value(*f);
+}
+
+std::size_t Message::count(HeaderId id) const noexcept {
+    std::size_t n = 0;
+    for (const HeaderField& f : fields_)
+        if (f.id == id && !f.removed) ++n;
+    return n;
+}
+
+std::vector<std::string_view> Message::values(HeaderId id) const {
+    std::vector<std::string_view> out;
+    const bool split = is_list_header(id);
+    for (const HeaderField& f : fields_) {
+        if (f.id != id || f.removed) continue;
+        if (!split) {
+            out.push_back(value(f));
+            continue;
+        }
+        text::CommaList list(value(f));
+        while (auto v = list.next()) out.push_back(*v);
+    }
+    return out;
+}
+
+Span Message::store(std::string_view text) {
+    Span s{static_cast<std::uint32_t>(arena_.size()), static_cast<std::uint32_t>(text.size())};
+    arena_.append(text);
+    return s;
+}
+
+std::size_t Message::top_index(HeaderId id) const noexcept {
+    for (std::size_t i = 0; i < fields_.size(); ++i)
+        if (fields_[i].id == id && !fields_[i].removed) return i;
+    // Not present: a new topmost Via goes first, anything else at the end.
+    return id == HeaderId::via ? 0 : fields_.size();
+}
+
+void Message::set_value(std::size_t index, std::string_view value) {
+    HeaderField& f = fields_.at(index);
+    f.value = store(value);
+    f.value_in_arena = true;
+    f.edited = true;
+    note_edit();
+}
+
+void Message::remove(std::size_t index) {
+    fields_.at(index).removed = true;
+    note_edit();
+}
+
+void Message::insert(std::size_t index, HeaderId id, std::string_view value) {
+    HeaderField f;
+    f.id = id;
+    f.value = store(value);
+    f.value_in_arena = true;
+    f.edited = true;
+    fields_.insert(fields_.begin() + static_cast<std::ptrdiff_t>(std::min(index, fields_.size())),
+                   f);
+    note_edit();
+}
+
+void Message::insert(std::size_t index, std::string_view header_name, std::string_view value) {
+    HeaderId id = header_id_from_name(header_name);
+    insert(index, id, value);
+    if (id == HeaderId::other) {
+        HeaderField& f = fields_[std::min(index, fields_.size() - 1)];
+        f.name = store(header_name);
+        f.name_in_arena = true;
+    }
+}
+
+void Message::set(HeaderId id, std::string_view value) {
+    for (std::size_t i = 0; i < fields_.size(); ++i) {
+        if (fields_[i].id == id && !fields_[i].removed) {
+            set_value(i, value);
+            return;
+        }
+    }
+    append(id, value);
+}
+
+std::size_t Message::remove_all(HeaderId id) {
+    std::size_t n = 0;
+    for (HeaderField& f : fields_) {
+        if (f.id == id && !f.removed) {
+            f.removed = true;
+            ++n;
+        }
+    }
+    if (n > 0) note_edit();
+    return n;
+}
+
+bool Message::remove_first_value(HeaderId id) {
+    for (std::size_t i = 0; i < fields_.size(); ++i) {
+        if (fields_[i].id != id || fields_[i].removed) continue;
+        text::CommaList list(value(fields_[i]));
+        auto first = list.next();
+        auto second = list.next();
+        if (!second) {
+            remove(i);
+        } else {
+            // "Via: a, b, c" -> "Via: b, c": keep the rest of the line as it was.
+            std::string_view whole = value(fields_[i]);
+            std::string rest(text::trim(whole.substr(text::offset_in(whole, *second))));
+            set_value(i, rest);
+        }
+        (void)first;
+        return true;
+    }
+    return false;
+}
+
+void Message::set_request_uri(std::string_view uri) {
+    uri_span_ = store(uri);
+    uri_in_arena_ = true;
+    start_line_edited_ = true;
+    note_edit();
+}
+
+void Message::set_status(int code, std::string_view reason) {
+    status_ = code;
+    reason_span_ = store(reason);
+    reason_in_arena_ = true;
+    start_line_edited_ = true;
+    note_edit();
+}
+
+void Message::set_body(std::string_view body) {
+    body_span_ = store(body);
+    body_in_arena_ = true;
+    body_edited_ = true;
+    note_edit();
+}
+
+void Message::serialize_to(std::string& out) const {
+    out.reserve(out.size() + buffer_.size() + arena_.size() + 32);
+    if (!start_line_edited_) {
+        out.append(view(start_line_, false));
+    } else if (is_request_) {
+        out.append(method_text()).append(" ").append(request_uri()).append(" SIP/2.0");
+    } else {
+        out.append("SIP/2.0 ").append(std::to_string(status_)).append(" ").append(reason_phrase());
+    }
+    out.append("\r\n");
+    const std::string length = std::to_string(body().size());
+    bool wrote_length = false;
+    for (const HeaderField& f : fields_) {
+        if (f.removed) continue;
+        if (f.id == HeaderId::content_length) {
+            if (wrote_length) continue;
+            wrote_length = true;
+            if (body_edited_ || f.edited) {
+                out.append(name(f)).append(": ").append(length).append("\r\n");
+                continue;
+            }
+        }
+        if (!f.edited) {
+            out.append(view(f.line, false));
+        } else {
+            out.append(name(f)).append(": ").append(value(f));
+        }
+        out.append("\r\n");
+    }
+    // RFC 3261 §20.14: always present on the wire so that stream transports can frame it.
+    if (!wrote_length) out.append("Content-Length: ").append(length).append("\r\n");
+    out.append("\r\n");
+    out.append(body());
+}
+
+std::string Message::serialize() const {
+    std::string out;
+    serialize_to(out);
+    return out;
+}
+
+}  // namespace happysip::sip

@@ -1,0 +1,352 @@
+// One pass over the bytes: start line, header lines (with continuation lines), body.
+// Only what every layer needs is interpreted here (CSeq, Content-Length, presence and
+// uniqueness of the RFC 3261 §8.1.1 headers); other values stay views until asked for.
+#include <cstring>
+
+#include "happysip/sip/message.hpp"
+#include "happysip/sip/text.hpp"
+
+namespace happysip::sip {
+
+class MessageParser {
+public:
+    static Result<Message> parse(std::string&& bytes, const ParseLimits& limits) {
+        Message m;
+        m.buffer_ = std::move(bytes);
+        MessageParser parser(m, limits);
+        if (auto e = parser.run()) return std::move(*e);
+        return m;
+    }
+
+private:
+    MessageParser(Message& m, const ParseLimits& limits) : m_(m), limits_(limits) {}
+    std::optional<ParseError> run();
+
+    std::string_view buf() const { return m_.buffer_; }
+    Span span(std::size_t begin, std::size_t end) const {
+        return Span{static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(end - begin)};
+    }
+    // Finds the end of the physical line starting at `pos`: returns the index of the
+    // line break ('\n', or the '\r' of CRLF) and sets `next` to the following line.
+    std::optional<std::size_t> line_end(std::size_t pos, std::size_t& next) const;
+
+    std::optional<ParseError> parse_start_line(std::size_t begin, std::size_t end);
+    std::optional<ParseError> parse_request_line(std::string_view line, std::size_t begin);
+    std::optional<ParseError> parse_status_line(std::string_view line, std::size_t begin);
+    std::optional<ParseError> parse_version(std::string_view v, std::size_t offset) const;
+    std::optional<ParseError> parse_headers(std::size_t& pos);
+    std::optional<ParseError> add_header(std::size_t begin, std::size_t name_end,
+                                         std::size_t colon, std::size_t end, bool folded);
+    std::optional<ParseError> check_essentials(std::size_t body_begin);
+    std::optional<ParseError> parse_cseq();
+
+    Message& m_;
+    const ParseLimits& limits_;
+    // First index in fields_ of each header interpreted here, -1 when absent.
+    int cseq_ = -1, content_length_ = -1, call_id_ = -1, from_ = -1, to_ = -1, via_ = -1,
+        max_forwards_ = -1;
+};
+
+namespace {
+
+ParseError error_at(ParseErrc code, std::string_view header, std::size_t offset,
+                    std::string_view detail) {
+    return make_error(code, header, offset, detail);
+}
+
+// RFC 3261 §7.1: SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT, case-insensitive.
+bool is_version_syntax(std::string_view v) {
+    if (v.size() < 7 || !text::iequals(v.substr(0, 4), "SIP/")) return false;
+    std::size_t dot = v.find('.', 4);
+    if (dot == std::string_view::npos || dot == 4 || dot + 1 == v.size()) return false;
+    for (std::size_t i = 4; i < v.size(); ++i)
+        if (i != dot && !chars::is_digit(v[i])) return false;
+    return true;
+}
+
+}  // namespace
+
+std::optional<std::size_t> MessageParser::line_end(std::size_t pos, std::size_t& next) const {
+    const char* base = buf().data();
+    const void* nl = std::memchr(base + pos, '\n', buf().size() - pos);
+    if (nl == nullptr) return std::nullopt;
+    std::size_t lf = static_cast<std::size_t>(static_cast<const char*>(nl) - base);
+    next = lf + 1;
+    return (lf > pos && base[lf - 1] == '\r') ? lf - 1 : lf;
+}
+
+std::optional<ParseError> MessageParser::run() {
+    if (buf().size() > limits_.max_message_size)
+        return error_at(ParseErrc::too_large, "", limits_.max_message_size,
+                        "message exceeds " + std::to_string(limits_.max_message_size) + " bytes");
+    if (std::memchr(buf().data(), '\0', buf().size()) != nullptr) {
+        // A NUL is legal only inside a body; find where the head ends before judging.
+        std::size_t head_end = buf().find("\r\n\r\n");
+        std::size_t nul = buf().find('\0');
+        if (head_end == std::string_view::npos || nul < head_end)
+            return error_at(ParseErrc::bad_header, "", nul, "NUL byte in message head");
+    }
+    // RFC 3261 §7.5: CRLFs before the start line are ignored.
+    std::size_t pos = 0;
+    while (pos < buf().size() && (buf()[pos] == '\r' || buf()[pos] == '\n')) ++pos;
+    if (pos == buf().size()) return error_at(ParseErrc::truncated, "", pos, "empty message");
+
+    std::size_t next = 0;
+    auto end = line_end(pos, next);
+    if (!end) return error_at(ParseErrc::truncated, "", buf().size(), "no end of start line");
+    if (auto e = parse_start_line(pos, *end)) return e;
+    pos = next;
+    if (auto e = parse_headers(pos)) return e;
+    return check_essentials(pos);
+}
+
+std::optional<ParseError> MessageParser::parse_start_line(std::size_t begin, std::size_t end) {
+    if (end - begin > limits_.max_line_length)
+        return error_at(ParseErrc::too_large, "", begin, "start line too long");
+    m_.start_line_ = span(begin, end);
+    std::string_view line = buf().substr(begin, end - begin);
+    if (text::istarts_with(line, "SIP/")) return parse_status_line(line, begin);
+    return parse_request_line(line, begin);
+}
+
+std::optional<ParseError> MessageParser::parse_version(std::string_view v,
+                                                       std::size_t offset) const {
+    if (!is_version_syntax(v))
+        return error_at(ParseErrc::bad_start_line, "", offset, "malformed SIP-Version");
+    if (!text::iequals(v, "SIP/2.0"))
+        return error_at(ParseErrc::unsupported_version, "", offset,
+                        "SIP version " + std::string(v.substr(4)) + " not supported");
+    return std::nullopt;
+}
+
+// RFC 3261 §7.1: Method SP Request-URI SP SIP-Version, single spaces, nothing else.
+std::optional<ParseError> MessageParser::parse_request_line(std::string_view line,
+                                                            std::size_t begin) {
+    m_.is_request_ = true;
+    std::size_t sp1 = line.find(' ');
+    if (sp1 == std::string_view::npos || sp1 == 0 || !chars::is_token(line.substr(0, sp1)))
+        return error_at(ParseErrc::bad_start_line, "", begin, "malformed method");
+    std::size_t sp2 = line.rfind(' ');
+    if (sp2 == sp1) return error_at(ParseErrc::bad_start_line, "", begin, "missing SIP-Version");
+    std::string_view uri = line.substr(sp1 + 1, sp2 - sp1 - 1);
+    if (uri.empty())
+        return error_at(ParseErrc::bad_start_line, "", begin + sp1 + 1,
+                        "empty Request-URI or extra spaces");
+    for (std::size_t i = 0; i < uri.size(); ++i) {
+        char c = uri[i];
+        if (c == ' ' || chars::is(c, chars::k_ctl) || c == '\t')
+            return error_at(ParseErrc::bad_uri, "Request-URI", begin + sp1 + 1 + i,
+                            "white space or control character in Request-URI");
+    }
+    if (auto e = parse_version(line.substr(sp2 + 1), begin + sp2 + 1)) return e;
+    m_.method_span_ = span(begin, begin + sp1);
+    m_.method_ = method_from_name(line.substr(0, sp1));
+    m_.uri_span_ = span(begin + sp1 + 1, begin + sp2);
+    m_.version_span_ = span(begin + sp2 + 1, begin + line.size());
+    return std::nullopt;
+}
+
+// RFC 3261 §7.2: SIP-Version SP Status-Code SP Reason-Phrase. The phrase may be empty;
+// a missing final SP is tolerated because deployed servers send "SIP/2.0 100" bare.
+std::optional<ParseError> MessageParser::parse_status_line(std::string_view line,
+                                                           std::size_t begin) {
+    m_.is_request_ = false;
+    std::size_t sp1 = line.find(' ');
+    if (sp1 == std::string_view::npos)
+        return error_at(ParseErrc::bad_start_line, "", begin, "missing status code");
+    if (auto e = parse_version(line.substr(0, sp1), begin)) return e;
+    std::string_view code = line.substr(sp1 + 1, 3);
+    auto status = text::parse_uint(code);
+    if (code.size() != 3 || !status || *status < 100 || *status > 699)
+        return error_at(ParseErrc::bad_start_line, "", begin + sp1 + 1,
+                        "status code must be three digits from 100 to 699");
+    std::size_t after = sp1 + 4;
+    if (after < line.size() && line[after] != ' ')
+        return error_at(ParseErrc::bad_start_line, "", begin + after,
+                        "status code must be three digits from 100 to 699");
+    m_.status_ = static_cast<int>(*status);
+    m_.version_span_ = span(begin, begin + sp1);
+    std::size_t reason = after < line.size() ? after + 1 : line.size();
+    m_.reason_span_ = span(begin + reason, begin + line.size());
+    for (char c : line.substr(reason))
+        if (chars::is(c, chars::k_ctl) && c != '\t')
+            return error_at(ParseErrc::bad_start_line, "", begin + reason,
+                            "control character in Reason-Phrase");
+    return std::nullopt;
+}
+
+std::optional<ParseError> MessageParser::parse_headers(std::size_t& pos) {
+    const std::string_view b = buf();
+    m_.fields_.reserve(24);
+    while (true) {
+        std::size_t next = 0;
+        auto end = line_end(pos, next);
+        if (!end) return error_at(ParseErrc::truncated, "", b.size(), "no empty line after headers");
+        if (*end == pos) {  // the empty line: headers are over
+            pos = next;
+            return std::nullopt;
+        }
+        if (*end - pos > limits_.max_line_length)
+            return error_at(ParseErrc::too_large, "", pos, "header line too long");
+        if (chars::is_wsp(b[pos]))
+            return error_at(ParseErrc::bad_header, "", pos, "continuation line without a header");
+        std::size_t name_end = pos;
+        while (name_end < *end && chars::is_token(b[name_end])) ++name_end;
+        std::size_t colon = name_end;
+        while (colon < *end && chars::is_wsp(b[colon])) ++colon;
+        if (name_end == pos || colon == *end || b[colon] != ':')
+            return error_at(ParseErrc::bad_header, b.substr(pos, name_end - pos), pos,
+                            name_end == pos ? "header name is not a token"
+                                            : "header line without colon");
+        // RFC 3261 §7.3.1: a line starting with white space continues the header.
+        bool folded = false;
+        std::size_t last_end = *end;
+        while (next < b.size() && chars::is_wsp(b[next])) {
+            std::size_t cont_next = 0;
+            auto cont_end = line_end(next, cont_next);
+            if (!cont_end)
+                return error_at(ParseErrc::truncated, "", b.size(), "no empty line after headers");
+            folded = true;
+            last_end = *cont_end;
+            next = cont_next;
+        }
+        if (m_.fields_.size() >= limits_.max_headers)
+            return error_at(ParseErrc::too_large, "", pos,
+                            "more than " + std::to_string(limits_.max_headers) + " headers");
+        if (auto e = add_header(pos, name_end, colon, last_end, folded)) return e;
+        pos = next;
+    }
+}
+
+std::optional<ParseError> MessageParser::add_header(std::size_t begin, std::size_t name_end,
+                                                    std::size_t colon, std::size_t end,
+                                                    bool folded) {
+    const std::string_view b = buf();
+    HeaderField f;
+    f.id = header_id_from_name(b.substr(begin, name_end - begin));
+    f.line = span(begin, end);
+    f.name = span(begin, name_end);
+    std::size_t v = colon + 1;
+    while (v < end && (chars::is_wsp(b[v]) || b[v] == '\r' || b[v] == '\n')) ++v;
+    std::size_t ve = end;
+    while (ve > v && chars::is_wsp(b[ve - 1])) --ve;
+    if (!folded) {
+        f.value = span(v, ve);
+    } else {
+        // Unfold: every run of white space containing a line break becomes one SP.
+        std::string unfolded;
+        unfolded.reserve(ve - v);
+        for (std::size_t i = v; i < ve; ++i) {
+            char c = b[i];
+            if (c == '\r' || c == '\n') {
+                while (!unfolded.empty() && chars::is_wsp(unfolded.back())) unfolded.pop_back();
+                while (i + 1 < ve && (chars::is_wsp(b[i + 1]) || b[i + 1] == '\n')) ++i;
+                unfolded.push_back(' ');
+            } else {
+                unfolded.push_back(c);
+            }
+        }
+        f.value = m_.store(unfolded);
+        f.value_in_arena = true;
+    }
+    int index = static_cast<int>(m_.fields_.size());
+    auto unique = [&](int& slot) -> std::optional<ParseError> {
+        if (slot >= 0)
+            return error_at(ParseErrc::bad_header, canonical_name(f.id), begin,
+                            "duplicate " + std::string(canonical_name(f.id)) + " header");
+        slot = index;
+        return std::nullopt;
+    };
+    std::optional<ParseError> dup;
+    switch (f.id) {
+        case HeaderId::cseq: dup = unique(cseq_); break;
+        case HeaderId::content_length: dup = unique(content_length_); break;
+        case HeaderId::call_id: dup = unique(call_id_); break;
+        case HeaderId::from: dup = unique(from_); break;
+        case HeaderId::to: dup = unique(to_); break;
+        case HeaderId::max_forwards: dup = unique(max_forwards_); break;
+        case HeaderId::via:
+            if (via_ < 0) via_ = index;
+            break;
+        default: break;
+    }
+    if (dup) return dup;
+    m_.fields_.push_back(f);
+    return std::nullopt;
+}
+
+std::optional<ParseError> MessageParser::parse_cseq() {
+    // RFC 3261 §8.1.1.5: CSeq = 1*DIGIT LWS Method; the number is below 2**31.
+    const HeaderField& f = m_.fields_[static_cast<std::size_t>(cseq_)];
+    std::string_view v = m_.value(f);
+    std::size_t digits = 0;
+    while (digits < v.size() && chars::is_digit(v[digits])) ++digits;
+    auto number = text::parse_uint(v.substr(0, digits), 0x7fffffffu);
+    std::size_t method_begin = digits;
+    while (method_begin < v.size() && chars::is_wsp(v[method_begin])) ++method_begin;
+    std::string_view method = v.substr(method_begin);
+    if (!number || method_begin == digits || !chars::is_token(method))
+        return error_at(ParseErrc::bad_header, "CSeq", f.line.offset,
+                        !number ? "sequence number missing or not below 2**31"
+                                : "expected: number SP method");
+    m_.cseq_number_ = *number;
+    m_.cseq_method_ = method_from_name(method);
+    m_.cseq_method_span_ = span(f.value.offset + method_begin, f.value.offset + v.size());
+    m_.cseq_method_in_arena_ = f.value_in_arena;
+    if (m_.is_request_ && method != m_.method_text())
+        return error_at(ParseErrc::cseq_method_mismatch, "CSeq", f.line.offset,
+                        "CSeq method " + std::string(method) + " does not match request method " +
+                            std::string(m_.method_text()));
+    return std::nullopt;
+}
+
+std::optional<ParseError> MessageParser::check_essentials(std::size_t body_begin) {
+    struct Required {
+        int index;
+        std::string_view name;
+    };
+    for (Required r : {Required{via_, "Via"}, Required{from_, "From"}, Required{to_, "To"},
+                       Required{call_id_, "Call-ID"}, Required{cseq_, "CSeq"}}) {
+        if (r.index < 0) return error_at(ParseErrc::missing_header, r.name, 0, "");
+        if (m_.value(m_.fields_[static_cast<std::size_t>(r.index)]).empty())
+            return error_at(ParseErrc::bad_header, r.name,
+                            m_.fields_[static_cast<std::size_t>(r.index)].line.offset,
+                            "empty value");
+    }
+    if (auto e = parse_cseq()) return e;
+    if (max_forwards_ >= 0) {
+        const HeaderField& f = m_.fields_[static_cast<std::size_t>(max_forwards_)];
+        if (!text::parse_uint(m_.value(f), 255))
+            return error_at(ParseErrc::bad_header, "Max-Forwards", f.line.offset,
+                            "expected a number from 0 to 255");
+    }
+    std::size_t available = buf().size() - body_begin;
+    std::size_t body_size = available;
+    if (content_length_ >= 0) {
+        const HeaderField& f = m_.fields_[static_cast<std::size_t>(content_length_)];
+        auto length = text::parse_uint(m_.value(f));
+        if (!length)
+            return error_at(ParseErrc::bad_content_length, "Content-Length", f.line.offset,
+                            "not a decimal number");
+        if (*length > available)
+            return error_at(ParseErrc::bad_content_length, "Content-Length", f.line.offset,
+                            "declares " + std::to_string(*length) + " bytes but the body has " +
+                                std::to_string(available));
+        body_size = *length;  // RFC 3261 §18.3: bytes past Content-Length are discarded
+    }
+    m_.body_span_ = span(body_begin, body_begin + body_size);
+    return std::nullopt;
+}
+
+Result<Message> parse_message(std::string&& bytes, const ParseLimits& limits) {
+    return MessageParser::parse(std::move(bytes), limits);
+}
+
+Result<Message> parse_message(std::string_view bytes, const ParseLimits& limits) {
+    if (bytes.size() > limits.max_message_size)
+        return make_error(ParseErrc::too_large, "", limits.max_message_size,
+                          "message exceeds " + std::to_string(limits.max_message_size) + " bytes");
+    return parse_message(std::string(bytes), limits);
+}
+
+}  // namespace happysip::sip

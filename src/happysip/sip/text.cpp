@@ -1,0 +1,47 @@
+#include "happysip/sip/text.hpp"
+
+namespace happysip::sip::text {
+
+std::optional<std::uint32_t> parse_uint(std::string_view s, std::uint32_t max) noexcept {
+    if (s.empty() || s.size() > 10) return std::nullopt;
+    std::uint64_t v = 0;
+    for (char c : s) {
+        if (!chars::is_digit(c)) return std::nullopt;
+        v = v * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    if (v > max) return std::nullopt;
+    return static_cast<std::uint32_t>(v);
+}
+
+std::optional<std::string_view> CommaList::next() noexcept {
+    if (done_) return std::nullopt;
+    bool in_quotes = false;
+    bool in_angle = false;
+    std::size_t i = 0;
+    for (; i < rest_.size(); ++i) {
+        char c = rest_[i];
+        if (in_quotes) {
+            if (c == '\\') ++i;  // quoted-pair: skip the escaped byte
+            else if (c == '"') in_quotes = false;
+        } else if (in_angle) {
+            if (c == '>') in_angle = false;
+        } else if (c == '"') {
+            in_quotes = true;
+        } else if (c == '<') {
+            in_angle = true;
+        } else if (c == ',') {
+            break;
+        }
+    }
+    if (in_quotes || in_angle) unterminated_ = true;
+    std::string_view element = rest_.substr(0, i < rest_.size() ? i : rest_.size());
+    if (i >= rest_.size()) {
+        done_ = true;
+        rest_ = {};
+    } else {
+        rest_.remove_prefix(i + 1);
+    }
+    return trim(element);
+}
+
+}  // namespace happysip::sip::text

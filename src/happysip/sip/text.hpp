@@ -1,0 +1,57 @@
+// Small string helpers every header grammar needs: trimming, case-insensitive
+// comparison, bounded integer parsing and comma-list splitting that respects
+// quoted strings and <...> (RFC 3261 §7.3.1).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "happysip/sip/char_class.hpp"
+
+namespace happysip::sip::text {
+
+constexpr std::string_view trim(std::string_view s) noexcept {
+    while (!s.empty() && chars::is_wsp(s.front())) s.remove_prefix(1);
+    while (!s.empty() && chars::is_wsp(s.back())) s.remove_suffix(1);
+    return s;
+}
+
+constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (chars::to_lower(a[i]) != chars::to_lower(b[i])) return false;
+    return true;
+}
+
+constexpr bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
+    return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+// Decimal digits only, no sign, no white space; nullopt on overflow of `max`.
+std::optional<std::uint32_t> parse_uint(std::string_view s,
+                                        std::uint32_t max = 0xffffffffu) noexcept;
+
+// Iterates the elements of a comma-separated header value. Commas inside a
+// quoted-string (with \-escapes) or inside <...> do not split. Elements are trimmed;
+// empty elements (", ,") are reported as empty views so callers can reject them.
+class CommaList {
+public:
+    explicit constexpr CommaList(std::string_view value) noexcept : rest_(value) {}
+    // Next element, or nullopt at the end. Sets `unterminated` if a quote or <
+    // is never closed (the element then runs to the end of the value).
+    std::optional<std::string_view> next() noexcept;
+    bool unterminated() const noexcept { return unterminated_; }
+
+private:
+    std::string_view rest_;
+    bool done_ = false;
+    bool unterminated_ = false;
+};
+
+// Offset of the first character of `part` within `whole` (part must be a view into whole).
+constexpr std::size_t offset_in(std::string_view whole, std::string_view part) noexcept {
+    return static_cast<std::size_t>(part.data() - whole.data());
+}
+
+}  // namespace happysip::sip::text

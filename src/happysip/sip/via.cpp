@@ -1,0 +1,115 @@
+#include "happysip/sip/via.hpp"
+
+#include "happysip/sip/char_class.hpp"
+#include "happysip/sip/text.hpp"
+
+namespace happysip::sip {
+namespace {
+
+ParseError via_error(std::size_t offset, std::string_view detail) {
+    return make_error(ParseErrc::bad_header, "Via", offset, detail);
+}
+
+struct Cursor {
+    std::string_view s;
+    std::size_t i = 0;
+    void skip_wsp() {
+        while (i < s.size() && chars::is_wsp(s[i])) ++i;
+    }
+    std::string_view token() {
+        std::size_t b = i;
+        while (i < s.size() && chars::is_token(s[i])) ++i;
+        return s.substr(b, i - b);
+    }
+    bool eat(char c) {
+        skip_wsp();
+        if (i < s.size() && s[i] == c) {
+            ++i;
+            skip_wsp();
+            return true;
+        }
+        return false;
+    }
+};
+
+std::optional<ParseError> read_known_params(Via& via, std::size_t params_offset) {
+    std::size_t pos = 0;
+    while (auto p = via.params.next(pos)) {
+        const std::size_t at = params_offset + pos;
+        if (text::iequals(p->name, "branch")) {
+            if (!p->has_value || !chars::is_token(p->value)) return via_error(at, "bad branch");
+            via.branch = p->value;
+        } else if (text::iequals(p->name, "received")) {
+            // RFC 3261: IPv4address / IPv6address. RFC 5118 §4.5: accept the bracketed
+            // form too, which deployed stacks send.
+            if (!p->has_value || !parse_ip_literal(p->value))
+                return via_error(at, "received is not an IP address");
+            via.received = p->value;
+        } else if (text::iequals(p->name, "rport")) {
+            via.has_rport = true;
+            if (p->has_value) {
+                auto port = text::parse_uint(p->value, 65535);
+                if (!port || *port == 0) return via_error(at, "rport is not a port number");
+                via.rport = static_cast<std::uint16_t>(*port);
+            }
+        } else if (text::iequals(p->name, "maddr")) {
+            if (!p->has_value || !parse_host(p->value)) return via_error(at, "bad maddr");
+            via.maddr = p->value;
+        } else if (text::iequals(p->name, "ttl")) {
+            auto ttl = p->has_value ? text::parse_uint(p->value, 255) : std::nullopt;
+            if (!ttl) return via_error(at, "ttl must be 0 to 255");
+            via.ttl = static_cast<std::uint8_t>(*ttl);
+        } else if (text::iequals(p->name, "alias")) {
+            via.alias = true;
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+bool Via::transport_is(std::string_view t) const noexcept { return text::iequals(transport, t); }
+
+Result<Via> parse_via(std::string_view value) {
+    Via via;
+    Cursor c{value};
+    c.skip_wsp();
+    // sent-protocol = protocol-name SLASH protocol-version SLASH transport (SLASH = SWS "/" SWS)
+    via.protocol_name = c.token();
+    if (via.protocol_name.empty() || !c.eat('/')) return via_error(c.i, "bad sent-protocol");
+    via.protocol_version = c.token();
+    if (via.protocol_version.empty() || !c.eat('/')) return via_error(c.i, "bad sent-protocol");
+    via.transport = c.token();
+    if (via.transport.empty()) return via_error(c.i, "missing transport");
+    std::size_t before_lws = c.i;
+    c.skip_wsp();
+    if (c.i == before_lws) return via_error(c.i, "expected white space before sent-by");
+
+    // sent-by = host [ COLON port ]
+    std::size_t host_begin = c.i;
+    if (c.i < value.size() && value[c.i] == '[') {
+        std::size_t close = value.find(']', c.i);
+        if (close == std::string_view::npos) return via_error(c.i, "unterminated IPv6 reference");
+        c.i = close + 1;
+    } else {
+        while (c.i < value.size() && chars::is(value[c.i], chars::k_host)) ++c.i;
+    }
+    auto host = parse_host(value.substr(host_begin, c.i - host_begin));
+    if (!host) return via_error(host_begin, "bad sent-by host");
+    via.host = *host;
+    if (c.eat(':')) {
+        std::size_t port_begin = c.i;
+        while (c.i < value.size() && chars::is_digit(value[c.i])) ++c.i;
+        auto port = text::parse_uint(value.substr(port_begin, c.i - port_begin), 65535);
+        if (!port) return via_error(port_begin, "bad sent-by port");
+        via.port = static_cast<std::uint16_t>(*port);
+    }
+    c.skip_wsp();
+    auto params = HeaderParams::parse(value.substr(c.i), c.i);
+    if (!params) return via_error(params.error().offset, params.error().detail);
+    via.params = *params;
+    if (auto e = read_known_params(via, c.i)) return std::move(*e);
+    return via;
+}
+
+}  // namespace happysip::sip
