@@ -1,0 +1,167 @@
+#include "happysip/sip/host.hpp"
+
+#include "happysip/sip/char_class.hpp"
+#include "happysip/sip/text.hpp"
+
+namespace happysip::sip {
+namespace {
+
+ParseError host_error(std::size_t offset, std::string_view detail) {
+    return make_error(ParseErrc::bad_uri, "", offset, detail);
+}
+
+int hex_value(char c) noexcept {
+    if (chars::is_digit(c)) return c - '0';
+    return chars::to_lower(c) - 'a' + 10;
+}
+
+// RFC 3261 domainlabel = alphanum / alphanum *( alphanum / "-" ) alphanum
+bool is_domainlabel(std::string_view label) noexcept {
+    if (label.empty() || label.front() == '-' || label.back() == '-') return false;
+    for (char c : label)
+        if (!chars::is(c, chars::k_host) || c == '.') return false;
+    return true;
+}
+
+bool digits_and_dots(std::string_view s) noexcept {
+    for (char c : s)
+        if (!chars::is_digit(c) && c != '.') return false;
+    return true;
+}
+
+// Reads the IPv6 groups of `s` into `groups`; returns how many, and where "::" stood
+// (-1 if absent) in `gap`. An IPv4 tail (RFC 4291 §2.2 form 3) counts as two groups.
+std::optional<int> read_ipv6_groups(std::string_view s, std::array<std::uint16_t, 8>& groups,
+                                    int& gap) noexcept {
+    int n = 0;
+    std::size_t i = 0;
+    gap = -1;
+    if (s.starts_with("::")) {
+        gap = 0;
+        i = 2;
+    } else if (s.starts_with(":")) {
+        return std::nullopt;
+    }
+    while (i < s.size()) {
+        std::size_t j = i;
+        while (j < s.size() && chars::is_hex(s[j])) ++j;
+        if (j < s.size() && s[j] == '.') {
+            auto v4 = parse_ipv4_address(s.substr(i));
+            if (!v4 || n > 6) return std::nullopt;
+            groups[static_cast<std::size_t>(n++)] = static_cast<std::uint16_t>((*v4)[0] << 8 | (*v4)[1]);
+            groups[static_cast<std::size_t>(n++)] = static_cast<std::uint16_t>((*v4)[2] << 8 | (*v4)[3]);
+            return n;
+        }
+        if (j == i || j - i > 4 || n == 8) return std::nullopt;
+        std::uint16_t v = 0;
+        for (std::size_t k = i; k < j; ++k) v = static_cast<std::uint16_t>(v << 4 | hex_value(s[k]));
+        groups[static_cast<std::size_t>(n++)] = v;
+        if (j == s.size()) break;
+        if (s[j] != ':' || j + 1 == s.size()) return std::nullopt;  // no trailing single ':'
+        i = j + 1;
+        if (s[i] == ':') {
+            if (gap >= 0) return std::nullopt;  // at most one "::"
+            gap = n;
+            ++i;
+        }
+    }
+    return n;
+}
+
+}  // namespace
+
+std::string_view Host::address() const noexcept {
+    if (kind == HostKind::ipv6 && text.size() >= 2 && text.front() == '[')
+        return text.substr(1, text.size() - 2);
+    return text;
+}
+
+std::optional<std::array<std::uint8_t, 4>> parse_ipv4_address(std::string_view text) noexcept {
+    std::array<std::uint8_t, 4> out{};
+    for (std::size_t octet = 0; octet < 4; ++octet) {
+        std::size_t dot = octet < 3 ? text.find('.') : text.size();
+        if (dot == std::string_view::npos || dot > 3) return std::nullopt;
+        auto v = text::parse_uint(text.substr(0, dot), 255);
+        if (!v) return std::nullopt;
+        out[octet] = static_cast<std::uint8_t>(*v);
+        text.remove_prefix(octet < 3 ? dot + 1 : dot);
+    }
+    return out;
+}
+
+std::optional<std::array<std::uint8_t, 16>> parse_ipv6_address(std::string_view text) noexcept {
+    std::array<std::uint16_t, 8> groups{};
+    int gap = -1;
+    auto n = read_ipv6_groups(text, groups, gap);
+    // Without "::" all 8 groups are written; "::" stands for at least one zero group.
+    if (!n || (gap < 0 && *n != 8) || (gap >= 0 && *n > 7)) return std::nullopt;
+    std::array<std::uint8_t, 16> out{};
+    const int head = gap < 0 ? *n : gap;
+    const int zeros = 8 - *n;
+    for (int g = 0; g < *n; ++g) {
+        const int at = g < head ? g : g + zeros;
+        out[static_cast<std::size_t>(2 * at)] = static_cast<std::uint8_t>(groups[static_cast<std::size_t>(g)] >> 8);
+        out[static_cast<std::size_t>(2 * at + 1)] = static_cast<std::uint8_t>(groups[static_cast<std::size_t>(g)] & 0xff);
+    }
+    return out;
+}
+
+bool is_hostname(std::string_view text) noexcept {
+    if (text.ends_with('.')) text.remove_suffix(1);
+    if (text.empty()) return false;
+    const std::size_t last_dot = text.rfind('.');
+    const std::string_view top = last_dot == std::string_view::npos ? text : text.substr(last_dot + 1);
+    if (top.empty() || !chars::is_alpha(top.front())) return false;  // toplabel starts with ALPHA
+    while (true) {
+        const std::size_t dot = text.find('.');
+        if (!is_domainlabel(text.substr(0, dot))) return false;
+        if (dot == std::string_view::npos) return true;
+        text.remove_prefix(dot + 1);
+    }
+}
+
+Result<Host> parse_host(std::string_view text) {
+    if (text.empty()) return host_error(0, "missing host");
+    if (text.front() == '[') {
+        if (text.size() < 2 || text.back() != ']')
+            return host_error(0, "unterminated IPv6 reference");
+        if (!parse_ipv6_address(text.substr(1, text.size() - 2)))
+            return host_error(0, "invalid IPv6 reference");
+        return Host{text, HostKind::ipv6};
+    }
+    if (digits_and_dots(text)) {
+        if (!parse_ipv4_address(text)) return host_error(0, "invalid IPv4 address");
+        return Host{text, HostKind::ipv4};
+    }
+    if (!is_hostname(text)) return host_error(0, "invalid hostname");
+    return Host{text, HostKind::hostname};
+}
+
+Result<Host> parse_ip_literal(std::string_view text) {
+    if (text.empty()) return host_error(0, "missing IP address");
+    if (text.front() == '[') return parse_host(text);
+    if (parse_ipv4_address(text)) return Host{text, HostKind::ipv4};
+    if (parse_ipv6_address(text)) return Host{text, HostKind::ipv6};
+    return host_error(0, "not an IPv4 or IPv6 address");
+}
+
+bool host_equal(const Host& a, const Host& b) noexcept {
+    if (a.kind != b.kind) return false;
+    switch (a.kind) {
+        case HostKind::ipv4: {
+            auto x = parse_ipv4_address(a.text), y = parse_ipv4_address(b.text);
+            if (x && y) return *x == *y;
+            break;
+        }
+        case HostKind::ipv6: {
+            auto x = parse_ipv6_address(a.address()), y = parse_ipv6_address(b.address());
+            if (x && y) return *x == *y;
+            break;
+        }
+        case HostKind::hostname:
+            break;
+    }
+    return text::iequals(a.text, b.text);
+}
+
+}  // namespace happysip::sip
