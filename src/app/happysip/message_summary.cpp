@@ -10,7 +10,9 @@ namespace {
 
 using nlohmann::json;
 
-std::string str(std::string_view v) { return std::string(v); }
+std::string str(std::string_view v) {
+    return std::string(v);
+}
 
 json host_json(const sip::Host& h) {
     static constexpr const char* kinds[] = {"hostname", "ipv4", "ipv6"};
@@ -58,7 +60,8 @@ json contact_json(std::string_view value) {
 
 json list_json(const sip::Message& m, sip::HeaderId id) {
     json a = json::array();
-    for (std::string_view v : m.values(id)) a.push_back(str(v));
+    for (std::string_view v : m.values(id))
+        a.push_back(str(v));
     return a;
 }
 
@@ -83,13 +86,14 @@ json summarize(const sip::Message& m, const sip::KeyHeaders& key) {
     j["cseq"] = {{"number", m.cseq_number()}, {"method", str(m.cseq_method_text())}};
     if (key.max_forwards) j["max_forwards"] = *key.max_forwards;
     json contacts = json::array();
-    for (std::string_view v : m.values(sip::HeaderId::contact)) contacts.push_back(contact_json(v));
+    for (std::string_view v : m.values(sip::HeaderId::contact))
+        contacts.push_back(contact_json(v));
     if (!contacts.empty()) j["contact"] = contacts;
-    for (auto [id, name] : {std::pair{sip::HeaderId::route, "route"},
-                            std::pair{sip::HeaderId::record_route, "record_route"},
-                            std::pair{sip::HeaderId::path, "path"},
-                            std::pair{sip::HeaderId::supported, "supported"},
-                            std::pair{sip::HeaderId::require, "require"}}) {
+    for (auto [id, name] :
+         {std::pair{sip::HeaderId::route, "route"},
+          std::pair{sip::HeaderId::record_route, "record_route"},
+          std::pair{sip::HeaderId::path, "path"}, std::pair{sip::HeaderId::supported, "supported"},
+          std::pair{sip::HeaderId::require, "require"}}) {
         json values = list_json(m, id);
         if (!values.empty()) j[name] = values;
     }
@@ -101,7 +105,9 @@ json summarize(const sip::Message& m, const sip::KeyHeaders& key) {
 
 std::string format_summary(const json& j) {
     std::ostringstream out;
-    auto uri_text = [](const json& n) { return n.contains("uri") ? n["uri"]["text"].get<std::string>() : "*"; };
+    auto uri_text = [](const json& n) {
+        return n.contains("uri") ? n["uri"]["text"].get<std::string>() : "*";
+    };
     auto tag = [](const json& n) {
         return n.contains("tag") ? " tag=" + n["tag"].get<std::string>() : std::string(" (no tag)");
     };
@@ -117,15 +123,17 @@ std::string format_summary(const json& j) {
         << (via.contains("port") ? ":" + std::to_string(via["port"].get<int>()) : "")
         << " branch=" << via["branch"].get<std::string>();
     if (via.contains("received")) out << " received=" << via["received"].get<std::string>();
-    if (via.contains("rport")) out << " rport=" << via["rport"].dump();
+    if (via.contains("rport")) {
+        out << " rport";
+        if (!via["rport"].is_boolean()) out << "=" << via["rport"].get<int>();
+    }
     out << " (" << j["via_count"].get<std::size_t>() << " Via)\n";
     out << "From          " << uri_text(j["from"]) << tag(j["from"]) << "\n";
     out << "To            " << uri_text(j["to"]) << tag(j["to"]) << "\n";
     out << "Call-ID       " << j["call_id"].get<std::string>() << "\n";
     out << "CSeq          " << j["cseq"]["number"].get<std::uint32_t>() << " "
         << j["cseq"]["method"].get<std::string>() << "\n";
-    if (j.contains("max_forwards"))
-        out << "Max-Forwards  " << j["max_forwards"].get<int>() << "\n";
+    if (j.contains("max_forwards")) out << "Max-Forwards  " << j["max_forwards"].get<int>() << "\n";
     if (j.contains("contact"))
         for (const json& c : j["contact"]) {
             out << "Contact       " << (c.contains("uri") ? uri_text(c) : c.value("raw", "*"));
@@ -135,13 +143,14 @@ std::string format_summary(const json& j) {
             if (c.value("outbound", false)) out << " ob";
             out << "\n";
         }
-    for (auto [key, label] : {std::pair{"route", "Route         "},
-                              std::pair{"record_route", "Record-Route  "},
-                              std::pair{"path", "Path          "}})
+    for (auto [key, label] :
+         {std::pair{"route", "Route         "}, std::pair{"record_route", "Record-Route  "},
+          std::pair{"path", "Path          "}})
         if (j.contains(key))
-            for (const json& v : j[key]) out << label << v.get<std::string>() << "\n";
-    for (auto [key, label] : {std::pair{"supported", "Supported     "},
-                              std::pair{"require", "Require       "}})
+            for (const json& v : j[key])
+                out << label << v.get<std::string>() << "\n";
+    for (auto [key, label] :
+         {std::pair{"supported", "Supported     "}, std::pair{"require", "Require       "}})
         if (j.contains(key)) {
             out << label;
             bool first = true;

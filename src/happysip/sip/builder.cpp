@@ -44,7 +44,8 @@ Result<Message> make_response(const Message& request, int status, std::string_vi
                 break;
         }
     }
-    for (const std::string& h : extra_headers) out.append(h).append("\r\n");
+    for (const std::string& h : extra_headers)
+        out.append(h).append("\r\n");
     out.append("Content-Length: 0\r\n\r\n");
     return parse_message(std::move(out));
 }
@@ -57,13 +58,15 @@ Result<Message> make_request(const RequestParts& p) {
     if (p.rport) via.append(";rport");
     line(out, "Via", via);
     line(out, "Max-Forwards", std::to_string(p.max_forwards));
-    for (const std::string& r : p.routes) line(out, "Route", r);
+    for (const std::string& r : p.routes)
+        line(out, "Route", r);
     line(out, "From", p.from_tag.empty() ? p.from : p.from + ";tag=" + p.from_tag);
     line(out, "To", p.to);
     line(out, "Call-ID", p.call_id);
     line(out, "CSeq", std::to_string(p.cseq) + " " + p.method);
     if (!p.contact.empty()) line(out, "Contact", p.contact);
-    for (const std::string& h : p.extra_headers) out.append(h).append("\r\n");
+    for (const std::string& h : p.extra_headers)
+        out.append(h).append("\r\n");
     if (!p.body.empty()) line(out, "Content-Type", p.content_type);
     line(out, "Content-Length", std::to_string(p.body.size()));
     out.append("\r\n").append(p.body);

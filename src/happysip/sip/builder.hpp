@@ -29,12 +29,12 @@ struct RequestParts {
     bool rport = true;                  // RFC 3581
     std::string from;                   // name-addr without tag
     std::string from_tag;
-    std::string to;                     // name-addr
+    std::string to;  // name-addr
     std::string call_id;
     std::uint32_t cseq = 1;
     std::uint8_t max_forwards = 70;
-    std::string contact;                // name-addr, optional
-    std::vector<std::string> routes;    // Route values, in order
+    std::string contact;                     // name-addr, optional
+    std::vector<std::string> routes;         // Route values, in order
     std::vector<std::string> extra_headers;  // whole header lines without CRLF
     std::string content_type;
     std::string body;

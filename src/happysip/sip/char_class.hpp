@@ -29,10 +29,13 @@ namespace detail {
 constexpr std::array<std::uint16_t, 256> make_table() {
     std::array<std::uint16_t, 256> t{};
     auto add = [&t](std::string_view set, std::uint16_t cls) {
-        for (char c : set) t[static_cast<unsigned char>(c)] |= cls;
+        for (char c : set)
+            t[static_cast<unsigned char>(c)] |= cls;
     };
-    for (int c = 'a'; c <= 'z'; ++c) t[c] |= k_alpha | k_token | k_word | k_unreserved | k_host;
-    for (int c = 'A'; c <= 'Z'; ++c) t[c] |= k_alpha | k_token | k_word | k_unreserved | k_host;
+    for (int c = 'a'; c <= 'z'; ++c)
+        t[c] |= k_alpha | k_token | k_word | k_unreserved | k_host;
+    for (int c = 'A'; c <= 'Z'; ++c)
+        t[c] |= k_alpha | k_token | k_word | k_unreserved | k_host;
     for (int c = '0'; c <= '9'; ++c)
         t[c] |= k_digit | k_hex | k_token | k_word | k_unreserved | k_host;
     add("abcdefABCDEF", k_hex);
@@ -45,8 +48,10 @@ constexpr std::array<std::uint16_t, 256> make_table() {
     add("[]/:&+$", k_param);
     add("[]/?:+$", k_hnv);
     add("-.", k_host);
-    for (int c = 0x80; c <= 0xff; ++c) t[c] |= k_utf8;
-    for (int c = 0; c < 0x20; ++c) t[c] |= k_ctl;
+    for (int c = 0x80; c <= 0xff; ++c)
+        t[c] |= k_utf8;
+    for (int c = 0; c < 0x20; ++c)
+        t[c] |= k_ctl;
     t[0x7f] |= k_ctl;
     return t;
 }
@@ -57,11 +62,21 @@ inline constexpr std::array<std::uint16_t, 256> table = detail::make_table();
 constexpr bool is(char c, std::uint16_t cls) noexcept {
     return (table[static_cast<unsigned char>(c)] & cls) != 0;
 }
-constexpr bool is_token(char c) noexcept { return is(c, k_token); }
-constexpr bool is_wsp(char c) noexcept { return c == ' ' || c == '\t'; }
-constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
-constexpr bool is_alpha(char c) noexcept { return is(c, k_alpha); }
-constexpr bool is_hex(char c) noexcept { return is(c, k_hex); }
+constexpr bool is_token(char c) noexcept {
+    return is(c, k_token);
+}
+constexpr bool is_wsp(char c) noexcept {
+    return c == ' ' || c == '\t';
+}
+constexpr bool is_digit(char c) noexcept {
+    return c >= '0' && c <= '9';
+}
+constexpr bool is_alpha(char c) noexcept {
+    return is(c, k_alpha);
+}
+constexpr bool is_hex(char c) noexcept {
+    return is(c, k_hex);
+}
 
 constexpr char to_lower(char c) noexcept {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
@@ -72,6 +87,8 @@ constexpr bool all_of(std::string_view s, std::uint16_t cls) noexcept {
         if (!is(c, cls)) return false;
     return true;
 }
-constexpr bool is_token(std::string_view s) noexcept { return !s.empty() && all_of(s, k_token); }
+constexpr bool is_token(std::string_view s) noexcept {
+    return !s.empty() && all_of(s, k_token);
+}
 
 }  // namespace happysip::sip::chars

@@ -34,13 +34,16 @@ constexpr std::uint32_t folded_hash(std::string_view s) noexcept {
 
 constexpr std::array<std::uint8_t, k_slots> make_slots() {
     std::array<std::uint8_t, k_slots> slots{};
-    for (auto& s : slots) s = k_empty;
+    for (auto& s : slots)
+        s = k_empty;
     auto insert = [&slots](std::string_view key, std::size_t index) {
         std::size_t pos = folded_hash(key) % k_slots;
-        while (slots[pos] != k_empty) pos = (pos + 1) % k_slots;
+        while (slots[pos] != k_empty)
+            pos = (pos + 1) % k_slots;
         slots[pos] = static_cast<std::uint8_t>(index);
     };
-    for (std::size_t i = 0; i < k_entries.size(); ++i) insert(k_entries[i].name, i);
+    for (std::size_t i = 0; i < k_entries.size(); ++i)
+        insert(k_entries[i].name, i);
     return slots;
 }
 
@@ -48,10 +51,12 @@ constexpr std::array<std::uint8_t, k_slots> k_slots_table = make_slots();
 
 constexpr std::array<std::uint8_t, 26> make_compact() {
     std::array<std::uint8_t, 26> out{};
-    for (auto& o : out) o = k_empty;
+    for (auto& o : out)
+        o = k_empty;
     for (std::size_t i = 0; i < k_entries.size(); ++i)
         if (k_entries[i].compact != 0)
-            out[static_cast<std::size_t>(k_entries[i].compact - 'a')] = static_cast<std::uint8_t>(i);
+            out[static_cast<std::size_t>(k_entries[i].compact - 'a')] =
+                static_cast<std::uint8_t>(i);
     return out;
 }
 

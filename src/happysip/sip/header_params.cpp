@@ -7,7 +7,8 @@ namespace happysip::sip {
 namespace {
 
 std::size_t skip_wsp(std::string_view s, std::size_t i) {
-    while (i < s.size() && chars::is_wsp(s[i])) ++i;
+    while (i < s.size() && chars::is_wsp(s[i]))
+        ++i;
     return i;
 }
 
@@ -46,10 +47,12 @@ Result<HeaderParams> HeaderParams::parse(std::string_view text, std::size_t offs
     std::size_t i = skip_wsp(text, 0);
     while (i < text.size()) {
         if (text[i] != ';')
-            return make_error(ParseErrc::bad_header, "", offset + i, "expected ';' before parameter");
+            return make_error(ParseErrc::bad_header, "", offset + i,
+                              "expected ';' before parameter");
         i = skip_wsp(text, i + 1);
         std::size_t name_begin = i;
-        while (i < text.size() && chars::is_token(text[i])) ++i;
+        while (i < text.size() && chars::is_token(text[i]))
+            ++i;
         if (i == name_begin)
             return make_error(ParseErrc::bad_header, "", offset + i, "empty parameter name");
         i = skip_wsp(text, i);
@@ -63,7 +66,8 @@ Result<HeaderParams> HeaderParams::parse(std::string_view text, std::size_t offs
                 i += q;
             } else {
                 std::size_t value_begin = i;
-                while (i < text.size() && is_gen_value_char(text[i])) ++i;
+                while (i < text.size() && is_gen_value_char(text[i]))
+                    ++i;
                 if (i == value_begin)
                     return make_error(ParseErrc::bad_header, "", offset + i,
                                       "empty parameter value");
@@ -81,7 +85,8 @@ std::optional<HeaderParam> HeaderParams::next(std::size_t& pos) const noexcept {
     i = skip_wsp(s, i + 1);
     HeaderParam p;
     std::size_t name_begin = i;
-    while (i < s.size() && chars::is_token(s[i])) ++i;
+    while (i < s.size() && chars::is_token(s[i]))
+        ++i;
     p.name = s.substr(name_begin, i - name_begin);
     i = skip_wsp(s, i);
     if (i < s.size() && s[i] == '=') {
@@ -90,7 +95,8 @@ std::optional<HeaderParam> HeaderParams::next(std::size_t& pos) const noexcept {
         if (i < s.size() && s[i] == '"') {
             i += quoted_string_length(s.substr(i));
         } else {
-            while (i < s.size() && is_gen_value_char(s[i])) ++i;
+            while (i < s.size() && is_gen_value_char(s[i]))
+                ++i;
         }
         p.value = s.substr(value_begin, i - value_begin);
         p.has_value = true;

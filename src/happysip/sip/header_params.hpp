@@ -21,7 +21,7 @@ struct HeaderParam {
 };
 
 class HeaderParams {
-public:
+  public:
     HeaderParams() = default;
 
     // Parses `text`, which is empty or starts with ';' (white space around ';' and '='
@@ -38,7 +38,7 @@ public:
     // Iteration: `std::size_t pos = 0; while (auto p = params.next(pos)) ...`
     std::optional<HeaderParam> next(std::size_t& pos) const noexcept;
 
-private:
+  private:
     explicit HeaderParams(std::string_view raw) : raw_(raw) {}
     std::string_view raw_;
 };

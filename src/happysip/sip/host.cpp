@@ -29,6 +29,13 @@ bool digits_and_dots(std::string_view s) noexcept {
     return true;
 }
 
+// RFC 5118 §4.10: RFC 3261's ABNF (hexpart ":" IPv4address, hexpart ending in "::") lets
+// "2001:db8:::192.0.2.1" through; tolerate that one extra colon before an IPv4 tail.
+std::size_t skip_rfc3261_extra_colon(std::string_view s, std::size_t i) noexcept {
+    if (i < s.size() && s[i] == ':' && parse_ipv4_address(s.substr(i + 1))) return i + 1;
+    return i;
+}
+
 // Reads the IPv6 groups of `s` into `groups`; returns how many, and where "::" stood
 // (-1 if absent) in `gap`. An IPv4 tail (RFC 4291 §2.2 form 3) counts as two groups.
 std::optional<int> read_ipv6_groups(std::string_view s, std::array<std::uint16_t, 8>& groups,
@@ -38,23 +45,27 @@ std::optional<int> read_ipv6_groups(std::string_view s, std::array<std::uint16_t
     gap = -1;
     if (s.starts_with("::")) {
         gap = 0;
-        i = 2;
+        i = skip_rfc3261_extra_colon(s, 2);
     } else if (s.starts_with(":")) {
         return std::nullopt;
     }
     while (i < s.size()) {
         std::size_t j = i;
-        while (j < s.size() && chars::is_hex(s[j])) ++j;
+        while (j < s.size() && chars::is_hex(s[j]))
+            ++j;
         if (j < s.size() && s[j] == '.') {
             auto v4 = parse_ipv4_address(s.substr(i));
             if (!v4 || n > 6) return std::nullopt;
-            groups[static_cast<std::size_t>(n++)] = static_cast<std::uint16_t>((*v4)[0] << 8 | (*v4)[1]);
-            groups[static_cast<std::size_t>(n++)] = static_cast<std::uint16_t>((*v4)[2] << 8 | (*v4)[3]);
+            groups[static_cast<std::size_t>(n++)] =
+                static_cast<std::uint16_t>((*v4)[0] << 8 | (*v4)[1]);
+            groups[static_cast<std::size_t>(n++)] =
+                static_cast<std::uint16_t>((*v4)[2] << 8 | (*v4)[3]);
             return n;
         }
         if (j == i || j - i > 4 || n == 8) return std::nullopt;
         std::uint16_t v = 0;
-        for (std::size_t k = i; k < j; ++k) v = static_cast<std::uint16_t>(v << 4 | hex_value(s[k]));
+        for (std::size_t k = i; k < j; ++k)
+            v = static_cast<std::uint16_t>(v << 4 | hex_value(s[k]));
         groups[static_cast<std::size_t>(n++)] = v;
         if (j == s.size()) break;
         if (s[j] != ':' || j + 1 == s.size()) return std::nullopt;  // no trailing single ':'
@@ -62,7 +73,7 @@ std::optional<int> read_ipv6_groups(std::string_view s, std::array<std::uint16_t
         if (s[i] == ':') {
             if (gap >= 0) return std::nullopt;  // at most one "::"
             gap = n;
-            ++i;
+            i = skip_rfc3261_extra_colon(s, i + 1);
         }
     }
     return n;
@@ -100,8 +111,10 @@ std::optional<std::array<std::uint8_t, 16>> parse_ipv6_address(std::string_view 
     const int zeros = 8 - *n;
     for (int g = 0; g < *n; ++g) {
         const int at = g < head ? g : g + zeros;
-        out[static_cast<std::size_t>(2 * at)] = static_cast<std::uint8_t>(groups[static_cast<std::size_t>(g)] >> 8);
-        out[static_cast<std::size_t>(2 * at + 1)] = static_cast<std::uint8_t>(groups[static_cast<std::size_t>(g)] & 0xff);
+        out[static_cast<std::size_t>(2 * at)] =
+            static_cast<std::uint8_t>(groups[static_cast<std::size_t>(g)] >> 8);
+        out[static_cast<std::size_t>(2 * at + 1)] =
+            static_cast<std::uint8_t>(groups[static_cast<std::size_t>(g)] & 0xff);
     }
     return out;
 }
@@ -110,7 +123,8 @@ bool is_hostname(std::string_view text) noexcept {
     if (text.ends_with('.')) text.remove_suffix(1);
     if (text.empty()) return false;
     const std::size_t last_dot = text.rfind('.');
-    const std::string_view top = last_dot == std::string_view::npos ? text : text.substr(last_dot + 1);
+    const std::string_view top =
+        last_dot == std::string_view::npos ? text : text.substr(last_dot + 1);
     if (top.empty() || !chars::is_alpha(top.front())) return false;  // toplabel starts with ALPHA
     while (true) {
         const std::size_t dot = text.find('.');

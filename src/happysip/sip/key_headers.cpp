@@ -59,8 +59,13 @@ Result<KeyHeaders> interpret_key_headers(const Message& m) {
 
     if (m.is_request()) {
         auto uri = parse_uri(m.request_uri());
-        if (!uri)
-            return in_message(m, m.request_uri(), "Request-URI", std::move(uri).error());
+        if (!uri) return in_message(m, m.request_uri(), "Request-URI", std::move(uri).error());
+        // RFC 3261 §19.1.5: headers are not allowed in a Request-URI (RFC 4475 escruri).
+        if (!uri->headers.empty())
+            return in_message(
+                m, m.request_uri(), "Request-URI",
+                make_error(ParseErrc::bad_uri, "", text::offset_in(m.request_uri(), uri->headers),
+                           "headers are not allowed in a Request-URI"));
         k.request_uri = *uri;
     }
     if (auto mf = m.header(HeaderId::max_forwards))  // range checked by parse_message

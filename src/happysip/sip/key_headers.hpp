@@ -20,8 +20,8 @@ struct KeyHeaders {
     NameAddr from;
     NameAddr to;
     std::string_view call_id;
-    std::optional<Uri> request_uri;           // requests only
-    std::optional<std::uint8_t> max_forwards; // absent header: nullopt
+    std::optional<Uri> request_uri;            // requests only
+    std::optional<std::uint8_t> max_forwards;  // absent header: nullopt
 };
 
 Result<KeyHeaders> interpret_key_headers(const Message& m);

@@ -47,7 +47,8 @@ std::vector<std::string_view> Message::values(HeaderId id) const {
             continue;
         }
         text::CommaList list(value(f));
-        while (auto v = list.next()) out.push_back(*v);
+        while (auto v = list.next())
+            out.push_back(*v);
     }
     return out;
 }

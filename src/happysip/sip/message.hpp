@@ -34,10 +34,10 @@ struct HeaderField {
     bool value_in_arena = false;  // value edited, inserted or unfolded: lives in the arena
     bool name_in_arena = false;   // inserted header whose name lives in the arena
     bool removed = false;
-    bool edited = false;          // serialise canonically instead of copying `line`
-    Span line;                    // original line(s), name to last byte before the line end
+    bool edited = false;  // serialise canonically instead of copying `line`
+    Span line;            // original line(s), name to last byte before the line end
     Span name;
-    Span value;                   // trimmed; continuation lines are unfolded into the arena
+    Span value;  // trimmed; continuation lines are unfolded into the arena
 };
 
 struct ParseLimits {
@@ -47,7 +47,7 @@ struct ParseLimits {
 };
 
 class Message {
-public:
+  public:
     Message() = default;
 
     bool is_request() const noexcept { return is_request_; }
@@ -119,7 +119,7 @@ public:
     std::string serialize() const;
     void serialize_to(std::string& out) const;
 
-private:
+  private:
     friend class MessageParser;
 
     std::string_view view(Span s, bool in_arena) const noexcept {

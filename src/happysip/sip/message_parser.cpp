@@ -9,7 +9,7 @@
 namespace happysip::sip {
 
 class MessageParser {
-public:
+  public:
     static Result<Message> parse(std::string&& bytes, const ParseLimits& limits) {
         Message m;
         m.buffer_ = std::move(bytes);
@@ -18,7 +18,7 @@ public:
         return m;
     }
 
-private:
+  private:
     MessageParser(Message& m, const ParseLimits& limits) : m_(m), limits_(limits) {}
     std::optional<ParseError> run();
 
@@ -35,8 +35,8 @@ private:
     std::optional<ParseError> parse_status_line(std::string_view line, std::size_t begin);
     std::optional<ParseError> parse_version(std::string_view v, std::size_t offset) const;
     std::optional<ParseError> parse_headers(std::size_t& pos);
-    std::optional<ParseError> add_header(std::size_t begin, std::size_t name_end,
-                                         std::size_t colon, std::size_t end, bool folded);
+    std::optional<ParseError> add_header(std::size_t begin, std::size_t name_end, std::size_t colon,
+                                         std::size_t end, bool folded);
     std::optional<ParseError> check_essentials(std::size_t body_begin);
     std::optional<ParseError> parse_cseq();
 
@@ -88,7 +88,8 @@ std::optional<ParseError> MessageParser::run() {
     }
     // RFC 3261 §7.5: CRLFs before the start line are ignored.
     std::size_t pos = 0;
-    while (pos < buf().size() && (buf()[pos] == '\r' || buf()[pos] == '\n')) ++pos;
+    while (pos < buf().size() && (buf()[pos] == '\r' || buf()[pos] == '\n'))
+        ++pos;
     if (pos == buf().size()) return error_at(ParseErrc::truncated, "", pos, "empty message");
 
     std::size_t next = 0;
@@ -123,6 +124,9 @@ std::optional<ParseError> MessageParser::parse_version(std::string_view v,
 std::optional<ParseError> MessageParser::parse_request_line(std::string_view line,
                                                             std::size_t begin) {
     m_.is_request_ = true;
+    if (!line.empty() && chars::is_wsp(line.back()))
+        return error_at(ParseErrc::bad_start_line, "", begin + line.size() - 1,
+                        "white space after SIP-Version");
     std::size_t sp1 = line.find(' ');
     if (sp1 == std::string_view::npos || sp1 == 0 || !chars::is_token(line.substr(0, sp1)))
         return error_at(ParseErrc::bad_start_line, "", begin, "malformed method");
@@ -181,7 +185,8 @@ std::optional<ParseError> MessageParser::parse_headers(std::size_t& pos) {
     while (true) {
         std::size_t next = 0;
         auto end = line_end(pos, next);
-        if (!end) return error_at(ParseErrc::truncated, "", b.size(), "no empty line after headers");
+        if (!end)
+            return error_at(ParseErrc::truncated, "", b.size(), "no empty line after headers");
         if (*end == pos) {  // the empty line: headers are over
             pos = next;
             return std::nullopt;
@@ -191,13 +196,15 @@ std::optional<ParseError> MessageParser::parse_headers(std::size_t& pos) {
         if (chars::is_wsp(b[pos]))
             return error_at(ParseErrc::bad_header, "", pos, "continuation line without a header");
         std::size_t name_end = pos;
-        while (name_end < *end && chars::is_token(b[name_end])) ++name_end;
+        while (name_end < *end && chars::is_token(b[name_end]))
+            ++name_end;
         std::size_t colon = name_end;
-        while (colon < *end && chars::is_wsp(b[colon])) ++colon;
+        while (colon < *end && chars::is_wsp(b[colon]))
+            ++colon;
         if (name_end == pos || colon == *end || b[colon] != ':')
-            return error_at(ParseErrc::bad_header, b.substr(pos, name_end - pos), pos,
-                            name_end == pos ? "header name is not a token"
-                                            : "header line without colon");
+            return error_at(
+                ParseErrc::bad_header, b.substr(pos, name_end - pos), pos,
+                name_end == pos ? "header name is not a token" : "header line without colon");
         // RFC 3261 §7.3.1: a line starting with white space continues the header.
         bool folded = false;
         std::size_t last_end = *end;
@@ -227,9 +234,11 @@ std::optional<ParseError> MessageParser::add_header(std::size_t begin, std::size
     f.line = span(begin, end);
     f.name = span(begin, name_end);
     std::size_t v = colon + 1;
-    while (v < end && (chars::is_wsp(b[v]) || b[v] == '\r' || b[v] == '\n')) ++v;
+    while (v < end && (chars::is_wsp(b[v]) || b[v] == '\r' || b[v] == '\n'))
+        ++v;
     std::size_t ve = end;
-    while (ve > v && chars::is_wsp(b[ve - 1])) --ve;
+    while (ve > v && chars::is_wsp(b[ve - 1]))
+        --ve;
     if (!folded) {
         f.value = span(v, ve);
     } else {
@@ -239,8 +248,10 @@ std::optional<ParseError> MessageParser::add_header(std::size_t begin, std::size
         for (std::size_t i = v; i < ve; ++i) {
             char c = b[i];
             if (c == '\r' || c == '\n') {
-                while (!unfolded.empty() && chars::is_wsp(unfolded.back())) unfolded.pop_back();
-                while (i + 1 < ve && (chars::is_wsp(b[i + 1]) || b[i + 1] == '\n')) ++i;
+                while (!unfolded.empty() && chars::is_wsp(unfolded.back()))
+                    unfolded.pop_back();
+                while (i + 1 < ve && (chars::is_wsp(b[i + 1]) || b[i + 1] == '\n'))
+                    ++i;
                 unfolded.push_back(' ');
             } else {
                 unfolded.push_back(c);
@@ -259,16 +270,29 @@ std::optional<ParseError> MessageParser::add_header(std::size_t begin, std::size
     };
     std::optional<ParseError> dup;
     switch (f.id) {
-        case HeaderId::cseq: dup = unique(cseq_); break;
-        case HeaderId::content_length: dup = unique(content_length_); break;
-        case HeaderId::call_id: dup = unique(call_id_); break;
-        case HeaderId::from: dup = unique(from_); break;
-        case HeaderId::to: dup = unique(to_); break;
-        case HeaderId::max_forwards: dup = unique(max_forwards_); break;
+        case HeaderId::cseq:
+            dup = unique(cseq_);
+            break;
+        case HeaderId::content_length:
+            dup = unique(content_length_);
+            break;
+        case HeaderId::call_id:
+            dup = unique(call_id_);
+            break;
+        case HeaderId::from:
+            dup = unique(from_);
+            break;
+        case HeaderId::to:
+            dup = unique(to_);
+            break;
+        case HeaderId::max_forwards:
+            dup = unique(max_forwards_);
+            break;
         case HeaderId::via:
             if (via_ < 0) via_ = index;
             break;
-        default: break;
+        default:
+            break;
     }
     if (dup) return dup;
     m_.fields_.push_back(f);
@@ -280,15 +304,17 @@ std::optional<ParseError> MessageParser::parse_cseq() {
     const HeaderField& f = m_.fields_[static_cast<std::size_t>(cseq_)];
     std::string_view v = m_.value(f);
     std::size_t digits = 0;
-    while (digits < v.size() && chars::is_digit(v[digits])) ++digits;
+    while (digits < v.size() && chars::is_digit(v[digits]))
+        ++digits;
     auto number = text::parse_uint(v.substr(0, digits), 0x7fffffffu);
     std::size_t method_begin = digits;
-    while (method_begin < v.size() && chars::is_wsp(v[method_begin])) ++method_begin;
+    while (method_begin < v.size() && chars::is_wsp(v[method_begin]))
+        ++method_begin;
     std::string_view method = v.substr(method_begin);
     if (!number || method_begin == digits || !chars::is_token(method))
-        return error_at(ParseErrc::bad_header, "CSeq", f.line.offset,
-                        !number ? "sequence number missing or not below 2**31"
-                                : "expected: number SP method");
+        return error_at(
+            ParseErrc::bad_header, "CSeq", f.line.offset,
+            !number ? "sequence number missing or not below 2**31" : "expected: number SP method");
     m_.cseq_number_ = *number;
     m_.cseq_method_ = method_from_name(method);
     m_.cseq_method_span_ = span(f.value.offset + method_begin, f.value.offset + v.size());

@@ -7,8 +7,20 @@
 namespace happysip::sip {
 
 enum class Method : std::uint8_t {
-    invite, ack, bye, cancel, options, register_, prack, update,
-    subscribe, notify, publish, refer, message, info,
+    invite,
+    ack,
+    bye,
+    cancel,
+    options,
+    register_,
+    prack,
+    update,
+    subscribe,
+    notify,
+    publish,
+    refer,
+    message,
+    info,
     other,  // an extension method: valid token, not interpreted
 };
 

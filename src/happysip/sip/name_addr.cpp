@@ -7,7 +7,8 @@ namespace happysip::sip {
 namespace {
 
 std::size_t skip_wsp(std::string_view s, std::size_t i) {
-    while (i < s.size() && chars::is_wsp(s[i])) ++i;
+    while (i < s.size() && chars::is_wsp(s[i]))
+        ++i;
     return i;
 }
 
@@ -54,7 +55,8 @@ Result<NameAddr> parse_name_addr(std::string_view value, std::string_view header
     } else {
         // RFC 3261 §20.10: without brackets, parameters after ';' belong to the header.
         std::size_t end = i;
-        while (end < value.size() && value[end] != ';' && !chars::is_wsp(value[end])) ++end;
+        while (end < value.size() && value[end] != ';' && !chars::is_wsp(value[end]))
+            ++end;
         out.uri_text = value.substr(i, end - i);
         if (out.uri_text.find_first_of(",?") != std::string_view::npos)
             return fail(i, "URI with ',' or '?' must be enclosed in <>");

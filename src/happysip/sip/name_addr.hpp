@@ -18,7 +18,7 @@ struct NameAddr {
     std::string_view uri_text;      // between < and >, or the bare addr-spec
     Uri uri;                        // uri_text interpreted
     bool angle_brackets = false;
-    bool is_star = false;           // Contact: * (RFC 3261 §10.2.2), no URI then
+    bool is_star = false;  // Contact: * (RFC 3261 §10.2.2), no URI then
     HeaderParams params;
 
     std::optional<std::string_view> tag() const noexcept { return params.find("tag"); }

@@ -29,9 +29,9 @@ std::string_view code_name(ParseErrc code) noexcept;  // identifier: "bad_conten
 
 struct ParseError {
     ParseErrc code{};
-    std::string header;       // header name as canonically spelled, empty for the start line/body
-    std::uint32_t offset = 0; // byte offset in the input where the fault was found
-    std::string detail;       // what exactly is wrong, in words for a reason phrase
+    std::string header;        // header name as canonically spelled, empty for the start line/body
+    std::uint32_t offset = 0;  // byte offset in the input where the fault was found
+    std::string detail;        // what exactly is wrong, in words for a reason phrase
 
     // One line, e.g. "bad Via header at byte 131: missing branch". Fit for a reason phrase.
     std::string to_string() const;
@@ -40,7 +40,7 @@ struct ParseError {
 // A value or a ParseError. Deliberately small: the standard's std::expected is C++23.
 template <class T>
 class [[nodiscard]] Result {
-public:
+  public:
     Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
     Result(ParseError error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
@@ -58,7 +58,7 @@ public:
     const ParseError& error() const& { return std::get<1>(v_); }
     ParseError&& error() && { return std::get<1>(std::move(v_)); }
 
-private:
+  private:
     std::variant<T, ParseError> v_;
 };
 

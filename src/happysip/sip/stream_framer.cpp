@@ -111,8 +111,8 @@ StreamFramer::Event StreamFramer::next() {
             scanned_ = data.size();
             if (data.size() > limits_.max_message_size)
                 return fail(ParseErrc::too_large, 0,
-                            "no end of headers within " +
-                                std::to_string(limits_.max_message_size) + " bytes");
+                            "no end of headers within " + std::to_string(limits_.max_message_size) +
+                                " bytes");
             return e;
         }
         LengthScan cl = scan_content_length(data.substr(0, head_end + 2));

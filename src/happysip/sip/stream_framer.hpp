@@ -17,7 +17,7 @@
 namespace happysip::sip {
 
 class StreamFramer {
-public:
+  public:
     enum class Kind { need_more, message, ping, pong, error };
     struct Event {
         Kind kind = Kind::need_more;
@@ -33,15 +33,15 @@ public:
     // Bytes received but not yet returned in an event (for connection accounting).
     std::size_t buffered() const noexcept { return buf_.size() - start_; }
 
-private:
+  private:
     Event fail(ParseErrc code, std::size_t offset, std::string detail);
     void consume(std::size_t n);
 
     ParseLimits limits_;
     std::string buf_;
-    std::size_t start_ = 0;      // first unconsumed byte
-    std::size_t scanned_ = 0;    // bytes after start_ already searched for the header end
-    std::size_t frame_size_ = 0; // size of the message at start_ once its head is complete
+    std::size_t start_ = 0;          // first unconsumed byte
+    std::size_t scanned_ = 0;        // bytes after start_ already searched for the header end
+    std::size_t frame_size_ = 0;     // size of the message at start_ once its head is complete
     std::size_t stream_offset_ = 0;  // bytes consumed before start_, for error offsets
     bool failed_ = false;
     ParseError error_;

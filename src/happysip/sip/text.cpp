@@ -21,8 +21,10 @@ std::optional<std::string_view> CommaList::next() noexcept {
     for (; i < rest_.size(); ++i) {
         char c = rest_[i];
         if (in_quotes) {
-            if (c == '\\') ++i;  // quoted-pair: skip the escaped byte
-            else if (c == '"') in_quotes = false;
+            if (c == '\\')
+                ++i;  // quoted-pair: skip the escaped byte
+            else if (c == '"')
+                in_quotes = false;
         } else if (in_angle) {
             if (c == '>') in_angle = false;
         } else if (c == '"') {

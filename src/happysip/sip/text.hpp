@@ -12,8 +12,10 @@
 namespace happysip::sip::text {
 
 constexpr std::string_view trim(std::string_view s) noexcept {
-    while (!s.empty() && chars::is_wsp(s.front())) s.remove_prefix(1);
-    while (!s.empty() && chars::is_wsp(s.back())) s.remove_suffix(1);
+    while (!s.empty() && chars::is_wsp(s.front()))
+        s.remove_prefix(1);
+    while (!s.empty() && chars::is_wsp(s.back()))
+        s.remove_suffix(1);
     return s;
 }
 
@@ -36,14 +38,14 @@ std::optional<std::uint32_t> parse_uint(std::string_view s,
 // quoted-string (with \-escapes) or inside <...> do not split. Elements are trimmed;
 // empty elements (", ,") are reported as empty views so callers can reject them.
 class CommaList {
-public:
+  public:
     explicit constexpr CommaList(std::string_view value) noexcept : rest_(value) {}
     // Next element, or nullopt at the end. Sets `unterminated` if a quote or <
     // is never closed (the element then runs to the end of the value).
     std::optional<std::string_view> next() noexcept;
     bool unterminated() const noexcept { return unterminated_; }
 
-private:
+  private:
     std::string_view rest_;
     bool done_ = false;
     bool unterminated_ = false;

@@ -14,11 +14,13 @@ struct Cursor {
     std::string_view s;
     std::size_t i = 0;
     void skip_wsp() {
-        while (i < s.size() && chars::is_wsp(s[i])) ++i;
+        while (i < s.size() && chars::is_wsp(s[i]))
+            ++i;
     }
     std::string_view token() {
         std::size_t b = i;
-        while (i < s.size() && chars::is_token(s[i])) ++i;
+        while (i < s.size() && chars::is_token(s[i]))
+            ++i;
         return s.substr(b, i - b);
     }
     bool eat(char c) {
@@ -68,7 +70,9 @@ std::optional<ParseError> read_known_params(Via& via, std::size_t params_offset)
 
 }  // namespace
 
-bool Via::transport_is(std::string_view t) const noexcept { return text::iequals(transport, t); }
+bool Via::transport_is(std::string_view t) const noexcept {
+    return text::iequals(transport, t);
+}
 
 Result<Via> parse_via(std::string_view value) {
     Via via;
@@ -92,14 +96,16 @@ Result<Via> parse_via(std::string_view value) {
         if (close == std::string_view::npos) return via_error(c.i, "unterminated IPv6 reference");
         c.i = close + 1;
     } else {
-        while (c.i < value.size() && chars::is(value[c.i], chars::k_host)) ++c.i;
+        while (c.i < value.size() && chars::is(value[c.i], chars::k_host))
+            ++c.i;
     }
     auto host = parse_host(value.substr(host_begin, c.i - host_begin));
     if (!host) return via_error(host_begin, "bad sent-by host");
     via.host = *host;
     if (c.eat(':')) {
         std::size_t port_begin = c.i;
-        while (c.i < value.size() && chars::is_digit(value[c.i])) ++c.i;
+        while (c.i < value.size() && chars::is_digit(value[c.i]))
+            ++c.i;
         auto port = text::parse_uint(value.substr(port_begin, c.i - port_begin), 65535);
         if (!port) return via_error(port_begin, "bad sent-by port");
         via.port = static_cast<std::uint16_t>(*port);

@@ -21,13 +21,13 @@ struct Via {
     std::optional<std::uint16_t> port;  // sent-by port
     HeaderParams params;                // every parameter, known ones included
 
-    std::string_view branch;            // empty if absent
+    std::string_view branch;  // empty if absent
     std::optional<std::string_view> received;
     std::optional<std::string_view> maddr;
     std::optional<std::uint8_t> ttl;
-    bool has_rport = false;             // RFC 3581: "rport" present (with or without value)
+    bool has_rport = false;  // RFC 3581: "rport" present (with or without value)
     std::optional<std::uint16_t> rport;
-    bool alias = false;                 // RFC 5923
+    bool alias = false;  // RFC 5923
 
     // RFC 3261 §8.1.1.7: the magic cookie marks a globally unique branch.
     bool has_rfc3261_branch() const noexcept { return branch.starts_with("z9hG4bK"); }

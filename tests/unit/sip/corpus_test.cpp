@@ -32,7 +32,8 @@ std::map<std::string, std::string> read_expect(const fs::path& p) {
         if (line.empty() || line[0] == '#') continue;
         auto colon = line.find(':');
         if (colon == std::string::npos) continue;
-        out[line.substr(0, colon)] = std::string(text::trim(std::string_view(line).substr(colon + 1)));
+        out[line.substr(0, colon)] =
+            std::string(text::trim(std::string_view(line).substr(colon + 1)));
     }
     return out;
 }
@@ -63,7 +64,8 @@ std::optional<std::string> extract(const std::string& key, const Message& m, con
     if (key == "top-via-port")
         return k.top_via.port ? std::optional(std::to_string(*k.top_via.port)) : std::nullopt;
     if (key == "top-via-branch") return s(k.top_via.branch);
-    if (key == "top-via-received") return k.top_via.received ? s(*k.top_via.received) : std::nullopt;
+    if (key == "top-via-received")
+        return k.top_via.received ? s(*k.top_via.received) : std::nullopt;
     if (key == "max-forwards")
         return k.max_forwards ? std::optional(std::to_string(*k.max_forwards)) : std::nullopt;
     if (key == "content-length") {
@@ -101,8 +103,12 @@ TEST_P(Corpus, MessageMeetsItsExpectation) {
 
     if (expect["outcome"] == "reject") {
         ASSERT_TRUE(error.has_value()) << sip.filename() << " was accepted but must be rejected";
-        if (expect.count("error")) EXPECT_EQ(code_name(error->code), expect["error"]) << error->to_string();
-        if (expect.count("error-header")) EXPECT_EQ(error->header, expect["error-header"]) << error->to_string();
+        if (expect.count("error")) {
+            EXPECT_EQ(code_name(error->code), expect["error"]) << error->to_string();
+        }
+        if (expect.count("error-header")) {
+            EXPECT_EQ(error->header, expect["error-header"]) << error->to_string();
+        }
         return;
     }
     ASSERT_EQ(expect["outcome"], "accept");
@@ -114,7 +120,8 @@ TEST_P(Corpus, MessageMeetsItsExpectation) {
 }
 
 std::string test_name(const testing::TestParamInfo<fs::path>& info) {
-    std::string name = info.param.parent_path().filename().string() + "_" + info.param.stem().string();
+    std::string name =
+        info.param.parent_path().filename().string() + "_" + info.param.stem().string();
     for (char& c : name)
         if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
     return name;

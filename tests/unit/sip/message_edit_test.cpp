@@ -30,9 +30,10 @@ TEST(MessageEdit, PrependedViaIsWrittenCanonicallyAndTheRestVerbatim) {
     ASSERT_TRUE(m.ok());
     m->prepend(HeaderId::via, "SIP/2.0/UDP [2001:db8::9:1];branch=z9hG4bKnew");
     std::string out = m->serialize();
-    EXPECT_TRUE(out.starts_with("OPTIONS sip:carol@chicago.example.com SIP/2.0\r\n"
-                                "Via: SIP/2.0/UDP [2001:db8::9:1];branch=z9hG4bKnew\r\n"
-                                "Via: SIP/2.0/TCP [2001:db8::2]:5060"));
+    EXPECT_TRUE(
+        out.starts_with("OPTIONS sip:carol@chicago.example.com SIP/2.0\r\n"
+                        "Via: SIP/2.0/UDP [2001:db8::9:1];branch=z9hG4bKnew\r\n"
+                        "Via: SIP/2.0/TCP [2001:db8::2]:5060"));
     EXPECT_NE(out.find("X-Odd-Spacing :  kept   as is\r\n"), std::string::npos);
     auto again = parse_message(out);
     ASSERT_TRUE(again.ok());

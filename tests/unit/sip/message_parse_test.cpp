@@ -45,8 +45,8 @@ TEST(MessageParse, ParsesRequestLineAndEssentials) {
 }
 
 TEST(MessageParse, ParsesStatusLine) {
-    auto m = parse_message(replace(k_invite, "INVITE sip:bob@biloxi.example.com SIP/2.0",
-                                   "SIP/2.0 180 Ringing"));
+    auto m = parse_message(
+        replace(k_invite, "INVITE sip:bob@biloxi.example.com SIP/2.0", "SIP/2.0 180 Ringing"));
     ASSERT_TRUE(m.ok()) << m.error().to_string();
     EXPECT_TRUE(m->is_response());
     EXPECT_EQ(m->status_code(), 180);
@@ -54,8 +54,8 @@ TEST(MessageParse, ParsesStatusLine) {
 }
 
 TEST(MessageParse, AcceptsEmptyAndUtf8ReasonPhrase) {
-    auto empty = parse_message(replace(k_invite, "INVITE sip:bob@biloxi.example.com SIP/2.0",
-                                       "SIP/2.0 100 "));
+    auto empty = parse_message(
+        replace(k_invite, "INVITE sip:bob@biloxi.example.com SIP/2.0", "SIP/2.0 100 "));
     ASSERT_TRUE(empty.ok());
     EXPECT_EQ(empty->reason_phrase(), "");
     auto utf8 = parse_message(replace(k_invite, "INVITE sip:bob@biloxi.example.com SIP/2.0",
@@ -169,16 +169,16 @@ TEST(MessageParse, RejectsMaxForwardsAbove255) {
 }
 
 TEST(MessageParse, ReportsUnsupportedVersionSeparately) {
-    auto e = error_of(replace(k_invite, "biloxi.example.com SIP/2.0", "biloxi.example.com SIP/7.0"));
+    auto e =
+        error_of(replace(k_invite, "biloxi.example.com SIP/2.0", "biloxi.example.com SIP/7.0"));
     EXPECT_EQ(e.code, ParseErrc::unsupported_version);
-    EXPECT_EQ(error_of(replace(k_invite, "biloxi.example.com SIP/2.0", "biloxi.example.com SIP/X"))
-                  .code,
-              ParseErrc::bad_start_line);
+    EXPECT_EQ(
+        error_of(replace(k_invite, "biloxi.example.com SIP/2.0", "biloxi.example.com SIP/X")).code,
+        ParseErrc::bad_start_line);
 }
 
 TEST(MessageParse, RejectsExtraSpacesInRequestLine) {
-    EXPECT_EQ(error_of(replace(k_invite, "INVITE sip:", "INVITE  sip:")).code,
-              ParseErrc::bad_uri);
+    EXPECT_EQ(error_of(replace(k_invite, "INVITE sip:", "INVITE  sip:")).code, ParseErrc::bad_uri);
     EXPECT_EQ(error_of(replace(k_invite, " SIP/2.0\r\n", " SIP/2.0 \r\n")).code,
               ParseErrc::bad_start_line);
 }
@@ -237,7 +237,8 @@ TEST(MessageParse, ParsesEverySharedBenchMessage) {
         std::string bytes;
         char buf[4096];
         std::size_t n;
-        while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.append(buf, n);
+        while ((n = std::fread(buf, 1, sizeof buf, f)) > 0)
+            bytes.append(buf, n);
         std::fclose(f);
         auto m = parse_message(bytes);
         EXPECT_TRUE(m.ok()) << name << ": " << (m.ok() ? "" : m.error().to_string());

@@ -64,7 +64,8 @@ TEST(Contact, ParsesOutboundAndGruuParameters) {
     auto c = parse_contact(
         "<sip:alice@[2001:db8:10::5]:49352;transport=tcp;ob>;reg-id=1;"
         "+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>\";expires=3600;q=0.7;"
-        "pub-gruu=\"sip:alice@atlanta.example.com;gr=urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF\"");
+        "pub-gruu=\"sip:alice@atlanta.example.com;gr=urn:uuid:00000000-0000-1000-8000-"
+        "AABBCCDDEEFF\"");
     ASSERT_TRUE(c.ok()) << c.error().to_string();
     EXPECT_EQ(contact_reg_id(*c), 1u);
     EXPECT_EQ(contact_instance(*c), "<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>");

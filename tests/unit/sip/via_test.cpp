@@ -75,8 +75,7 @@ TEST_P(ViaRejects, WithAPreciseReason) {
     auto v = parse_via(GetParam().text);
     ASSERT_FALSE(v.ok()) << GetParam().text;
     EXPECT_EQ(v.error().header, "Via");
-    EXPECT_NE(v.error().detail.find(GetParam().detail), std::string::npos)
-        << v.error().detail;
+    EXPECT_NE(v.error().detail.find(GetParam().detail), std::string::npos) << v.error().detail;
 }
 
 INSTANTIATE_TEST_SUITE_P(
