@@ -64,6 +64,17 @@ bool is_version_syntax(std::string_view v) {
     return true;
 }
 
+// A NUL is legal in a body, and in the head only as a quoted-pair ("\" %x00, RFC 3261
+// §25.1, exercised by RFC 4475 intmeth). Returns the offset of any other NUL in the head.
+std::optional<std::size_t> first_bare_nul_in_head(std::string_view b) {
+    if (std::memchr(b.data(), '\0', b.size()) == nullptr) return std::nullopt;
+    std::size_t head_end = b.find("\r\n\r\n");
+    for (std::size_t nul = b.find('\0'); nul != std::string_view::npos && nul < head_end;
+         nul = b.find('\0', nul + 1))
+        if (nul == 0 || b[nul - 1] != '\\') return nul;
+    return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<std::size_t> MessageParser::line_end(std::size_t pos, std::size_t& next) const {
@@ -79,13 +90,8 @@ std::optional<ParseError> MessageParser::run() {
     if (buf().size() > limits_.max_message_size)
         return error_at(ParseErrc::too_large, "", limits_.max_message_size,
                         "message exceeds " + std::to_string(limits_.max_message_size) + " bytes");
-    if (std::memchr(buf().data(), '\0', buf().size()) != nullptr) {
-        // A NUL is legal only inside a body; find where the head ends before judging.
-        std::size_t head_end = buf().find("\r\n\r\n");
-        std::size_t nul = buf().find('\0');
-        if (head_end == std::string_view::npos || nul < head_end)
-            return error_at(ParseErrc::bad_header, "", nul, "NUL byte in message head");
-    }
+    if (auto nul = first_bare_nul_in_head(buf()))
+        return error_at(ParseErrc::bad_header, "", *nul, "NUL byte in message head");
     // RFC 3261 §7.5: CRLFs before the start line are ignored.
     std::size_t pos = 0;
     while (pos < buf().size() && (buf()[pos] == '\r' || buf()[pos] == '\n'))
@@ -127,6 +133,9 @@ std::optional<ParseError> MessageParser::parse_request_line(std::string_view lin
     if (!line.empty() && chars::is_wsp(line.back()))
         return error_at(ParseErrc::bad_start_line, "", begin + line.size() - 1,
                         "white space after SIP-Version");
+    if (line.find("  ") != std::string_view::npos)
+        return error_at(ParseErrc::bad_start_line, "", begin + line.find("  "),
+                        "elements of the request line must be separated by one space");
     std::size_t sp1 = line.find(' ');
     if (sp1 == std::string_view::npos || sp1 == 0 || !chars::is_token(line.substr(0, sp1)))
         return error_at(ParseErrc::bad_start_line, "", begin, "malformed method");
@@ -263,7 +272,9 @@ std::optional<ParseError> MessageParser::add_header(std::size_t begin, std::size
     int index = static_cast<int>(m_.fields_.size());
     auto unique = [&](int& slot) -> std::optional<ParseError> {
         if (slot >= 0)
-            return error_at(ParseErrc::bad_header, canonical_name(f.id), begin,
+            return error_at(f.id == HeaderId::content_length ? ParseErrc::bad_content_length
+                                                             : ParseErrc::bad_header,
+                            canonical_name(f.id), begin,
                             "duplicate " + std::string(canonical_name(f.id)) + " header");
         slot = index;
         return std::nullopt;

@@ -113,8 +113,11 @@ TEST_P(Corpus, MessageMeetsItsExpectation) {
     }
     ASSERT_EQ(expect["outcome"], "accept");
     ASSERT_FALSE(error.has_value()) << sip.filename() << ": " << error->to_string();
-    for (const auto& [k, want] : expect) {
+    for (auto [k, want] : expect) {
         if (k == "outcome" || k == "note") continue;
+        // Numbers are compared as numbers: wsinv writes "CSeq: 0009".
+        if (k == "cseq-number" || k == "max-forwards" || k == "status" || k == "top-via-port")
+            want = std::to_string(std::stoul(want));
         EXPECT_EQ(extract(k, *m, *key), want) << k;
     }
 }
