@@ -178,7 +178,8 @@ TEST(MessageParse, ReportsUnsupportedVersionSeparately) {
 }
 
 TEST(MessageParse, RejectsExtraSpacesInRequestLine) {
-    EXPECT_EQ(error_of(replace(k_invite, "INVITE sip:", "INVITE  sip:")).code, ParseErrc::bad_start_line);
+    EXPECT_EQ(error_of(replace(k_invite, "INVITE sip:", "INVITE  sip:")).code,
+              ParseErrc::bad_start_line);
     EXPECT_EQ(error_of(replace(k_invite, " SIP/2.0\r\n", " SIP/2.0 \r\n")).code,
               ParseErrc::bad_start_line);
 }
