@@ -15,14 +15,6 @@ int hex_value(char c) noexcept {
     return chars::to_lower(c) - 'a' + 10;
 }
 
-// RFC 3261 domainlabel = alphanum / alphanum *( alphanum / "-" ) alphanum
-bool is_domainlabel(std::string_view label) noexcept {
-    if (label.empty() || label.front() == '-' || label.back() == '-') return false;
-    for (char c : label)
-        if (!chars::is(c, chars::k_host) || c == '.') return false;
-    return true;
-}
-
 bool digits_and_dots(std::string_view s) noexcept {
     for (char c : s)
         if (!chars::is_digit(c) && c != '.') return false;
@@ -119,19 +111,24 @@ std::optional<std::array<std::uint8_t, 16>> parse_ipv6_address(std::string_view 
     return out;
 }
 
+// One pass: labels of alphanum / "-" that neither start nor end with "-", the last
+// (toplabel) starting with ALPHA, an optional trailing dot (RFC 3261 §25.1 hostname).
 bool is_hostname(std::string_view text) noexcept {
     if (text.ends_with('.')) text.remove_suffix(1);
     if (text.empty()) return false;
-    const std::size_t last_dot = text.rfind('.');
-    const std::string_view top =
-        last_dot == std::string_view::npos ? text : text.substr(last_dot + 1);
-    if (top.empty() || !chars::is_alpha(top.front())) return false;  // toplabel starts with ALPHA
-    while (true) {
-        const std::size_t dot = text.find('.');
-        if (!is_domainlabel(text.substr(0, dot))) return false;
-        if (dot == std::string_view::npos) return true;
-        text.remove_prefix(dot + 1);
+    std::size_t label_begin = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '.') {
+            if (i == label_begin || text[i - 1] == '-') return false;
+            label_begin = i + 1;
+        } else if (c == '-') {
+            if (i == label_begin) return false;
+        } else if (!chars::is(c, chars::k_alpha | chars::k_digit)) {
+            return false;
+        }
     }
+    return text.back() != '-' && label_begin < text.size() && chars::is_alpha(text[label_begin]);
 }
 
 Result<Host> parse_host(std::string_view text) {

@@ -18,7 +18,10 @@ ParseError in_message(const Message& m, std::string_view value, std::string_view
 std::optional<std::string_view> first_value(const Message& m, HeaderId id) {
     const HeaderField* f = m.find(id);
     if (f == nullptr) return std::nullopt;
-    text::CommaList list(m.value(*f));
+    std::string_view v = m.value(*f);
+    // Most lines hold one value: without a comma there is nothing to split.
+    if (v.find(',') == std::string_view::npos) return v;
+    text::CommaList list(v);
     return list.next();
 }
 

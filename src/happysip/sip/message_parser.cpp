@@ -64,6 +64,13 @@ bool is_version_syntax(std::string_view v) {
     return true;
 }
 
+[[gnu::cold]] ParseError duplicate_error(HeaderId id, std::size_t offset) {
+    // RFC 3261 §7.3.1: these headers carry exactly one value (RFC 4475 multi01, mcl01).
+    return error_at(
+        id == HeaderId::content_length ? ParseErrc::bad_content_length : ParseErrc::bad_header,
+        canonical_name(id), offset, "duplicate " + std::string(canonical_name(id)) + " header");
+}
+
 // A NUL is legal in a body, and in the head only as a quoted-pair ("\" %x00, RFC 3261
 // §25.1, exercised by RFC 4475 intmeth). Returns the offset of any other NUL in the head.
 std::optional<std::size_t> first_bare_nul_in_head(std::string_view b) {
@@ -270,34 +277,25 @@ std::optional<ParseError> MessageParser::add_header(std::size_t begin, std::size
         f.value_in_arena = true;
     }
     int index = static_cast<int>(m_.fields_.size());
-    auto unique = [&](int& slot) -> std::optional<ParseError> {
-        if (slot >= 0)
-            return error_at(f.id == HeaderId::content_length ? ParseErrc::bad_content_length
-                                                             : ParseErrc::bad_header,
-                            canonical_name(f.id), begin,
-                            "duplicate " + std::string(canonical_name(f.id)) + " header");
-        slot = index;
-        return std::nullopt;
-    };
-    std::optional<ParseError> dup;
+    int* slot = nullptr;
     switch (f.id) {
         case HeaderId::cseq:
-            dup = unique(cseq_);
+            slot = &cseq_;
             break;
         case HeaderId::content_length:
-            dup = unique(content_length_);
+            slot = &content_length_;
             break;
         case HeaderId::call_id:
-            dup = unique(call_id_);
+            slot = &call_id_;
             break;
         case HeaderId::from:
-            dup = unique(from_);
+            slot = &from_;
             break;
         case HeaderId::to:
-            dup = unique(to_);
+            slot = &to_;
             break;
         case HeaderId::max_forwards:
-            dup = unique(max_forwards_);
+            slot = &max_forwards_;
             break;
         case HeaderId::via:
             if (via_ < 0) via_ = index;
@@ -305,7 +303,10 @@ std::optional<ParseError> MessageParser::add_header(std::size_t begin, std::size
         default:
             break;
     }
-    if (dup) return dup;
+    if (slot != nullptr) {
+        if (*slot >= 0) return duplicate_error(f.id, begin);
+        *slot = index;
+    }
     m_.fields_.push_back(f);
     return std::nullopt;
 }

@@ -1,5 +1,7 @@
 #include "happysip/sip/text.hpp"
 
+#include <array>
+
 namespace happysip::sip::text {
 
 std::optional<std::uint32_t> parse_uint(std::string_view s, std::uint32_t max) noexcept {
@@ -13,12 +15,27 @@ std::optional<std::uint32_t> parse_uint(std::string_view s, std::uint32_t max) n
     return static_cast<std::uint32_t>(v);
 }
 
+namespace {
+// Bytes that change the comma-splitting state; everything else is skipped in one table test.
+constexpr std::array<bool, 256> make_special() {
+    std::array<bool, 256> t{};
+    for (unsigned char c : std::string_view(",\"<>\\"))
+        t[c] = true;
+    return t;
+}
+constexpr std::array<bool, 256> k_special = make_special();
+}  // namespace
+
 std::optional<std::string_view> CommaList::next() noexcept {
     if (done_) return std::nullopt;
     bool in_quotes = false;
     bool in_angle = false;
+    const std::size_t n = rest_.size();
     std::size_t i = 0;
-    for (; i < rest_.size(); ++i) {
+    for (; i < n; ++i) {
+        while (i < n && !k_special[static_cast<unsigned char>(rest_[i])])
+            ++i;
+        if (i >= n) break;
         char c = rest_[i];
         if (in_quotes) {
             if (c == '\\')
@@ -36,8 +53,8 @@ std::optional<std::string_view> CommaList::next() noexcept {
         }
     }
     if (in_quotes || in_angle) unterminated_ = true;
-    std::string_view element = rest_.substr(0, i < rest_.size() ? i : rest_.size());
-    if (i >= rest_.size()) {
+    std::string_view element = rest_.substr(0, i < n ? i : n);
+    if (i >= n) {
         done_ = true;
         rest_ = {};
     } else {
