@@ -43,7 +43,8 @@ std::string unquote(std::string_view value) {
     return out;
 }
 
-Result<HeaderParams> HeaderParams::parse(std::string_view text, std::size_t offset) {
+Result<HeaderParams> HeaderParams::parse(std::string_view text, std::size_t offset,
+                                         HeaderParamVisitor visit, void* context) {
     std::size_t i = skip_wsp(text, 0);
     while (i < text.size()) {
         if (text[i] != ';')
@@ -55,9 +56,11 @@ Result<HeaderParams> HeaderParams::parse(std::string_view text, std::size_t offs
             ++i;
         if (i == name_begin)
             return make_error(ParseErrc::bad_header, "", offset + i, "empty parameter name");
+        HeaderParam param{text.substr(name_begin, i - name_begin), {}, false};
         i = skip_wsp(text, i);
         if (i < text.size() && text[i] == '=') {
             i = skip_wsp(text, i + 1);
+            std::size_t value_begin = i;
             if (i < text.size() && text[i] == '"') {
                 std::size_t q = quoted_string_length(text.substr(i));
                 if (q == 0)
@@ -65,15 +68,18 @@ Result<HeaderParams> HeaderParams::parse(std::string_view text, std::size_t offs
                                       "unterminated quoted string");
                 i += q;
             } else {
-                std::size_t value_begin = i;
                 while (i < text.size() && is_gen_value_char(text[i]))
                     ++i;
                 if (i == value_begin)
                     return make_error(ParseErrc::bad_header, "", offset + i,
                                       "empty parameter value");
             }
+            param.value = text.substr(value_begin, i - value_begin);
+            param.has_value = true;
             i = skip_wsp(text, i);
         }
+        if (visit != nullptr)
+            if (auto e = visit(context, param, offset + name_begin)) return std::move(*e);
     }
     return HeaderParams(text);
 }

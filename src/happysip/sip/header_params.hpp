@@ -20,13 +20,20 @@ struct HeaderParam {
     bool has_value = false;
 };
 
+// Called once per parameter during the validating scan, so a header parser can pick out
+// the parameters it knows without scanning again. `offset` is where the parameter starts
+// (already including the offset given to parse). A returned error stops the parse.
+using HeaderParamVisitor = std::optional<ParseError> (*)(void* context, const HeaderParam& param,
+                                                         std::size_t offset);
+
 class HeaderParams {
   public:
     HeaderParams() = default;
 
     // Parses `text`, which is empty or starts with ';' (white space around ';' and '='
     // allowed). `offset` is added to error offsets so they point into the enclosing value.
-    static Result<HeaderParams> parse(std::string_view text, std::size_t offset = 0);
+    static Result<HeaderParams> parse(std::string_view text, std::size_t offset = 0,
+                                      HeaderParamVisitor visit = nullptr, void* context = nullptr);
 
     // Case-insensitive name lookup (RFC 3261 §7.3.1). A flag parameter ("lr", "rport")
     // yields an empty value; nullopt means absent.

@@ -70,7 +70,12 @@ Result<NameAddr> parse_name_addr(std::string_view value, std::string_view header
                           "bad URI: " + uri.error().detail);
     }
     out.uri = *uri;
-    auto params = HeaderParams::parse(value.substr(params_begin), params_begin);
+    auto remember_tag = [](void* context, const HeaderParam& p,
+                           std::size_t) -> std::optional<ParseError> {
+        if (text::iequals(p.name, "tag")) static_cast<NameAddr*>(context)->tag_param = p.value;
+        return std::nullopt;
+    };
+    auto params = HeaderParams::parse(value.substr(params_begin), params_begin, remember_tag, &out);
     if (!params) return fail(params.error().offset, params.error().detail);
     out.params = *params;
     return out;

@@ -20,8 +20,10 @@ struct NameAddr {
     bool angle_brackets = false;
     bool is_star = false;  // Contact: * (RFC 3261 §10.2.2), no URI then
     HeaderParams params;
+    std::optional<std::string_view> tag_param;  // found while parsing the parameters
 
-    std::optional<std::string_view> tag() const noexcept { return params.find("tag"); }
+    // RFC 3261 §19.3: the dialog identifier half carried in From and To.
+    std::optional<std::string_view> tag() const noexcept { return tag_param; }
 };
 
 // From, To, Route, Record-Route, Path, ... One element of a comma-separated value.

@@ -34,36 +34,35 @@ struct Cursor {
     }
 };
 
-std::optional<ParseError> read_known_params(Via& via, std::size_t params_offset) {
-    std::size_t pos = 0;
-    while (auto p = via.params.next(pos)) {
-        const std::size_t at = params_offset + pos;
-        if (text::iequals(p->name, "branch")) {
-            if (!p->has_value || !chars::is_token(p->value)) return via_error(at, "bad branch");
-            via.branch = p->value;
-        } else if (text::iequals(p->name, "received")) {
-            // RFC 3261: IPv4address / IPv6address. RFC 5118 §4.5: accept the bracketed
-            // form too, which deployed stacks send.
-            if (!p->has_value || !parse_ip_literal(p->value))
-                return via_error(at, "received is not an IP address");
-            via.received = p->value;
-        } else if (text::iequals(p->name, "rport")) {
-            via.has_rport = true;
-            if (p->has_value) {
-                auto port = text::parse_uint(p->value, 65535);
-                if (!port || *port == 0) return via_error(at, "rport is not a port number");
-                via.rport = static_cast<std::uint16_t>(*port);
-            }
-        } else if (text::iequals(p->name, "maddr")) {
-            if (!p->has_value || !parse_host(p->value)) return via_error(at, "bad maddr");
-            via.maddr = p->value;
-        } else if (text::iequals(p->name, "ttl")) {
-            auto ttl = p->has_value ? text::parse_uint(p->value, 255) : std::nullopt;
-            if (!ttl) return via_error(at, "ttl must be 0 to 255");
-            via.ttl = static_cast<std::uint8_t>(*ttl);
-        } else if (text::iequals(p->name, "alias")) {
-            via.alias = true;
+// Picks out the parameters a transport and transaction layer act on, during the one
+// validating scan of the parameter list.
+std::optional<ParseError> read_known_param(void* context, const HeaderParam& p, std::size_t at) {
+    Via& via = *static_cast<Via*>(context);
+    if (text::iequals(p.name, "branch")) {
+        if (!p.has_value || !chars::is_token(p.value)) return via_error(at, "bad branch");
+        via.branch = p.value;
+    } else if (text::iequals(p.name, "received")) {
+        // RFC 3261: IPv4address / IPv6address. RFC 5118 §4.5: accept the bracketed
+        // form too, which deployed stacks send.
+        if (!p.has_value || !parse_ip_literal(p.value))
+            return via_error(at, "received is not an IP address");
+        via.received = p.value;
+    } else if (text::iequals(p.name, "rport")) {
+        via.has_rport = true;
+        if (p.has_value) {
+            auto port = text::parse_uint(p.value, 65535);
+            if (!port || *port == 0) return via_error(at, "rport is not a port number");
+            via.rport = static_cast<std::uint16_t>(*port);
         }
+    } else if (text::iequals(p.name, "maddr")) {
+        if (!p.has_value || !parse_host(p.value)) return via_error(at, "bad maddr");
+        via.maddr = p.value;
+    } else if (text::iequals(p.name, "ttl")) {
+        auto ttl = p.has_value ? text::parse_uint(p.value, 255) : std::nullopt;
+        if (!ttl) return via_error(at, "ttl must be 0 to 255");
+        via.ttl = static_cast<std::uint8_t>(*ttl);
+    } else if (text::iequals(p.name, "alias")) {
+        via.alias = true;
     }
     return std::nullopt;
 }
@@ -111,10 +110,9 @@ Result<Via> parse_via(std::string_view value) {
         via.port = static_cast<std::uint16_t>(*port);
     }
     c.skip_wsp();
-    auto params = HeaderParams::parse(value.substr(c.i), c.i);
+    auto params = HeaderParams::parse(value.substr(c.i), c.i, read_known_param, &via);
     if (!params) return via_error(params.error().offset, params.error().detail);
     via.params = *params;
-    if (auto e = read_known_params(via, c.i)) return std::move(*e);
     return via;
 }
 
