@@ -8,11 +8,7 @@
 namespace happysip::sip {
 namespace {
 
-std::size_t skip_wsp(std::string_view s, std::size_t i) noexcept {
-    while (i < s.size() && chars::is_wsp(s[i]))
-        ++i;
-    return i;
-}
+using text::skip_wsp;
 
 std::size_t skip_token(std::string_view s, std::size_t i) noexcept {
     while (i < s.size() && chars::is_token(s[i]))

@@ -6,11 +6,7 @@
 namespace happysip::sip {
 namespace {
 
-std::size_t skip_wsp(std::string_view s, std::size_t i) {
-    while (i < s.size() && chars::is_wsp(s[i]))
-        ++i;
-    return i;
-}
+using text::skip_wsp;
 
 // gen-value = token / host / quoted-string. A host adds ':' '[' ']' for IPv6 references
 // (RFC 5118 §4.5: received=2001:db8::9:1 is a valid Via parameter value).

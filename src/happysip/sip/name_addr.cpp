@@ -6,11 +6,7 @@
 namespace happysip::sip {
 namespace {
 
-std::size_t skip_wsp(std::string_view s, std::size_t i) {
-    while (i < s.size() && chars::is_wsp(s[i]))
-        ++i;
-    return i;
-}
+using text::skip_wsp;
 
 // True if `s` is *(token LWS): an unquoted display name.
 bool is_token_sequence(std::string_view s) {

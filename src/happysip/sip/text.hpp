@@ -19,6 +19,13 @@ constexpr std::string_view trim(std::string_view s) noexcept {
     return s;
 }
 
+// Index of the first byte at or after `i` that is not SP or HTAB (s.size() if none).
+constexpr std::size_t skip_wsp(std::string_view s, std::size_t i) noexcept {
+    while (i < s.size() && chars::is_wsp(s[i]))
+        ++i;
+    return i;
+}
+
 constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i)
