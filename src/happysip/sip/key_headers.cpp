@@ -15,16 +15,6 @@ ParseError in_message(const Message& m, std::string_view value, std::string_view
     return e;
 }
 
-std::optional<std::string_view> first_value(const Message& m, HeaderId id) {
-    const HeaderField* f = m.find(id);
-    if (f == nullptr) return std::nullopt;
-    std::string_view v = m.value(*f);
-    // Most lines hold one value: without a comma there is nothing to split.
-    if (v.find(',') == std::string_view::npos) return v;
-    text::CommaList list(v);
-    return list.next();
-}
-
 bool is_word(std::string_view s) noexcept {
     return !s.empty() && chars::all_of(s, chars::k_word);
 }
@@ -37,48 +27,69 @@ bool is_valid_call_id(std::string_view id) noexcept {
     return is_word(id.substr(0, at)) && is_word(id.substr(at + 1));
 }
 
-Result<KeyHeaders> interpret_key_headers(const Message& m) {
-    KeyHeaders k;
-    // parse_message guarantees Via, From, To, Call-ID and CSeq are present and non-empty.
-    std::string_view via_text = first_value(m, HeaderId::via).value_or("");
-    auto via = parse_via(via_text);
-    if (!via) return in_message(m, via_text, "Via", std::move(via).error());
-    k.top_via = *via;
+std::optional<ParseError> interpret_key_headers(const Message& m, KeyHeaders& k) {
+    // One walk over the fields finds the first of each; parse_message guarantees that Via,
+    // From, To, Call-ID and CSeq are present and non-empty.
+    const HeaderField* first[5] = {};
+    constexpr HeaderId k_wanted[5] = {HeaderId::via, HeaderId::from, HeaderId::to,
+                                      HeaderId::call_id, HeaderId::max_forwards};
+    for (const HeaderField& f : m.fields()) {
+        if (f.removed) continue;
+        for (int i = 0; i < 5; ++i)
+            if (f.id == k_wanted[i] && first[i] == nullptr) first[i] = &f;
+    }
+    if (!first[0] || !first[1] || !first[2] || !first[3])
+        return make_error(ParseErrc::missing_header, "", 0, "Via, From, To and Call-ID required");
 
-    std::string_view from_text = *m.header(HeaderId::from);
-    auto from = parse_name_addr(from_text, "From");
-    if (!from) return in_message(m, from_text, "From", std::move(from).error());
-    k.from = *from;
+    std::string_view via_text = m.value(*first[0]);
+    if (via_text.find(',') != std::string_view::npos) {  // "Via: a, b": the top is a
+        text::CommaList list(via_text);
+        via_text = list.next().value_or("");
+    }
+    if (auto e = parse_via_into(via_text, k.top_via))
+        return in_message(m, via_text, "Via", std::move(*e));
 
-    std::string_view to_text = *m.header(HeaderId::to);
-    auto to = parse_name_addr(to_text, "To");
-    if (!to) return in_message(m, to_text, "To", std::move(to).error());
-    k.to = *to;
+    std::string_view from_text = m.value(*first[1]);
+    if (auto e = parse_name_addr_into(from_text, k.from, "From"))
+        return in_message(m, from_text, "From", std::move(*e));
 
-    k.call_id = *m.header(HeaderId::call_id);
+    std::string_view to_text = m.value(*first[2]);
+    if (auto e = parse_name_addr_into(to_text, k.to, "To"))
+        return in_message(m, to_text, "To", std::move(*e));
+
+    k.call_id = m.value(*first[3]);
     if (!is_valid_call_id(k.call_id))
         return in_message(m, k.call_id, "Call-ID",
                           make_error(ParseErrc::bad_header, "", 0, "expected word[@word]"));
 
+    k.request_uri.reset();
     if (m.is_request()) {
-        auto uri = parse_uri(m.request_uri());
-        if (!uri) return in_message(m, m.request_uri(), "Request-URI", std::move(uri).error());
+        Uri& uri = k.request_uri.emplace();
+        if (auto e = parse_uri_into(m.request_uri(), uri))
+            return in_message(m, m.request_uri(), "Request-URI", std::move(*e));
         // RFC 3261 §19.1.5: headers are not allowed in a Request-URI (RFC 4475 escruri).
-        if (!uri->headers.empty())
+        if (!uri.headers.empty())
             return in_message(
                 m, m.request_uri(), "Request-URI",
-                make_error(ParseErrc::bad_uri, "", text::offset_in(m.request_uri(), uri->headers),
+                make_error(ParseErrc::bad_uri, "", text::offset_in(m.request_uri(), uri.headers),
                            "headers are not allowed in a Request-URI"));
-        k.request_uri = *uri;
     }
-    if (auto mf = m.header(HeaderId::max_forwards))  // range checked by parse_message
-        k.max_forwards = static_cast<std::uint8_t>(text::parse_uint(*mf, 255).value_or(0));
+    k.max_forwards.reset();
+    if (first[4] != nullptr)  // range checked by parse_message
+        k.max_forwards =
+            static_cast<std::uint8_t>(text::parse_uint(m.value(*first[4]), 255).value_or(0));
+    return std::nullopt;
+}
+
+Result<KeyHeaders> interpret_key_headers(const Message& m) {
+    KeyHeaders k;
+    if (auto e = interpret_key_headers(m, k)) return std::move(*e);
     return k;
 }
 
 std::optional<ParseError> validate_message(const Message& m) {
-    auto key = interpret_key_headers(m);
-    if (!key) return std::move(key).error();
+    KeyHeaders key;
+    if (auto e = interpret_key_headers(m, key)) return e;
     for (const HeaderField& f : m.fields()) {
         if (f.removed || (f.id != HeaderId::via && f.id != HeaderId::contact)) continue;
         text::CommaList list(m.value(f));

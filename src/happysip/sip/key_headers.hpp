@@ -25,6 +25,8 @@ struct KeyHeaders {
 };
 
 Result<KeyHeaders> interpret_key_headers(const Message& m);
+// The same, filling `out` in place (a server reuses one KeyHeaders per worker).
+std::optional<ParseError> interpret_key_headers(const Message& m, KeyHeaders& out);
 
 // Everything interpret_key_headers checks, plus every Via value and every Contact
 // (RFC 3261 §20.10, Outbound/GRUU parameters). What `happysip parse` and a server's

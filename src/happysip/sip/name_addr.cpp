@@ -18,10 +18,17 @@ bool is_token_sequence(std::string_view s) {
 }  // namespace
 
 Result<NameAddr> parse_name_addr(std::string_view value, std::string_view header) {
+    NameAddr out;
+    if (auto e = parse_name_addr_into(value, out, header)) return std::move(*e);
+    return out;
+}
+
+std::optional<ParseError> parse_name_addr_into(std::string_view value, NameAddr& out,
+                                               std::string_view header) {
     auto fail = [header](std::size_t at, std::string_view detail) {
         return make_error(ParseErrc::bad_header, header, at, detail);
     };
-    NameAddr out;
+    out = NameAddr{};
     std::size_t i = skip_wsp(value, 0);
     std::size_t params_begin = 0;
     std::size_t open = std::string_view::npos;
@@ -59,13 +66,11 @@ Result<NameAddr> parse_name_addr(std::string_view value, std::string_view header
         params_begin = end;
     }
     if (out.uri_text.empty()) return fail(i, "missing URI");
-    auto uri = parse_uri(out.uri_text);
-    if (!uri) {
+    if (auto e = parse_uri_into(out.uri_text, out.uri)) {
         return make_error(ParseErrc::bad_header, header,
-                          text::offset_in(value, out.uri_text) + uri.error().offset,
-                          "bad URI: " + uri.error().detail);
+                          text::offset_in(value, out.uri_text) + e->offset,
+                          "bad URI: " + e->detail);
     }
-    out.uri = *uri;
     auto remember_tag = [](void* context, const HeaderParam& p,
                            std::size_t) -> std::optional<ParseError> {
         if (text::iequals(p.name, "tag")) static_cast<NameAddr*>(context)->tag_param = p.value;
@@ -74,7 +79,7 @@ Result<NameAddr> parse_name_addr(std::string_view value, std::string_view header
     auto params = HeaderParams::parse(value.substr(params_begin), params_begin, remember_tag, &out);
     if (!params) return fail(params.error().offset, params.error().detail);
     out.params = *params;
-    return out;
+    return std::nullopt;
 }
 
 Result<NameAddr> parse_contact(std::string_view value) {

@@ -29,6 +29,9 @@ struct NameAddr {
 // From, To, Route, Record-Route, Path, ... One element of a comma-separated value.
 // `header` names the header in error messages.
 Result<NameAddr> parse_name_addr(std::string_view value, std::string_view header = "");
+// The same, filling `out` in place; returns the error if any.
+std::optional<ParseError> parse_name_addr_into(std::string_view value, NameAddr& out,
+                                               std::string_view header = "");
 
 // Contact: also accepts "*" and checks the parameters a registrar acts on.
 Result<NameAddr> parse_contact(std::string_view value);

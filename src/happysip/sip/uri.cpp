@@ -282,8 +282,8 @@ Failure parse_other(std::string_view uri, std::size_t i) {
 
 }  // namespace
 
-Result<Uri> parse_uri(std::string_view text) {
-    Uri out;
+std::optional<ParseError> parse_uri_into(std::string_view text, Uri& out) {
+    out = Uri{};
     out.text = text;
     auto body = parse_scheme(text, out);
     if (!body) return std::move(body).error();
@@ -300,7 +300,12 @@ Result<Uri> parse_uri(std::string_view text) {
             e = parse_other(text, *body);
             break;
     }
-    if (e) return std::move(*e);
+    return e;
+}
+
+Result<Uri> parse_uri(std::string_view text) {
+    Uri out;
+    if (auto e = parse_uri_into(text, out)) return std::move(*e);
     return out;
 }
 

@@ -94,6 +94,8 @@ struct Uri {
 // Parses a whole URI: no white space around it, nothing after it. Errors are bad_uri with
 // the byte offset within `text` and a precise detail ("port out of range").
 Result<Uri> parse_uri(std::string_view text);
+// The same, filling `out` in place (no copy of the result); returns the error if any.
+std::optional<ParseError> parse_uri_into(std::string_view text, Uri& out);
 
 // Percent-decoding (escaped = "%" HEXDIG HEXDIG). A '%' not followed by two hex digits is
 // copied literally; parse_uri never lets one through, so this matters only for text from

@@ -75,6 +75,12 @@ bool Via::transport_is(std::string_view t) const noexcept {
 
 Result<Via> parse_via(std::string_view value) {
     Via via;
+    if (auto e = parse_via_into(value, via)) return std::move(*e);
+    return via;
+}
+
+std::optional<ParseError> parse_via_into(std::string_view value, Via& via) {
+    via = Via{};
     Cursor c{value};
     c.skip_wsp();
     // sent-protocol = protocol-name SLASH protocol-version SLASH transport (SLASH = SWS "/" SWS)
@@ -113,7 +119,7 @@ Result<Via> parse_via(std::string_view value) {
     auto params = HeaderParams::parse(value.substr(c.i), c.i, read_known_param, &via);
     if (!params) return via_error(params.error().offset, params.error().detail);
     via.params = *params;
-    return via;
+    return std::nullopt;
 }
 
 }  // namespace happysip::sip

@@ -36,5 +36,7 @@ struct Via {
 
 // Parses one via-parm (one element of a possibly comma-separated Via header value).
 Result<Via> parse_via(std::string_view value);
+// The same, filling `via` in place; returns the error if any.
+std::optional<ParseError> parse_via_into(std::string_view value, Via& via);
 
 }  // namespace happysip::sip
