@@ -60,19 +60,34 @@ constexpr std::array<std::uint8_t, 26> make_compact() {
 constexpr std::array<std::uint8_t, 26> k_compact = make_compact();
 
 // Case-insensitive equality for token strings (see quick_hash).
-// Compares eight bytes at a time: header names are short and this runs for every line.
+template <class Word>
+Word load(const char* p) noexcept {
+    Word w;
+    std::memcpy(&w, p, sizeof w);
+    return w;
+}
+
+// Equal after folding case, for token strings (see quick_hash), compared in whole words:
+// this runs for every header line. Short tails use overlapping loads instead of a byte loop.
 bool token_iequal(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    constexpr std::uint64_t k_fold = 0x2020202020202020ull;
-    std::size_t i = 0;
-    for (; i + 8 <= a.size(); i += 8) {
-        std::uint64_t x, y;
-        std::memcpy(&x, a.data() + i, 8);
-        std::memcpy(&y, b.data() + i, 8);
-        if ((x | k_fold) != (y | k_fold)) return false;
+    const std::size_t n = a.size();
+    if (n != b.size()) return false;
+    const char* x = a.data();
+    const char* y = b.data();
+    if (n >= 8) {
+        constexpr std::uint64_t fold = 0x2020202020202020ull;
+        for (std::size_t i = 0; i + 8 <= n; i += 8)
+            if ((load<std::uint64_t>(x + i) | fold) != (load<std::uint64_t>(y + i) | fold))
+                return false;
+        return (load<std::uint64_t>(x + n - 8) | fold) == (load<std::uint64_t>(y + n - 8) | fold);
     }
-    for (; i < a.size(); ++i)
-        if ((a[i] | 0x20) != (b[i] | 0x20)) return false;
+    if (n >= 4) {
+        constexpr std::uint32_t fold = 0x20202020u;
+        return (load<std::uint32_t>(x) | fold) == (load<std::uint32_t>(y) | fold) &&
+               (load<std::uint32_t>(x + n - 4) | fold) == (load<std::uint32_t>(y + n - 4) | fold);
+    }
+    for (std::size_t i = 0; i < n; ++i)
+        if ((x[i] | 0x20) != (y[i] | 0x20)) return false;
     return true;
 }
 
