@@ -34,9 +34,9 @@ TEST(HeaderId, CompactFormsResolve) {
 }
 
 TEST(HeaderId, NamesThatDifferInOneByteAreOther) {
-    for (const char* name : {"Vib", "Call-IE", "Content-Lengthx", "Content-Lengt", "Xontact",
-                             "Max-Forwardz", "Proxy-Authorizatioo", "CSeq_", "Routf", "", "-",
-                             "P-Asserted-Identitx"})
+    for (const char* name :
+         {"Vib", "Call-IE", "Content-Lengthx", "Content-Lengt", "Xontact", "Max-Forwardz",
+          "Proxy-Authorizatioo", "CSeq_", "Routf", "", "-", "P-Asserted-Identitx"})
         EXPECT_EQ(header_id_from_name(name), HeaderId::other) << name;
 }
 
