@@ -18,7 +18,7 @@
 
 namespace {
 
-constexpr std::string_view kMessagesFlag = "--messages";
+constexpr std::string_view k_messages_flag = "--messages";
 
 // Removes `--messages DIR` / `--messages=DIR` from argv (benchmark::Initialize rejects unknown
 // flags) and returns the directory to load.
@@ -30,14 +30,14 @@ std::filesystem::path take_messages_dir(int& argc, char** argv) {
     int kept = 1;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
-        if (arg == kMessagesFlag) {
+        if (arg == k_messages_flag) {
             if (i + 1 == argc) {
                 std::cerr << "parse_bench: --messages needs a directory\n";
                 std::exit(2);
             }
             dir = argv[++i];
-        } else if (arg.starts_with(kMessagesFlag) && arg[kMessagesFlag.size()] == '=') {
-            dir = std::string(arg.substr(kMessagesFlag.size() + 1));
+        } else if (arg.starts_with(k_messages_flag) && arg[k_messages_flag.size()] == '=') {
+            dir = std::string(arg.substr(k_messages_flag.size() + 1));
         } else {
             argv[kept++] = argv[i];
         }

@@ -22,11 +22,13 @@
 namespace happysip::eyeballs {
 
 // RFC 8305 §5: recommended 250 ms, MUST NOT be below 10 ms, SHOULD NOT exceed 2 s.
-inline constexpr Duration kMinAttemptDelay = std::chrono::milliseconds(10);
-inline constexpr Duration kMaxAttemptDelay = std::chrono::seconds(2);
+inline constexpr Duration k_min_attempt_delay = std::chrono::milliseconds(10);
+inline constexpr Duration k_max_attempt_delay = std::chrono::seconds(2);
 
 constexpr Duration clamp_attempt_delay(Duration d) noexcept {
-    return d < kMinAttemptDelay ? kMinAttemptDelay : d > kMaxAttemptDelay ? kMaxAttemptDelay : d;
+    return d < k_min_attempt_delay   ? k_min_attempt_delay
+           : d > k_max_attempt_delay ? k_max_attempt_delay
+                                     : d;
 }
 
 struct RaceConfig {

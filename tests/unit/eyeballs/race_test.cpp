@@ -92,17 +92,17 @@ std::vector<Timed> run(Race& race, const std::map<std::string, Outcome>& network
     return log;
 }
 
-const std::vector<Candidate> kDualStack = {v6("2001:db8::1"), v4("192.0.2.1")};
+const std::vector<Candidate> k_dual_stack = {v6("2001:db8::1"), v4("192.0.2.1")};
 
 TEST(Race, StartsFirstCandidateAtOnce) {
-    Race race({}, kDualStack);
+    Race race({}, k_dual_stack);
     race.start(t0);
     EXPECT_EQ(race.take_actions(), (std::vector<Action>{StartAttempt{0}}));
 }
 
 TEST(Race, StartsSecondFamilyAfterAttemptDelay) {
     // RFC 8305 §5: the next attempt starts one Connection Attempt Delay (250 ms) later.
-    Race race({}, kDualStack);
+    Race race({}, k_dual_stack);
     race.start(t0);
     race.take_actions();
     EXPECT_EQ(race.next_deadline(), at_ms(250));
@@ -126,7 +126,7 @@ TEST(Race, InterleavesFamiliesInAttemptOrder) {
 
 TEST(Race, FailureStartsNextCandidateImmediately) {
     // RFC 8305 §5: on a failure (refused, ICMP unreachable) the next attempt need not wait.
-    Race race({}, kDualStack);
+    Race race({}, k_dual_stack);
     EXPECT_EQ(run(race, {{"2001:db8::1", fails_after(30)}, {"192.0.2.1", answers_after(20)}}),
               (std::vector<Timed>{{0, StartAttempt{0}}, {30, StartAttempt{1}}, {50, Winner{1}}}));
 }
@@ -159,7 +159,7 @@ TEST(Race, NoStartAfterWinner) {
 }
 
 TEST(Race, ExactlyOneWinnerEvenWhenTwoAttemptsSucceed) {
-    Race race({}, kDualStack);
+    Race race({}, k_dual_stack);
     race.start(t0);
     race.on_timer(at_ms(250));
     race.take_actions();
@@ -170,7 +170,7 @@ TEST(Race, ExactlyOneWinnerEvenWhenTwoAttemptsSucceed) {
 }
 
 TEST(Race, ExhaustedWhenAllFail) {
-    Race race({}, kDualStack);
+    Race race({}, k_dual_stack);
     EXPECT_EQ(run(race, {{"2001:db8::1", fails_after(5)}, {"192.0.2.1", fails_after(5)}}),
               (std::vector<Timed>{{0, StartAttempt{0}}, {5, StartAttempt{1}}, {10, Exhausted{}}}));
     EXPECT_EQ(race.winner(), std::nullopt);
@@ -178,7 +178,7 @@ TEST(Race, ExhaustedWhenAllFail) {
 
 TEST(Race, TimeoutYieldsExhausted) {
     // Nothing answers: at the overall timeout (32 s = 64*T1) the race gives up.
-    Race race({}, kDualStack);
+    Race race({}, k_dual_stack);
     EXPECT_EQ(run(race, {}), (std::vector<Timed>{{0, StartAttempt{0}},
                                                  {250, StartAttempt{1}},
                                                  {32000, CancelAttempt{0}},
@@ -198,7 +198,7 @@ TEST(Race, AttemptDelayIsClamped) {
     EXPECT_EQ(Race({.attempt_delay = milliseconds(1)}, {}).attempt_delay(), milliseconds(10));
     EXPECT_EQ(Race({.attempt_delay = seconds(5)}, {}).attempt_delay(), seconds(2));
     EXPECT_EQ(Race({.attempt_delay = milliseconds(100)}, {}).attempt_delay(), milliseconds(100));
-    Race race({.attempt_delay = milliseconds(0)}, kDualStack);
+    Race race({.attempt_delay = milliseconds(0)}, k_dual_stack);
     race.start(t0);
     EXPECT_EQ(race.next_deadline(), at_ms(10));
 }
@@ -250,7 +250,7 @@ TEST(Race, Ipv6BlackholedFirstRequestWinsOnIpv4AfterOneAttemptDelay) {
     // IPv6 packets vanish; IPv4 answers after one RTT (40 ms). The first request pays one
     // Connection Attempt Delay: the winner is known at 250 + 40 ms.
     ReachabilityCache cache;
-    Race race({}, kDualStack, &cache, "udp:sip.example.com:5060");
+    Race race({}, k_dual_stack, &cache, "udp:sip.example.com:5060");
     EXPECT_EQ(run(race, {{"192.0.2.1", answers_after(40)}}),
               (std::vector<Timed>{{0, StartAttempt{0}},
                                   {250, StartAttempt{1}},
@@ -266,10 +266,10 @@ TEST(Race, LaterRequestGoesStraightToWorkingFamily) {
     // With what the first race learnt, the next request starts IPv4 at t=0 and wins after
     // one RTT: RTT + 0 ms instead of RTT + 250 ms.
     ReachabilityCache cache;
-    Race first({}, kDualStack, &cache, "udp:sip.example.com:5060");
+    Race first({}, k_dual_stack, &cache, "udp:sip.example.com:5060");
     run(first, {{"192.0.2.1", answers_after(40)}});
 
-    Race second({}, kDualStack, &cache, "udp:sip.example.com:5060");
+    Race second({}, k_dual_stack, &cache, "udp:sip.example.com:5060");
     EXPECT_EQ(run(second, {{"192.0.2.1", answers_after(40)}}, at_ms(1000)),
               (std::vector<Timed>{{0, StartAttempt{1}}, {40, Winner{1}}}));
 }
@@ -308,7 +308,7 @@ TEST(Race, FamilyThatWonIsNotRecordedBrokenForAnEarlierFailure) {
 
 TEST(Race, AllFailedRecordsBothFamiliesBroken) {
     ReachabilityCache cache;
-    Race race({}, kDualStack, &cache, "k");
+    Race race({}, k_dual_stack, &cache, "k");
     run(race, {{"2001:db8::1", fails_after(5)}, {"192.0.2.1", fails_after(5)}});
     EXPECT_EQ(cache.state("k", Family::ipv6, at_ms(10)), Reachability::broken);
     EXPECT_EQ(cache.state("k", Family::ipv4, at_ms(10)), Reachability::broken);
