@@ -31,20 +31,26 @@ constexpr std::size_t quick_hash(std::string_view s) noexcept {
     return (s.size() * 7 + lc(s[0]) * 31 + lc(s[1]) * 3 + lc(s[s.size() - 1]) * 131) % k_slots;
 }
 
-constexpr std::array<std::uint8_t, k_slots> make_slots() {
-    std::array<std::uint8_t, k_slots> slots{};
-    for (auto& s : slots)
-        s = k_empty;
+// A slot holds the entry's index and its name's length, so a probe that hits another
+// header's slot is rejected without loading that header's name.
+struct Slot {
+    std::uint8_t index = k_empty;
+    std::uint8_t size = 0;
+};
+
+constexpr std::array<Slot, k_slots> make_slots() {
+    std::array<Slot, k_slots> slots{};
     for (std::size_t i = 0; i < k_entries.size(); ++i) {
         std::size_t pos = quick_hash(k_entries[i].name);
-        while (slots[pos] != k_empty)
+        while (slots[pos].index != k_empty)
             pos = (pos + 1) % k_slots;
-        slots[pos] = static_cast<std::uint8_t>(i);
+        slots[pos] =
+            Slot{static_cast<std::uint8_t>(i), static_cast<std::uint8_t>(k_entries[i].name.size())};
     }
     return slots;
 }
 
-constexpr std::array<std::uint8_t, k_slots> k_slots_table = make_slots();
+constexpr std::array<Slot, k_slots> k_slots_table = make_slots();
 
 constexpr std::array<std::uint8_t, 26> make_compact() {
     std::array<std::uint8_t, 26> out{};
@@ -102,9 +108,10 @@ HeaderId header_id_from_name(std::string_view name) noexcept {
     }
     if (name.empty()) return HeaderId::other;
     std::size_t pos = quick_hash(name);
-    while (k_slots_table[pos] != k_empty) {
-        std::uint8_t idx = k_slots_table[pos];
-        if (token_iequal(k_entries[idx].name, name)) return static_cast<HeaderId>(idx);
+    while (k_slots_table[pos].index != k_empty) {
+        const Slot slot = k_slots_table[pos];
+        if (slot.size == name.size() && token_iequal(k_entries[slot.index].name, name))
+            return static_cast<HeaderId>(slot.index);
         pos = (pos + 1) % k_slots;
     }
     return HeaderId::other;

@@ -4,17 +4,6 @@
 
 namespace happysip::sip::text {
 
-std::optional<std::uint32_t> parse_uint(std::string_view s, std::uint32_t max) noexcept {
-    if (s.empty() || s.size() > 10) return std::nullopt;
-    std::uint64_t v = 0;
-    for (char c : s) {
-        if (!chars::is_digit(c)) return std::nullopt;
-        v = v * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    if (v > max) return std::nullopt;
-    return static_cast<std::uint32_t>(v);
-}
-
 namespace {
 // Bytes that change the comma-splitting state; everything else is skipped in one table test.
 constexpr std::array<bool, 256> make_special() {

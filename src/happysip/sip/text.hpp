@@ -37,9 +37,19 @@ constexpr bool istarts_with(std::string_view s, std::string_view prefix) noexcep
     return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
 }
 
-// Decimal digits only, no sign, no white space; nullopt on overflow of `max`.
-std::optional<std::uint32_t> parse_uint(std::string_view s,
-                                        std::uint32_t max = 0xffffffffu) noexcept;
+// Decimal digits only, no sign, no white space; nullopt on overflow of `max`. Inline: it
+// runs several times per message (CSeq, Content-Length, Max-Forwards, ports, octets).
+constexpr std::optional<std::uint32_t> parse_uint(std::string_view s,
+                                                  std::uint32_t max = 0xffffffffu) noexcept {
+    if (s.empty() || s.size() > 10) return std::nullopt;
+    std::uint64_t v = 0;
+    for (char c : s) {
+        if (!chars::is_digit(c)) return std::nullopt;
+        v = v * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    if (v > max) return std::nullopt;
+    return static_cast<std::uint32_t>(v);
+}
 
 // Iterates the elements of a comma-separated header value. Commas inside a
 // quoted-string (with \-escapes) or inside <...> do not split. Elements are trimmed;
