@@ -1,23 +1,12 @@
-// Virtual time for the sans-I/O core. The clock tag has no now(): the core never reads a
-// clock, the caller passes the current Instant into every call (DESIGN.md "Time").
+// The project's virtual time (happysip/time/virtual_time.hpp), named in this layer.
 #pragma once
 
-#include <chrono>
-#include <cstdint>
-#include <ratio>
+#include "happysip/time/virtual_time.hpp"
 
 namespace happysip::eyeballs {
 
-// Tag for time points measured in microseconds since an arbitrary epoch chosen by the caller.
-struct VirtualClock {
-    using rep = std::int64_t;
-    using period = std::micro;
-    using duration = std::chrono::microseconds;
-    using time_point = std::chrono::time_point<VirtualClock, duration>;
-    static constexpr bool is_steady = true;
-};
-
-using Duration = std::chrono::microseconds;
-using Instant = std::chrono::time_point<VirtualClock, Duration>;
+using happysip::Duration;
+using happysip::Instant;
+using happysip::VirtualClock;
 
 }  // namespace happysip::eyeballs

@@ -1,0 +1,58 @@
+// RFC 3261 §17.2.2 non-INVITE server transaction.
+//
+//   Trying --1xx from TU--> Proceeding --200-699 from TU--> Completed --Timer J--> Terminated
+//     \______________200-699 from TU______________/
+//   Transport error in Proceeding or Completed --> Terminated
+//
+// Sans-I/O: inputs carry the current time; outputs queue up as actions.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "happysip/sip/message.hpp"
+#include "happysip/txn/action.hpp"
+#include "happysip/txn/time.hpp"
+#include "happysip/txn/timers.hpp"
+
+namespace happysip::txn {
+
+class NonInviteServerTransaction {
+  public:
+    enum class State : std::uint8_t { trying, proceeding, completed, terminated };
+
+    // Queues PassToTu{request}.
+    NonInviteServerTransaction(sip::Message request, Transport transport, const TimerConfig& config,
+                               Instant now);
+
+    // A retransmission of the request matched to this transaction (server_key).
+    void on_request(const sip::Message& request, Instant now);
+    // A response from the TU. Returns false if the state does not allow it (dropped).
+    bool send_response(sip::Message response, Instant now);
+    void on_timer(Instant now);
+    void on_transport_error(Instant now);
+
+    State state() const noexcept { return state_; }
+    std::optional<Instant> next_deadline() const noexcept { return timers_.next_deadline(); }
+    std::vector<Action> take_actions() noexcept { return actions_.take(); }
+    const sip::Message& request() const noexcept { return request_; }
+
+  private:
+    enum class TimerId : std::uint8_t { j, count_ };
+
+    void terminate();
+
+    sip::Message request_;
+    std::optional<sip::Message> last_response_;
+    Transport transport_;
+    TimerConfig config_;
+    State state_ = State::trying;
+    TimerSet<TimerId> timers_;
+    ActionQueue actions_;
+};
+
+std::string_view to_string(NonInviteServerTransaction::State s) noexcept;
+
+}  // namespace happysip::txn

@@ -1,0 +1,105 @@
+#include "happysip/txn/transaction_key.hpp"
+
+#include <functional>
+#include <string_view>
+
+#include "happysip/sip/header_id.hpp"
+#include "happysip/sip/key_headers.hpp"
+#include "happysip/sip/via.hpp"
+
+namespace happysip::txn {
+namespace {
+
+std::string lowercase(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return out;
+}
+
+std::string sent_by(const sip::Via& via) {
+    std::string out = lowercase(via.host.text);
+    if (via.port) out.append(":").append(std::to_string(*via.port));
+    return out;
+}
+
+void mix(std::size_t& seed, std::size_t h) noexcept {
+    seed ^= h + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2);
+}
+
+// The request's method as a server transaction sees it: an ACK belongs to its INVITE.
+std::string server_method(const sip::Message& request) {
+    if (request.method() == sip::Method::ack) return "INVITE";
+    return std::string(request.method_text());
+}
+
+sip::Result<TransactionKey> server_key_with_method(const sip::Message& request,
+                                                   std::string method) {
+    auto key_headers = sip::interpret_key_headers(request);
+    if (!key_headers.ok()) return std::move(key_headers).error();
+    const sip::KeyHeaders& kh = *key_headers;
+    TransactionKey key;
+    key.method = std::move(method);
+    if (kh.top_via.has_rfc3261_branch()) {
+        key.kind = KeyKind::server;
+        key.branch = std::string(kh.top_via.branch);
+        key.sent_by = sent_by(kh.top_via);
+        return key;
+    }
+    key.kind = KeyKind::server_rfc2543;
+    key.request_uri = std::string(request.request_uri());
+    key.from_tag = std::string(kh.from.tag().value_or(""));
+    if (key.method != "INVITE") key.to_tag = std::string(kh.to.tag().value_or(""));
+    key.call_id = std::string(kh.call_id);
+    key.cseq = request.cseq_number();
+    const auto vias = request.values(sip::HeaderId::via);
+    if (!vias.empty()) key.top_via = std::string(vias.front());
+    return key;
+}
+
+}  // namespace
+
+std::size_t TransactionKeyHash::operator()(const TransactionKey& k) const noexcept {
+    const std::hash<std::string> h;
+    std::size_t seed = static_cast<std::size_t>(k.kind);
+    mix(seed, h(k.method));
+    mix(seed, h(k.branch));
+    mix(seed, h(k.sent_by));
+    if (k.kind == KeyKind::server_rfc2543) {
+        mix(seed, h(k.request_uri));
+        mix(seed, h(k.from_tag));
+        mix(seed, h(k.to_tag));
+        mix(seed, h(k.call_id));
+        mix(seed, std::hash<std::uint32_t>{}(k.cseq));
+        mix(seed, h(k.top_via));
+    }
+    return seed;
+}
+
+sip::Result<TransactionKey> client_key(const sip::Message& message) {
+    const auto vias = message.values(sip::HeaderId::via);
+    if (vias.empty()) {
+        return sip::make_error(sip::ParseErrc::missing_header, "Via", 0, "no Via header");
+    }
+    auto via = sip::parse_via(vias.front());
+    if (!via.ok()) return std::move(via).error();
+    if (via->branch.empty()) {
+        return sip::make_error(sip::ParseErrc::bad_header, "Via", 0, "top Via has no branch");
+    }
+    TransactionKey key;
+    key.kind = KeyKind::client;
+    key.method = std::string(message.cseq_method_text());
+    key.branch = std::string(via->branch);
+    return key;
+}
+
+sip::Result<TransactionKey> server_key(const sip::Message& request) {
+    return server_key_with_method(request, server_method(request));
+}
+
+sip::Result<TransactionKey> cancel_target_key(const sip::Message& cancel) {
+    return server_key_with_method(cancel, "INVITE");
+}
+
+}  // namespace happysip::txn
