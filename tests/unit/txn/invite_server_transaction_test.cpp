@@ -9,6 +9,7 @@
 #include "happysip/sip/builder.hpp"
 #include "happysip/sip/header_id.hpp"
 #include "happysip/txn/ack.hpp"
+#include "txn_test_support.hpp"
 
 namespace happysip::txn {
 namespace {
@@ -16,56 +17,10 @@ namespace {
 using std::chrono::milliseconds;
 using S = InviteServerTransaction::State;
 
-const Instant t0 = Instant{} + std::chrono::seconds(100);
-Instant at_ms(long long ms) {
-    return t0 + milliseconds(ms);
-}
-long long ms_of(Instant t) {
-    return std::chrono::duration_cast<milliseconds>(t - t0).count();
-}
+using namespace happysip::txn::test;
 
 sip::Message invite() {
-    sip::RequestParts p;
-    p.method = "INVITE";
-    p.request_uri = "sip:bob@biloxi.example.com";
-    p.via_sent_by = "pc33.atlanta.example.com";
-    p.branch = "z9hG4bK776asdhds";
-    p.from = "Alice <sip:alice@atlanta.example.com>";
-    p.from_tag = "1928301774";
-    p.to = "Bob <sip:bob@biloxi.example.com>";
-    p.call_id = "a84b4c76e66710";
-    p.cseq = 314159;
-    p.routes = {"<sip:p1.example.com;lr>", "<sip:p2.example.com;lr>"};
-    auto m = sip::make_request(p);
-    EXPECT_TRUE(m.ok());
-    return std::move(m).value();
-}
-
-sip::Message response(const sip::Message& request, int code) {
-    auto m = sip::make_response(request, code, {}, code == 100 ? "" : "b0b");
-    EXPECT_TRUE(m.ok());
-    return std::move(m).value();
-}
-
-std::vector<std::string> described(std::vector<Action> actions) {
-    std::vector<std::string> out;
-    for (const Action& a : actions)
-        out.push_back(describe(a));
-    return out;
-}
-
-// Fires every deadline up to `limit_ms`, logging "<ms> <action>".
-template <class Txn>
-std::vector<std::string> run_timers(Txn& txn, long long limit_ms) {
-    std::vector<std::string> log;
-    while (auto d = txn.next_deadline()) {
-        if (ms_of(*d) > limit_ms) break;
-        txn.on_timer(*d);
-        for (const Action& a : txn.take_actions()) {
-            log.push_back(std::to_string(ms_of(*d)) + " " + describe(a));
-        }
-    }
-    return log;
+    return request("INVITE");
 }
 
 // A server transaction for a received INVITE whose 100 Trying and PassToTu are drained.
