@@ -73,12 +73,11 @@ bool is_version_syntax(std::string_view v) {
 
 // A NUL is legal in a body, and in the head only as a quoted-pair ("\" %x00, RFC 3261
 // §25.1, exercised by RFC 4475 intmeth). Returns the offset of any other NUL in the head.
-std::optional<std::size_t> first_bare_nul_in_head(std::string_view b) {
-    if (std::memchr(b.data(), '\0', b.size()) == nullptr) return std::nullopt;
-    std::size_t head_end = b.find("\r\n\r\n");
-    for (std::size_t nul = b.find('\0'); nul != std::string_view::npos && nul < head_end;
-         nul = b.find('\0', nul + 1))
-        if (nul == 0 || b[nul - 1] != '\\') return nul;
+std::optional<std::size_t> first_bare_nul(std::string_view head) {
+    if (std::memchr(head.data(), '\0', head.size()) == nullptr) return std::nullopt;
+    for (std::size_t nul = head.find('\0'); nul != std::string_view::npos;
+         nul = head.find('\0', nul + 1))
+        if (nul == 0 || head[nul - 1] != '\\') return nul;
     return std::nullopt;
 }
 
@@ -97,8 +96,6 @@ std::optional<ParseError> MessageParser::run() {
     if (buf().size() > limits_.max_message_size)
         return error_at(ParseErrc::too_large, "", limits_.max_message_size,
                         "message exceeds " + std::to_string(limits_.max_message_size) + " bytes");
-    if (auto nul = first_bare_nul_in_head(buf()))
-        return error_at(ParseErrc::bad_header, "", *nul, "NUL byte in message head");
     // RFC 3261 §7.5: CRLFs before the start line are ignored.
     std::size_t pos = 0;
     while (pos < buf().size() && (buf()[pos] == '\r' || buf()[pos] == '\n'))
@@ -109,8 +106,12 @@ std::optional<ParseError> MessageParser::run() {
     auto end = line_end(pos, next);
     if (!end) return error_at(ParseErrc::truncated, "", buf().size(), "no end of start line");
     if (auto e = parse_start_line(pos, *end)) return e;
+    const std::size_t head_begin = pos;
     pos = next;
     if (auto e = parse_headers(pos)) return e;
+    // Checked once the head's extent is known (after any leading CRLFs, before the body).
+    if (auto nul = first_bare_nul(buf().substr(head_begin, pos - head_begin)))
+        return error_at(ParseErrc::bad_header, "", head_begin + *nul, "NUL byte in message head");
     return check_essentials(pos);
 }
 

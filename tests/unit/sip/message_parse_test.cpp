@@ -209,6 +209,20 @@ TEST(MessageParse, RejectsNulInHead) {
     EXPECT_EQ(error_of(text).code, ParseErrc::bad_header);
 }
 
+TEST(MessageParse, RejectsNulInHeadAfterLeadingCrlf) {
+    // Found by fuzz_message: the head's end was searched from the leading CRLFs, so a NUL
+    // in a header looked like body and the re-serialised message failed to parse.
+    std::string text = "\r\n\r\n" + replace(k_invite, "Bob <", std::string("Bob\0 <", 6));
+    EXPECT_EQ(error_of(text).code, ParseErrc::bad_header);
+}
+
+TEST(MessageParse, AllowsNulInBody) {
+    std::string text = replace(k_invite, "v=0\n", std::string("v\0\0\n", 4));
+    auto m = parse_message(text);
+    ASSERT_TRUE(m.ok()) << m.error().to_string();
+    EXPECT_EQ(m->body().size(), 4u);
+}
+
 TEST(MessageParse, EnforcesLimits) {
     ParseLimits limits;
     limits.max_message_size = 100;
