@@ -6,7 +6,7 @@ namespace happysip::resolve {
 namespace {
 
 bool iequal(std::string_view a, std::string_view b) noexcept {
-    return std::ranges::equal(a, b, [](char x, char y) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
         auto lower = [](char c) {
             return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
         };
@@ -36,7 +36,7 @@ std::vector<SrvQuery> srv_queries_from_naptr(std::span<const NaptrRecord> record
         if (record.replacement.empty() || record.replacement == ".") continue;
         usable.push_back(&record);
     }
-    std::ranges::stable_sort(usable, [](const NaptrRecord* a, const NaptrRecord* b) {
+    std::stable_sort(usable.begin(), usable.end(), [](const NaptrRecord* a, const NaptrRecord* b) {
         if (a->order != b->order) return a->order < b->order;
         return a->preference < b->preference;
     });

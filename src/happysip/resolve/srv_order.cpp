@@ -9,7 +9,8 @@ namespace {
 void append_weighted(std::vector<SrvRecord> group, const RandomSource& random,
                      std::vector<SrvRecord>& out) {
     // "all those with weight 0 are placed at the beginning of the list"
-    std::ranges::stable_partition(group, [](const SrvRecord& r) { return r.weight == 0; });
+    std::stable_partition(group.begin(), group.end(),
+                          [](const SrvRecord& r) { return r.weight == 0; });
     while (group.size() > 1) {
         std::uint64_t sum = 0;
         for (const auto& r : group)
@@ -39,7 +40,9 @@ std::vector<SrvRecord> order_srv(std::span<const SrvRecord> records, const Rando
         // RFC 2782: a Target of "." means the service is decidedly not available.
         if (r.target != ".") usable.push_back(r);
     }
-    std::ranges::stable_sort(usable, {}, &SrvRecord::priority);
+    std::stable_sort(usable.begin(), usable.end(), [](const SrvRecord& a, const SrvRecord& b) {
+        return a.priority < b.priority;
+    });
 
     std::vector<SrvRecord> out;
     out.reserve(usable.size());

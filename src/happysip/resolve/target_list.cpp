@@ -8,7 +8,7 @@ namespace happysip::resolve {
 namespace {
 
 void add_unique(std::vector<eyeballs::Candidate>& out, eyeballs::Candidate candidate) {
-    const bool seen = std::ranges::any_of(out, [&](const eyeballs::Candidate& c) {
+    const bool seen = std::any_of(out.begin(), out.end(), [&](const eyeballs::Candidate& c) {
         return c.address == candidate.address && c.port == candidate.port &&
                c.transport == candidate.transport && c.family == candidate.family;
     });
