@@ -1,0 +1,67 @@
+#include "happysip/txn/transaction_table.hpp"
+
+#include <gtest/gtest.h>
+
+#include "happysip/txn/non_invite_client_transaction.hpp"
+#include "happysip/txn/non_invite_server_transaction.hpp"
+#include "txn_test_support.hpp"
+
+namespace happysip::txn {
+namespace {
+
+using namespace happysip::txn::test;
+
+TEST(TransactionTable, FindsAClientTransactionByItsResponse) {
+    TransactionTable<NonInviteClientTransaction> table;
+    sip::Message options = request("OPTIONS");
+    auto key = client_key(options);
+    ASSERT_TRUE(key.ok());
+    ASSERT_TRUE(table.insert(
+        *key, NonInviteClientTransaction(options, Transport::unreliable, {}, at_ms(0))));
+    auto response_key = client_key(response(options, 200));
+    ASSERT_TRUE(response_key.ok());
+    NonInviteClientTransaction* txn = table.find(*response_key);
+    ASSERT_NE(txn, nullptr);
+    txn->on_response(response(options, 200), at_ms(40));
+    EXPECT_EQ(txn->state(), NonInviteClientTransaction::State::completed);
+}
+
+TEST(TransactionTable, RetransmittedRequestDoesNotCreateASecondServerTransaction) {
+    TransactionTable<NonInviteServerTransaction> table;
+    sip::Message bye = request("BYE");
+    auto key = server_key(bye);
+    ASSERT_TRUE(key.ok());
+    EXPECT_TRUE(
+        table.insert(*key, NonInviteServerTransaction(bye, Transport::unreliable, {}, at_ms(0))));
+    EXPECT_FALSE(
+        table.insert(*key, NonInviteServerTransaction(bye, Transport::unreliable, {}, at_ms(500))));
+    EXPECT_EQ(table.size(), 1u);
+}
+
+TEST(TransactionTable, FiresDueTimersAndDropsTerminatedTransactions) {
+    // Non-INVITE client over UDP: Timer E at 500 ms, Timer F (timeout) at 32 s.
+    TransactionTable<NonInviteClientTransaction> table;
+    sip::Message options = request("OPTIONS");
+    ASSERT_TRUE(
+        table.insert(*client_key(options),
+                     NonInviteClientTransaction(options, Transport::unreliable, {}, at_ms(0))));
+    EXPECT_EQ(table.next_deadline(), at_ms(500));
+    int drained = 0;
+    auto drain = [&drained](const TransactionKey&, NonInviteClientTransaction& t) {
+        drained += static_cast<int>(t.take_actions().size());
+    };
+    EXPECT_EQ(table.fire_due(at_ms(499), drain), 0u);
+    EXPECT_EQ(drained, 0);
+    EXPECT_EQ(table.fire_due(at_ms(500), drain), 0u);
+    EXPECT_GE(drained, 1);  // the retransmission
+    // Step through every deadline up to Timer F; the transaction then terminates.
+    std::size_t removed = 0;
+    while (auto d = table.next_deadline())
+        removed += table.fire_due(*d, drain);
+    EXPECT_EQ(removed, 1u);
+    EXPECT_EQ(table.size(), 0u);
+    EXPECT_FALSE(table.next_deadline().has_value());
+}
+
+}  // namespace
+}  // namespace happysip::txn
