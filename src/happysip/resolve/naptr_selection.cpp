@@ -2,24 +2,19 @@
 
 #include <algorithm>
 
+#include "happysip/sip/text.hpp"
+
 namespace happysip::resolve {
 namespace {
 
-bool iequal(std::string_view a, std::string_view b) noexcept {
-    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-        auto lower = [](char c) {
-            return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-        };
-        return lower(x) == lower(y);
-    });
-}
+using sip::text::iequals;
 
 }  // namespace
 
 std::optional<Transport> naptr_service_transport(std::string_view service) noexcept {
-    if (iequal(service, "SIP+D2U")) return Transport::udp;
-    if (iequal(service, "SIP+D2T")) return Transport::tcp;
-    if (iequal(service, "SIPS+D2T")) return Transport::tls;
+    if (iequals(service, "SIP+D2U")) return Transport::udp;
+    if (iequals(service, "SIP+D2T")) return Transport::tcp;
+    if (iequals(service, "SIPS+D2T")) return Transport::tls;
     return std::nullopt;
 }
 
@@ -28,7 +23,7 @@ std::vector<SrvQuery> srv_queries_from_naptr(std::span<const NaptrRecord> record
     std::vector<const NaptrRecord*> usable;
     for (const auto& record : records) {
         // RFC 3263 §4.1: "s" flag leads to SRV; others (further NAPTR, "a", "u") not handled.
-        if (!iequal(record.flags, "s")) continue;
+        if (!iequals(record.flags, "s")) continue;
         const auto transport = naptr_service_transport(record.service);
         if (!transport || !supported.has(*transport)) continue;
         // RFC 3263 §4.1: a client resolving a SIPS URI MUST discard non-SIPS services.
