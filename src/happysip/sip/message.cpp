@@ -71,12 +71,10 @@ void Message::set_value(std::size_t index, std::string_view value) {
     f.value = store(value);
     f.value_in_arena = true;
     f.edited = true;
-    note_edit();
 }
 
 void Message::remove(std::size_t index) {
     fields_.at(index).removed = true;
-    note_edit();
 }
 
 void Message::insert(std::size_t index, HeaderId id, std::string_view value) {
@@ -87,7 +85,6 @@ void Message::insert(std::size_t index, HeaderId id, std::string_view value) {
     f.edited = true;
     fields_.insert(fields_.begin() + static_cast<std::ptrdiff_t>(std::min(index, fields_.size())),
                    f);
-    note_edit();
 }
 
 void Message::insert(std::size_t index, std::string_view header_name, std::string_view value) {
@@ -118,7 +115,6 @@ std::size_t Message::remove_all(HeaderId id) {
             ++n;
         }
     }
-    if (n > 0) note_edit();
     return n;
 }
 
@@ -126,7 +122,7 @@ bool Message::remove_first_value(HeaderId id) {
     for (std::size_t i = 0; i < fields_.size(); ++i) {
         if (fields_[i].id != id || fields_[i].removed) continue;
         text::CommaList list(value(fields_[i]));
-        auto first = list.next();
+        list.next();  // the topmost value, the one to drop
         auto second = list.next();
         if (!second) {
             remove(i);
@@ -136,7 +132,6 @@ bool Message::remove_first_value(HeaderId id) {
             std::string rest(text::trim(whole.substr(text::offset_in(whole, *second))));
             set_value(i, rest);
         }
-        (void)first;
         return true;
     }
     return false;
@@ -146,7 +141,6 @@ void Message::set_request_uri(std::string_view uri) {
     uri_span_ = store(uri);
     uri_in_arena_ = true;
     start_line_edited_ = true;
-    note_edit();
 }
 
 void Message::set_status(int code, std::string_view reason) {
@@ -154,14 +148,12 @@ void Message::set_status(int code, std::string_view reason) {
     reason_span_ = store(reason);
     reason_in_arena_ = true;
     start_line_edited_ = true;
-    note_edit();
 }
 
 void Message::set_body(std::string_view body) {
     body_span_ = store(body);
     body_in_arena_ = true;
     body_edited_ = true;
-    note_edit();
 }
 
 void Message::serialize_to(std::string& out) const {

@@ -128,14 +128,12 @@ class Message {
     }
     Span store(std::string_view text);  // appends to the arena
     std::size_t top_index(HeaderId id) const noexcept;
-    void note_edit() noexcept { edited_ = true; }
 
     std::string buffer_;  // the original bytes
     std::string arena_;   // edited, inserted and unfolded values
     std::vector<HeaderField> fields_;
 
     bool is_request_ = true;
-    bool edited_ = false;
     bool start_line_edited_ = false;
     bool method_in_arena_ = false;
     bool uri_in_arena_ = false;
