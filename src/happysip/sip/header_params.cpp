@@ -39,72 +39,76 @@ std::string unquote(std::string_view value) {
     return out;
 }
 
+namespace {
+
+// One ";name[=value]" at `i`, white space allowed around ';' and '='. The single scanner
+// behind both the validating parse and the lookups on already validated text.
+struct ParamScan {
+    HeaderParam param;
+    std::size_t name_begin = 0;
+    std::size_t end = 0;
+    const char* fault = nullptr;  // what is wrong, when the text does not follow the grammar
+    std::size_t fault_at = 0;
+};
+
+[[gnu::always_inline]] inline ParamScan scan_param(std::string_view s, std::size_t i) {
+    ParamScan r;
+    auto fail = [&r](std::size_t at, const char* what) {
+        r.fault = what;
+        r.fault_at = at;
+        return r;
+    };
+    i = skip_wsp(s, i);
+    if (i >= s.size() || s[i] != ';') return fail(i, "expected ';' before parameter");
+    i = skip_wsp(s, i + 1);
+    r.name_begin = i;
+    while (i < s.size() && chars::is_token(s[i]))
+        ++i;
+    if (i == r.name_begin) return fail(i, "empty parameter name");
+    r.param.name = s.substr(r.name_begin, i - r.name_begin);
+    i = skip_wsp(s, i);
+    if (i < s.size() && s[i] == '=') {
+        i = skip_wsp(s, i + 1);
+        const std::size_t value_begin = i;
+        if (i < s.size() && s[i] == '"') {
+            const std::size_t q = quoted_string_length(s.substr(i));
+            if (q == 0) return fail(i, "unterminated quoted string");
+            i += q;
+        } else {
+            while (i < s.size() && is_gen_value_char(s[i]))
+                ++i;
+            if (i == value_begin) return fail(i, "empty parameter value");
+        }
+        r.param.value = s.substr(value_begin, i - value_begin);
+        r.param.has_value = true;
+        i = skip_wsp(s, i);
+    }
+    r.end = i;
+    return r;
+}
+
+}  // namespace
+
 Result<HeaderParams> HeaderParams::parse(std::string_view text, std::size_t offset,
                                          HeaderParamVisitor visit, void* context) {
     std::size_t i = skip_wsp(text, 0);
     while (i < text.size()) {
-        if (text[i] != ';')
-            return make_error(ParseErrc::bad_header, "", offset + i,
-                              "expected ';' before parameter");
-        i = skip_wsp(text, i + 1);
-        std::size_t name_begin = i;
-        while (i < text.size() && chars::is_token(text[i]))
-            ++i;
-        if (i == name_begin)
-            return make_error(ParseErrc::bad_header, "", offset + i, "empty parameter name");
-        HeaderParam param{text.substr(name_begin, i - name_begin), {}, false};
-        i = skip_wsp(text, i);
-        if (i < text.size() && text[i] == '=') {
-            i = skip_wsp(text, i + 1);
-            std::size_t value_begin = i;
-            if (i < text.size() && text[i] == '"') {
-                std::size_t q = quoted_string_length(text.substr(i));
-                if (q == 0)
-                    return make_error(ParseErrc::bad_header, "", offset + i,
-                                      "unterminated quoted string");
-                i += q;
-            } else {
-                while (i < text.size() && is_gen_value_char(text[i]))
-                    ++i;
-                if (i == value_begin)
-                    return make_error(ParseErrc::bad_header, "", offset + i,
-                                      "empty parameter value");
-            }
-            param.value = text.substr(value_begin, i - value_begin);
-            param.has_value = true;
-            i = skip_wsp(text, i);
-        }
+        ParamScan scan = scan_param(text, i);
+        if (scan.fault != nullptr)
+            return make_error(ParseErrc::bad_header, "", offset + scan.fault_at, scan.fault);
         if (visit != nullptr)
-            if (auto e = visit(context, param, offset + name_begin)) return std::move(*e);
+            if (auto e = visit(context, scan.param, offset + scan.name_begin)) return std::move(*e);
+        i = scan.end;
     }
     return HeaderParams(text);
 }
 
 std::optional<HeaderParam> HeaderParams::next(std::size_t& pos) const noexcept {
-    std::string_view s = raw_;
-    std::size_t i = skip_wsp(s, pos);
-    if (i >= s.size() || s[i] != ';') return std::nullopt;
-    i = skip_wsp(s, i + 1);
-    HeaderParam p;
-    std::size_t name_begin = i;
-    while (i < s.size() && chars::is_token(s[i]))
-        ++i;
-    p.name = s.substr(name_begin, i - name_begin);
-    i = skip_wsp(s, i);
-    if (i < s.size() && s[i] == '=') {
-        i = skip_wsp(s, i + 1);
-        std::size_t value_begin = i;
-        if (i < s.size() && s[i] == '"') {
-            i += quoted_string_length(s.substr(i));
-        } else {
-            while (i < s.size() && is_gen_value_char(s[i]))
-                ++i;
-        }
-        p.value = s.substr(value_begin, i - value_begin);
-        p.has_value = true;
-    }
-    pos = i;
-    return p;
+    // raw_ was validated by parse(): a fault here only means the end of the list.
+    ParamScan scan = scan_param(raw_, pos);
+    if (scan.fault != nullptr) return std::nullopt;
+    pos = scan.end;
+    return scan.param;
 }
 
 std::optional<std::string_view> HeaderParams::find(std::string_view name) const noexcept {
