@@ -465,16 +465,6 @@ bool is_session_algorithm(DigestAlgorithm a) noexcept {
            a == DigestAlgorithm::sha512_256_sess;
 }
 
-std::string unescape(std::string_view value) {
-    std::string out;
-    out.reserve(value.size());
-    for (std::size_t i = 0; i < value.size(); ++i) {
-        if (value[i] == '\\' && i + 1 < value.size()) ++i;
-        out.push_back(value[i]);
-    }
-    return out;
-}
-
 std::optional<AuthParam> AuthParams::next(std::size_t& pos) const noexcept {
     std::size_t i = skip_wsp(raw_, pos);
     if (i < raw_.size() && raw_[i] == ',') i = skip_wsp(raw_, i + 1);

@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 
+#include "happysip/sip/header_params.hpp"
 #include "happysip/sip/result.hpp"
 
 namespace happysip::sip {
@@ -50,8 +51,7 @@ bool is_session_algorithm(DigestAlgorithm a) noexcept;
 constexpr bool has_quoted_pair(std::string_view value) noexcept {
     return value.find('\\') != std::string_view::npos;
 }
-// Removes the quoted-pair backslashes of a value taken from between quotes.
-std::string unescape(std::string_view value);
+// unescape() (header_params.hpp) removes the quoted-pair backslashes of such a value.
 
 // One auth-param: name = (token / quoted-string).
 struct AuthParam {

@@ -28,15 +28,19 @@ std::size_t quoted_string_length(std::string_view s) noexcept {
     return 0;
 }
 
-std::string unquote(std::string_view value) {
-    if (!is_quoted(value)) return std::string(value);
+std::string unescape(std::string_view value) {
     std::string out;
     out.reserve(value.size());
-    for (std::size_t i = 1; i + 1 < value.size(); ++i) {
-        if (value[i] == '\\' && i + 2 < value.size()) ++i;
+    for (std::size_t i = 0; i < value.size(); ++i) {
+        if (value[i] == '\\' && i + 1 < value.size()) ++i;
         out.push_back(value[i]);
     }
     return out;
+}
+
+std::string unquote(std::string_view value) {
+    if (!is_quoted(value)) return std::string(value);
+    return unescape(value.substr(1, value.size() - 2));
 }
 
 namespace {

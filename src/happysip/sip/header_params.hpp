@@ -52,6 +52,8 @@ class HeaderParams {
 
 // Removes the quotes and quoted-pair backslashes of a quoted-string; other text unchanged.
 std::string unquote(std::string_view value);
+// Resolves the quoted-pairs ("\x" -> "x") of the inside of a quoted-string.
+std::string unescape(std::string_view value);
 inline bool is_quoted(std::string_view v) noexcept {
     return v.size() >= 2 && v.front() == '"' && v.back() == '"';
 }
