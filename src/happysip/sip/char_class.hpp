@@ -78,6 +78,11 @@ constexpr bool is_hex(char c) noexcept {
     return is(c, k_hex);
 }
 
+// Value of a hex digit (caller checked is_hex).
+constexpr int hex_value(char c) noexcept {
+    return is_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
 constexpr char to_lower(char c) noexcept {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
 }

@@ -10,11 +10,6 @@ ParseError host_error(std::size_t offset, std::string_view detail) {
     return make_error(ParseErrc::bad_uri, "", offset, detail);
 }
 
-int hex_value(char c) noexcept {
-    if (chars::is_digit(c)) return c - '0';
-    return chars::to_lower(c) - 'a' + 10;
-}
-
 bool digits_and_dots(std::string_view s) noexcept {
     for (char c : s)
         if (!chars::is_digit(c) && c != '.') return false;
@@ -57,7 +52,7 @@ std::optional<int> read_ipv6_groups(std::string_view s, std::array<std::uint16_t
         if (j == i || j - i > 4 || n == 8) return std::nullopt;
         std::uint16_t v = 0;
         for (std::size_t k = i; k < j; ++k)
-            v = static_cast<std::uint16_t>(v << 4 | hex_value(s[k]));
+            v = static_cast<std::uint16_t>(v << 4 | chars::hex_value(s[k]));
         groups[static_cast<std::size_t>(n++)] = v;
         if (j == s.size()) break;
         if (s[j] != ':' || j + 1 == s.size()) return std::nullopt;  // no trailing single ':'

@@ -6,14 +6,11 @@
 namespace happysip::sip {
 namespace {
 
-int hex_value(char c) noexcept {
-    return chars::is_digit(c) ? c - '0' : chars::to_lower(c) - 'a' + 10;
-}
-
 // The decoded byte at s[i], advancing i past it (three bytes for a valid escape).
 char decoded_at(std::string_view s, std::size_t& i) noexcept {
     if (s[i] == '%' && i + 2 < s.size() && chars::is_hex(s[i + 1]) && chars::is_hex(s[i + 2])) {
-        const char c = static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+        const char c =
+            static_cast<char>(chars::hex_value(s[i + 1]) * 16 + chars::hex_value(s[i + 2]));
         i += 3;
         return c;
     }
