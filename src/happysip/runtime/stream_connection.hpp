@@ -1,0 +1,132 @@
+// One SIP connection over TCP or TLS (RFC 3261 §18), client or server side.
+//
+// Messages are cut by sip::StreamFramer (Content-Length, RFC 3261 §18.3). A CRLFCRLF
+// keep-alive ping is answered with CRLF (RFC 5626 §4.4.1); a framing error ends the
+// connection, with the parse error as the detail, because a stream cannot resynchronise.
+//
+// Lifetime: pending operations hold a shared_ptr, so an open connection stays alive
+// while it reads, even if nobody else holds it; close() ends it. Handlers run on the
+// io_context's thread and are dropped once the connection is closed (no cycles remain).
+#pragma once
+
+#include <array>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/ssl/context.hpp>
+#include <asio/ssl/stream.hpp>
+#include <asio/steady_timer.hpp>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+
+#include "happysip/runtime/tls_config.hpp"
+#include "happysip/sip/message.hpp"
+#include "happysip/sip/stream_framer.hpp"
+
+namespace happysip::runtime {
+
+class StreamConnection : public std::enable_shared_from_this<StreamConnection> {
+    struct Private {};  // keeps construction to the factories
+
+  public:
+    // detail, e.g. "TLS: certificate does not match sip domain example.com"
+    using ConnectHandler = std::function<void(std::error_code, std::string detail)>;
+    using AcceptHandler = std::function<void(const std::shared_ptr<StreamConnection>&,
+                                             std::error_code, std::string detail)>;
+    using CloseHandler = std::function<void(std::error_code, std::string detail)>;
+
+    // How long an accepted connection may take to complete its TLS handshake.
+    static constexpr std::chrono::seconds k_server_handshake_timeout{10};
+
+    // Client side: TCP connect, then (with `tls`) the handshake and the RFC 5922 identity
+    // check. `on_connected` runs exactly once, always asynchronously.
+    static std::shared_ptr<StreamConnection> connect(asio::io_context& io,
+                                                     const asio::ip::tcp::endpoint& remote,
+                                                     std::optional<TlsClientConfig> tls,
+                                                     ConnectHandler on_connected);
+    // Server side: an accepted socket; with `tls`, the server handshake first (bounded by
+    // k_server_handshake_timeout). `on_ready` runs exactly once; reading starts after it.
+    static std::shared_ptr<StreamConnection> accept(asio::ip::tcp::socket socket,
+                                                    std::shared_ptr<asio::ssl::context> tls,
+                                                    AcceptHandler on_ready);
+
+    StreamConnection(Private, asio::ip::tcp::socket socket);
+    StreamConnection(const StreamConnection&) = delete;
+    StreamConnection& operator=(const StreamConnection&) = delete;
+
+    // Queued and written in order; bytes sent before the connection is up wait for it.
+    // Ignored once closed.
+    void send(std::string bytes);
+
+    void on_message(std::function<void(sip::Message)> handler);
+    // A frame cut correctly by Content-Length that still does not parse: the stream stays
+    // usable, the message is reported and dropped.
+    void on_bad_message(std::function<void(std::string detail)> handler);
+    // RFC 5626 §4.4.1: a CRLF pong answering our CRLFCRLF ping.
+    void on_pong(std::function<void()> handler);
+    // Once, when an established connection ends: peer close (eof, "closed by peer"), read
+    // or write error, framing error, or local close() (operation_aborted). A connection
+    // that never came up reports through its connect/accept handler instead.
+    void on_closed(CloseHandler handler);
+
+    // Idempotent. A pending connect or handshake ends with operation_aborted.
+    void close();
+
+    asio::ip::tcp::endpoint remote_endpoint() const { return remote_; }
+    std::optional<asio::ip::tcp::endpoint> local_endpoint() const { return local_; }
+    bool is_tls() const { return tls_ != nullptr; }
+    bool is_open() const { return state_ == State::open; }
+
+  private:
+    enum class State : std::uint8_t { connecting, handshaking, open, closed };
+
+    template <class F>
+    void with_stream(F&& f) {
+        if (tls_)
+            f(*tls_);
+        else
+            f(socket_);
+    }
+
+    void on_tcp_connected(std::error_code ec);
+    void start_handshake(asio::ssl::stream_base::handshake_type type);
+    void on_handshake(std::error_code ec);
+    std::string check_peer_identity();
+    std::string handshake_failure(std::error_code ec);
+    void become_open();
+    void finish_connect(std::error_code ec, std::string detail);
+    void start_read();
+    void on_read(std::error_code ec, std::size_t n);
+    bool handle_frames();
+    void write_next();
+    void fail(std::error_code ec, std::string detail);
+    void report_closed(std::error_code ec, std::string detail);
+
+    asio::ip::tcp::socket socket_;  // declared before tls_, which refers to it
+    std::shared_ptr<asio::ssl::context> tls_context_;
+    std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
+    asio::steady_timer handshake_timer_;
+    bool server_side_ = false;
+    bool handshake_timed_out_ = false;
+    std::string server_name_;  // client TLS: SNI and the identity to check
+    bool verify_identity_ = false;
+
+    State state_ = State::connecting;
+    asio::ip::tcp::endpoint remote_;
+    std::optional<asio::ip::tcp::endpoint> local_;
+    ConnectHandler connect_handler_;
+    std::function<void(sip::Message)> on_message_;
+    std::function<void(std::string)> on_bad_message_;
+    std::function<void()> on_pong_;
+    CloseHandler on_closed_;
+
+    sip::StreamFramer framer_;
+    std::array<char, 16 * 1024> read_buffer_{};
+    std::deque<std::string> write_queue_;
+    bool writing_ = false;
+};
+
+}  // namespace happysip::runtime

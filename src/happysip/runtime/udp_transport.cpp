@@ -1,0 +1,139 @@
+#include "happysip/runtime/udp_transport.hpp"
+
+#include <array>
+#include <asio/ip/v6_only.hpp>
+#include <asio/post.hpp>
+#include <utility>
+
+#include "happysip/runtime/endpoint.hpp"
+
+namespace happysip::runtime {
+
+namespace {
+// RFC 3261 §18.1.1 lets a UDP message reach 65535 bytes less the headers.
+constexpr std::size_t k_max_datagram = 65535;
+}  // namespace
+
+struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
+    struct Socket {
+        explicit Socket(asio::io_context& io) : socket(io) {}
+        asio::ip::udp::socket socket;
+        asio::ip::udp::endpoint from;
+        std::array<char, k_max_datagram> buffer{};
+    };
+
+    explicit State(asio::io_context& io_) : io(io_) {}
+
+    std::shared_ptr<Socket>& slot(eyeballs::Family f) {
+        return f == eyeballs::Family::ipv6 ? v6 : v4;
+    }
+
+    void receive(std::shared_ptr<Socket> s) {
+        Socket& sock = *s;
+        sock.socket.async_receive_from(
+            asio::buffer(sock.buffer), sock.from,
+            [self = shared_from_this(), s = std::move(s)](std::error_code ec, std::size_t n) {
+                if (ec == asio::error::operation_aborted || !s->socket.is_open()) return;
+                // ICMP errors of earlier sends surface here on some systems
+                // (connection_refused): they are not fatal for an unconnected socket.
+                if (!ec) self->deliver(std::string_view(s->buffer.data(), n), s->from);
+                self->receive(s);
+            });
+    }
+
+    void deliver(std::string_view datagram, const asio::ip::udp::endpoint& from) {
+        if (is_udp_keepalive(datagram)) return;
+        auto parsed = sip::parse_message(datagram);
+        if (!parsed) {
+            if (on_bad) on_bad(parsed.error().to_string(), from);
+            return;
+        }
+        if (on_message) on_message(std::move(*parsed), from);
+    }
+
+    asio::io_context& io;
+    std::shared_ptr<Socket> v4;
+    std::shared_ptr<Socket> v6;
+    MessageHandler on_message;
+    BadDatagramHandler on_bad;
+};
+
+bool is_udp_keepalive(std::string_view d) noexcept {
+    if (d.size() >= 20 && (static_cast<unsigned char>(d[0]) & 0xC0) == 0 &&
+        static_cast<unsigned char>(d[4]) == 0x21 && static_cast<unsigned char>(d[5]) == 0x12 &&
+        static_cast<unsigned char>(d[6]) == 0xA4 && static_cast<unsigned char>(d[7]) == 0x42)
+        return true;
+    return !d.empty() && d.find_first_not_of("\r\n") == std::string_view::npos;
+}
+
+UdpTransport::UdpTransport(asio::io_context& io) : state_(std::make_shared<State>(io)) {}
+
+UdpTransport::~UdpTransport() {
+    close();
+}
+
+std::error_code UdpTransport::open(const asio::ip::udp::endpoint& local) {
+    auto& slot = state_->slot(family_of(local.address()));
+    if (slot && slot->socket.is_open()) return asio::error::already_open;
+    auto s = std::make_shared<State::Socket>(state_->io);
+    std::error_code ec;
+    s->socket.open(local.protocol(), ec);
+    if (ec) return ec;
+    if (local.address().is_v6()) s->socket.set_option(asio::ip::v6_only(true), ec);
+    if (!ec) s->socket.bind(local, ec);
+    if (ec) {
+        std::error_code ignored;
+        s->socket.close(ignored);
+        return ec;
+    }
+    slot = s;
+    state_->receive(std::move(s));
+    return {};
+}
+
+std::optional<asio::ip::udp::endpoint> UdpTransport::local_endpoint(eyeballs::Family f) const {
+    const auto& s = state_->slot(f);
+    if (!s || !s->socket.is_open()) return std::nullopt;
+    std::error_code ec;
+    auto ep = s->socket.local_endpoint(ec);
+    if (ec) return std::nullopt;
+    return ep;
+}
+
+void UdpTransport::send(const asio::ip::udp::endpoint& to, std::string bytes,
+                        std::function<void(std::error_code)> done) {
+    auto s = state_->slot(family_of(to.address()));
+    if (!s || !s->socket.is_open()) {
+        asio::post(state_->io, [done = std::move(done)] {
+            if (done) done(asio::error::address_family_not_supported);
+        });
+        return;
+    }
+    // A v4-mapped destination goes out of the IPv4 socket as the plain IPv4 address.
+    asio::ip::udp::endpoint dest = to;
+    if (to.address().is_v6() && to.address().to_v6().is_v4_mapped())
+        dest = {asio::ip::make_address_v4(asio::ip::v4_mapped, to.address().to_v6()), to.port()};
+    auto data = std::make_shared<std::string>(std::move(bytes));
+    s->socket.async_send_to(asio::buffer(*data), dest,
+                            [s, data, done = std::move(done)](std::error_code ec, std::size_t) {
+                                if (done) done(ec);
+                            });
+}
+
+void UdpTransport::on_message(MessageHandler handler) {
+    state_->on_message = std::move(handler);
+}
+
+void UdpTransport::on_bad_datagram(BadDatagramHandler handler) {
+    state_->on_bad = std::move(handler);
+}
+
+void UdpTransport::close() {
+    for (auto* slot : {&state_->v4, &state_->v6}) {
+        if (!*slot) continue;
+        std::error_code ignored;
+        (*slot)->socket.close(ignored);
+    }
+}
+
+}  // namespace happysip::runtime

@@ -1,0 +1,65 @@
+// SIP over UDP (RFC 3261 §18): one unconnected socket per address family, one message
+// per datagram. Each socket of the IPv6 family is IPv6-only, so a v4 and a v6 socket can
+// share a port and every peer is seen with its own family (no v4-mapped addresses).
+//
+// Handlers run on the io_context's thread. Pending operations keep the sockets alive
+// through a shared state, so destroying the transport while the loop runs is safe.
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <asio/ip/udp.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+
+#include "happysip/eyeballs/candidate.hpp"
+#include "happysip/sip/message.hpp"
+
+namespace happysip::runtime {
+
+class UdpTransport {
+  public:
+    using MessageHandler = std::function<void(sip::Message, const asio::ip::udp::endpoint& from)>;
+    using BadDatagramHandler =
+        std::function<void(std::string detail, const asio::ip::udp::endpoint& from)>;
+
+    explicit UdpTransport(asio::io_context& io);
+    ~UdpTransport();
+    UdpTransport(const UdpTransport&) = delete;
+    UdpTransport& operator=(const UdpTransport&) = delete;
+
+    // Binds the socket of local's family and starts receiving. Port 0 = ephemeral.
+    // address_family_not_supported-like errors come back as values; a second open of the
+    // same family gives already_open.
+    std::error_code open(const asio::ip::udp::endpoint& local);
+    // Local endpoint of the socket of that family (for Via sent-by); nullopt if not open.
+    std::optional<asio::ip::udp::endpoint> local_endpoint(eyeballs::Family family) const;
+
+    // Sends one datagram from the socket of the destination's family. `done` (optional)
+    // gets the outcome: address_family_not_supported when that family has no socket,
+    // or the system's error (EPERM, ENETUNREACH, ...). Always called asynchronously.
+    void send(const asio::ip::udp::endpoint& to, std::string bytes,
+              std::function<void(std::error_code)> done = {});
+
+    // Every datagram that parses as SIP. Keep-alives (RFC 5626 §4.4.1: STUN over UDP,
+    // and the CRLF some UAs send anyway) are dropped silently.
+    void on_message(MessageHandler handler);
+    // Datagrams that are neither SIP nor a keep-alive, with the parse error.
+    void on_bad_datagram(BadDatagramHandler handler);
+
+    // Closes both sockets; pending receives end, io.run() can return. Idempotent.
+    void close();
+
+    struct State;  // shared with pending operations
+
+  private:
+    std::shared_ptr<State> state_;
+};
+
+// True for what RFC 5626 §4.4.1 lets a peer send as a UDP keep-alive: a STUN message
+// (RFC 5389 §6: first two bits zero, magic cookie 0x2112A442) or only CR/LF bytes.
+bool is_udp_keepalive(std::string_view datagram) noexcept;
+
+}  // namespace happysip::runtime
