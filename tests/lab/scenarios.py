@@ -1,0 +1,2 @@
+def run_all(state, pki, happysip, reference=True):
+    return 0
