@@ -1,0 +1,117 @@
+#include "happysip/runtime/udp_transport.hpp"
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "happysip/runtime/endpoint.hpp"
+#include "runtime_test_support.hpp"
+
+namespace happysip::runtime {
+namespace {
+
+using test::run_until;
+
+class UdpTransportOnFamily : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(UdpTransportOnFamily, DeliversADatagramAsAParsedMessageWithItsSource) {
+    asio::io_context io;
+    asio::ip::address loopback = asio::ip::make_address(GetParam());
+    UdpTransport server(io), client(io);
+    ASSERT_FALSE(server.open({loopback, 0}));
+    ASSERT_FALSE(client.open({loopback, 0}));
+    auto family = family_of(loopback);
+    auto server_ep = server.local_endpoint(family);
+    auto client_ep = client.local_endpoint(family);
+    ASSERT_TRUE(server_ep && client_ep);
+    EXPECT_NE(server_ep->port(), 0);
+    EXPECT_FALSE(server.local_endpoint(eyeballs::other_family(family)));
+
+    std::optional<sip::Message> got;
+    asio::ip::udp::endpoint from;
+    server.on_message([&](sip::Message m, const asio::ip::udp::endpoint& f) {
+        got = std::move(m);
+        from = f;
+    });
+    std::optional<std::error_code> sent;
+    client.send(*server_ep, test::options_text(to_hostport(*client_ep), "z9hG4bKudp1"),
+                [&](std::error_code ec) { sent = ec; });
+    run_until(io, [&] { return got.has_value() && sent.has_value(); });
+
+    ASSERT_TRUE(sent.has_value());
+    EXPECT_FALSE(*sent) << sent->message();
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(got->method_text(), "OPTIONS");
+    EXPECT_EQ(from, *client_ep);
+}
+
+INSTANTIATE_TEST_SUITE_P(Loopback, UdpTransportOnFamily, ::testing::Values("127.0.0.1", "::1"));
+
+TEST(UdpTransport, BothFamiliesCanShareOnePort) {
+    asio::io_context io;
+    UdpTransport t(io);
+    ASSERT_FALSE(t.open({test::k_loopback_v6, 0}));
+    auto port = t.local_endpoint(eyeballs::Family::ipv6)->port();
+    EXPECT_FALSE(t.open({test::k_loopback_v4, port}));  // v6 socket is IPv6-only
+    EXPECT_EQ(t.local_endpoint(eyeballs::Family::ipv4)->port(), port);
+    EXPECT_EQ(t.open({test::k_loopback_v4, 0}), asio::error::already_open);
+}
+
+TEST(UdpTransport, SendToAFamilyWithoutSocketFailsWithAnError) {
+    asio::io_context io;
+    UdpTransport t(io);
+    ASSERT_FALSE(t.open({test::k_loopback_v4, 0}));
+    std::optional<std::error_code> result;
+    t.send({test::k_loopback_v6, 5060}, "x", [&](std::error_code ec) { result = ec; });
+    EXPECT_FALSE(result.has_value());  // never synchronously
+    run_until(io, [&] { return result.has_value(); });
+    ASSERT_TRUE(result.has_value());
+    EXPECT_EQ(*result, asio::error::address_family_not_supported);
+}
+
+TEST(UdpTransport, KeepalivesAreDroppedAndGarbageIsReported) {
+    asio::io_context io;
+    UdpTransport server(io), client(io);
+    ASSERT_FALSE(server.open({test::k_loopback_v4, 0}));
+    ASSERT_FALSE(client.open({test::k_loopback_v4, 0}));
+    auto to = *server.local_endpoint(eyeballs::Family::ipv4);
+    int messages = 0;
+    std::vector<std::string> bad;
+    server.on_message([&](sip::Message, const asio::ip::udp::endpoint&) { ++messages; });
+    server.on_bad_datagram(
+        [&](std::string detail, const asio::ip::udp::endpoint&) { bad.push_back(detail); });
+    client.send(to, "\r\n\r\n");
+    client.send(to, "not sip at all\r\n\r\n");
+    client.send(to, test::options_text("127.0.0.1:1", "z9hG4bKafter"));
+    run_until(io, [&] { return messages == 1; });
+    EXPECT_EQ(messages, 1);
+    ASSERT_EQ(bad.size(), 1u);
+    EXPECT_FALSE(bad[0].empty());
+}
+
+TEST(UdpTransport, RecognisesStunAndCrlfKeepalives) {
+    std::string stun(20, '\0');
+    stun[1] = 0x01;  // Binding request
+    stun[4] = 0x21, stun[5] = 0x12, stun[6] = static_cast<char>(0xA4), stun[7] = 0x42;
+    EXPECT_TRUE(is_udp_keepalive(stun));
+    EXPECT_TRUE(is_udp_keepalive("\r\n\r\n"));
+    EXPECT_FALSE(is_udp_keepalive("OPTIONS sip:a SIP/2.0\r\n"));
+    EXPECT_FALSE(is_udp_keepalive(""));
+}
+
+TEST(UdpTransport, CloseLetsTheLoopReturn) {
+    asio::io_context io;
+    UdpTransport t(io);
+    ASSERT_FALSE(t.open({test::k_loopback_v4, 0}));
+    ASSERT_FALSE(t.open({test::k_loopback_v6, 0}));
+    t.close();
+    auto start = std::chrono::steady_clock::now();
+    io.run_for(test::k_bound);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+    EXPECT_FALSE(t.local_endpoint(eyeballs::Family::ipv4));
+}
+
+}  // namespace
+}  // namespace happysip::runtime
