@@ -148,7 +148,7 @@ void Race::start_next(Instant now) {
     pending_.pop_front();
     attempts_[index] = Attempt{State::in_flight, now};
     last_started_family_ = candidates_[index].family;
-    next_start_at_ = now + config_.attempt_delay;
+    next_start_at_ = config_.sequential ? Instant::max() : now + config_.attempt_delay;
     actions_.push_back(StartAttempt{index});
 }
 

@@ -36,6 +36,9 @@ struct RaceConfig {
     Family preferred = Family::ipv6;
     std::size_t first_address_family_count = 1;   // RFC 8305 §4
     Duration timeout = std::chrono::seconds(32);  // whole race; 64*T1 for a UDP transaction
+    // The naive behaviour Happy Eyeballs replaces (for comparison: --no-happy-eyeballs):
+    // the next attempt starts only when the previous one has failed, never on a timer.
+    bool sequential = false;
 };
 
 // Start attempt `index` (an index into candidates()).

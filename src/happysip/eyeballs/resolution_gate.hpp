@@ -16,9 +16,12 @@ namespace happysip::eyeballs {
 
 struct ResolutionGateConfig {
     Duration resolution_delay = std::chrono::milliseconds(50);  // RFC 8305 §3, §8
+    // The family whose answer starts the race at once. RFC 8305 §3 says AAAA; a
+    // destination whose IPv6 is known broken (reachability cache) prefers A instead.
+    Family preferred = Family::ipv6;
 };
 
-// Start the race with these candidates (AAAA answers first, then A; the race interleaves).
+// Start the race with these candidates (the preferred family's first; the race interleaves).
 struct StartRace {
     std::vector<Candidate> candidates;
     friend bool operator==(const StartRace&, const StartRace&) = default;
@@ -53,6 +56,9 @@ class ResolutionGate {
   private:
     enum class Query { pending, answered, failed };
 
+    void on_answer(Family family, Instant now, std::vector<Candidate> addresses);
+    void on_failed(Family family);
+    Query& query(Family f) noexcept { return f == Family::ipv6 ? aaaa_ : a_; }
     void start();
     void check_unresolvable();
 

@@ -314,5 +314,24 @@ TEST(Race, AllFailedRecordsBothFamiliesBroken) {
     EXPECT_EQ(cache.state("k", Family::ipv4, at_ms(10)), Reachability::broken);
 }
 
+TEST(Race, SequentialModeWaitsForFailureBeforeTheNextAttempt) {
+    // --no-happy-eyeballs: the RFC 3263 behaviour; IPv4 only after IPv6 has failed.
+    RaceConfig config;
+    config.sequential = true;
+    Race race(config, k_dual_stack);
+    EXPECT_EQ(
+        run(race, {{"2001:db8::1", fails_after(5000)}, {"192.0.2.1", answers_after(20)}}),
+        (std::vector<Timed>{{0, StartAttempt{0}}, {5000, StartAttempt{1}}, {5020, Winner{1}}}));
+}
+
+TEST(Race, SequentialModeSilentFirstCandidateRunsIntoTheTimeout) {
+    RaceConfig config;
+    config.sequential = true;
+    Race race(config, k_dual_stack);
+    EXPECT_EQ(run(race, {{"192.0.2.1", answers_after(20)}}),
+              (std::vector<Timed>{
+                  {0, StartAttempt{0}}, {32000, CancelAttempt{0}}, {32000, Exhausted{}}}));
+}
+
 }  // namespace
 }  // namespace happysip::eyeballs

@@ -89,5 +89,17 @@ TEST(ResolutionGate, BothQueriesFailedIsUnresolvable) {
     EXPECT_EQ(gate.next_deadline(), std::nullopt);
 }
 
+TEST(ResolutionGate, PreferredIpv4StartsOnAAndWaitsForItAfterAaaa) {
+    // A destination whose IPv6 is known broken prefers A: the roles of RFC 8305 §3 swap.
+    ResolutionGateConfig config;
+    config.preferred = Family::ipv4;
+    ResolutionGate gate(config);
+    gate.on_aaaa(at_ms(5), {k_v6});
+    EXPECT_TRUE(gate.take_actions().empty());
+    EXPECT_EQ(gate.next_deadline(), at_ms(55));
+    gate.on_a(at_ms(6), {k_v4});
+    EXPECT_EQ(gate.take_actions(), (std::vector<GateAction>{StartRace{{k_v4, k_v6}}}));
+}
+
 }  // namespace
 }  // namespace happysip::eyeballs
