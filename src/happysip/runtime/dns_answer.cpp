@@ -71,6 +71,20 @@ ParsedAnswer<Record> parse_failure(int parse_status, std::string_view what,
         "unreadable " + std::string(what) + " answer: " + ares_error_text(parse_status), wire);
 }
 
+// c-ares' linked list of replies as records, each with its TTL.
+template <class Record, class Reply, class Make>
+ParsedAnswer<Record> collect(const Reply* head, const dns_wire::AnswerTtls& wire, Make make) {
+    std::size_t count = 0;
+    for (const Reply* r = head; r != nullptr; r = r->next)
+        ++count;
+    ParsedAnswer<Record> out;
+    out.result.status = DnsStatus::ok;
+    std::size_t i = 0;
+    for (const Reply* r = head; r != nullptr; r = r->next, ++i)
+        out.result.records.push_back(make(*r, ttl_at(wire, i, count)));
+    return out;
+}
+
 int length(std::span<const unsigned char> answer) {
     return static_cast<int>(answer.size());
 }
@@ -138,18 +152,15 @@ ParsedAnswer<resolve::NaptrRecord> parse_naptr_answer(int ares_status,
     AresData<ares_naptr_reply> reply(raw);
     if (rc != ARES_SUCCESS) return parse_failure<Record>(rc, "NAPTR", wire);
 
-    std::size_t count = 0;
-    for (auto* r = reply.get(); r != nullptr; r = r->next)
-        ++count;
-    ParsedAnswer<Record> out;
-    out.result.status = DnsStatus::ok;
-    std::size_t i = 0;
-    for (auto* r = reply.get(); r != nullptr; r = r->next, ++i) {
-        out.result.records.push_back(Record{r->order, r->preference, text(r->flags),
-                                            text(r->service), text(r->regexp),
-                                            dns_name(r->replacement), ttl_at(*wire, i, count)});
-    }
-    return out;
+    return collect<Record>(reply.get(), *wire, [](const ares_naptr_reply& r, std::uint32_t ttl) {
+        return Record{r.order,
+                      r.preference,
+                      text(r.flags),
+                      text(r.service),
+                      text(r.regexp),
+                      dns_name(r.replacement),
+                      ttl};
+    });
 }
 
 ParsedAnswer<resolve::SrvRecord> parse_srv_answer(int ares_status,
@@ -163,17 +174,9 @@ ParsedAnswer<resolve::SrvRecord> parse_srv_answer(int ares_status,
     AresData<ares_srv_reply> reply(raw);
     if (rc != ARES_SUCCESS) return parse_failure<Record>(rc, "SRV", wire);
 
-    std::size_t count = 0;
-    for (auto* r = reply.get(); r != nullptr; r = r->next)
-        ++count;
-    ParsedAnswer<Record> out;
-    out.result.status = DnsStatus::ok;
-    std::size_t i = 0;
-    for (auto* r = reply.get(); r != nullptr; r = r->next, ++i) {
-        out.result.records.push_back(
-            Record{r->priority, r->weight, r->port, dns_name(r->host), ttl_at(*wire, i, count)});
-    }
-    return out;
+    return collect<Record>(reply.get(), *wire, [](const ares_srv_reply& r, std::uint32_t ttl) {
+        return Record{r.priority, r.weight, r.port, dns_name(r.host), ttl};
+    });
 }
 
 ParsedAnswer<resolve::AddressRecord> parse_address_answer(int ares_status,

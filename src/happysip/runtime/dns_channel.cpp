@@ -151,24 +151,20 @@ void DnsChannel::watch(ares_socket_t fd, bool read, bool write) {
 }
 
 void DnsChannel::arm(ares_socket_t fd, Watcher& watcher) {
+    if (watcher.want_read && !watcher.read_pending) arm_one(fd, watcher, true);
+    if (watcher.want_write && !watcher.write_pending) arm_one(fd, watcher, false);
+}
+
+void DnsChannel::arm_one(ares_socket_t fd, Watcher& watcher, bool readable) {
+    (readable ? watcher.read_pending : watcher.write_pending) = true;
     const Token token = self_;
     const std::uint64_t generation = watcher.generation;
-    if (watcher.want_read && !watcher.read_pending) {
-        watcher.read_pending = true;
-        watcher.descriptor.async_wait(asio::posix::stream_descriptor::wait_read,
-                                      [token, fd, generation](const std::error_code& ec) {
-                                          if (auto self = token.lock())
-                                              (*self)->on_ready(fd, generation, true, ec);
-                                      });
-    }
-    if (watcher.want_write && !watcher.write_pending) {
-        watcher.write_pending = true;
-        watcher.descriptor.async_wait(asio::posix::stream_descriptor::wait_write,
-                                      [token, fd, generation](const std::error_code& ec) {
-                                          if (auto self = token.lock())
-                                              (*self)->on_ready(fd, generation, false, ec);
-                                      });
-    }
+    watcher.descriptor.async_wait(readable ? asio::posix::stream_descriptor::wait_read
+                                           : asio::posix::stream_descriptor::wait_write,
+                                  [token, fd, generation, readable](const std::error_code& ec) {
+                                      if (auto self = token.lock())
+                                          (*self)->on_ready(fd, generation, readable, ec);
+                                  });
 }
 
 void DnsChannel::on_ready(ares_socket_t fd, std::uint64_t generation, bool readable,

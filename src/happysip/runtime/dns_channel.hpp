@@ -62,6 +62,7 @@ class DnsChannel {
 
     void watch(ares_socket_t fd, bool read, bool write);
     void arm(ares_socket_t fd, Watcher& watcher);
+    void arm_one(ares_socket_t fd, Watcher& watcher, bool readable);
     void on_ready(ares_socket_t fd, std::uint64_t generation, bool readable,
                   const std::error_code& ec);
     void reschedule_timer();
