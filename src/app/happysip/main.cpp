@@ -2,12 +2,14 @@
 #include <CLI/CLI.hpp>
 
 #include "parse_command.hpp"
+#include "respond_command.hpp"
 
 int main(int argc, char** argv) {
     CLI::App app{"happysip: SIP tools for dual-stack networks"};
     app.require_subcommand(1);
     happysip::app::ParseOptions parse;
     CLI::App* parse_cmd = happysip::app::add_parse_command(app, parse);
+    happysip::app::add_respond_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

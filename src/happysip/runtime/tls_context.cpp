@@ -7,19 +7,12 @@
 #include <algorithm>
 #include <array>
 #include <asio/ip/address.hpp>
-#include <cctype>
 
 #include "happysip/runtime/endpoint.hpp"
+#include "happysip/sip/text.hpp"
 
 namespace happysip::runtime {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
 
 std::string_view as_view(const ASN1_STRING* s) {
     return {reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
@@ -29,7 +22,7 @@ std::string_view as_view(const ASN1_STRING* s) {
 // RFC 5922 §7.1 step 1: a URI identity is "sip:" followed by a host alone; a URI with a
 // user part names a user, not a domain, and any other scheme is not a SIP identity.
 std::optional<std::string> sip_uri_domain(std::string_view uri) {
-    if (uri.size() <= 4 || !iequals(uri.substr(0, 4), "sip:")) return std::nullopt;
+    if (uri.size() <= 4 || !sip::text::istarts_with(uri, "sip:")) return std::nullopt;
     std::string_view rest = uri.substr(4);
     if (rest.find('@') != std::string_view::npos) return std::nullopt;
     rest = rest.substr(0, rest.find_first_of(";?"));
@@ -154,7 +147,7 @@ bool certificate_matches(X509* cert, std::string_view domain) {
             continue;
         }
         // RFC 5922 §7.2: a wildcard never matches a SIP domain; "*" is compared literally.
-        if (iequals(id, domain)) return true;
+        if (sip::text::iequals(id, domain)) return true;
     }
     return false;
 }

@@ -1,0 +1,64 @@
+#include "happysip/runtime/response_route.hpp"
+
+#include <gtest/gtest.h>
+
+#include "happysip/sip/via.hpp"
+#include "runtime_test_support.hpp"
+
+namespace happysip::runtime {
+namespace {
+
+sip::Message request_with_via(const std::string& via) {
+    std::string text = "OPTIONS sip:r@example.com SIP/2.0\r\nVia: " + via +
+                       "\r\nFrom: <sip:p@x>;tag=1\r\nTo: <sip:r@x>\r\nCall-ID: c1\r\n"
+                       "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+    auto m = sip::parse_message(text);
+    EXPECT_TRUE(m.ok());
+    return std::move(m).value();
+}
+
+std::string top_via(const sip::Message& m) {
+    return std::string(m.values(sip::HeaderId::via)[0]);
+}
+
+// RFC 3581 §4: a bare rport is filled and received added even when the address matches.
+TEST(ResponseRoute, RportGetsTheSourcePortAndReceived) {
+    auto m = request_with_via("SIP/2.0/UDP [2001:db8::2]:5060;branch=z9hG4bK1;rport");
+    ASSERT_FALSE(stamp_received(m, asio::ip::make_address("2001:db8::2"), 40000));
+    EXPECT_EQ(top_via(m),
+              "SIP/2.0/UDP [2001:db8::2]:5060;branch=z9hG4bK1;received=2001:db8::2;"
+              "rport=40000");
+    auto dest = udp_response_destination(m);
+    ASSERT_TRUE(dest);
+    EXPECT_EQ(*dest, asio::ip::udp::endpoint(asio::ip::make_address("2001:db8::2"), 40000));
+}
+
+// RFC 3261 §18.2.1/§18.2.2: without rport, received when the address differs, and the
+// response goes to the received address at the sent-by port.
+TEST(ResponseRoute, WithoutRportReceivedAndSentByPort) {
+    auto m = request_with_via(
+        "SIP/2.0/UDP pc33.example.com:5070;branch=z9hG4bK2, "
+        "SIP/2.0/UDP proxy.example.com;branch=z9hG4bK0");
+    ASSERT_FALSE(stamp_received(m, asio::ip::make_address("192.0.2.7"), 41000));
+    EXPECT_EQ(top_via(m), "SIP/2.0/UDP pc33.example.com:5070;branch=z9hG4bK2;received=192.0.2.7");
+    EXPECT_EQ(m.values(sip::HeaderId::via).size(), 2u);
+    EXPECT_EQ(*udp_response_destination(m),
+              asio::ip::udp::endpoint(asio::ip::make_address("192.0.2.7"), 5070));
+}
+
+TEST(ResponseRoute, SameAddressWithoutRportIsLeftAloneAndDefaultsTo5060) {
+    auto m = request_with_via("SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK3");
+    ASSERT_FALSE(stamp_received(m, asio::ip::make_address("192.0.2.7"), 41000));
+    EXPECT_EQ(top_via(m), "SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK3");
+    EXPECT_EQ(*udp_response_destination(m),
+              asio::ip::udp::endpoint(asio::ip::make_address("192.0.2.7"), 5060));
+}
+
+TEST(ResponseRoute, MaddrLiteralWins) {
+    auto m = request_with_via("SIP/2.0/UDP 192.0.2.7:5062;branch=z9hG4bK4;maddr=198.51.100.1");
+    EXPECT_EQ(*udp_response_destination(m),
+              asio::ip::udp::endpoint(asio::ip::make_address("198.51.100.1"), 5062));
+}
+
+}  // namespace
+}  // namespace happysip::runtime
