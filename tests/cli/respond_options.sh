@@ -2,7 +2,8 @@
 # Checks `happysip respond` on loopback: sipp (Debian sip-tester) sends OPTIONS over UDP
 # and TCP on IPv4 and IPv6 and must get its 200; the responder prints one JSON line per
 # new server transaction; a UDP retransmission is re-answered but not logged again; an
-# INVITE gets 501 and an unmatched CANCEL 481; SIGTERM ends it with 0; listen errors give 2.
+# INVITE gets 501 and an unmatched CANCEL 481; TLS on ::1 answers too; SIGTERM ends it
+# with 0; listen errors give 2.
 # Every wait is bounded; only the processes started here are stopped, by PID.
 set -u
 bin=$1
@@ -97,6 +98,31 @@ kill -TERM "$pid"
 for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 wait "$pid"; rc=$?; pid=
 check sigterm-exit-0 "$([ "$rc" = 0 ]; echo $?)" "exit $rc after SIGTERM"
+
+# TLS on IPv6 with a throwaway self-signed certificate, Python's ssl module as the client.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=example.com \
+  -addext subjectAltName=URI:sip:example.com -keyout "$tmp/key.pem" -out "$tmp/cert.pem" > /dev/null 2>&1
+"$bin" respond --listen 'tls:[::1]:0' --cert "$tmp/cert.pem" --key "$tmp/key.pem" --max-seconds 30 \
+  > "$tmp/tls.json" 2> "$tmp/tls-err.txt" &
+pid=$!
+for _ in $(seq 50); do grep -q '^listening tls' "$tmp/tls-err.txt" && break; sleep 0.1; done
+tp=$(grep -oP '^listening tls:\[::1\]:\K[0-9]+' "$tmp/tls-err.txt")
+python3 - "$tp" "$tmp/cert.pem" > "$tmp/tls-raw.txt" 2>&1 <<'PY'
+import socket, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[2]); ctx.check_hostname = False
+raw = socket.create_connection(("::1", int(sys.argv[1])), timeout=3)
+s = ctx.wrap_socket(raw, server_hostname="example.com")
+me = "[::1]:%d" % s.getsockname()[1]
+s.sendall(("OPTIONS sip:example.com SIP/2.0\r\nVia: SIP/2.0/TLS %s;branch=z9hG4bKtls1\r\n"
+           "From: <sip:p@x>;tag=1\r\nTo: <sip:example.com>\r\nCall-ID: tls-1\r\n"
+           "CSeq: 2 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n" % me).encode())
+print(s.recv(65535).decode().split("\r\n")[0])
+PY
+grep -q '^SIP/2.0 200 OK' "$tmp/tls-raw.txt"; check tls-200 $? "$(cat "$tmp/tls-raw.txt" "$tmp/tls-err.txt")"
+grep -q '"call_id":"tls-1","cseq":2,"branch":"z9hG4bKtls1","transport":"tls","from":"\[::1\]:[0-9]*","local":"\[::1\]:'"$tp"'"' "$tmp/tls.json"
+check json-tls $? "$(cat "$tmp/tls.json")"
+kill -TERM "$pid"; wait "$pid"; rc=$?; pid=
+check tls-sigterm-exit-0 "$([ "$rc" = 0 ]; echo $?)" "exit $rc"
 
 # Listen errors: bad syntax, and a port already taken by this very test.
 "$bin" respond --listen 'udp:[::1]5060' --max-seconds 1 > /dev/null 2> "$tmp/bad.txt"; rc=$?
