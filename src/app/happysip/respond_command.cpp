@@ -118,6 +118,7 @@ class Responder {
     asio::steady_timer timer_;
     asio::steady_timer stop_timer_;
     asio::signal_set signals_;
+    bool stopped_ = false;
     std::chrono::steady_clock::time_point start_;
     std::mt19937_64 rng_;
     std::vector<std::unique_ptr<runtime::UdpTransport>> udp_;
@@ -212,6 +213,7 @@ void Responder::run(double max_seconds) {
 }
 
 void Responder::stop() {
+    stopped_ = true;  // messages already queued must not re-arm the transaction timer
     for (auto& t : udp_)
         t->close();
     for (auto& l : listeners_)
@@ -223,7 +225,7 @@ void Responder::stop() {
 }
 
 void Responder::on_request(sip::Message request, Route route) {
-    if (request.is_response()) return;  // a responder has no client transactions
+    if (stopped_ || request.is_response()) return;  // a responder has no client transactions
     if (route.transport == Transport::udp) {
         if (auto e = runtime::stamp_received(request, route.udp_source.address(),
                                              route.udp_source.port()))
@@ -381,7 +383,7 @@ void Responder::rearm() {
     auto b = invite_.next_deadline();
     std::optional<Instant> next = a && b ? std::min(*a, *b) : (a ? a : b);
     timer_.cancel();
-    if (!next) return;
+    if (!next || stopped_) return;
     timer_.expires_at(start_ + (*next - Instant{}));
     timer_.async_wait([this](std::error_code ec) {
         if (ec) return;
