@@ -1,6 +1,7 @@
 // happysip: the command line. Each subcommand lives in its own file.
 #include <CLI/CLI.hpp>
 
+#include "options_command.hpp"
 #include "parse_command.hpp"
 #include "respond_command.hpp"
 
@@ -10,6 +11,7 @@ int main(int argc, char** argv) {
     happysip::app::ParseOptions parse;
     CLI::App* parse_cmd = happysip::app::add_parse_command(app, parse);
     happysip::app::add_respond_command(app);
+    happysip::app::add_options_command(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

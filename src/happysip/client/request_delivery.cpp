@@ -374,8 +374,7 @@ void RequestDelivery::start_attempt(std::size_t race_index, Instant now) {
         actions_.push_back(OpenConnection{attempt, candidate});
         return;
     }
-    const std::string& sent_by =
-        candidate.family == Family::ipv6 ? local_.udp_ipv6 : local_.udp_ipv4;
+    const std::string sent_by = local_ ? local_(candidate) : std::string();
     if (sent_by.empty()) {
         return attempt_failed(attempt,
                               std::string("no local ") +

@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,11 +43,10 @@ struct DeliveryConfig {
     std::uint64_t srv_seed = 0x9e3779b97f4a7c15ULL;
 };
 
-// Via sent-by of UDP attempts per family: "[2001:db8::2]:5060", "192.0.2.2:5060".
-struct LocalSentBy {
-    std::string udp_ipv6;
-    std::string udp_ipv4;
-};
+// Via sent-by for a UDP attempt to this candidate: "[2001:db8::2]:5060", "192.0.2.2:5060"
+// (the local address that routes to it, and the port responses are expected on). Empty
+// when there is none (no socket of that family).
+using LocalSentBy = std::function<std::string(const Candidate&)>;
 
 // ---- actions for the I/O shell ----
 struct QueryDns {

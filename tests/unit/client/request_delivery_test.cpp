@@ -156,7 +156,9 @@ sip::RequestParts options_to(const std::string& uri) {
 }
 
 LocalSentBy both_local() {
-    return {"[2001:db8::2]:5060", "192.0.2.2:5060"};
+    return [](const Candidate& c) {
+        return std::string(c.family == Family::ipv6 ? "[2001:db8::2]:5060" : "192.0.2.2:5060");
+    };
 }
 
 // example.com: NAPTR -> _sip._udp / _sip._tcp -> sip.example.com with AAAA and A.
