@@ -1,5 +1,5 @@
 # Wrappers around CMake presets. Every target installs what it needs first.
-.PHONY: deps build run test bench fuzz fmt fmt-check clean
+.PHONY: deps build run test bench lab fuzz fmt fmt-check clean
 
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
@@ -23,6 +23,10 @@ test: deps
 
 bench: build
 	@scripts/bench-table
+
+# The dual-stack lab (root): netns, nsd, black-holed families; prints a table (docs/lab.md).
+lab: build
+	@tests/lab/lab.py run --happysip ./build/release/src/app/happysip
 
 # Each libFuzzer target for FUZZ_SECONDS seconds on its seed corpus.
 fuzz: deps

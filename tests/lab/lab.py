@@ -30,7 +30,7 @@ import labpki  # noqa: E402
 import labsip  # noqa: E402
 import scenarios  # noqa: E402
 import selfcheck  # noqa: E402
-from labstate import LabState, stale_states  # noqa: E402
+from labstate import LabState, kill_running, stale_states  # noqa: E402
 
 TOOLS = ("ip", "tc", "nft", "nsd", "dig", "openssl", "kamailio", "sipp", "stdbuf")
 
@@ -54,6 +54,7 @@ def build(mode, args):
         raise RuntimeError(f"missing tools: {' '.join(missing)} (run scripts/install-deps)")
     state = LabState.create(mode)
     atexit.register(state.teardown)  # unregistered once an `up` lab is complete
+    _building.append(state)
     labnet.build(state)
     labdns.start(state)
     pki = labpki.make(state)
@@ -75,8 +76,16 @@ def build(mode, args):
     return state, pki
 
 
+_building = []  # the lab of this process, for the signal handler
+
+
 def on_signal(signum, _frame):
-    sys.exit(128 + signum)  # runs the atexit teardown
+    """Tears down at once: worker threads may be waiting ~40 s on a black hole."""
+    kill_running()
+    for state in _building:
+        if not state.data.get("complete"):  # a finished `up` lab stays up
+            state.teardown()
+    os._exit(128 + signum)
 
 
 def main():
@@ -108,6 +117,8 @@ def main():
     if args.command == "up":
         state, _ = build("up", args)
         atexit.unregister(state.teardown)
+        state.data["complete"] = True
+        state.save()
         print(f"lab {state.data['id']} is up: namespaces {state.client} (client), "
               f"{state.server} (server); files in {state.tmp}\n"
               f"  ip netns exec {state.client} dig NAPTR both.lab.test\n"

@@ -1,10 +1,12 @@
 """SIP peers of the lab: the server in the server namespace (happysip's responder or Kamailio),
 Kamailio as the client-side reference proxy, and the log of server transactions."""
 
+import glob
 import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 
 import topology as t
@@ -162,18 +164,29 @@ def server_transactions(state, since):
     return records
 
 
-def sipp_options(state, ruri, target, transport="u1", timeout_s=45):
-    """sipp sends one OPTIONS for ruri to target; returns (ok, elapsed_ms) measured around it."""
-    argv = ["sipp", target, "-sf", SIPP_SCENARIO, "-key", "ruri", ruri, "-m", "1",
-            "-t", transport, "-nostdin", "-timeout", f"{timeout_s}s", "-timeout_error"]
+def sipp_options(state, ruri, target, transport="u1", timeout_s=45, count=1):
+    """sipp sends `count` OPTIONS for ruri to target, one after another.
+
+    Returns (ok, [response time ms of each answered request]) from sipp's own RTD trace
+    (1 ms resolution), so that sipp's start-up is not counted.
+    """
+    workdir = tempfile.mkdtemp(prefix="sipp-", dir=state.tmp)
+    argv = ["sipp", target, "-sf", SIPP_SCENARIO, "-key", "ruri", ruri, "-m", str(count),
+            "-l", "1", "-t", transport, "-nostdin", "-timeout", f"{timeout_s * count}s",
+            "-timeout_error", "-trace_rtt", "-rtt_freq", "1"]
     if target.startswith("127."):
         argv += ["-i", "127.0.0.1"]
     elif target.startswith("["):
         argv += ["-i", t.CLIENT_SIP6]
     else:
         argv += ["-i", t.CLIENT_SIP4]
-    start = time.monotonic()
-    r = ns_exec(state.client, *argv, check=False, capture=True, timeout=timeout_s + 15,
-                cwd=state.tmp)
-    elapsed = (time.monotonic() - start) * 1000
-    return r.returncode == 0, round(elapsed, 1)
+    r = ns_exec(state.client, *argv, check=False, capture=True,
+                timeout=timeout_s * count + 15, cwd=workdir)
+    times = []
+    for path in glob.glob(os.path.join(workdir, "*_rtt.csv")):
+        with open(path, encoding="utf-8") as f:
+            for line in f.read().splitlines()[1:]:
+                fields = line.split(";")
+                if len(fields) >= 2:
+                    times.append(float(fields[1]))
+    return r.returncode == 0 and len(times) == count, times

@@ -11,17 +11,45 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 
 STATE_GLOB = "/tmp/hs-lab-*/state.json"
 
 
+_running = set()  # commands in flight (several threads run them at once)
+_running_lock = threading.Lock()
+
+
 def sh(*argv, check=True, capture=False, timeout=20, cwd=None):
     """Runs a command (no shell); returns CompletedProcess. Bounded in time."""
-    return subprocess.run(
-        list(argv), check=check, timeout=timeout, text=True, cwd=cwd,
-        stdout=subprocess.PIPE if capture else None,
-        stderr=subprocess.PIPE if capture else None)
+    pipe = subprocess.PIPE if capture else None
+    with subprocess.Popen(list(argv), text=True, cwd=cwd, stdout=pipe, stderr=pipe) as proc:
+        with _running_lock:
+            _running.add(proc)
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise
+        finally:
+            with _running_lock:
+                _running.discard(proc)
+    if check and proc.returncode != 0:
+        raise subprocess.CalledProcessError(proc.returncode, argv, out, err)
+    return subprocess.CompletedProcess(argv, proc.returncode, out, err)
+
+
+def kill_running():
+    """Kills the commands sh() is waiting for (on SIGTERM: the run must end now, not in 40 s)."""
+    with _running_lock:
+        procs = list(_running)
+    for proc in procs:
+        try:
+            proc.kill()
+        except OSError:
+            pass
 
 
 class LabState:
@@ -73,6 +101,9 @@ class LabState:
         sh("ip", "netns", "add", name)
 
     def add_netns_dir(self, path):
+        parent = os.path.dirname(path)
+        if not os.path.isdir(parent):  # /etc/netns itself: removed again when left empty
+            self.data["made_dirs"] = [parent]
         self.data["netns_dirs"].append(path)
         self.save()
         os.makedirs(path, exist_ok=True)
@@ -113,6 +144,11 @@ class LabState:
             sh("ip", "netns", "del", ns, check=False, capture=True)
         for d in self.data["netns_dirs"]:
             shutil.rmtree(d, ignore_errors=True)
+        for d in self.data.get("made_dirs", []):
+            try:
+                os.rmdir(d)  # only when empty: another lab may be using it
+            except OSError:
+                pass
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
