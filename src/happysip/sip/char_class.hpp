@@ -23,6 +23,9 @@ enum Class : std::uint16_t {
     k_host = 1 << 11,       // alphanum / "-" / "." (hostname)
     k_utf8 = 1 << 12,       // bytes >= 0x80 (UTF8-NONASCII, allowed in quoted strings, reasons)
     k_ctl = 1 << 13,        // control characters (never allowed in a header value, but HTAB)
+    // gen-value unquoted = token / host: a host adds ':' '[' ']' for IPv6 references
+    // (RFC 5118 §4.5: received=2001:db8::9:1 is a valid Via parameter value).
+    k_gen_value = 1 << 14,
 };
 
 namespace detail {
@@ -48,6 +51,9 @@ constexpr std::array<std::uint16_t, 256> make_table() {
     add("[]/:&+$", k_param);
     add("[]/?:+$", k_hnv);
     add("-.", k_host);
+    for (int c = 0; c < 256; ++c)
+        if (t[c] & k_token) t[c] |= k_gen_value;
+    add(":[]", k_gen_value);
     for (int c = 0x80; c <= 0xff; ++c)
         t[c] |= k_utf8;
     for (int c = 0; c < 0x20; ++c)

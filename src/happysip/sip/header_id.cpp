@@ -19,38 +19,70 @@ constexpr std::array<Entry, static_cast<std::size_t>(HeaderId::other)> k_entries
 #undef HAPPYSIP_HEADER_ENTRY
 }};
 
-// Open-addressed table keyed by a cheap case-folded hash of the length and the first,
-// second and last characters: enough to spread the known names, computed in a few
-// instructions. Built at compile time; a lookup is one hash and usually one compare.
+// A perfect hash over the long names: length, first, middle and last byte (case folded)
+// give every known name its own slot (checked at compile time below), so a lookup is one
+// hash, one table load and one compare. The compare is exact, not just "equal after
+// folding": each name is stored in lower case with a mask that has 0x20 on its letters
+// only, so `byte | mask == stored` accepts both cases of a letter and nothing else. A
+// name that matches is therefore a valid token, and the parser need not scan it again.
 constexpr std::size_t k_slots = 256;
 constexpr std::uint8_t k_empty = 0xff;
+constexpr std::size_t k_max_name = k_header_name_lookahead;  // longest name, in whole words
 
-constexpr std::size_t quick_hash(std::string_view s) noexcept {
-    // Header names are tokens; for token characters OR-ing 0x20 folds case exactly.
+constexpr std::size_t perfect_hash(const char* s, std::size_t n) noexcept {
     auto lc = [](char c) { return static_cast<std::size_t>(static_cast<unsigned char>(c) | 0x20); };
-    return (s.size() * 7 + lc(s[0]) * 31 + lc(s[1]) * 3 + lc(s[s.size() - 1]) * 131) % k_slots;
+    return (n + lc(s[0]) * 18 + lc(s[n - 1]) * 20 + lc(s[n / 2]) * 7) % k_slots;
 }
 
-// A slot holds the entry's index and its name's length, so a probe that hits another
-// header's slot is rejected without loading that header's name.
-struct Slot {
-    std::uint8_t index = k_empty;
+struct FoldedName {
     std::uint8_t size = 0;
+    char lower[k_max_name] = {};  // zero past the name
+    char mask[k_max_name] = {};   // 0x20 where the name has a letter, 0 elsewhere
+    char care[k_max_name] = {};   // 0xff over the name, 0 past it
 };
 
-constexpr std::array<Slot, k_slots> make_slots() {
-    std::array<Slot, k_slots> slots{};
+constexpr std::array<FoldedName, k_entries.size()> make_folded() {
+    std::array<FoldedName, k_entries.size()> out{};
     for (std::size_t i = 0; i < k_entries.size(); ++i) {
-        std::size_t pos = quick_hash(k_entries[i].name);
-        while (slots[pos].index != k_empty)
-            pos = (pos + 1) % k_slots;
-        slots[pos] =
-            Slot{static_cast<std::uint8_t>(i), static_cast<std::uint8_t>(k_entries[i].name.size())};
+        const std::string_view name = k_entries[i].name;
+        out[i].size = static_cast<std::uint8_t>(name.size());
+        for (std::size_t j = 0; j < name.size(); ++j) {
+            const bool letter = chars::is_alpha(name[j]);
+            out[i].lower[j] = letter ? static_cast<char>(name[j] | 0x20) : name[j];
+            out[i].mask[j] = letter ? '\x20' : '\0';
+            out[i].care[j] = '\xff';
+        }
+    }
+    return out;
+}
+
+constexpr std::array<FoldedName, k_entries.size()> k_folded = make_folded();
+
+constexpr std::array<std::uint8_t, k_slots> make_slots() {
+    std::array<std::uint8_t, k_slots> slots{};
+    for (auto& s : slots)
+        s = k_empty;
+    for (std::size_t i = 0; i < k_entries.size(); ++i) {
+        slots[perfect_hash(k_entries[i].name.data(), k_entries[i].name.size())] =
+            static_cast<std::uint8_t>(i);
     }
     return slots;
 }
 
-constexpr std::array<Slot, k_slots> k_slots_table = make_slots();
+constexpr std::array<std::uint8_t, k_slots> k_slots_table = make_slots();
+
+constexpr bool every_name_has_its_own_slot() {
+    for (std::size_t i = 0; i < k_entries.size(); ++i) {
+        const std::string_view name = k_entries[i].name;
+        if (name.size() < 2 || name.size() > k_max_name ||
+            k_slots_table[perfect_hash(name.data(), name.size())] != i)
+            return false;
+    }
+    return true;
+}
+static_assert(k_max_name % 8 == 0);
+static_assert(every_name_has_its_own_slot(),
+              "known header names collide in perfect_hash: change its multipliers");
 
 constexpr std::array<std::uint8_t, 26> make_compact() {
     std::array<std::uint8_t, 26> out{};
@@ -65,56 +97,45 @@ constexpr std::array<std::uint8_t, 26> make_compact() {
 
 constexpr std::array<std::uint8_t, 26> k_compact = make_compact();
 
-// Case-insensitive equality for token strings (see quick_hash).
-template <class Word>
-Word load(const char* p) noexcept {
-    Word w;
+std::uint64_t load64(const char* p) noexcept {
+    std::uint64_t w;
     std::memcpy(&w, p, sizeof w);
     return w;
 }
 
-// Equal after folding case, for token strings (see quick_hash), compared in whole words:
-// this runs for every header line. Short tails use overlapping loads instead of a byte loop.
-bool token_iequal(std::string_view a, std::string_view b) noexcept {
-    const std::size_t n = a.size();
-    if (n != b.size()) return false;
-    const char* x = a.data();
-    const char* y = b.data();
-    if (n >= 8) {
-        constexpr std::uint64_t fold = 0x2020202020202020ull;
-        for (std::size_t i = 0; i + 8 <= n; i += 8)
-            if ((load<std::uint64_t>(x + i) | fold) != (load<std::uint64_t>(y + i) | fold))
-                return false;
-        return (load<std::uint64_t>(x + n - 8) | fold) == (load<std::uint64_t>(y + n - 8) | fold);
-    }
-    if (n >= 4) {
-        constexpr std::uint32_t fold = 0x20202020u;
-        return (load<std::uint32_t>(x) | fold) == (load<std::uint32_t>(y) | fold) &&
-               (load<std::uint32_t>(x + n - 4) | fold) == (load<std::uint32_t>(y + n - 4) | fold);
-    }
-    for (std::size_t i = 0; i < n; ++i)
-        if ((x[i] | 0x20) != (y[i] | 0x20)) return false;
-    return true;
+// `x` (n bytes, followed by at least k_max_name - n readable ones) equals `f` up to the
+// case of its letters: three masked word compares, no loop, no branch per byte.
+bool folded_equal(const char* x, const FoldedName& f) noexcept {
+    std::uint64_t diff = 0;
+    for (std::size_t i = 0; i < k_max_name; i += 8)
+        diff |= ((load64(x + i) | load64(f.mask + i)) & load64(f.care + i)) ^ load64(f.lower + i);
+    return diff == 0;
+}
+
+HeaderId compact_id(char c) noexcept {
+    c = chars::to_lower(c);
+    if (c < 'a' || c > 'z') return HeaderId::other;
+    const std::uint8_t idx = k_compact[static_cast<std::size_t>(c - 'a')];
+    return idx == k_empty ? HeaderId::other : static_cast<HeaderId>(idx);
 }
 
 }  // namespace
 
+HeaderId header_id_from_padded_name(const char* name, std::size_t size) noexcept {
+    if (size == 1) return compact_id(name[0]);
+    if (size < 2 || size > k_max_name) return HeaderId::other;
+    const std::uint8_t idx = k_slots_table[perfect_hash(name, size)];
+    if (idx == k_empty || k_folded[idx].size != size || !folded_equal(name, k_folded[idx]))
+        return HeaderId::other;
+    return static_cast<HeaderId>(idx);
+}
+
 HeaderId header_id_from_name(std::string_view name) noexcept {
-    if (name.size() == 1) {
-        char c = chars::to_lower(name[0]);
-        if (c < 'a' || c > 'z') return HeaderId::other;
-        std::uint8_t idx = k_compact[static_cast<std::size_t>(c - 'a')];
-        return idx == k_empty ? HeaderId::other : static_cast<HeaderId>(idx);
-    }
-    if (name.empty()) return HeaderId::other;
-    std::size_t pos = quick_hash(name);
-    while (k_slots_table[pos].index != k_empty) {
-        const Slot slot = k_slots_table[pos];
-        if (slot.size == name.size() && token_iequal(k_entries[slot.index].name, name))
-            return static_cast<HeaderId>(slot.index);
-        pos = (pos + 1) % k_slots;
-    }
-    return HeaderId::other;
+    if (name.size() < 2 || name.size() > k_max_name)
+        return name.size() == 1 ? compact_id(name[0]) : HeaderId::other;
+    char padded[k_max_name] = {};
+    std::memcpy(padded, name.data(), name.size());
+    return header_id_from_padded_name(padded, name.size());
 }
 
 std::string_view canonical_name(HeaderId id) noexcept {

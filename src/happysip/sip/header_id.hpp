@@ -3,6 +3,7 @@
 // extensions that define them) map to the same id as the long form.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -86,6 +87,12 @@ enum class HeaderId : std::uint8_t {
 
 // Case-insensitive lookup of a header name as it appears on the wire (long or compact form).
 HeaderId header_id_from_name(std::string_view name) noexcept;
+
+// The same without a copy, for a name inside a message buffer: at least
+// k_header_name_lookahead bytes must be readable from `name` (the name, then the rest of
+// its line and of the message), whatever `size` is. The parser's per-line lookup.
+inline constexpr std::size_t k_header_name_lookahead = 24;
+HeaderId header_id_from_padded_name(const char* name, std::size_t size) noexcept;
 
 // The canonical spelling used when happysip writes the header ("Call-ID", "CSeq").
 std::string_view canonical_name(HeaderId id) noexcept;

@@ -8,12 +8,6 @@ namespace {
 
 using text::skip_wsp;
 
-// gen-value = token / host / quoted-string. A host adds ':' '[' ']' for IPv6 references
-// (RFC 5118 §4.5: received=2001:db8::9:1 is a valid Via parameter value).
-bool is_gen_value_char(char c) {
-    return chars::is_token(c) || c == ':' || c == '[' || c == ']';
-}
-
 }  // namespace
 
 std::size_t quoted_string_length(std::string_view s) noexcept {
@@ -43,19 +37,9 @@ std::string unquote(std::string_view value) {
     return unescape(value.substr(1, value.size() - 2));
 }
 
-namespace {
+namespace detail {
 
-// One ";name[=value]" at `i`, white space allowed around ';' and '='. The single scanner
-// behind both the validating parse and the lookups on already validated text.
-struct ParamScan {
-    HeaderParam param;
-    std::size_t name_begin = 0;
-    std::size_t end = 0;
-    const char* fault = nullptr;  // what is wrong, when the text does not follow the grammar
-    std::size_t fault_at = 0;
-};
-
-[[gnu::always_inline]] inline ParamScan scan_param(std::string_view s, std::size_t i) {
+ParamScan scan_param(std::string_view s, std::size_t i) noexcept {
     ParamScan r;
     auto fail = [&r](std::size_t at, const char* what) {
         r.fault = what;
@@ -70,7 +54,8 @@ struct ParamScan {
         ++i;
     if (i == r.name_begin) return fail(i, "empty parameter name");
     r.param.name = s.substr(r.name_begin, i - r.name_begin);
-    i = skip_wsp(s, i);
+    if (i < s.size() && chars::is_wsp(s[i])) [[unlikely]]
+        i = skip_wsp(s, i);
     if (i < s.size() && s[i] == '=') {
         i = skip_wsp(s, i + 1);
         const std::size_t value_begin = i;
@@ -79,37 +64,31 @@ struct ParamScan {
             if (q == 0) return fail(i, "unterminated quoted string");
             i += q;
         } else {
-            while (i < s.size() && is_gen_value_char(s[i]))
+            while (i < s.size() && chars::is(s[i], chars::k_gen_value))
                 ++i;
             if (i == value_begin) return fail(i, "empty parameter value");
         }
         r.param.value = s.substr(value_begin, i - value_begin);
         r.param.has_value = true;
-        i = skip_wsp(s, i);
+        if (i < s.size() && chars::is_wsp(s[i])) [[unlikely]]
+            i = skip_wsp(s, i);
     }
     r.end = i;
     return r;
 }
 
-}  // namespace
+}  // namespace detail
 
 Result<HeaderParams> HeaderParams::parse(std::string_view text, std::size_t offset,
                                          HeaderParamVisitor visit, void* context) {
-    std::size_t i = skip_wsp(text, 0);
-    while (i < text.size()) {
-        ParamScan scan = scan_param(text, i);
-        if (scan.fault != nullptr)
-            return make_error(ParseErrc::bad_header, "", offset + scan.fault_at, scan.fault);
-        if (visit != nullptr)
-            if (auto e = visit(context, scan.param, offset + scan.name_begin)) return std::move(*e);
-        i = scan.end;
-    }
-    return HeaderParams(text);
+    return parse_with(text, offset, [&](const HeaderParam& p, std::size_t at) {
+        return visit != nullptr ? visit(context, p, at) : std::nullopt;
+    });
 }
 
 std::optional<HeaderParam> HeaderParams::next(std::size_t& pos) const noexcept {
     // raw_ was validated by parse(): a fault here only means the end of the list.
-    ParamScan scan = scan_param(raw_, pos);
+    const detail::ParamScan scan = detail::scan_param(raw_, pos);
     if (scan.fault != nullptr) return std::nullopt;
     pos = scan.end;
     return scan.param;

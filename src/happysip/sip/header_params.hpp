@@ -34,6 +34,11 @@ class HeaderParams {
     // allowed). `offset` is added to error offsets so they point into the enclosing value.
     static Result<HeaderParams> parse(std::string_view text, std::size_t offset = 0,
                                       HeaderParamVisitor visit = nullptr, void* context = nullptr);
+    // The same with the visitor inlined: `visit(const HeaderParam&, std::size_t offset)`
+    // returns std::optional<ParseError>. What the typed header parsers use.
+    template <class Visitor>
+    static Result<HeaderParams> parse_with(std::string_view text, std::size_t offset,
+                                           Visitor&& visit);
 
     // Case-insensitive name lookup (RFC 3261 §7.3.1). A flag parameter ("lr", "rport")
     // yields an empty value; nullopt means absent.
@@ -49,6 +54,39 @@ class HeaderParams {
     explicit HeaderParams(std::string_view raw) : raw_(raw) {}
     std::string_view raw_;
 };
+
+namespace detail {
+
+// One ";name[=value]" at `i`, white space allowed around ';' and '='. The single scanner
+// behind both the validating parse and the lookups on already validated text.
+struct ParamScan {
+    HeaderParam param;
+    std::size_t name_begin = 0;
+    std::size_t end = 0;
+    const char* fault = nullptr;  // what is wrong, when the text does not follow the grammar
+    std::size_t fault_at = 0;
+};
+
+ParamScan scan_param(std::string_view s, std::size_t i) noexcept;
+
+}  // namespace detail
+
+template <class Visitor>
+Result<HeaderParams> HeaderParams::parse_with(std::string_view text, std::size_t offset,
+                                              Visitor&& visit) {
+    std::size_t i = 0;
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t'))
+        ++i;
+    while (i < text.size()) {
+        const detail::ParamScan scan = detail::scan_param(text, i);
+        if (scan.fault != nullptr) [[unlikely]]
+            return make_error(ParseErrc::bad_header, "", offset + scan.fault_at, scan.fault);
+        if (auto e = visit(scan.param, offset + scan.name_begin)) [[unlikely]]
+            return std::move(*e);
+        i = scan.end;
+    }
+    return HeaderParams(text);
+}
 
 // Removes the quotes and quoted-pair backslashes of a quoted-string; other text unchanged.
 std::string unquote(std::string_view value);

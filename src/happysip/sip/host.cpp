@@ -10,12 +10,6 @@ ParseError host_error(std::size_t offset, std::string_view detail) {
     return make_error(ParseErrc::bad_uri, "", offset, detail);
 }
 
-bool digits_and_dots(std::string_view s) noexcept {
-    for (char c : s)
-        if (!chars::is_digit(c) && c != '.') return false;
-    return true;
-}
-
 // RFC 5118 §4.10: RFC 3261's ABNF (hexpart ":" IPv4address, hexpart ending in "::") lets
 // "2001:db8:::192.0.2.1" through; tolerate that one extra colon before an IPv4 tail.
 std::size_t skip_rfc3261_extra_colon(std::string_view s, std::size_t i) noexcept {
@@ -64,6 +58,74 @@ std::optional<int> read_ipv6_groups(std::string_view s, std::array<std::uint16_t
         }
     }
     return n;
+}
+
+// The same grammar as read_ipv6_groups + parse_ipv6_address, answering only "valid?": no
+// group values, no 16-byte address. This is what parsing a Via or URI host needs.
+bool ipv6_syntax(std::string_view s) noexcept {
+    int n = 0;
+    bool gap = false;
+    std::size_t i = 0;
+    if (s.starts_with("::")) {
+        gap = true;
+        i = skip_rfc3261_extra_colon(s, 2);
+    } else if (s.starts_with(":")) {
+        return false;
+    }
+    while (i < s.size()) {
+        std::size_t j = i;
+        while (j < s.size() && chars::is_hex(s[j]))
+            ++j;
+        if (j < s.size() && s[j] == '.') {
+            if (n > 6 || !parse_ipv4_address(s.substr(i))) return false;
+            n += 2;
+            break;
+        }
+        if (j == i || j - i > 4 || n == 8) return false;
+        ++n;
+        if (j == s.size()) break;
+        if (s[j] != ':' || j + 1 == s.size()) return false;  // no trailing single ':'
+        i = j + 1;
+        if (s[i] == ':') {
+            if (gap) return false;  // at most one "::"
+            gap = true;
+            i = skip_rfc3261_extra_colon(s, i + 1);
+        }
+    }
+    // Without "::" all 8 groups are written; "::" stands for at least one zero group.
+    return gap ? n <= 7 : n == 8;
+}
+
+// What a host made of hostname characters is: an IPv4 address when it is only digits
+// and dots (a hostname's top label starts with a letter), else a hostname. One pass
+// checks the hostname grammar and notices a letter; invalid otherwise.
+enum class NameKind : std::uint8_t { invalid, hostname, digits_and_dots };
+
+NameKind classify_name(std::string_view text) noexcept {
+    if (text.empty()) return NameKind::invalid;
+    std::string_view name = text.ends_with('.') ? text.substr(0, text.size() - 1) : text;
+    bool letters_or_dashes = false;
+    bool valid = !name.empty();
+    std::size_t label_begin = 0;
+    for (std::size_t i = 0; i < name.size(); ++i) {
+        const char c = name[i];
+        if (chars::is_digit(c)) continue;
+        if (chars::is_alpha(c)) {
+            letters_or_dashes = true;
+        } else if (c == '.') {
+            if (i == label_begin || name[i - 1] == '-') valid = false;
+            label_begin = i + 1;
+        } else if (c == '-') {
+            letters_or_dashes = true;
+            if (i == label_begin) valid = false;
+        } else {
+            return NameKind::invalid;
+        }
+    }
+    if (!letters_or_dashes) return NameKind::digits_and_dots;  // only digits and dots seen
+    valid = valid && name.back() != '-' && label_begin < name.size() &&
+            chars::is_alpha(name[label_begin]);
+    return valid ? NameKind::hostname : NameKind::invalid;
 }
 
 }  // namespace
@@ -131,23 +193,31 @@ Result<Host> parse_host(std::string_view text) {
     if (text.front() == '[') {
         if (text.size() < 2 || text.back() != ']')
             return host_error(0, "unterminated IPv6 reference");
-        if (!parse_ipv6_address(text.substr(1, text.size() - 2)))
+        if (!ipv6_syntax(text.substr(1, text.size() - 2)))
             return host_error(0, "invalid IPv6 reference");
         return Host{text, HostKind::ipv6};
     }
-    if (digits_and_dots(text)) {
-        if (!parse_ipv4_address(text)) return host_error(0, "invalid IPv4 address");
-        return Host{text, HostKind::ipv4};
+    switch (classify_name(text)) {
+        case NameKind::hostname:
+            return Host{text, HostKind::hostname};
+        case NameKind::digits_and_dots:
+            if (!parse_ipv4_address(text)) return host_error(0, "invalid IPv4 address");
+            return Host{text, HostKind::ipv4};
+        case NameKind::invalid:
+            break;
     }
-    if (!is_hostname(text)) return host_error(0, "invalid hostname");
-    return Host{text, HostKind::hostname};
+    return host_error(0, "invalid hostname");
+}
+
+bool is_ipv6_address(std::string_view text) noexcept {
+    return ipv6_syntax(text);
 }
 
 Result<Host> parse_ip_literal(std::string_view text) {
     if (text.empty()) return host_error(0, "missing IP address");
     if (text.front() == '[') return parse_host(text);
     if (parse_ipv4_address(text)) return Host{text, HostKind::ipv4};
-    if (parse_ipv6_address(text)) return Host{text, HostKind::ipv6};
+    if (ipv6_syntax(text)) return Host{text, HostKind::ipv6};
     return host_error(0, "not an IPv4 or IPv6 address");
 }
 

@@ -37,6 +37,8 @@ Result<Host> parse_ip_literal(std::string_view text);
 // The validators behind parse_host, also giving the address in network byte order.
 std::optional<std::array<std::uint8_t, 4>> parse_ipv4_address(std::string_view text) noexcept;
 std::optional<std::array<std::uint8_t, 16>> parse_ipv6_address(std::string_view text) noexcept;
+// parse_ipv6_address(text).has_value(), without building the address.
+bool is_ipv6_address(std::string_view text) noexcept;
 // RFC 3261 hostname = *( domainlabel "." ) toplabel [ "." ]
 bool is_hostname(std::string_view text) noexcept;
 

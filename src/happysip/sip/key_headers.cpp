@@ -15,16 +15,18 @@ ParseError in_message(const Message& m, std::string_view value, std::string_view
     return e;
 }
 
-bool is_word(std::string_view s) noexcept {
-    return !s.empty() && chars::all_of(s, chars::k_word);
-}
-
 }  // namespace
 
 bool is_valid_call_id(std::string_view id) noexcept {
-    std::size_t at = id.find('@');
-    if (at == std::string_view::npos) return is_word(id);
-    return is_word(id.substr(0, at)) && is_word(id.substr(at + 1));
+    // One pass: every byte a word character ('@' is not one), at most one '@', and words
+    // on both sides of it.
+    std::size_t at = std::string_view::npos;
+    for (std::size_t i = 0; i < id.size(); ++i) {
+        if (chars::is(id[i], chars::k_word)) continue;
+        if (id[i] != '@' || at != std::string_view::npos) return false;
+        at = i;
+    }
+    return !id.empty() && at != 0 && at + 1 != id.size();
 }
 
 std::optional<ParseError> interpret_key_headers(const Message& m, KeyHeaders& k) {

@@ -1,8 +1,11 @@
 // One pass over the bytes: start line, header lines (with continuation lines), body.
 // Only what every layer needs is interpreted here (CSeq, Content-Length, presence and
 // uniqueness of the RFC 3261 §8.1.1 headers); other values stay views until asked for.
+#include <algorithm>
+#include <bit>
 #include <cstring>
 
+#include "happysip/sip/line_feed_finder.hpp"
 #include "happysip/sip/message.hpp"
 #include "happysip/sip/text.hpp"
 
@@ -19,7 +22,8 @@ class MessageParser {
     }
 
   private:
-    MessageParser(Message& m, const ParseLimits& limits) : m_(m), limits_(limits) {}
+    MessageParser(Message& m, const ParseLimits& limits)
+        : m_(m), limits_(limits), lines_(m.buffer_.data(), m.buffer_.size()) {}
     std::optional<ParseError> run();
 
     std::string_view buf() const { return m_.buffer_; }
@@ -28,24 +32,59 @@ class MessageParser {
     }
     // Finds the end of the physical line starting at `pos`: returns the index of the
     // line break ('\n', or the '\r' of CRLF) and sets `next` to the following line.
-    std::optional<std::size_t> line_end(std::size_t pos, std::size_t& next) const;
+    [[gnu::always_inline]] std::optional<std::size_t> line_end(std::size_t pos, std::size_t& next);
 
     std::optional<ParseError> parse_start_line(std::size_t begin, std::size_t end);
     std::optional<ParseError> parse_request_line(std::string_view line, std::size_t begin);
     std::optional<ParseError> parse_status_line(std::string_view line, std::size_t begin);
     std::optional<ParseError> parse_version(std::string_view v, std::size_t offset) const;
     std::optional<ParseError> parse_headers(std::size_t& pos);
-    std::optional<ParseError> add_header(std::size_t begin, std::size_t name_end, std::size_t colon,
-                                         std::size_t end, bool folded);
+    [[gnu::cold]] ParseError line_error(std::size_t begin, std::size_t end) const;
+    [[gnu::cold]] ParseError header_line_error(std::size_t begin, std::size_t end) const;
+    [[gnu::cold]] void unfold(HeaderField& f);
     std::optional<ParseError> check_essentials(std::size_t body_begin);
     std::optional<ParseError> parse_cseq();
 
+    // The headers interpreted or required here, as indices into first_.
+    enum Tracked : std::uint8_t {
+        via,
+        from,
+        to,
+        call_id,
+        cseq,
+        max_forwards,
+        content_length,
+        none
+    };
+    static constexpr Tracked tracked(HeaderId id) noexcept;
+
     Message& m_;
     const ParseLimits& limits_;
-    // First index in fields_ of each header interpreted here, -1 when absent.
-    int cseq_ = -1, content_length_ = -1, call_id_ = -1, from_ = -1, to_ = -1, via_ = -1,
-        max_forwards_ = -1;
+    LineFeedFinder lines_;
+    // First index in fields_ of each tracked header, -1 when absent (first_[none] is scratch).
+    int first_[none + 1] = {-1, -1, -1, -1, -1, -1, -1, -1};
 };
+
+constexpr MessageParser::Tracked MessageParser::tracked(HeaderId id) noexcept {
+    switch (id) {
+        case HeaderId::via:
+            return via;
+        case HeaderId::from:
+            return from;
+        case HeaderId::to:
+            return to;
+        case HeaderId::call_id:
+            return call_id;
+        case HeaderId::cseq:
+            return cseq;
+        case HeaderId::max_forwards:
+            return max_forwards;
+        case HeaderId::content_length:
+            return content_length;
+        default:
+            return none;
+    }
+}
 
 namespace {
 
@@ -81,13 +120,34 @@ std::optional<std::size_t> first_bare_nul(std::string_view head) {
     return std::nullopt;
 }
 
+// Offset of the first ':' in b[pos, end), or end. Header names are short, so the first
+// 16 bytes are tested as two words (a zero-byte test on bytes XORed with ':') instead of
+// a byte loop whose exit mispredicts on every line; longer names fall back to memchr.
+std::size_t find_colon(std::string_view b, std::size_t pos, std::size_t end) noexcept {
+    if constexpr (std::endian::native == std::endian::little) {
+        if (pos + 16 <= b.size()) {
+            constexpr std::uint64_t ones = 0x0101010101010101ull;
+            for (std::size_t at = pos; at < pos + 16; at += 8) {
+                std::uint64_t w = 0;
+                std::memcpy(&w, b.data() + at, sizeof w);
+                const std::uint64_t x = w ^ (ones * ':');
+                const std::uint64_t zero = (x - ones) & ~x & (ones * 0x80);
+                if (zero != 0) return std::min(end, at + std::countr_zero(zero) / 8);
+            }
+            if (pos + 16 >= end) return end;
+            pos += 16;
+        }
+    }
+    const void* c = std::memchr(b.data() + pos, ':', end - pos);
+    return c == nullptr ? end : static_cast<std::size_t>(static_cast<const char*>(c) - b.data());
+}
+
 }  // namespace
 
-std::optional<std::size_t> MessageParser::line_end(std::size_t pos, std::size_t& next) const {
+inline std::optional<std::size_t> MessageParser::line_end(std::size_t pos, std::size_t& next) {
     const char* base = buf().data();
-    const void* nl = std::memchr(base + pos, '\n', buf().size() - pos);
-    if (nl == nullptr) return std::nullopt;
-    std::size_t lf = static_cast<std::size_t>(static_cast<const char*>(nl) - base);
+    const std::size_t lf = lines_.next(pos);
+    if (lf == buf().size()) return std::nullopt;
     next = lf + 1;
     return (lf > pos && base[lf - 1] == '\r') ? lf - 1 : lf;
 }
@@ -196,105 +256,101 @@ std::optional<ParseError> MessageParser::parse_status_line(std::string_view line
     return std::nullopt;
 }
 
-std::optional<ParseError> MessageParser::parse_headers(std::size_t& pos) {
+std::optional<ParseError> MessageParser::parse_headers(std::size_t& pos_io) {
+    // One tight loop per header line: every fault leaves through a cold path, so the
+    // common line costs a line-feed lookup, a colon test, a name lookup and a few stores.
     const std::string_view b = buf();
-    m_.fields_.reserve(24);
+    std::vector<HeaderField>& fields = m_.fields_;
+    fields.reserve(24);
+    std::size_t pos = pos_io;
     while (true) {
-        std::size_t next = 0;
-        auto end = line_end(pos, next);
-        if (!end)
+        const std::size_t lf = lines_.next(pos);
+        if (lf == b.size()) [[unlikely]]
             return error_at(ParseErrc::truncated, "", b.size(), "no empty line after headers");
-        if (*end == pos) {  // the empty line: headers are over
-            pos = next;
+        const std::size_t end = (lf > pos && b[lf - 1] == '\r') ? lf - 1 : lf;
+        std::size_t next = lf + 1;
+        if (end == pos) {  // the empty line: headers are over
+            pos_io = next;
             return std::nullopt;
         }
-        if (*end - pos > limits_.max_line_length)
-            return error_at(ParseErrc::too_large, "", pos, "header line too long");
-        if (chars::is_wsp(b[pos]))
-            return error_at(ParseErrc::bad_header, "", pos, "continuation line without a header");
-        std::size_t name_end = pos;
-        while (name_end < *end && chars::is_token(b[name_end]))
-            ++name_end;
-        std::size_t colon = name_end;
-        while (colon < *end && chars::is_wsp(b[colon]))
-            ++colon;
-        if (name_end == pos || colon == *end || b[colon] != ':')
-            return error_at(
-                ParseErrc::bad_header, b.substr(pos, name_end - pos), pos,
-                name_end == pos ? "header name is not a token" : "header line without colon");
+        if (end - pos > limits_.max_line_length || chars::is_wsp(b[pos])) [[unlikely]]
+            return line_error(pos, end);
+        // header-name HCOLON: the name is everything before the first ':' but trailing
+        // white space, and must be a token (known names are matched exactly, below).
+        const std::size_t colon = find_colon(b, pos, end);
+        std::size_t name_end = colon;
+        while (name_end > pos && chars::is_wsp(b[name_end - 1]))
+            [[unlikely]]-- name_end;
+        if (colon == end || name_end == pos) [[unlikely]]
+            return header_line_error(pos, end);
+        const HeaderId id = pos + k_header_name_lookahead <= b.size()
+                                ? header_id_from_padded_name(b.data() + pos, name_end - pos)
+                                : header_id_from_name(b.substr(pos, name_end - pos));
+        // A known name matched exactly (header_id.cpp), so only other names need the check.
+        if (id == HeaderId::other && !chars::all_of(b.substr(pos, name_end - pos), chars::k_token))
+            [[unlikely]]
+            return header_line_error(pos, end);
         // RFC 3261 §7.3.1: a line starting with white space continues the header.
-        bool folded = false;
-        std::size_t last_end = *end;
-        while (next < b.size() && chars::is_wsp(b[next])) {
-            std::size_t cont_next = 0;
-            auto cont_end = line_end(next, cont_next);
-            if (!cont_end)
-                return error_at(ParseErrc::truncated, "", b.size(), "no empty line after headers");
-            folded = true;
-            last_end = *cont_end;
-            next = cont_next;
-        }
-        if (m_.fields_.size() >= limits_.max_headers)
+        std::size_t last_end = end;
+        while (next < b.size() && chars::is_wsp(b[next]))
+            [[unlikely]] {
+                const std::size_t cont_lf = lines_.next(next);
+                if (cont_lf == b.size())
+                    return error_at(ParseErrc::truncated, "", b.size(),
+                                    "no empty line after headers");
+                last_end = (b[cont_lf - 1] == '\r') ? cont_lf - 1 : cont_lf;
+                next = cont_lf + 1;
+            }
+        if (fields.size() >= limits_.max_headers) [[unlikely]]
             return error_at(ParseErrc::too_large, "", pos,
                             "more than " + std::to_string(limits_.max_headers) + " headers");
-        if (auto e = add_header(pos, name_end, colon, last_end, folded)) return e;
+        const Tracked t = tracked(id);
+        if (first_[t] < 0)
+            first_[t] = static_cast<int>(fields.size());
+        else if (t != via && t != none) [[unlikely]]
+            return duplicate_error(id, pos);
+        std::size_t v = colon + 1;
+        while (v < last_end && (chars::is_wsp(b[v]) || b[v] == '\r' || b[v] == '\n'))
+            ++v;
+        std::size_t ve = last_end;
+        while (ve > v && chars::is_wsp(b[ve - 1]))
+            --ve;
+        // Built in place: assembling a HeaderField on the stack and copying it in made the CPU
+        // reload byte-wise stores as one wide word (a store-forwarding stall on every line).
+        HeaderField& f = fields.emplace_back();
+        f.id = id;
+        f.line = span(pos, last_end);
+        f.name = span(pos, name_end);
+        f.value = span(v, ve);
+        if (last_end != end) [[unlikely]]
+            unfold(f);
         pos = next;
     }
 }
 
-std::optional<ParseError> MessageParser::add_header(std::size_t begin, std::size_t name_end,
-                                                    std::size_t colon, std::size_t end,
-                                                    bool folded) {
+ParseError MessageParser::line_error(std::size_t begin, std::size_t end) const {
+    if (end - begin > limits_.max_line_length)
+        return error_at(ParseErrc::too_large, "", begin, "header line too long");
+    return error_at(ParseErrc::bad_header, "", begin, "continuation line without a header");
+}
+
+// The error for a header line whose name is not a token followed by optional white space
+// and ':', worded as a byte-by-byte scan finds it.
+ParseError MessageParser::header_line_error(std::size_t begin, std::size_t end) const {
     const std::string_view b = buf();
-    const HeaderId id = header_id_from_name(b.substr(begin, name_end - begin));
-    const int index = static_cast<int>(m_.fields_.size());
-    int* slot = nullptr;
-    switch (id) {
-        case HeaderId::cseq:
-            slot = &cseq_;
-            break;
-        case HeaderId::content_length:
-            slot = &content_length_;
-            break;
-        case HeaderId::call_id:
-            slot = &call_id_;
-            break;
-        case HeaderId::from:
-            slot = &from_;
-            break;
-        case HeaderId::to:
-            slot = &to_;
-            break;
-        case HeaderId::max_forwards:
-            slot = &max_forwards_;
-            break;
-        case HeaderId::via:
-            if (via_ < 0) via_ = index;
-            break;
-        default:
-            break;
-    }
-    if (slot != nullptr) {
-        if (*slot >= 0) return duplicate_error(id, begin);
-        *slot = index;
-    }
-    std::size_t v = colon + 1;
-    while (v < end && (chars::is_wsp(b[v]) || b[v] == '\r' || b[v] == '\n'))
-        ++v;
-    std::size_t ve = end;
-    while (ve > v && chars::is_wsp(b[ve - 1]))
-        --ve;
-    // Built in place: assembling a HeaderField on the stack and copying it in made the CPU
-    // reload byte-wise stores as one wide word (a store-forwarding stall on every line).
-    HeaderField& f = m_.fields_.emplace_back();
-    f.id = id;
-    f.line = span(begin, end);
-    f.name = span(begin, name_end);
-    if (!folded) {
-        f.value = span(v, ve);
-        return std::nullopt;
-    }
-    // Unfold: every run of white space containing a line break becomes one SP.
+    std::size_t name_end = begin;
+    while (name_end < end && chars::is_token(b[name_end]))
+        ++name_end;
+    return error_at(ParseErrc::bad_header, b.substr(begin, name_end - begin), begin,
+                    name_end == begin ? "header name is not a token" : "header line without colon");
+}
+
+// Moves a value spread over continuation lines into the arena, every run of white space
+// containing a line break replaced by one SP.
+void MessageParser::unfold(HeaderField& f) {
+    const std::string_view b = buf();
+    const std::size_t v = f.value.offset;
+    const std::size_t ve = v + f.value.size;
     std::string unfolded;
     unfolded.reserve(ve - v);
     for (std::size_t i = v; i < ve; ++i) {
@@ -311,12 +367,11 @@ std::optional<ParseError> MessageParser::add_header(std::size_t begin, std::size
     }
     f.value = m_.store(unfolded);
     f.value_in_arena = true;
-    return std::nullopt;
 }
 
 std::optional<ParseError> MessageParser::parse_cseq() {
     // RFC 3261 §8.1.1.5: CSeq = 1*DIGIT LWS Method; the number is below 2**31.
-    const HeaderField& f = m_.fields_[static_cast<std::size_t>(cseq_)];
+    const HeaderField& f = m_.fields_[static_cast<std::size_t>(first_[cseq])];
     std::string_view v = m_.value(f);
     std::size_t digits = 0;
     while (digits < v.size() && chars::is_digit(v[digits]))
@@ -346,8 +401,9 @@ std::optional<ParseError> MessageParser::check_essentials(std::size_t body_begin
         int index;
         std::string_view name;
     };
-    for (Required r : {Required{via_, "Via"}, Required{from_, "From"}, Required{to_, "To"},
-                       Required{call_id_, "Call-ID"}, Required{cseq_, "CSeq"}}) {
+    for (Required r :
+         {Required{first_[via], "Via"}, Required{first_[from], "From"}, Required{first_[to], "To"},
+          Required{first_[call_id], "Call-ID"}, Required{first_[cseq], "CSeq"}}) {
         if (r.index < 0) return error_at(ParseErrc::missing_header, r.name, 0, "");
         if (m_.value(m_.fields_[static_cast<std::size_t>(r.index)]).empty())
             return error_at(ParseErrc::bad_header, r.name,
@@ -355,16 +411,16 @@ std::optional<ParseError> MessageParser::check_essentials(std::size_t body_begin
                             "empty value");
     }
     if (auto e = parse_cseq()) return e;
-    if (max_forwards_ >= 0) {
-        const HeaderField& f = m_.fields_[static_cast<std::size_t>(max_forwards_)];
+    if (first_[max_forwards] >= 0) {
+        const HeaderField& f = m_.fields_[static_cast<std::size_t>(first_[max_forwards])];
         if (!text::parse_uint(m_.value(f), 255))
             return error_at(ParseErrc::bad_header, "Max-Forwards", f.line.offset,
                             "expected a number from 0 to 255");
     }
     std::size_t available = buf().size() - body_begin;
     std::size_t body_size = available;
-    if (content_length_ >= 0) {
-        const HeaderField& f = m_.fields_[static_cast<std::size_t>(content_length_)];
+    if (first_[content_length] >= 0) {
+        const HeaderField& f = m_.fields_[static_cast<std::size_t>(first_[content_length])];
         auto length = text::parse_uint(m_.value(f));
         if (!length)
             return error_at(ParseErrc::bad_content_length, "Content-Length", f.line.offset,

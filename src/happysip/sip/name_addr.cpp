@@ -71,12 +71,11 @@ std::optional<ParseError> parse_name_addr_into(std::string_view value, NameAddr&
                           text::offset_in(value, out.uri_text) + e->offset,
                           "bad URI: " + e->detail);
     }
-    auto remember_tag = [](void* context, const HeaderParam& p,
-                           std::size_t) -> std::optional<ParseError> {
-        if (text::iequals(p.name, "tag")) static_cast<NameAddr*>(context)->tag_param = p.value;
+    auto remember_tag = [&out](const HeaderParam& p, std::size_t) -> std::optional<ParseError> {
+        if (text::token_iequals(p.name, "tag")) out.tag_param = p.value;
         return std::nullopt;
     };
-    auto params = HeaderParams::parse(value.substr(params_begin), params_begin, remember_tag, &out);
+    auto params = HeaderParams::parse_with(value.substr(params_begin), params_begin, remember_tag);
     if (!params) return fail(params.error().offset, params.error().detail);
     out.params = *params;
     return std::nullopt;

@@ -33,6 +33,15 @@ constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
     return true;
 }
 
+// Equality with a lower-case literal for `s` known to be a token (RFC 3261 §25.1): on
+// token characters OR-ing 0x20 folds case exactly, so one compare per byte suffices.
+constexpr bool token_iequals(std::string_view s, std::string_view lower) noexcept {
+    if (s.size() != lower.size()) return false;
+    for (std::size_t i = 0; i < s.size(); ++i)
+        if (static_cast<char>(s[i] | 0x20) != lower[i]) return false;
+    return true;
+}
+
 constexpr bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
     return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
 }

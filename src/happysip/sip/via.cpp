@@ -35,34 +35,50 @@ struct Cursor {
 };
 
 // Picks out the parameters a transport and transaction layer act on, during the one
-// validating scan of the parameter list.
-std::optional<ParseError> read_known_param(void* context, const HeaderParam& p, std::size_t at) {
-    Via& via = *static_cast<Via*>(context);
-    if (text::iequals(p.name, "branch")) {
-        if (!p.has_value || !chars::is_token(p.value)) return via_error(at, "bad branch");
-        via.branch = p.value;
-    } else if (text::iequals(p.name, "received")) {
-        // RFC 3261: IPv4address / IPv6address. RFC 5118 §4.5: accept the bracketed
-        // form too, which deployed stacks send.
-        if (!p.has_value || !parse_ip_literal(p.value))
-            return via_error(at, "received is not an IP address");
-        via.received = p.value;
-    } else if (text::iequals(p.name, "rport")) {
-        via.has_rport = true;
-        if (p.has_value) {
-            auto port = text::parse_uint(p.value, 65535);
-            if (!port || *port == 0) return via_error(at, "rport is not a port number");
-            via.rport = static_cast<std::uint16_t>(*port);
-        }
-    } else if (text::iequals(p.name, "maddr")) {
-        if (!p.has_value || !parse_host(p.value)) return via_error(at, "bad maddr");
-        via.maddr = p.value;
-    } else if (text::iequals(p.name, "ttl")) {
-        auto ttl = p.has_value ? text::parse_uint(p.value, 255) : std::nullopt;
-        if (!ttl) return via_error(at, "ttl must be 0 to 255");
-        via.ttl = static_cast<std::uint8_t>(*ttl);
-    } else if (text::iequals(p.name, "alias")) {
-        via.alias = true;
+// validating scan of the parameter list. Names are tokens (checked by the scan), so a
+// switch on the length and a folded compare identify them.
+std::optional<ParseError> read_known_param(Via& via, const HeaderParam& p, std::size_t at) {
+    using text::token_iequals;
+    switch (p.name.size()) {
+        case 6:
+            if (token_iequals(p.name, "branch")) {
+                if (!p.has_value || !chars::is_token(p.value)) return via_error(at, "bad branch");
+                via.branch = p.value;
+            }
+            break;
+        case 8:
+            if (token_iequals(p.name, "received")) {
+                // RFC 3261: IPv4address / IPv6address. RFC 5118 §4.5: accept the bracketed
+                // form too, which deployed stacks send.
+                if (!p.has_value || !parse_ip_literal(p.value))
+                    return via_error(at, "received is not an IP address");
+                via.received = p.value;
+            }
+            break;
+        case 5:
+            if (token_iequals(p.name, "rport")) {
+                via.has_rport = true;
+                if (p.has_value) {
+                    auto port = text::parse_uint(p.value, 65535);
+                    if (!port || *port == 0) return via_error(at, "rport is not a port number");
+                    via.rport = static_cast<std::uint16_t>(*port);
+                }
+            } else if (token_iequals(p.name, "maddr")) {
+                if (!p.has_value || !parse_host(p.value)) return via_error(at, "bad maddr");
+                via.maddr = p.value;
+            } else if (token_iequals(p.name, "alias")) {
+                via.alias = true;
+            }
+            break;
+        case 3:
+            if (token_iequals(p.name, "ttl")) {
+                auto ttl = p.has_value ? text::parse_uint(p.value, 255) : std::nullopt;
+                if (!ttl) return via_error(at, "ttl must be 0 to 255");
+                via.ttl = static_cast<std::uint8_t>(*ttl);
+            }
+            break;
+        default:
+            break;
     }
     return std::nullopt;
 }
@@ -116,7 +132,9 @@ std::optional<ParseError> parse_via_into(std::string_view value, Via& via) {
         via.port = static_cast<std::uint16_t>(*port);
     }
     c.skip_wsp();
-    auto params = HeaderParams::parse(value.substr(c.i), c.i, read_known_param, &via);
+    auto params = HeaderParams::parse_with(
+        value.substr(c.i), c.i,
+        [&via](const HeaderParam& p, std::size_t at) { return read_known_param(via, p, at); });
     if (!params) return via_error(params.error().offset, params.error().detail);
     via.params = *params;
     return std::nullopt;

@@ -40,6 +40,29 @@ TEST(HeaderId, NamesThatDifferInOneByteAreOther) {
         EXPECT_EQ(header_id_from_name(name), HeaderId::other) << name;
 }
 
+// Folding case by OR-ing 0x20 would also let CR pass for '-' (0x0d | 0x20 == '-'):
+// such names are not tokens and must not match a known header.
+TEST(HeaderId, OnlyLettersFoldCase) {
+    EXPECT_EQ(header_id_from_name("Call\rID"), HeaderId::other);
+    EXPECT_EQ(header_id_from_name("Max\rForwards"), HeaderId::other);
+    EXPECT_EQ(header_id_from_name("Content\rLength"), HeaderId::other);
+    EXPECT_EQ(header_id_from_name("Min\rSE"), HeaderId::other);
+    EXPECT_EQ(header_id_from_name("SIP\rETag"), HeaderId::other);
+    EXPECT_EQ(header_id_from_name("CALL-id"), HeaderId::call_id);
+}
+
+// The parser's lookup reads whole words past the name; only the name's bytes count.
+TEST(HeaderId, PaddedLookupIgnoresTheBytesAfterTheName) {
+    const std::string line = "Via: SIP/2.0/UDP host;branch=z9hG4bK1\r\n";
+    ASSERT_GE(line.size(), k_header_name_lookahead);
+    EXPECT_EQ(header_id_from_padded_name(line.data(), 3), HeaderId::via);
+    EXPECT_EQ(header_id_from_padded_name(line.data(), 4), HeaderId::other);
+    const std::string compact = "v: SIP/2.0/UDP host;branch=z9hG4bK1\r\n";
+    EXPECT_EQ(header_id_from_padded_name(compact.data(), 1), HeaderId::via);
+    const std::string longest = "P-Preferred-Identity: <sip:a@b>\r\n";
+    EXPECT_EQ(header_id_from_padded_name(longest.data(), 20), HeaderId::p_preferred_identity);
+}
+
 TEST(HeaderId, ListHeadersAreMarked) {
     EXPECT_TRUE(is_list_header(HeaderId::via));
     EXPECT_TRUE(is_list_header(HeaderId::contact));

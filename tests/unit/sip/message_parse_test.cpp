@@ -198,6 +198,36 @@ TEST(MessageParse, RejectsHeaderLineWithoutColon) {
     EXPECT_EQ(e.offset, std::string_view(k_invite).find("Max-Forwards"));
 }
 
+// The header name runs to the first ':' (white space before it allowed) and must be a
+// token; the scan tests 16 bytes at a time and a name may be longer or sit at the very end.
+TEST(MessageParse, FindsTheColonOfShortLongAndLastHeaderNames) {
+    std::string text = replace(k_invite, "Content-Length: 4\r\n",
+                               "X-A-Header-Name-Longer-Than-Sixteen  : yes\r\n"
+                               "Max-Forwards\t: 70\r\nl: 4\r\n");
+    text = replace(text, "Max-Forwards: 70\r\n", "");
+    auto m = parse_message(text);
+    ASSERT_TRUE(m.ok()) << m.error().to_string();
+    ASSERT_NE(m->find("X-A-Header-Name-Longer-Than-Sixteen"), nullptr);
+    EXPECT_EQ(m->value(*m->find("X-A-Header-Name-Longer-Than-Sixteen")), "yes");
+    EXPECT_EQ(m->header(HeaderId::max_forwards), "70");
+    EXPECT_EQ(m->body(), "v=0\n");
+    // The last header line, shorter than a word, before the end of the buffer.
+    auto tail = parse_message(replace(k_invite, "Content-Length: 4\r\n\r\nv=0\n", "l:0\r\n\r\n"));
+    ASSERT_TRUE(tail.ok()) << tail.error().to_string();
+    EXPECT_EQ(tail->header(HeaderId::content_length), "0");
+}
+
+TEST(MessageParse, RejectsHeaderNamesThatAreNotTokens) {
+    ParseError e = error_of(replace(k_invite, "Max-Forwards: 70", "Max\rForwards: 70"));
+    EXPECT_EQ(e.code, ParseErrc::bad_header);
+    EXPECT_EQ(e.header, "Max");
+    EXPECT_EQ(std::string(e.detail), "header line without colon");
+    e = error_of(replace(k_invite, "Max-Forwards: 70", "X-Very-Long-Name-With Space: 70"));
+    EXPECT_EQ(e.header, "X-Very-Long-Name-With");
+    e = error_of(replace(k_invite, "Max-Forwards: 70", ":70"));
+    EXPECT_EQ(std::string(e.detail), "header name is not a token");
+}
+
 TEST(MessageParse, RejectsMissingEmptyLine) {
     std::string text(k_invite);
     text = text.substr(0, text.find("\r\n\r\n") + 2);

@@ -175,6 +175,44 @@ TEST(Host, ParsesIpAddressesIntoNetworkByteOrder) {
     EXPECT_EQ((*v4)[3], 10);
 }
 
+// is_ipv6_address is the parser's fast check; it must accept exactly what
+// parse_ipv6_address accepts. Every string over a small alphabet up to length 6, plus
+// the forms RFC 4291 §2.2 and RFC 5118 §4 list.
+TEST(Host, Ipv6CheckAgreesWithTheFullParser) {
+    const std::string alphabet = "0f:.1";
+    std::vector<std::string> inputs = {"2001:db8::9:1",
+                                       "::",
+                                       "::1",
+                                       "1::",
+                                       "1:2:3:4:5:6:7:8",
+                                       "1:2:3:4:5:6:7:8:9",
+                                       "1:2:3:4:5:6:7::",
+                                       "1:2:3:4:5:6:7:8::",
+                                       "::ffff:192.0.2.2",
+                                       "2001:db8:::192.0.2.1",
+                                       "2001:db8::192.0.2.1",
+                                       "1:2:3:4:5:6:192.0.2.1",
+                                       "1:2:3:4:5:6:7:192.0.2.1",
+                                       "12345::1",
+                                       "1::2::3",
+                                       ":1::2",
+                                       "1:",
+                                       "fffff::",
+                                       "g::1",
+                                       "2001:db8:10::5"};
+    std::vector<std::string> level = {""};
+    for (int len = 1; len <= 6; ++len) {
+        std::vector<std::string> longer;
+        for (const std::string& s : level)
+            for (char c : alphabet)
+                longer.push_back(s + c);
+        inputs.insert(inputs.end(), longer.begin(), longer.end());
+        level = std::move(longer);
+    }
+    for (const std::string& s : inputs)
+        EXPECT_EQ(is_ipv6_address(s), parse_ipv6_address(s).has_value()) << s;
+}
+
 // ---- SIP URI structure (RFC 3261 §19.1.1, §25.1) ---------------------------------------
 
 TEST(Uri, ParsesUserHostAndKeepsWholeText) {
