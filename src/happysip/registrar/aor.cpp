@@ -1,0 +1,26 @@
+#include "happysip/registrar/aor.hpp"
+
+#include "happysip/sip/char_class.hpp"
+
+namespace happysip::registrar {
+
+std::string aor_domain(const sip::Uri& uri) {
+    std::string out(uri.host.text);
+    for (char& c : out)
+        c = sip::chars::to_lower(c);
+    return out;
+}
+
+std::optional<std::string> canonical_aor(const sip::Uri& uri) {
+    if (!uri.is_sip_or_sips()) return std::nullopt;
+    std::string aor = "sip:";
+    if (uri.has_user) {
+        aor += sip::percent_decode(uri.user);
+        aor += '@';
+    }
+    aor += aor_domain(uri);
+    if (uri.port) aor += ':' + std::to_string(*uri.port);
+    return aor;
+}
+
+}  // namespace happysip::registrar

@@ -1,0 +1,40 @@
+// Where bindings live. The registrar computes the complete new set of an AOR and hands it
+// over in one call, so a store can apply it atomically (one SQLite transaction) and a
+// crash never leaves half a REGISTER applied. Implementations: MemoryLocationStore (tests,
+// volatile use), SQLite (the durable default), Redis (shared between edge proxies).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "happysip/registrar/binding.hpp"
+
+namespace happysip::registrar {
+
+struct StoreStatus {
+    bool ok = true;
+    std::string error;  // for the log and a 500 reason; empty when ok
+};
+
+class LocationStore {
+  public:
+    virtual ~LocationStore() = default;
+
+    // The AOR's bindings that have not expired at `now`, highest q first, then most
+    // recently registered first.
+    virtual std::vector<Binding> lookup(std::string_view aor, std::int64_t now) = 0;
+    // Replaces every binding of `aor` with `bindings` (empty: removes the AOR).
+    virtual StoreStatus replace(std::string_view aor, const std::vector<Binding>& bindings) = 0;
+    // Deletes bindings expired at `now`; returns how many.
+    virtual std::size_t purge_expired(std::int64_t now) = 0;
+    // Number of stored bindings (expired ones not yet purged included).
+    virtual std::size_t size() = 0;
+};
+
+// Orders bindings the way lookup() promises: q descending, then expires_at descending.
+void sort_for_lookup(std::vector<Binding>& bindings);
+
+}  // namespace happysip::registrar

@@ -1,0 +1,244 @@
+#include "happysip/registrar/registrar.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <ctime>
+#include <optional>
+#include <utility>
+
+#include "happysip/registrar/aor.hpp"
+#include "happysip/sip/name_addr.hpp"
+#include "happysip/sip/text.hpp"
+#include "happysip/sip/token_list.hpp"
+#include "happysip/sip/uri.hpp"
+
+namespace happysip::registrar {
+
+namespace {
+
+RegisterReply reject(int status, std::string reason, std::vector<std::string> headers = {}) {
+    return {status, std::move(reason), std::move(headers), {}};
+}
+
+// One Contact of the request, interpreted.
+struct RequestedContact {
+    std::string uri;  // as written between < >
+    std::string instance;
+    std::uint32_t reg_id = 0;
+    std::uint16_t q = 1000;
+    std::uint32_t expires = 0;
+};
+
+std::optional<std::uint32_t> parse_delta_seconds(std::string_view text) {
+    text = sip::text::trim(text);
+    std::uint32_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    // RFC 3261 §20.19: delta-seconds; a value too large for 32 bits is clamped to 2^32-1.
+    if (ec == std::errc::result_out_of_range) return 0xffffffffu;
+    if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+    return value;
+}
+
+// RFC 3261 §10.3 step 7: bindings match by URI (§19.1.4); with RFC 5626, a contact with
+// +sip.instance and reg-id matches the binding of the same instance and reg-id instead.
+bool same_binding(const Binding& existing, const RequestedContact& wanted) {
+    if (!wanted.instance.empty() || !existing.instance.empty()) {
+        if (wanted.reg_id != 0 || existing.reg_id != 0) {
+            return existing.instance == wanted.instance && existing.reg_id == wanted.reg_id;
+        }
+    }
+    auto a = sip::parse_uri(existing.contact);
+    auto b = sip::parse_uri(wanted.uri);
+    if (!a || !b) return existing.contact == wanted.uri;
+    return sip::uri_equal(a.value(), b.value());
+}
+
+// RFC 3261 §20.17: "Date: Sat, 13 Nov 2010 23:29:00 GMT" (RFC 1123 form, always GMT).
+std::string sip_date(std::int64_t unix_seconds) {
+    static constexpr const char* k_days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static constexpr const char* k_months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                               "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    const auto t = static_cast<std::time_t>(unix_seconds);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", k_days[tm.tm_wday],
+                  tm.tm_mday, k_months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                  tm.tm_sec);
+    return buf;
+}
+
+std::string contact_line(const Binding& b, std::int64_t now) {
+    std::string line = "Contact: <" + b.contact +
+                       ">;expires=" + std::to_string(std::max<std::int64_t>(0, b.expires_at - now));
+    if (b.q != 1000) {
+        char q[8];
+        std::snprintf(q, sizeof q, "%d.%03d", b.q / 1000, b.q % 1000);
+        line += ";q=";
+        line += q;
+    }
+    if (!b.instance.empty()) line += ";+sip.instance=\"" + b.instance + "\"";
+    if (b.reg_id != 0) line += ";reg-id=" + std::to_string(b.reg_id);
+    return line;
+}
+
+}  // namespace
+
+Registrar::Registrar(RegistrarConfig config, LocationStore& store)
+    : config_(std::move(config)), store_(store) {}
+
+bool Registrar::serves(std::string_view domain) const {
+    return std::any_of(config_.domains.begin(), config_.domains.end(),
+                       [&](const std::string& d) { return sip::text::iequals(d, domain); });
+}
+
+RegisterReply Registrar::handle(const sip::Message& request, const RegisterContext& context) {
+    if (request.method() != sip::Method::register_) return reject(400, "Not a REGISTER");
+
+    // Step 1: the Request-URI names a domain this registrar serves.
+    auto request_uri = sip::parse_uri(request.request_uri());
+    if (!request_uri || !request_uri.value().is_sip_or_sips()) {
+        return reject(400, "Bad Request-URI");
+    }
+    if (!serves(request_uri.value().host.text)) return reject(404, "Domain not served here");
+
+    // Step 2: every Require option tag must be understood (§8.2.2.3).
+    std::string unsupported;
+    for (const auto value : request.values(sip::HeaderId::require)) {
+        auto tags = sip::parse_token_list(value, "Require");
+        if (!tags) return reject(400, tags.error().to_string());
+        for (const auto tag : tags.value()) {
+            const bool known =
+                std::any_of(std::begin(k_registrar_option_tags), std::end(k_registrar_option_tags),
+                            [&](std::string_view t) { return sip::text::iequals(t, tag); });
+            if (!known) unsupported += (unsupported.empty() ? "" : ", ") + std::string(tag);
+        }
+    }
+    if (!unsupported.empty()) return reject(420, "", {"Unsupported: " + unsupported});
+
+    // Step 5: the AOR from To, in canonical form, in a served domain.
+    auto to_value = request.header(sip::HeaderId::to);
+    if (!to_value) return reject(400, "Missing To header");
+    auto to = sip::parse_name_addr(*to_value, "To");
+    if (!to) return reject(400, to.error().to_string());
+    auto aor = canonical_aor(to.value().uri);
+    if (!aor || !serves(to.value().uri.host.text)) {
+        return reject(404, "Address-of-record not in this domain");
+    }
+    // Steps 3-4 are the caller's; here only: an authenticated user registers its own AOR.
+    if (!context.authenticated_user.empty() &&
+        sip::percent_decode(to.value().uri.user) != context.authenticated_user) {
+        return reject(403, "Not allowed to register " + *aor);
+    }
+
+    std::optional<std::uint32_t> header_expires;
+    if (auto e = request.header(sip::HeaderId::expires)) {
+        header_expires = parse_delta_seconds(*e);
+        if (!header_expires) return reject(400, "Bad Expires header: not delta-seconds");
+    }
+    const std::string call_id(request.header(sip::HeaderId::call_id).value_or(""));
+    const std::uint32_t cseq = request.cseq_number();
+
+    // Step 6: the Contacts asked for.
+    std::vector<RequestedContact> wanted;
+    bool star = false;
+    const auto contact_values = request.values(sip::HeaderId::contact);
+    for (const auto value : contact_values) {
+        auto contact = sip::parse_contact(value);
+        if (!contact) return reject(400, contact.error().to_string());
+        const sip::NameAddr& c = contact.value();
+        if (c.is_star) {
+            star = true;
+            continue;
+        }
+        if (!c.uri.is_sip_or_sips()) return reject(400, "Contact must be a SIP or SIPS URI");
+        RequestedContact r;
+        r.uri = std::string(c.uri_text);
+        r.instance = std::string(sip::contact_instance(c).value_or(""));
+        r.reg_id = sip::contact_reg_id(c).value_or(0);
+        r.q = sip::contact_q(c).value_or(1000);
+        r.expires =
+            sip::contact_expires(c).value_or(header_expires.value_or(config_.default_expires));
+        if (r.expires != 0 && r.expires < config_.min_expires) {
+            return reject(423, "", {"Min-Expires: " + std::to_string(config_.min_expires)});
+        }
+        r.expires = std::min(r.expires, config_.max_expires);
+        wanted.push_back(std::move(r));
+    }
+    // RFC 3261 §10.2.2: "*" only alone and only with Expires: 0.
+    if (star && (contact_values.size() != 1 || header_expires != 0u)) {
+        return reject(400, "Contact * needs to be alone and with Expires: 0");
+    }
+
+    std::vector<Binding> bindings = store_.lookup(*aor, context.now);
+    std::vector<std::string> path;
+    for (const auto value : request.values(sip::HeaderId::path))
+        path.emplace_back(value);
+
+    // Step 7: Call-ID/CSeq ordering, then update, add or remove.
+    auto in_order = [&](const Binding& b) { return b.call_id != call_id || cseq > b.cseq; };
+    if (star) {
+        for (const Binding& b : bindings) {
+            if (!in_order(b)) return reject(400, "CSeq not above the registration's");
+        }
+        bindings.clear();
+    }
+    for (const RequestedContact& r : wanted) {
+        auto it = std::find_if(bindings.begin(), bindings.end(),
+                               [&](const Binding& b) { return same_binding(b, r); });
+        if (it != bindings.end() && !in_order(*it)) {
+            return reject(400, "CSeq not above the registration's");
+        }
+        if (r.expires == 0) {
+            if (it != bindings.end()) bindings.erase(it);
+            continue;
+        }
+        Binding b;
+        b.aor = *aor;
+        b.contact = r.uri;
+        b.instance = r.instance;
+        b.reg_id = r.reg_id;
+        b.q = r.q;
+        b.call_id = call_id;
+        b.cseq = cseq;
+        b.expires_at = context.now + r.expires;
+        b.path = path;
+        b.source = context.source;
+        b.user_agent = std::string(request.header(sip::HeaderId::user_agent).value_or(""));
+        if (it != bindings.end()) {
+            *it = std::move(b);
+        } else {
+            bindings.push_back(std::move(b));
+        }
+    }
+    if (bindings.size() > config_.max_bindings_per_aor) {
+        return reject(403, "Too many registrations for " + *aor);
+    }
+
+    if (!wanted.empty() || star) {
+        if (auto status = store_.replace(*aor, bindings); !status.ok) {
+            return reject(500, "Location store: " + status.error);
+        }
+    }
+    sort_for_lookup(bindings);
+
+    // Step 8: 200 with every current binding, the Date, and Path when the UA supports it.
+    RegisterReply reply{200, "", {}, {}};
+    for (const Binding& b : bindings)
+        reply.headers.push_back(contact_line(b, context.now));
+    reply.headers.push_back("Date: " + sip_date(context.now));
+    bool path_supported = false;
+    for (const auto value : request.values(sip::HeaderId::supported)) {
+        auto tags = sip::parse_token_list(value, "Supported");
+        if (tags && tags.value().contains("path")) path_supported = true;
+    }
+    // RFC 3327 §5.3: the Path values are echoed, in order, to a UA that supports Path.
+    if (path_supported) {
+        for (const auto& p : path)
+            reply.headers.push_back("Path: " + p);
+    }
+    reply.bindings = std::move(bindings);
+    return reply;
+}
+
+}  // namespace happysip::registrar

@@ -1,0 +1,59 @@
+// The registrar of RFC 3261 §10.3, steps 1, 2 and 5-8 (authentication, steps 3-4, is the
+// caller's: it passes who authenticated), with RFC 3327 Path. Given a REGISTER, it
+// computes the AOR's new binding set, stores it in one call and says what to answer:
+// 200 with every current binding, 423 with Min-Expires, 420 with Unsupported, 404 for a
+// foreign domain, 400 for a malformed Contact, Expires or out-of-order CSeq, 403 when the
+// authenticated user may not register that AOR or has too many bindings, 500 when the
+// store fails. Sans-I/O: time is the wall clock in seconds, passed in.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "happysip/registrar/binding.hpp"
+#include "happysip/registrar/location_store.hpp"
+#include "happysip/sip/message.hpp"
+
+namespace happysip::registrar {
+
+struct RegistrarConfig {
+    std::vector<std::string> domains = {"localhost"};  // served domains, any case
+    std::uint32_t default_expires = 3600;              // RFC 3261 §10.2.1.1 suggests one hour
+    std::uint32_t min_expires = 60;                    // shorter non-zero requests get 423
+    std::uint32_t max_expires = 86400;                 // longer ones are shortened
+    std::size_t max_bindings_per_aor = 16;             // a cap against binding floods
+};
+
+struct RegisterContext {
+    std::int64_t now = 0;            // wall clock, seconds since the Unix epoch
+    std::string source;              // "udp:[2001:db8::2]:5060"
+    std::string authenticated_user;  // empty when the caller did not authenticate
+};
+
+struct RegisterReply {
+    int status = 200;
+    std::string reason;                // empty: the standard phrase
+    std::vector<std::string> headers;  // whole lines without CRLF, for make_response
+    std::vector<Binding> bindings;     // the AOR's bindings after the request (on 200)
+};
+
+class Registrar {
+  public:
+    Registrar(RegistrarConfig config, LocationStore& store);
+
+    RegisterReply handle(const sip::Message& request, const RegisterContext& context);
+    bool serves(std::string_view domain) const;
+    const RegistrarConfig& config() const noexcept { return config_; }
+
+  private:
+    RegistrarConfig config_;
+    LocationStore& store_;
+};
+
+// Option tags this registrar understands in Require (RFC 3261 §8.2.2.3).
+inline constexpr std::string_view k_registrar_option_tags[] = {"path"};
+
+}  // namespace happysip::registrar

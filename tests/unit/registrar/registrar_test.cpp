@@ -1,0 +1,259 @@
+#include "happysip/registrar/registrar.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "happysip/registrar/aor.hpp"
+#include "happysip/registrar/memory_location_store.hpp"
+#include "happysip/sip/uri.hpp"
+
+namespace happysip::registrar {
+namespace {
+
+constexpr std::int64_t k_now = 1'800'000'000;
+
+// A REGISTER for alice@example.com with the given extra header lines.
+sip::Message register_with(std::vector<std::string> headers, std::uint32_t cseq = 1,
+                           std::string call_id = "reg-1@ua",
+                           std::string to = "sip:alice@example.com") {
+    std::string text =
+        "REGISTER sip:example.com SIP/2.0\r\n"
+        "Via: SIP/2.0/UDP [2001:db8::2]:5060;branch=z9hG4bKr" +
+        std::to_string(cseq) + "\r\nMax-Forwards: 70\r\nFrom: <" + to + ">;tag=f\r\nTo: <" + to +
+        ">\r\nCall-ID: " + call_id + "\r\nCSeq: " + std::to_string(cseq) + " REGISTER\r\n";
+    for (const auto& h : headers)
+        text += h + "\r\n";
+    text += "Content-Length: 0\r\n\r\n";
+    auto m = sip::parse_message(text);
+    EXPECT_TRUE(m) << m.error().to_string();
+    return std::move(m).value();
+}
+
+class RegistrarTest : public ::testing::Test {
+  protected:
+    RegistrarConfig config() {
+        RegistrarConfig c;
+        c.domains = {"example.com"};
+        return c;
+    }
+    MemoryLocationStore store;
+    Registrar registrar{config(), store};
+    RegisterContext at(std::int64_t now, std::string user = {}) {
+        return {now, "udp:[2001:db8::2]:5060", std::move(user)};
+    }
+    std::vector<std::string> contacts_of(const RegisterReply& r) {
+        std::vector<std::string> out;
+        for (const auto& h : r.headers)
+            if (h.starts_with("Contact: ")) out.push_back(h.substr(9));
+        return out;
+    }
+};
+
+TEST_F(RegistrarTest, NewBindingIsStoredAndListedWithItsExpiry) {
+    auto reply = registrar.handle(
+        register_with({"Contact: <sip:alice@[2001:db8::2]:5060>", "Expires: 600"}), at(k_now));
+    EXPECT_EQ(reply.status, 200);
+    EXPECT_EQ(contacts_of(reply),
+              std::vector<std::string>{"<sip:alice@[2001:db8::2]:5060>;expires=600"});
+    ASSERT_EQ(store.lookup("sip:alice@example.com", k_now).size(), 1u);
+    EXPECT_EQ(store.lookup("sip:alice@example.com", k_now)[0].expires_at, k_now + 600);
+    EXPECT_EQ(store.lookup("sip:alice@example.com", k_now)[0].source, "udp:[2001:db8::2]:5060");
+}
+
+TEST_F(RegistrarTest, ResponseCarriesADateHeader) {
+    // RFC 3261 §10.3 step 8; 1800000000 is Fri, 15 Jan 2027 08:00:00 GMT.
+    auto reply = registrar.handle(register_with({"Contact: <sip:alice@192.0.2.2>"}), at(k_now));
+    EXPECT_NE(std::find(reply.headers.begin(), reply.headers.end(),
+                        "Date: Fri, 15 Jan 2027 08:00:00 GMT"),
+              reply.headers.end());
+}
+
+TEST_F(RegistrarTest, ContactExpiresParameterWinsOverTheHeader) {
+    auto reply = registrar.handle(
+        register_with({"Contact: <sip:alice@192.0.2.2>;expires=120", "Expires: 600"}), at(k_now));
+    EXPECT_EQ(contacts_of(reply), std::vector<std::string>{"<sip:alice@192.0.2.2>;expires=120"});
+}
+
+TEST_F(RegistrarTest, DefaultExpiryIsOneHourAndLongRequestsAreShortened) {
+    auto reply = registrar.handle(register_with({"Contact: <sip:alice@192.0.2.2>"}), at(k_now));
+    EXPECT_EQ(contacts_of(reply), std::vector<std::string>{"<sip:alice@192.0.2.2>;expires=3600"});
+    reply = registrar.handle(register_with({"Contact: <sip:alice@192.0.2.2>;expires=999999"}, 2),
+                             at(k_now));
+    EXPECT_EQ(contacts_of(reply), std::vector<std::string>{"<sip:alice@192.0.2.2>;expires=86400"});
+}
+
+TEST_F(RegistrarTest, TooBriefIntervalGets423WithMinExpires) {
+    auto reply =
+        registrar.handle(register_with({"Contact: <sip:alice@192.0.2.2>;expires=10"}), at(k_now));
+    EXPECT_EQ(reply.status, 423);
+    EXPECT_EQ(reply.headers, std::vector<std::string>{"Min-Expires: 60"});
+    EXPECT_EQ(store.size(), 0u);
+}
+
+TEST_F(RegistrarTest, RefreshWithHigherCSeqUpdatesTheBinding) {
+    registrar.handle(register_with({"Contact: <sip:alice@192.0.2.2>", "Expires: 600"}, 1),
+                     at(k_now));
+    auto reply = registrar.handle(
+        register_with({"Contact: <sip:alice@192.0.2.2>", "Expires: 600"}, 2), at(k_now + 300));
+    EXPECT_EQ(reply.status, 200);
+    auto bindings = store.lookup("sip:alice@example.com", k_now + 300);
+    ASSERT_EQ(bindings.size(), 1u);
+    EXPECT_EQ(bindings[0].expires_at, k_now + 900);
+    EXPECT_EQ(bindings[0].cseq, 2u);
+}
+
+TEST_F(RegistrarTest, SameCallIdWithoutHigherCSeqIsRejected) {
+    // RFC 3261 §10.3 step 7: an out-of-order REGISTER must not undo a newer one.
+    registrar.handle(register_with({"Contact: <sip:alice@192.0.2.2>"}, 5), at(k_now));
+    auto reply =
+        registrar.handle(register_with({"Contact: <sip:alice@192.0.2.2>;expires=0"}, 4), at(k_now));
+    EXPECT_EQ(reply.status, 400);
+    EXPECT_EQ(store.lookup("sip:alice@example.com", k_now).size(), 1u);
+}
+
+TEST_F(RegistrarTest, AnotherDeviceAddsASecondBinding) {
+    registrar.handle(register_with({"Contact: <sip:alice@192.0.2.2>"}, 1, "desk@ua"), at(k_now));
+    auto reply = registrar.handle(
+        register_with({"Contact: <sip:alice@[2001:db8::7]>;q=0.5"}, 1, "phone@ua"), at(k_now));
+    EXPECT_EQ(contacts_of(reply),
+              (std::vector<std::string>{"<sip:alice@192.0.2.2>;expires=3600",
+                                        "<sip:alice@[2001:db8::7]>;expires=3600;q=0.500"}));
+}
+
+TEST_F(RegistrarTest, UriComparisonFollowsRfc3261ForMatchingBindings) {
+    // §19.1.4: the host is case-insensitive, so this refreshes the binding.
+    registrar.handle(register_with({"Contact: <sip:alice@HOST.example.net>"}, 1), at(k_now));
+    registrar.handle(register_with({"Contact: <sip:alice@host.example.net>"}, 2), at(k_now));
+    EXPECT_EQ(store.lookup("sip:alice@example.com", k_now).size(), 1u);
+}
+
+TEST_F(RegistrarTest, ExpiresZeroRemovesOneBinding) {
+    registrar.handle(register_with({"Contact: <sip:alice@192.0.2.2>, <sip:alice@192.0.2.3>"}, 1),
+                     at(k_now));
+    auto reply =
+        registrar.handle(register_with({"Contact: <sip:alice@192.0.2.2>;expires=0"}, 2), at(k_now));
+    EXPECT_EQ(contacts_of(reply), std::vector<std::string>{"<sip:alice@192.0.2.3>;expires=3600"});
+}
+
+TEST_F(RegistrarTest, StarWithExpiresZeroRemovesEveryBinding) {
+    registrar.handle(register_with({"Contact: <sip:alice@192.0.2.2>, <sip:alice@192.0.2.3>"}, 1),
+                     at(k_now));
+    auto reply = registrar.handle(register_with({"Contact: *", "Expires: 0"}, 2), at(k_now));
+    EXPECT_EQ(reply.status, 200);
+    EXPECT_TRUE(contacts_of(reply).empty());
+    EXPECT_EQ(store.size(), 0u);
+}
+
+TEST_F(RegistrarTest, StarWithoutExpiresZeroIsABadRequest) {
+    EXPECT_EQ(registrar.handle(register_with({"Contact: *"}), at(k_now)).status, 400);
+    EXPECT_EQ(registrar.handle(register_with({"Contact: *", "Expires: 60"}), at(k_now)).status,
+              400);
+    EXPECT_EQ(
+        registrar.handle(register_with({"Contact: *, <sip:a@192.0.2.2>", "Expires: 0"}), at(k_now))
+            .status,
+        400);
+}
+
+TEST_F(RegistrarTest, RegisterWithoutContactQueriesBindings) {
+    registrar.handle(register_with({"Contact: <sip:alice@192.0.2.2>"}, 1), at(k_now));
+    auto reply = registrar.handle(register_with({}, 2), at(k_now + 100));
+    EXPECT_EQ(contacts_of(reply), std::vector<std::string>{"<sip:alice@192.0.2.2>;expires=3500"});
+}
+
+TEST_F(RegistrarTest, ForeignDomainsAreNotServed) {
+    auto m = register_with({"Contact: <sip:alice@192.0.2.2>"}, 1, "c", "sip:alice@elsewhere.net");
+    EXPECT_EQ(registrar.handle(m, at(k_now)).status, 404);
+}
+
+TEST_F(RegistrarTest, UnknownRequiredExtensionGets420) {
+    auto reply = registrar.handle(
+        register_with({"Contact: <sip:alice@192.0.2.2>", "Require: path, foo"}), at(k_now));
+    EXPECT_EQ(reply.status, 420);
+    EXPECT_EQ(reply.headers, std::vector<std::string>{"Unsupported: foo"});
+}
+
+TEST_F(RegistrarTest, PathIsStoredAndEchoedToAUaThatSupportsIt) {
+    // RFC 3327 §5.3.
+    auto reply = registrar.handle(
+        register_with({"Contact: <sip:alice@192.0.2.2>", "Path: <sip:edge1.example.com;lr>",
+                       "Path: <sip:edge2.example.com;lr>", "Supported: path"}),
+        at(k_now));
+    EXPECT_EQ(
+        store.lookup("sip:alice@example.com", k_now)[0].path,
+        (std::vector<std::string>{"<sip:edge1.example.com;lr>", "<sip:edge2.example.com;lr>"}));
+    EXPECT_NE(
+        std::find(reply.headers.begin(), reply.headers.end(), "Path: <sip:edge1.example.com;lr>"),
+        reply.headers.end());
+    auto quiet = registrar.handle(
+        register_with({"Contact: <sip:alice@192.0.2.2>", "Path: <sip:edge1.example.com;lr>"}, 2),
+        at(k_now));
+    for (const auto& h : quiet.headers)
+        EXPECT_FALSE(h.starts_with("Path:")) << h;
+}
+
+TEST_F(RegistrarTest, SameInstanceAndRegIdReplacesTheOldContact) {
+    // RFC 5626 §6: a UA that moved (new address) keeps one binding per instance and reg-id.
+    const std::string instance =
+        "+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>\"";
+    registrar.handle(register_with({"Contact: <sip:alice@192.0.2.2>;" + instance + ";reg-id=1"}, 1),
+                     at(k_now));
+    auto reply = registrar.handle(
+        register_with({"Contact: <sip:alice@[2001:db8::9]>;" + instance + ";reg-id=1"}, 1,
+                      "new-call"),
+        at(k_now));
+    ASSERT_EQ(contacts_of(reply).size(), 1u);
+    EXPECT_EQ(store.lookup("sip:alice@example.com", k_now)[0].contact, "sip:alice@[2001:db8::9]");
+    EXPECT_EQ(store.lookup("sip:alice@example.com", k_now)[0].instance,
+              "<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>");
+}
+
+TEST_F(RegistrarTest, AuthenticatedUserMayOnlyRegisterItsOwnAor) {
+    EXPECT_EQ(registrar.handle(register_with({"Contact: <sip:alice@192.0.2.2>"}), at(k_now, "bob"))
+                  .status,
+              403);
+    EXPECT_EQ(
+        registrar.handle(register_with({"Contact: <sip:alice@192.0.2.2>"}), at(k_now, "alice"))
+            .status,
+        200);
+}
+
+TEST_F(RegistrarTest, BindingFloodIsCapped) {
+    std::string contacts = "Contact: ";
+    for (int i = 0; i < 17; ++i)
+        contacts +=
+            (i ? ", " : "") + std::string("<sip:alice@192.0.2.") + std::to_string(i + 1) + ">";
+    EXPECT_EQ(registrar.handle(register_with({contacts}), at(k_now)).status, 403);
+    EXPECT_EQ(store.size(), 0u);
+}
+
+TEST_F(RegistrarTest, BadExpiresAndNonSipContactsAreRejectedWithAReason) {
+    auto bad_expires =
+        registrar.handle(register_with({"Contact: <sip:a@192.0.2.2>", "Expires: soon"}), at(k_now));
+    EXPECT_EQ(bad_expires.status, 400);
+    EXPECT_NE(bad_expires.reason.find("Expires"), std::string::npos);
+    EXPECT_EQ(
+        registrar.handle(register_with({"Contact: <mailto:alice@example.com>"}), at(k_now)).status,
+        400);
+}
+
+TEST_F(RegistrarTest, BindingsExpireAndArePurged) {
+    registrar.handle(register_with({"Contact: <sip:alice@192.0.2.2>;expires=60"}), at(k_now));
+    EXPECT_EQ(store.lookup("sip:alice@example.com", k_now + 59).size(), 1u);
+    EXPECT_TRUE(store.lookup("sip:alice@example.com", k_now + 60).empty());
+    EXPECT_EQ(store.purge_expired(k_now + 60), 1u);
+    EXPECT_EQ(store.size(), 0u);
+}
+
+TEST(CanonicalAor, DropsParametersFoldsSipsAndLowercasesTheHost) {
+    auto uri = sip::parse_uri("sips:Al%69ce@EXAMPLE.com;user=phone?subject=x");
+    ASSERT_TRUE(uri);
+    EXPECT_EQ(canonical_aor(uri.value()), "sip:Alice@example.com");
+    auto tel = sip::parse_uri("tel:+12015550123");
+    ASSERT_TRUE(tel);
+    EXPECT_EQ(canonical_aor(tel.value()), std::nullopt);
+}
+
+}  // namespace
+}  // namespace happysip::registrar
