@@ -232,6 +232,13 @@ void RequestDelivery::on_timer(Instant now) {
         return finish(last_503_ ? Outcome::response : Outcome::timeout, now);
     }
     lookup_->on_timer(now);
+    // A connection still pending after Timer F (64*T1) is dead: TCP would keep retrying
+    // SYNs for minutes. Matters for sequential mode, where nothing else moves on.
+    for (std::size_t a = 0; a < attempts_.size(); ++a) {
+        if (auto due = connect_deadline(a); due && *due <= now) {
+            attempt_failed(a, "connect timed out", now);
+        }
+    }
     if (race_) race_->on_timer(now);
     for (auto& live : live_) {
         if (!live || !live->transaction) continue;
@@ -253,6 +260,8 @@ std::optional<Instant> RequestDelivery::next_deadline() const {
     };
     consider(lookup_->next_deadline());
     if (race_) consider(race_->next_deadline());
+    for (std::size_t a = 0; a < attempts_.size(); ++a)
+        consider(connect_deadline(a));
     for (const auto& live : live_) {
         if (live && live->transaction) consider(live->transaction->next_deadline());
     }
@@ -535,6 +544,15 @@ void RequestDelivery::stop_attempt(std::size_t attempt, AttemptResult result) {
     // UDP: stop retransmitting; the branch stays known so late answers are absorbed.
     if (live_[attempt]) live_[attempt]->transaction.reset();
     if (is_stream(record.candidate.transport)) actions_.push_back(CloseConnection{attempt});
+}
+
+std::optional<Instant> RequestDelivery::connect_deadline(std::size_t attempt) const {
+    const AttemptRecord& record = attempts_[attempt];
+    const bool connecting = is_stream(record.candidate.transport) &&
+                            record.result == AttemptResult::in_flight && live_[attempt] &&
+                            !live_[attempt]->transaction;
+    if (!connecting) return std::nullopt;
+    return record.started_at + config_.timers.timer_f();
 }
 
 std::optional<std::size_t> RequestDelivery::race_index_of(std::size_t attempt) const {

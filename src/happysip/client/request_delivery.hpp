@@ -147,6 +147,7 @@ class RequestDelivery {
     void finish(Outcome outcome, Instant now);
     void stop_attempt(std::size_t attempt, AttemptResult result);
     std::optional<std::size_t> race_index_of(std::size_t attempt) const;
+    std::optional<Instant> connect_deadline(std::size_t attempt) const;
 
     sip::RequestParts request_;
     DeliveryConfig config_;

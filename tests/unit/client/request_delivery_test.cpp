@@ -373,5 +373,20 @@ TEST(RequestDelivery, SequentialModeWaitsForTimerFBeforeIpv4) {
     EXPECT_EQ(ms_since_t0(*run.delivery.first_response_at()), 15 + 32000 + 20);
 }
 
+TEST(RequestDelivery, SequentialTcpGivesUpAPendingConnectAfterTimerF) {
+    // A black-holed SYN never fails by itself for minutes: after 64*T1 the next address.
+    Network net = dual_stack_domain();
+    net.hosts.erase("2001:db8::10");
+    DeliveryConfig config;
+    config.supported = {false, true, false};
+    config.race.sequential = true;
+    config.race.timeout = std::chrono::seconds(70);
+    Trial run = make_run("sip:example.com", config);
+    drive(run, net);
+    EXPECT_EQ(run.delivery.outcome(), Outcome::response);
+    EXPECT_EQ(ms_since_t0(*run.delivery.first_response_at()), 15 + 32000 + 20 + 20);
+    EXPECT_EQ(run.delivery.attempts()[0].detail, "connect timed out");
+}
+
 }  // namespace
 }  // namespace happysip::client
