@@ -11,9 +11,10 @@ build: deps
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS)
 
-# The main job on an embedded default: parse and summarise the example messages.
+# The main job on an embedded default: happysip options against happysip respond on
+# loopback (timelines), then the example messages parsed.
 run: build
-	@for f in examples/*.sip; do echo "== $$f"; ./build/release/src/app/happysip parse "$$f" || exit 1; done
+	@scripts/run-demo ./build/release/src/app/happysip
 
 # Unit, corpus and CLI tests under ASan+UBSan.
 test: deps
