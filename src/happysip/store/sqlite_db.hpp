@@ -1,0 +1,101 @@
+// A small RAII layer over the SQLite C API: one connection (WAL journal, NORMAL sync,
+// busy timeout), prepared statements with typed binds and columns, and transactions that
+// roll back unless committed. Errors are values (SqliteStatus) carrying SQLite's message;
+// nothing throws. sqlite3.h stays out of this header.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace happysip::store {
+
+struct SqliteStatus {
+    bool ok = true;
+    std::string error;  // "prepare: no such table: bindings"
+};
+
+class SqliteStatement {
+  public:
+    SqliteStatement() = default;
+    SqliteStatement(SqliteStatement&& other) noexcept;
+    SqliteStatement& operator=(SqliteStatement&& other) noexcept;
+    ~SqliteStatement();
+
+    // 1-based parameter indexes, as in SQLite.
+    void bind(int index, std::string_view text);
+    void bind(int index, std::int64_t value);
+    void bind_null(int index);
+
+    // Steps once: true when a row is available, false when done (or on error: see status).
+    bool step();
+    // Resets for the next execution and clears the binds.
+    void reset();
+    SqliteStatus status() const { return status_; }
+
+    std::string text(int column) const;  // 0-based columns
+    std::int64_t integer(int column) const;
+
+  private:
+    friend class SqliteDb;
+    SqliteStatement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+
+    sqlite3* db_ = nullptr;
+    sqlite3_stmt* stmt_ = nullptr;
+    SqliteStatus status_;
+};
+
+class SqliteDb {
+  public:
+    // Opens (creating) the file; ":memory:" for a private in-memory database. On failure
+    // returns nullptr and sets `error`. Turns on WAL and foreign keys.
+    static std::unique_ptr<SqliteDb> open(const std::string& path, std::string& error);
+    ~SqliteDb();
+    SqliteDb(const SqliteDb&) = delete;
+    SqliteDb& operator=(const SqliteDb&) = delete;
+
+    // Runs one or more statements without results (schema, PRAGMAs).
+    SqliteStatus exec(std::string_view sql);
+    // A prepared statement; on failure `status` says why and the statement is empty.
+    SqliteStatement prepare(std::string_view sql, SqliteStatus& status);
+
+    // Rows changed by the last INSERT, UPDATE or DELETE.
+    std::int64_t changes() const;
+
+    SqliteStatus begin();  // BEGIN IMMEDIATE: take the write lock up front
+    SqliteStatus commit();
+    SqliteStatus rollback();  // ignores "no transaction is active"
+
+  private:
+    explicit SqliteDb(sqlite3* db) : db_(db) {}
+    sqlite3* db_;
+};
+
+// Commits when commit() is called, rolls back if it goes out of scope first.
+class SqliteTransaction {
+  public:
+    explicit SqliteTransaction(SqliteDb& db) : db_(db), status_(db.begin()) {}
+    ~SqliteTransaction() {
+        if (status_.ok && !done_) db_.rollback();
+    }
+    SqliteTransaction(const SqliteTransaction&) = delete;
+    SqliteTransaction& operator=(const SqliteTransaction&) = delete;
+
+    const SqliteStatus& status() const noexcept { return status_; }
+    SqliteStatus commit() {
+        done_ = true;
+        return db_.commit();
+    }
+
+  private:
+    SqliteDb& db_;
+    SqliteStatus status_;
+    bool done_ = false;
+};
+
+}  // namespace happysip::store

@@ -1,0 +1,149 @@
+#include "happysip/store/sqlite_location_store.hpp"
+
+#include <utility>
+
+namespace happysip::store {
+
+using registrar::Binding;
+
+namespace {
+
+constexpr std::string_view k_schema = R"sql(
+CREATE TABLE IF NOT EXISTS bindings (
+    aor         TEXT    NOT NULL,
+    contact     TEXT    NOT NULL,
+    instance    TEXT    NOT NULL,
+    reg_id      INTEGER NOT NULL,
+    q           INTEGER NOT NULL,
+    call_id     TEXT    NOT NULL,
+    cseq        INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    path        TEXT    NOT NULL,  -- Path values joined by LF (a header value has none)
+    source      TEXT    NOT NULL,
+    user_agent  TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS bindings_by_aor ON bindings(aor);
+CREATE INDEX IF NOT EXISTS bindings_by_expiry ON bindings(expires_at);
+)sql";
+
+std::string join_path(const std::vector<std::string>& path) {
+    std::string out;
+    for (const auto& p : path) {
+        if (!out.empty()) out += '\n';
+        out += p;
+    }
+    return out;
+}
+
+std::vector<std::string> split_path(const std::string& joined) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start < joined.size()) {
+        const auto end = joined.find('\n', start);
+        out.push_back(joined.substr(start, end == std::string::npos ? end : end - start));
+        if (end == std::string::npos) break;
+        start = end + 1;
+    }
+    return out;
+}
+
+}  // namespace
+
+std::unique_ptr<SqliteLocationStore> SqliteLocationStore::open(const std::string& path,
+                                                               std::string& error) {
+    auto db = SqliteDb::open(path, error);
+    if (!db) return nullptr;
+    if (auto s = db->exec(k_schema); !s.ok) {
+        error = "schema: " + s.error;
+        return nullptr;
+    }
+    std::unique_ptr<SqliteLocationStore> store(new SqliteLocationStore(std::move(db)));
+    if (!store->prepare_statements(error)) return nullptr;
+    return store;
+}
+
+bool SqliteLocationStore::prepare_statements(std::string& error) {
+    SqliteStatus s;
+    auto prepare = [&](SqliteStatement& into, std::string_view sql) {
+        if (!s.ok) return;
+        into = db_->prepare(sql, s);
+    };
+    prepare(select_,
+            "SELECT contact, instance, reg_id, q, call_id, cseq, expires_at, path, source, "
+            "user_agent FROM bindings WHERE aor = ?1 AND expires_at > ?2");
+    prepare(delete_aor_, "DELETE FROM bindings WHERE aor = ?1");
+    prepare(insert_,
+            "INSERT INTO bindings (aor, contact, instance, reg_id, q, call_id, cseq, expires_at, "
+            "path, source, user_agent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+    prepare(purge_, "DELETE FROM bindings WHERE expires_at <= ?1");
+    prepare(count_, "SELECT count(*) FROM bindings");
+    if (!s.ok) error = s.error;
+    return s.ok;
+}
+
+std::vector<Binding> SqliteLocationStore::lookup(std::string_view aor, std::int64_t now) {
+    std::vector<Binding> out;
+    select_.reset();
+    select_.bind(1, aor);
+    select_.bind(2, now);
+    while (select_.step()) {
+        Binding b;
+        b.aor = std::string(aor);
+        b.contact = select_.text(0);
+        b.instance = select_.text(1);
+        b.reg_id = static_cast<std::uint32_t>(select_.integer(2));
+        b.q = static_cast<std::uint16_t>(select_.integer(3));
+        b.call_id = select_.text(4);
+        b.cseq = static_cast<std::uint32_t>(select_.integer(5));
+        b.expires_at = select_.integer(6);
+        b.path = split_path(select_.text(7));
+        b.source = select_.text(8);
+        b.user_agent = select_.text(9);
+        out.push_back(std::move(b));
+    }
+    registrar::sort_for_lookup(out);
+    return out;
+}
+
+registrar::StoreStatus SqliteLocationStore::replace(std::string_view aor,
+                                                    const std::vector<Binding>& bindings) {
+    SqliteTransaction tx(*db_);
+    if (!tx.status().ok) return {false, tx.status().error};
+    delete_aor_.reset();
+    delete_aor_.bind(1, aor);
+    delete_aor_.step();
+    if (!delete_aor_.status().ok) return {false, delete_aor_.status().error};
+    for (const Binding& b : bindings) {
+        insert_.reset();
+        insert_.bind(1, aor);
+        insert_.bind(2, b.contact);
+        insert_.bind(3, b.instance);
+        insert_.bind(4, static_cast<std::int64_t>(b.reg_id));
+        insert_.bind(5, static_cast<std::int64_t>(b.q));
+        insert_.bind(6, b.call_id);
+        insert_.bind(7, static_cast<std::int64_t>(b.cseq));
+        insert_.bind(8, b.expires_at);
+        insert_.bind(9, join_path(b.path));
+        insert_.bind(10, b.source);
+        insert_.bind(11, b.user_agent);
+        insert_.step();
+        if (!insert_.status().ok) return {false, insert_.status().error};
+    }
+    if (auto s = tx.commit(); !s.ok) return {false, s.error};
+    return {};
+}
+
+std::size_t SqliteLocationStore::purge_expired(std::int64_t now) {
+    purge_.reset();
+    purge_.bind(1, now);
+    purge_.step();
+    return purge_.status().ok ? static_cast<std::size_t>(db_->changes()) : 0;
+}
+
+std::size_t SqliteLocationStore::size() {
+    count_.reset();
+    if (!count_.step()) return 0;
+    return static_cast<std::size_t>(count_.integer(0));
+}
+
+}  // namespace happysip::store

@@ -1,0 +1,136 @@
+#include "happysip/store/sqlite_location_store.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+namespace happysip::store {
+namespace {
+
+using registrar::Binding;
+
+constexpr std::int64_t k_now = 1'800'000'000;
+
+Binding binding(std::string contact, std::int64_t expires_at, std::uint16_t q = 1000) {
+    Binding b;
+    b.aor = "sip:alice@example.com";
+    b.contact = std::move(contact);
+    b.instance = "<urn:uuid:00000000-0000-1000-8000-000000000001>";
+    b.reg_id = 1;
+    b.q = q;
+    b.call_id = "c1@ua";
+    b.cseq = 7;
+    b.expires_at = expires_at;
+    b.path = {"<sip:edge1.example.com;lr>", "<sip:edge2.example.com;lr>"};
+    b.source = "tcp:[2001:db8::2]:49152";
+    b.user_agent = "test/1.0";
+    return b;
+}
+
+class SqliteLocationStoreTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        char tmpl[] = "/tmp/happysip-store-XXXXXX";
+        ASSERT_NE(mkdtemp(tmpl), nullptr);
+        dir = tmpl;
+        path = dir + "/location.sqlite";
+    }
+    void TearDown() override { std::filesystem::remove_all(dir); }
+    std::unique_ptr<SqliteLocationStore> open() {
+        std::string error;
+        auto store = SqliteLocationStore::open(path, error);
+        EXPECT_NE(store, nullptr) << error;
+        return store;
+    }
+    std::string dir;
+    std::string path;
+};
+
+TEST_F(SqliteLocationStoreTest, StoresEveryFieldAndReadsItBack) {
+    auto store = open();
+    const Binding b = binding("sip:alice@[2001:db8::2]:49152;transport=tcp", k_now + 60);
+    ASSERT_TRUE(store->replace(b.aor, {b}).ok);
+    auto got = store->lookup(b.aor, k_now);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0], b);
+}
+
+TEST_F(SqliteLocationStoreTest, ReplaceIsTheWholeSetOfTheAor) {
+    auto store = open();
+    ASSERT_TRUE(store
+                    ->replace("sip:alice@example.com", {binding("sip:a@192.0.2.1", k_now + 60),
+                                                        binding("sip:a@192.0.2.2", k_now + 60)})
+                    .ok);
+    ASSERT_TRUE(
+        store->replace("sip:alice@example.com", {binding("sip:a@192.0.2.3", k_now + 60)}).ok);
+    auto got = store->lookup("sip:alice@example.com", k_now);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].contact, "sip:a@192.0.2.3");
+    ASSERT_TRUE(store->replace("sip:alice@example.com", {}).ok);
+    EXPECT_EQ(store->size(), 0u);
+}
+
+TEST_F(SqliteLocationStoreTest, LookupSkipsExpiredAndOrdersByQ) {
+    auto store = open();
+    ASSERT_TRUE(
+        store
+            ->replace("sip:alice@example.com", {binding("sip:a@192.0.2.1", k_now + 60, 500),
+                                                binding("sip:a@192.0.2.2", k_now - 1, 1000),
+                                                binding("sip:a@192.0.2.3", k_now + 60, 900)})
+            .ok);
+    auto got = store->lookup("sip:alice@example.com", k_now);
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_EQ(got[0].contact, "sip:a@192.0.2.3");
+    EXPECT_EQ(got[1].contact, "sip:a@192.0.2.1");
+    EXPECT_EQ(store->purge_expired(k_now), 1u);
+    EXPECT_EQ(store->size(), 2u);
+}
+
+TEST_F(SqliteLocationStoreTest, BindingsSurviveReopening) {
+    {
+        auto store = open();
+        ASSERT_TRUE(
+            store->replace("sip:alice@example.com", {binding("sip:a@192.0.2.1", k_now + 60)}).ok);
+    }
+    auto store = open();
+    EXPECT_EQ(store->lookup("sip:alice@example.com", k_now).size(), 1u);
+}
+
+TEST_F(SqliteLocationStoreTest, CommittedBindingsSurviveKillDashNine) {
+    // A child process commits and is killed by SIGKILL without closing anything: the WAL
+    // is replayed when the parent opens the file.
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        std::string error;
+        auto store = SqliteLocationStore::open(path, error);
+        if (!store) _exit(2);
+        for (int i = 0; i < 50; ++i) {
+            const std::string aor = "sip:user" + std::to_string(i) + "@example.com";
+            if (!store->replace(aor, {binding("sip:a@192.0.2.1", k_now + 60)}).ok) _exit(3);
+        }
+        kill(getpid(), SIGKILL);
+        _exit(4);
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "child exit " << WEXITSTATUS(status);
+    EXPECT_EQ(WTERMSIG(status), SIGKILL);
+    auto store = open();
+    EXPECT_EQ(store->size(), 50u);
+    EXPECT_EQ(store->lookup("sip:user49@example.com", k_now).size(), 1u);
+}
+
+TEST_F(SqliteLocationStoreTest, UnwritableLocationIsAClearError) {
+    std::string error;
+    auto store = SqliteLocationStore::open(dir + "/missing/dir/location.sqlite", error);
+    EXPECT_EQ(store, nullptr);
+    EXPECT_NE(error.find("missing/dir"), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace happysip::store
