@@ -1,0 +1,110 @@
+#include "happysip/proxy/request_checks.hpp"
+
+#include <algorithm>
+#include <cstdint>
+
+#include "happysip/sip/name_addr.hpp"
+#include "happysip/sip/text.hpp"
+#include "happysip/sip/token_list.hpp"
+#include "happysip/sip/uri.hpp"
+#include "happysip/sip/via.hpp"
+
+namespace happysip::proxy {
+
+namespace {
+
+// FNV-1a, 64 bits: loop detection needs equality of inputs, not secrecy.
+struct Fnv64 {
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    void add(std::string_view s) {
+        for (unsigned char c : s) {
+            h ^= c;
+            h *= 0x100000001b3ULL;
+        }
+        h ^= 0xff;  // separator, so ("ab","c") differs from ("a","bc")
+        h *= 0x100000001b3ULL;
+    }
+};
+
+std::string_view tag_of(const sip::Message& m, sip::HeaderId id) {
+    auto value = m.header(id);
+    if (!value) return {};
+    auto na = sip::parse_name_addr(*value);
+    return na && na.value().tag() ? *na.value().tag() : std::string_view{};
+}
+
+// A branch this proxy wrote: "z9hG4bK-hs<token>.<loop hash>".
+constexpr std::string_view k_branch_prefix = "z9hG4bK-hs";
+
+}  // namespace
+
+std::string loop_hash(const sip::Message& request) {
+    Fnv64 f;
+    f.add(request.request_uri());
+    f.add(tag_of(request, sip::HeaderId::from));
+    f.add(tag_of(request, sip::HeaderId::to));
+    f.add(request.header(sip::HeaderId::call_id).value_or(""));
+    f.add(std::to_string(request.cseq_number()));
+    for (auto v : request.values(sip::HeaderId::proxy_require))
+        f.add(v);
+    if (auto a = request.header(sip::HeaderId::proxy_authorization)) f.add(*a);
+    static constexpr char k_hex[] = "0123456789abcdef";
+    std::string out(16, '0');
+    for (int i = 15; i >= 0; --i) {
+        out[static_cast<std::size_t>(i)] = k_hex[f.h & 15];
+        f.h >>= 4;
+    }
+    return out;
+}
+
+std::optional<Rejection> check_request(const sip::Message& request, const LocalIdentity& self) {
+    // Item 2: a Request-URI scheme we cannot route.
+    auto uri = sip::parse_uri(request.request_uri());
+    if (!uri) return Rejection{400, "Bad Request-URI: " + uri.error().detail, {}};
+    const auto scheme = uri.value().scheme;
+    if (scheme != sip::UriScheme::sip && scheme != sip::UriScheme::sips &&
+        scheme != sip::UriScheme::tel) {
+        return Rejection{416, "", {}};
+    }
+
+    // Item 3: Max-Forwards 0 ends the request here (the parser checked the range).
+    if (auto mf = request.header(sip::HeaderId::max_forwards)) {
+        if (sip::text::trim(*mf) == "0") return Rejection{483, "", {}};
+    }
+
+    // Item 4: a Via of ours whose branch carries the hash the request would get now means
+    // it came back unchanged: a loop. A different hash is a spiral, which is fine.
+    const auto vias = request.values(sip::HeaderId::via);
+    for (std::size_t i = 1; i < vias.size(); ++i) {
+        auto via = sip::parse_via(vias[i]);
+        if (!via || !via.value().branch.starts_with(k_branch_prefix)) continue;
+        const std::string_view branch = via.value().branch;
+        const auto dot = branch.rfind('.');
+        if (dot == std::string_view::npos) continue;
+        const bool ours =
+            std::any_of(self.listeners().begin(), self.listeners().end(), [&](const Listener& l) {
+                return same_host(l.host, via.value().host.text) &&
+                       l.port == via.value().port.value_or(5060);
+            });
+        if (ours && branch.substr(dot + 1) == loop_hash(request)) {
+            return Rejection{482, "", {}};
+        }
+    }
+
+    // Item 5: Proxy-Require option tags we do not support.
+    std::string unsupported;
+    for (auto value : request.values(sip::HeaderId::proxy_require)) {
+        auto tags = sip::parse_token_list(value, "Proxy-Require");
+        if (!tags) return Rejection{400, tags.error().to_string(), {}};
+        for (auto tag : tags.value()) {
+            const bool known =
+                std::any_of(std::begin(k_proxy_option_tags), std::end(k_proxy_option_tags),
+                            [&](std::string_view t) { return sip::text::iequals(t, tag); });
+            if (!known) unsupported += (unsupported.empty() ? "" : ", ") + std::string(tag);
+        }
+    }
+    if (!unsupported.empty()) return Rejection{420, "", {"Unsupported: " + unsupported}};
+    return std::nullopt;
+}
+
+}  // namespace happysip::proxy

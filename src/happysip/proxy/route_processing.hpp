@@ -1,0 +1,38 @@
+// Route handling around forwarding (RFC 3261 §16.4 and §16.6 item 6), for loose routers
+// (lr) and the strict routers of RFC 2543 alike, and RFC 5658 double Record-Route.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "happysip/proxy/local_identity.hpp"
+#include "happysip/sip/message.hpp"
+
+namespace happysip::proxy {
+
+struct RoutePreprocessing {
+    bool request_uri_restored = false;  // the previous hop was a strict router
+    int routes_removed = 0;             // our own Route values popped off the top
+};
+
+// §16.4: if the Request-URI is one of ours (a strict router put our Record-Route there),
+// the last Route value becomes the Request-URI again; then every leading Route value that
+// names this proxy is removed (two with RFC 5658 double Record-Route).
+RoutePreprocessing preprocess_routes(sip::Message& request, const LocalIdentity& self);
+
+// §16.6 item 6: if the top Route names a strict router (no lr), the Request-URI goes to
+// the end of the Route set and the top Route becomes the Request-URI. Returns whether it
+// happened.
+bool fix_up_strict_route(sip::Message& request);
+
+// The URI the request is sent to next (§16.6 item 7): the top Route's, else the
+// Request-URI. Empty on a Route that does not parse.
+std::string next_hop_uri(const sip::Message& request);
+
+// Every Route value in order (comma-separated lines split).
+std::vector<std::string> route_values(const sip::Message& request);
+// Replaces the Route set with `values` (one line each, where the first Route line was).
+void set_routes(sip::Message& request, const std::vector<std::string>& values);
+
+}  // namespace happysip::proxy
