@@ -7,14 +7,7 @@
 # Every wait is bounded; only the processes started here are stopped, by PID.
 set -u
 bin=$1
-fail=0; checks=0
-check() {  # check NAME CONDITION-RESULT(0 ok) DETAIL
-  checks=$((checks + 1))
-  if [ "$2" != 0 ]; then echo "FAIL $1: $3"; fail=$((fail + 1)); fi
-}
-tmp=$(mktemp -d); pid=
-cleanup() { [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
+source "$(dirname "$0")/lib.sh"
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=example.com \
   -keyout "$tmp/key.pem" -out "$tmp/cert.pem" > /dev/null 2>&1

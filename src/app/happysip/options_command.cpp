@@ -60,27 +60,11 @@ double ms_between(Instant from, Instant to) {
     return std::chrono::duration<double, std::milli>(to - from).count();
 }
 
-std::string_view transport_name(Transport t) {
-    switch (t) {
-        case Transport::udp:
-            return "udp";
-        case Transport::tcp:
-            return "tcp";
-        case Transport::tls:
-            return "tls";
-        case Transport::ws:
-            return "ws";
-        case Transport::wss:
-            return "wss";
-    }
-    return "?";
-}
-
 nlohmann::json candidate_json(const eyeballs::Candidate& c) {
     return {{"family", eyeballs::to_string(c.family)},
             {"address", c.address},
             {"port", c.port},
-            {"transport", transport_name(c.transport)},
+            {"transport", runtime::transport_name(c.transport)},
             {"target", c.target}};
 }
 
@@ -129,7 +113,7 @@ void print_timeline(const client::RequestDelivery& d, Instant start, int number)
     }
     if (d.winner()) {
         const auto& c = d.attempts()[*d.winner()].candidate;
-        std::printf(" via %s %s port %u", std::string(transport_name(c.transport)).c_str(),
+        std::printf(" via %s %s port %u", std::string(runtime::transport_name(c.transport)).c_str(),
                     c.address.c_str(), c.port);
     }
     if (d.first_response_at()) {
