@@ -10,7 +10,9 @@
 #include <string>
 #include <string_view>
 
+#include "happysip/sip/char_class.hpp"
 #include "happysip/sip/result.hpp"
+#include "happysip/sip/text.hpp"
 
 namespace happysip::sip {
 
@@ -55,6 +57,10 @@ class HeaderParams {
     std::string_view raw_;
 };
 
+// Length of the quoted-string at the start of `s` (including both quotes), or 0 if it is
+// unterminated or `s` does not start with '"'.
+std::size_t quoted_string_length(std::string_view s) noexcept;
+
 namespace detail {
 
 // One ";name[=value]" at `i`, white space allowed around ';' and '='. The single scanner
@@ -67,7 +73,43 @@ struct ParamScan {
     std::size_t fault_at = 0;
 };
 
-ParamScan scan_param(std::string_view s, std::size_t i) noexcept;
+[[gnu::always_inline]] inline ParamScan scan_param(std::string_view s, std::size_t i) noexcept {
+    ParamScan r;
+    auto fail = [&r](std::size_t at, const char* what) {
+        r.fault = what;
+        r.fault_at = at;
+        return r;
+    };
+    i = text::skip_wsp(s, i);
+    if (i >= s.size() || s[i] != ';') return fail(i, "expected ';' before parameter");
+    i = text::skip_wsp(s, i + 1);
+    r.name_begin = i;
+    while (i < s.size() && chars::is_token(s[i]))
+        ++i;
+    if (i == r.name_begin) return fail(i, "empty parameter name");
+    r.param.name = s.substr(r.name_begin, i - r.name_begin);
+    if (i < s.size() && chars::is_wsp(s[i])) [[unlikely]]
+        i = text::skip_wsp(s, i);
+    if (i < s.size() && s[i] == '=') {
+        i = text::skip_wsp(s, i + 1);
+        const std::size_t value_begin = i;
+        if (i < s.size() && s[i] == '"') {
+            const std::size_t q = quoted_string_length(s.substr(i));
+            if (q == 0) return fail(i, "unterminated quoted string");
+            i += q;
+        } else {
+            while (i < s.size() && chars::is(s[i], chars::k_gen_value))
+                ++i;
+            if (i == value_begin) return fail(i, "empty parameter value");
+        }
+        r.param.value = s.substr(value_begin, i - value_begin);
+        r.param.has_value = true;
+        if (i < s.size() && chars::is_wsp(s[i])) [[unlikely]]
+            i = text::skip_wsp(s, i);
+    }
+    r.end = i;
+    return r;
+}
 
 }  // namespace detail
 
@@ -95,8 +137,5 @@ std::string unescape(std::string_view value);
 inline bool is_quoted(std::string_view v) noexcept {
     return v.size() >= 2 && v.front() == '"' && v.back() == '"';
 }
-// Length of the quoted-string at the start of `s` (including both quotes), or 0 if it is
-// unterminated or `s` does not start with '"'.
-std::size_t quoted_string_length(std::string_view s) noexcept;
 
 }  // namespace happysip::sip

@@ -29,58 +29,119 @@ bool is_valid_call_id(std::string_view id) noexcept {
     return !id.empty() && at != 0 && at + 1 != id.size();
 }
 
-std::optional<ParseError> interpret_key_headers(const Message& m, KeyHeaders& k) {
-    // One walk over the fields finds the first of each; parse_message guarantees that Via,
-    // From, To, Call-ID and CSeq are present and non-empty.
-    const HeaderField* first[5] = {};
-    constexpr HeaderId k_wanted[5] = {HeaderId::via, HeaderId::from, HeaderId::to,
-                                      HeaderId::call_id, HeaderId::max_forwards};
+namespace {
+
+// The first live Via, From, To, Call-ID and Max-Forwards, found in one walk over the
+// fields. parse_message guarantees that Via, From, To, Call-ID and CSeq are present and
+// non-empty; edits may have removed them since.
+struct KeyFields {
+    const HeaderField* via = nullptr;
+    const HeaderField* from = nullptr;
+    const HeaderField* to = nullptr;
+    const HeaderField* call_id = nullptr;
+    const HeaderField* max_forwards = nullptr;
+};
+
+std::optional<ParseError> find_key_fields(const Message& m, KeyFields& k) {
     for (const HeaderField& f : m.fields()) {
-        if (f.removed) continue;
-        for (int i = 0; i < 5; ++i)
-            if (f.id == k_wanted[i] && first[i] == nullptr) first[i] = &f;
+        const HeaderField** slot = nullptr;
+        switch (f.id) {
+            case HeaderId::via:
+                slot = &k.via;
+                break;
+            case HeaderId::from:
+                slot = &k.from;
+                break;
+            case HeaderId::to:
+                slot = &k.to;
+                break;
+            case HeaderId::call_id:
+                slot = &k.call_id;
+                break;
+            case HeaderId::max_forwards:
+                slot = &k.max_forwards;
+                break;
+            default:
+                continue;
+        }
+        if (*slot == nullptr && !f.removed) *slot = &f;
     }
-    if (!first[0] || !first[1] || !first[2] || !first[3])
+    if (!k.via || !k.from || !k.to || !k.call_id)
         return make_error(ParseErrc::missing_header, "", 0, "Via, From, To and Call-ID required");
-
-    std::string_view via_text = m.value(*first[0]);
-    if (via_text.find(',') != std::string_view::npos) {  // "Via: a, b": the top is a
-        text::CommaList list(via_text);
-        via_text = list.next().value_or("");
-    }
-    if (auto e = parse_via_into(via_text, k.top_via))
-        return in_message(m, via_text, "Via", std::move(*e));
-
-    std::string_view from_text = m.value(*first[1]);
-    if (auto e = parse_name_addr_into(from_text, k.from, "From"))
-        return in_message(m, from_text, "From", std::move(*e));
-
-    std::string_view to_text = m.value(*first[2]);
-    if (auto e = parse_name_addr_into(to_text, k.to, "To"))
-        return in_message(m, to_text, "To", std::move(*e));
-
-    k.call_id = m.value(*first[3]);
-    if (!is_valid_call_id(k.call_id))
-        return in_message(m, k.call_id, "Call-ID",
-                          make_error(ParseErrc::bad_header, "", 0, "expected word[@word]"));
-
-    k.request_uri.reset();
-    if (m.is_request()) {
-        Uri& uri = k.request_uri.emplace();
-        if (auto e = parse_uri_into(m.request_uri(), uri))
-            return in_message(m, m.request_uri(), "Request-URI", std::move(*e));
-        // RFC 3261 §19.1.5: headers are not allowed in a Request-URI (RFC 4475 escruri).
-        if (!uri.headers.empty())
-            return in_message(
-                m, m.request_uri(), "Request-URI",
-                make_error(ParseErrc::bad_uri, "", text::offset_in(m.request_uri(), uri.headers),
-                           "headers are not allowed in a Request-URI"));
-    }
-    k.max_forwards.reset();
-    if (first[4] != nullptr)  // range checked by parse_message
-        k.max_forwards =
-            static_cast<std::uint8_t>(text::parse_uint(m.value(*first[4]), 255).value_or(0));
     return std::nullopt;
+}
+
+std::optional<ParseError> read_top_via(const Message& m, const HeaderField& f, Via& via) {
+    std::string_view text = m.value(f);
+    if (text.find(',') != std::string_view::npos) {  // "Via: a, b": the top is a
+        text::CommaList list(text);
+        text = list.next().value_or("");
+    }
+    if (auto e = parse_via_into(text, via)) return in_message(m, text, "Via", std::move(*e));
+    return std::nullopt;
+}
+
+std::optional<ParseError> read_call_id(const Message& m, const HeaderField& f,
+                                       std::string_view& call_id) {
+    call_id = m.value(f);
+    if (!is_valid_call_id(call_id))
+        return in_message(m, call_id, "Call-ID",
+                          make_error(ParseErrc::bad_header, "", 0, "expected word[@word]"));
+    return std::nullopt;
+}
+
+std::optional<ParseError> read_request_uri(const Message& m, std::optional<Uri>& request_uri) {
+    request_uri.reset();
+    if (!m.is_request()) return std::nullopt;
+    Uri& uri = request_uri.emplace();
+    if (auto e = parse_uri_into(m.request_uri(), uri))
+        return in_message(m, m.request_uri(), "Request-URI", std::move(*e));
+    // RFC 3261 §19.1.5: headers are not allowed in a Request-URI (RFC 4475 escruri).
+    if (!uri.headers.empty())
+        return in_message(
+            m, m.request_uri(), "Request-URI",
+            make_error(ParseErrc::bad_uri, "", text::offset_in(m.request_uri(), uri.headers),
+                       "headers are not allowed in a Request-URI"));
+    return std::nullopt;
+}
+
+std::optional<std::uint8_t> read_max_forwards(const Message& m, const HeaderField* f) {
+    if (f == nullptr) return std::nullopt;  // range checked by parse_message
+    return static_cast<std::uint8_t>(text::parse_uint(m.value(*f), 255).value_or(0));
+}
+
+// The steps both interpretations share, in the order their errors are reported; `k` is a
+// KeyHeaders or a ProxyKeyHeaders, `read_name_addr(text, is_from)` reads From or To.
+template <class Keys, class ReadNameAddr>
+std::optional<ParseError> interpret(const Message& m, Keys& k, ReadNameAddr&& read_name_addr) {
+    KeyFields f;
+    if (auto e = find_key_fields(m, f)) return e;
+    if (auto e = read_top_via(m, *f.via, k.top_via)) return e;
+    std::string_view from_text = m.value(*f.from);
+    if (auto e = read_name_addr(from_text, true))
+        return in_message(m, from_text, "From", std::move(*e));
+    std::string_view to_text = m.value(*f.to);
+    if (auto e = read_name_addr(to_text, false)) return in_message(m, to_text, "To", std::move(*e));
+    if (auto e = read_call_id(m, *f.call_id, k.call_id)) return e;
+    if (auto e = read_request_uri(m, k.request_uri)) return e;
+    k.max_forwards = read_max_forwards(m, f.max_forwards);
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<ParseError> interpret_key_headers(const Message& m, KeyHeaders& k) {
+    return interpret(m, k, [&k](std::string_view text, bool is_from) {
+        return is_from ? parse_name_addr_into(text, k.from, "From")
+                       : parse_name_addr_into(text, k.to, "To");
+    });
+}
+
+std::optional<ParseError> interpret_proxy_key_headers(const Message& m, ProxyKeyHeaders& k) {
+    return interpret(m, k, [&k](std::string_view text, bool is_from) {
+        return is_from ? parse_name_addr_tag(text, k.from_tag, "From")
+                       : parse_name_addr_tag(text, k.to_tag, "To");
+    });
 }
 
 Result<KeyHeaders> interpret_key_headers(const Message& m) {

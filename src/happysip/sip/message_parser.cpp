@@ -36,6 +36,10 @@ class MessageParser {
 
     std::optional<ParseError> parse_start_line(std::size_t begin, std::size_t end);
     std::optional<ParseError> parse_request_line(std::string_view line, std::size_t begin);
+    [[gnu::cold]] std::optional<ParseError> check_request_line(std::string_view line,
+                                                               std::size_t begin);
+    void set_request_line(std::string_view line, std::size_t begin, std::size_t sp1,
+                          std::size_t sp2);
     std::optional<ParseError> parse_status_line(std::string_view line, std::size_t begin);
     std::optional<ParseError> parse_version(std::string_view v, std::size_t offset) const;
     std::optional<ParseError> parse_headers(std::size_t& pos);
@@ -101,6 +105,13 @@ bool is_version_syntax(std::string_view v) {
     for (std::size_t i = 4; i < v.size(); ++i)
         if (i != dot && !chars::is_digit(v[i])) return false;
     return true;
+}
+
+// "SIP/2.0" with any case of "SIP": what nearly every message carries, checked with
+// seven compares (OR-ing 0x20 folds only letters to the lower-case letters tested).
+constexpr bool is_sip_2_0(std::string_view v) noexcept {
+    return v.size() == 7 && (v[0] | 0x20) == 's' && (v[1] | 0x20) == 'i' && (v[2] | 0x20) == 'p' &&
+           v[3] == '/' && v[4] == '2' && v[5] == '.' && v[6] == '0';
 }
 
 [[gnu::cold]] ParseError duplicate_error(HeaderId id, std::size_t offset) {
@@ -186,6 +197,7 @@ std::optional<ParseError> MessageParser::parse_start_line(std::size_t begin, std
 
 std::optional<ParseError> MessageParser::parse_version(std::string_view v,
                                                        std::size_t offset) const {
+    if (is_sip_2_0(v)) return std::nullopt;
     if (!is_version_syntax(v))
         return error_at(ParseErrc::bad_start_line, "", offset, "malformed SIP-Version");
     if (!text::iequals(v, "SIP/2.0"))
@@ -198,6 +210,35 @@ std::optional<ParseError> MessageParser::parse_version(std::string_view v,
 std::optional<ParseError> MessageParser::parse_request_line(std::string_view line,
                                                             std::size_t begin) {
     m_.is_request_ = true;
+    // The common line in one pass: a token, one SP, a URI without white space or control
+    // characters, one SP, "SIP/2.0". Anything else takes the checks below, which word the
+    // error.
+    std::size_t sp1 = 0;
+    while (sp1 < line.size() && chars::is_token(line[sp1]))
+        ++sp1;
+    if (sp1 > 0 && sp1 + 9 < line.size() && line[sp1] == ' ') {
+        std::size_t sp2 = sp1 + 1;
+        while (sp2 < line.size() && !chars::is(line[sp2], chars::k_ctl | chars::k_wsp))
+            ++sp2;
+        if (sp2 > sp1 + 1 && sp2 < line.size() && line[sp2] == ' ' &&
+            is_sip_2_0(line.substr(sp2 + 1))) {
+            set_request_line(line, begin, sp1, sp2);
+            return std::nullopt;
+        }
+    }
+    return check_request_line(line, begin);
+}
+
+void MessageParser::set_request_line(std::string_view line, std::size_t begin, std::size_t sp1,
+                                     std::size_t sp2) {
+    m_.method_span_ = span(begin, begin + sp1);
+    m_.method_ = method_from_name(line.substr(0, sp1));
+    m_.uri_span_ = span(begin + sp1 + 1, begin + sp2);
+    m_.version_span_ = span(begin + sp2 + 1, begin + line.size());
+}
+
+std::optional<ParseError> MessageParser::check_request_line(std::string_view line,
+                                                            std::size_t begin) {
     if (!line.empty() && chars::is_wsp(line.back()))
         return error_at(ParseErrc::bad_start_line, "", begin + line.size() - 1,
                         "white space after SIP-Version");
@@ -220,10 +261,7 @@ std::optional<ParseError> MessageParser::parse_request_line(std::string_view lin
                             "white space or control character in Request-URI");
     }
     if (auto e = parse_version(line.substr(sp2 + 1), begin + sp2 + 1)) return e;
-    m_.method_span_ = span(begin, begin + sp1);
-    m_.method_ = method_from_name(line.substr(0, sp1));
-    m_.uri_span_ = span(begin + sp1 + 1, begin + sp2);
-    m_.version_span_ = span(begin + sp2 + 1, begin + line.size());
+    set_request_line(line, begin, sp1, sp2);
     return std::nullopt;
 }
 
@@ -372,20 +410,22 @@ void MessageParser::unfold(HeaderField& f) {
 std::optional<ParseError> MessageParser::parse_cseq() {
     // RFC 3261 §8.1.1.5: CSeq = 1*DIGIT LWS Method; the number is below 2**31.
     const HeaderField& f = m_.fields_[static_cast<std::size_t>(first_[cseq])];
-    std::string_view v = m_.value(f);
+    const std::string_view v = m_.value(f);
     std::size_t digits = 0;
-    while (digits < v.size() && chars::is_digit(v[digits]))
-        ++digits;
-    auto number = text::parse_uint(v.substr(0, digits), 0x7fffffffu);
+    std::uint64_t number = 0;
+    while (digits < v.size() && chars::is_digit(v[digits]) && digits <= 10)
+        number = number * 10 + static_cast<std::uint64_t>(v[digits++] - '0');
     std::size_t method_begin = digits;
     while (method_begin < v.size() && chars::is_wsp(v[method_begin]))
         ++method_begin;
-    std::string_view method = v.substr(method_begin);
-    if (!number || method_begin == digits || !chars::is_token(method))
-        return error_at(
-            ParseErrc::bad_header, "CSeq", f.line.offset,
-            !number ? "sequence number missing or not below 2**31" : "expected: number SP method");
-    m_.cseq_number_ = *number;
+    const std::string_view method = v.substr(method_begin);
+    const bool number_ok = digits > 0 && digits <= 10 && number <= 0x7fffffffu &&
+                           (digits == v.size() || !chars::is_digit(v[digits]));
+    if (!number_ok || method_begin == digits || !chars::is_token(method))
+        return error_at(ParseErrc::bad_header, "CSeq", f.line.offset,
+                        !number_ok ? "sequence number missing or not below 2**31"
+                                   : "expected: number SP method");
+    m_.cseq_number_ = static_cast<std::uint32_t>(number);
     m_.cseq_method_ = method_from_name(method);
     m_.cseq_method_span_ = span(f.value.offset + method_begin, f.value.offset + v.size());
     m_.cseq_method_in_arena_ = f.value_in_arena;

@@ -23,14 +23,24 @@ Result<NameAddr> parse_name_addr(std::string_view value, std::string_view header
     return out;
 }
 
-std::optional<ParseError> parse_name_addr_into(std::string_view value, NameAddr& out,
-                                               std::string_view header) {
+namespace {
+
+// Where the parts of a name-addr / addr-spec lie, found without interpreting the URI:
+// the display name (a quoted-string, or tokens before '<'), the URI between < and > or up
+// to the first ';' or white space, and the header parameters after it.
+struct NameAddrParts {
+    std::string_view display_name;
+    std::string_view uri_text;
+    bool angle_brackets = false;
+    std::size_t params_begin = 0;
+};
+
+std::optional<ParseError> locate_parts(std::string_view value, NameAddrParts& out,
+                                       std::string_view header) {
     auto fail = [header](std::size_t at, std::string_view detail) {
         return make_error(ParseErrc::bad_header, header, at, detail);
     };
-    out = NameAddr{};
     std::size_t i = skip_wsp(value, 0);
-    std::size_t params_begin = 0;
     std::size_t open = std::string_view::npos;
     if (i < value.size() && value[i] == '"') {
         std::size_t q = quoted_string_length(value.substr(i));
@@ -54,7 +64,7 @@ std::optional<ParseError> parse_name_addr_into(std::string_view value, NameAddr&
         if (close == std::string_view::npos) return fail(open, "missing '>'");
         out.uri_text = value.substr(open + 1, close - open - 1);
         out.angle_brackets = true;
-        params_begin = close + 1;
+        out.params_begin = close + 1;
     } else {
         // RFC 3261 §20.10: without brackets, parameters after ';' belong to the header.
         std::size_t end = i;
@@ -63,22 +73,54 @@ std::optional<ParseError> parse_name_addr_into(std::string_view value, NameAddr&
         out.uri_text = value.substr(i, end - i);
         if (out.uri_text.find_first_of(",?") != std::string_view::npos)
             return fail(i, "URI with ',' or '?' must be enclosed in <>");
-        params_begin = end;
+        out.params_begin = end;
     }
     if (out.uri_text.empty()) return fail(i, "missing URI");
+    return std::nullopt;
+}
+
+// Validates the header parameters after the URI and picks out the tag (of two, the last).
+std::optional<ParseError> scan_params(std::string_view value, std::size_t params_begin,
+                                      HeaderParams& params, std::optional<std::string_view>& tag,
+                                      std::string_view header) {
+    auto remember_tag = [&tag](const HeaderParam& p, std::size_t) -> std::optional<ParseError> {
+        if (text::token_iequals(p.name, "tag")) tag = p.value;
+        return std::nullopt;
+    };
+    auto parsed = HeaderParams::parse_with(value.substr(params_begin), params_begin, remember_tag);
+    if (!parsed)
+        return make_error(ParseErrc::bad_header, header, parsed.error().offset,
+                          parsed.error().detail);
+    params = *parsed;
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<ParseError> parse_name_addr_into(std::string_view value, NameAddr& out,
+                                               std::string_view header) {
+    out = NameAddr{};
+    NameAddrParts parts;
+    if (auto e = locate_parts(value, parts, header)) return e;
+    out.display_name = parts.display_name;
+    out.uri_text = parts.uri_text;
+    out.angle_brackets = parts.angle_brackets;
     if (auto e = parse_uri_into(out.uri_text, out.uri)) {
         return make_error(ParseErrc::bad_header, header,
                           text::offset_in(value, out.uri_text) + e->offset,
                           "bad URI: " + e->detail);
     }
-    auto remember_tag = [&out](const HeaderParam& p, std::size_t) -> std::optional<ParseError> {
-        if (text::token_iequals(p.name, "tag")) out.tag_param = p.value;
-        return std::nullopt;
-    };
-    auto params = HeaderParams::parse_with(value.substr(params_begin), params_begin, remember_tag);
-    if (!params) return fail(params.error().offset, params.error().detail);
-    out.params = *params;
-    return std::nullopt;
+    return scan_params(value, parts.params_begin, out.params, out.tag_param, header);
+}
+
+std::optional<ParseError> parse_name_addr_tag(std::string_view value,
+                                              std::optional<std::string_view>& tag,
+                                              std::string_view header) {
+    tag.reset();
+    NameAddrParts parts;
+    if (auto e = locate_parts(value, parts, header)) return e;
+    HeaderParams params;
+    return scan_params(value, parts.params_begin, params, tag, header);
 }
 
 Result<NameAddr> parse_contact(std::string_view value) {

@@ -33,6 +33,14 @@ Result<NameAddr> parse_name_addr(std::string_view value, std::string_view header
 std::optional<ParseError> parse_name_addr_into(std::string_view value, NameAddr& out,
                                                std::string_view header = "");
 
+// Only the tag of a From or To value (RFC 3261 §19.3), for a proxy's forwarding path: the
+// display name and URI are located by the same rules but the URI is not interpreted (RFC
+// 3261 §16.3: components a proxy does not use are not its to reject), while the header
+// parameters are validated as by parse_name_addr. `tag` is nullopt when there is none.
+std::optional<ParseError> parse_name_addr_tag(std::string_view value,
+                                              std::optional<std::string_view>& tag,
+                                              std::string_view header = "");
+
 // Contact: also accepts "*" and checks the parameters a registrar acts on.
 Result<NameAddr> parse_contact(std::string_view value);
 

@@ -100,10 +100,19 @@ std::optional<ParseError> parse_via_into(std::string_view value, Via& via) {
     Cursor c{value};
     c.skip_wsp();
     // sent-protocol = protocol-name SLASH protocol-version SLASH transport (SLASH = SWS "/" SWS)
-    via.protocol_name = c.token();
-    if (via.protocol_name.empty() || !c.eat('/')) return via_error(c.i, "bad sent-protocol");
-    via.protocol_version = c.token();
-    if (via.protocol_version.empty() || !c.eat('/')) return via_error(c.i, "bad sent-protocol");
+    const std::string_view rest = value.substr(c.i);
+    if (rest.size() > 8 && (rest[0] | 0x20) == 's' && (rest[1] | 0x20) == 'i' &&
+        (rest[2] | 0x20) == 'p' && rest.substr(3, 5) == "/2.0/") {
+        // What every Via carries, without white space around the slashes.
+        via.protocol_name = rest.substr(0, 3);
+        via.protocol_version = rest.substr(4, 3);
+        c.i += 8;
+    } else {
+        via.protocol_name = c.token();
+        if (via.protocol_name.empty() || !c.eat('/')) return via_error(c.i, "bad sent-protocol");
+        via.protocol_version = c.token();
+        if (via.protocol_version.empty() || !c.eat('/')) return via_error(c.i, "bad sent-protocol");
+    }
     via.transport = c.token();
     if (via.transport.empty()) return via_error(c.i, "missing transport");
     std::size_t before_lws = c.i;

@@ -122,6 +122,43 @@ TEST_P(Corpus, MessageMeetsItsExpectation) {
     }
 }
 
+// The proxy's view (interpret_proxy_key_headers) must agree with the full one wherever
+// both apply: the same values when the full interpretation succeeds, the same error when
+// it fails on anything but the From/To URIs and display names, which the proxy leaves
+// uninterpreted (RFC 3261 §16.3).
+TEST_P(Corpus, ProxyKeyHeadersAgreeWithTheFullInterpretation) {
+    auto m = parse_message(read_file(GetParam()));
+    if (!m) GTEST_SKIP() << "rejected by parse_message";
+    KeyHeaders full;
+    ProxyKeyHeaders proxy;
+    const auto full_error = interpret_key_headers(*m, full);
+    const auto proxy_error = interpret_proxy_key_headers(*m, proxy);
+    if (full_error && full_error->header != "From" && full_error->header != "To") {
+        ASSERT_TRUE(proxy_error.has_value()) << full_error->to_string();
+        EXPECT_EQ(proxy_error->to_string(), full_error->to_string());
+        return;
+    }
+    if (full_error) {
+        if (proxy_error) {
+            EXPECT_EQ(proxy_error->header, full_error->header);
+        }
+        return;
+    }
+    ASSERT_FALSE(proxy_error.has_value()) << proxy_error->to_string();
+    EXPECT_EQ(proxy.top_via.branch, full.top_via.branch);
+    EXPECT_EQ(proxy.top_via.host.text, full.top_via.host.text);
+    EXPECT_EQ(proxy.top_via.received, full.top_via.received);
+    EXPECT_EQ(proxy.call_id, full.call_id);
+    EXPECT_EQ(proxy.from_tag, full.from.tag());
+    EXPECT_EQ(proxy.to_tag, full.to.tag());
+    EXPECT_EQ(proxy.max_forwards, full.max_forwards);
+    ASSERT_EQ(proxy.request_uri.has_value(), full.request_uri.has_value());
+    if (proxy.request_uri) {
+        EXPECT_EQ(proxy.request_uri->text, full.request_uri->text);
+        EXPECT_EQ(proxy.request_uri->host.text, full.request_uri->host.text);
+    }
+}
+
 std::string test_name(const testing::TestParamInfo<fs::path>& info) {
     std::string name =
         info.param.parent_path().filename().string() + "_" + info.param.stem().string();

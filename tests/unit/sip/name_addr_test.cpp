@@ -98,5 +98,30 @@ TEST(QValue, FollowsTheGrammar) {
     EXPECT_FALSE(parse_qvalue(".5").has_value());
 }
 
+TEST(NameAddrTag, FindsTheTagWithoutInterpretingTheUri) {
+    std::optional<std::string_view> tag;
+    EXPECT_FALSE(parse_name_addr_tag("\"A;tag=x>\" <sip:a@b;tag=uri>;tag=1928301774", tag));
+    EXPECT_EQ(tag, "1928301774");  // not the quoted one, not the URI parameter
+    EXPECT_FALSE(parse_name_addr_tag("sip:alice@atlanta.example.com;tag=88sja8x", tag));
+    EXPECT_EQ(tag, "88sja8x");  // RFC 3261 §20.10: without <> the parameter is the header's
+    EXPECT_FALSE(parse_name_addr_tag("Bob <sip:bob@biloxi.example.com>", tag));
+    EXPECT_FALSE(tag.has_value());
+    // A URI the proxy does not interpret may be malformed (RFC 3261 §16.3)...
+    EXPECT_FALSE(parse_name_addr_tag("<sip:bad host@x>;TAG=7", tag));
+    EXPECT_EQ(tag, "7");
+    EXPECT_TRUE(parse_name_addr("<sip:bad host@x>;TAG=7").error().detail.starts_with("bad URI"));
+}
+
+TEST(NameAddrTag, RejectsWhatLocatingTheTagDependsOn) {
+    std::optional<std::string_view> tag;
+    auto e = parse_name_addr_tag("\"unterminated <sip:a@b>;tag=1", tag, "From");
+    ASSERT_TRUE(e.has_value());
+    EXPECT_EQ(e->header, "From");
+    EXPECT_TRUE(parse_name_addr_tag("<sip:a@b;tag=1", tag).has_value());     // missing '>'
+    EXPECT_TRUE(parse_name_addr_tag("<sip:a@b>;tag=", tag).has_value());     // empty value
+    EXPECT_TRUE(parse_name_addr_tag("<sip:a@b>;tag=1 x", tag).has_value());  // junk after
+    EXPECT_TRUE(parse_name_addr_tag("a,b <sip:a@b>;tag=1", tag).has_value());
+}
+
 }  // namespace
 }  // namespace happysip::sip
