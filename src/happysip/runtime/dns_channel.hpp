@@ -5,11 +5,9 @@
 // Internal to runtime/: DnsClient is the interface the rest of the stack uses.
 #pragma once
 
-#include <ares.h>
-
-#include <asio/io_context.hpp>
-#include <asio/posix/stream_descriptor.hpp>
-#include <asio/steady_timer.hpp>
+// Standard headers first: Asio picks its allocator (aligned_alloc or operator new) from
+// libstdc++'s macros, and every translation unit must see the same choice or memory is
+// freed with the wrong function (ASan: alloc-dealloc-mismatch).
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -17,6 +15,12 @@
 #include <memory>
 #include <span>
 #include <string>
+
+#include <ares.h>
+
+#include <asio/io_context.hpp>
+#include <asio/posix/stream_descriptor.hpp>
+#include <asio/steady_timer.hpp>
 
 namespace happysip::runtime {
 
