@@ -2,12 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <memory>
+
 #include <string>
 #include <vector>
 
 #include "happysip/registrar/aor.hpp"
 #include "happysip/registrar/memory_location_store.hpp"
 #include "happysip/sip/uri.hpp"
+#include "happysip/store/sqlite_location_store.hpp"
 
 namespace happysip::registrar {
 namespace {
@@ -31,15 +35,30 @@ sip::Message register_with(std::vector<std::string> headers, std::uint32_t cseq 
     return std::move(m).value();
 }
 
-class RegistrarTest : public ::testing::Test {
+// Every test runs against the in-memory store and against SQLite (a real file).
+class RegistrarTest : public ::testing::TestWithParam<std::string> {
   protected:
-    RegistrarConfig config() {
+    void SetUp() override {
+        if (GetParam() == "sqlite") {
+            char tmpl[] = "/tmp/happysip-registrar-XXXXXX";
+            ASSERT_NE(mkdtemp(tmpl), nullptr);
+            dir_ = tmpl;
+            std::string error;
+            auto sqlite = store::SqliteLocationStore::open(dir_ + "/location.sqlite", error);
+            ASSERT_NE(sqlite, nullptr) << error;
+            owned_ = std::move(sqlite);
+        } else {
+            owned_ = std::make_unique<MemoryLocationStore>();
+        }
         RegistrarConfig c;
         c.domains = {"example.com"};
-        return c;
+        registrar_ = std::make_unique<Registrar>(c, *owned_);
     }
-    MemoryLocationStore store;
-    Registrar registrar{config(), store};
+    void TearDown() override {
+        registrar_.reset();
+        owned_.reset();
+        if (!dir_.empty()) std::filesystem::remove_all(dir_);
+    }
     RegisterContext at(std::int64_t now, std::string user = {}) {
         return {now, "udp:[2001:db8::2]:5060", std::move(user)};
     }
@@ -49,9 +68,32 @@ class RegistrarTest : public ::testing::Test {
             if (h.starts_with("Contact: ")) out.push_back(h.substr(9));
         return out;
     }
+    std::unique_ptr<LocationStore> owned_;
+    std::unique_ptr<Registrar> registrar_;
+    std::string dir_;
+    // Named like members so the tests read naturally.
+    struct StoreRef {
+        RegistrarTest* t;
+        std::vector<Binding> lookup(std::string_view aor, std::int64_t now) {
+            return t->owned_->lookup(aor, now);
+        }
+        std::size_t size() { return t->owned_->size(); }
+        std::size_t purge_expired(std::int64_t now) { return t->owned_->purge_expired(now); }
+    } store{this};
+    struct RegistrarRef {
+        RegistrarTest* t;
+        RegisterReply handle(const sip::Message& m, const RegisterContext& c) {
+            return t->registrar_->handle(m, c);
+        }
+    } registrar{this};
 };
 
-TEST_F(RegistrarTest, NewBindingIsStoredAndListedWithItsExpiry) {
+INSTANTIATE_TEST_SUITE_P(Stores, RegistrarTest, ::testing::Values("memory", "sqlite"),
+                         [](const ::testing::TestParamInfo<std::string>& param_info) {
+                             return param_info.param;
+                         });
+
+TEST_P(RegistrarTest, NewBindingIsStoredAndListedWithItsExpiry) {
     auto reply = registrar.handle(
         register_with({"Contact: <sip:alice@[2001:db8::2]:5060>", "Expires: 600"}), at(k_now));
     EXPECT_EQ(reply.status, 200);
@@ -62,7 +104,7 @@ TEST_F(RegistrarTest, NewBindingIsStoredAndListedWithItsExpiry) {
     EXPECT_EQ(store.lookup("sip:alice@example.com", k_now)[0].source, "udp:[2001:db8::2]:5060");
 }
 
-TEST_F(RegistrarTest, ResponseCarriesADateHeader) {
+TEST_P(RegistrarTest, ResponseCarriesADateHeader) {
     // RFC 3261 §10.3 step 8; 1800000000 is Fri, 15 Jan 2027 08:00:00 GMT.
     auto reply = registrar.handle(register_with({"Contact: <sip:alice@192.0.2.2>"}), at(k_now));
     EXPECT_NE(std::find(reply.headers.begin(), reply.headers.end(),
@@ -70,13 +112,13 @@ TEST_F(RegistrarTest, ResponseCarriesADateHeader) {
               reply.headers.end());
 }
 
-TEST_F(RegistrarTest, ContactExpiresParameterWinsOverTheHeader) {
+TEST_P(RegistrarTest, ContactExpiresParameterWinsOverTheHeader) {
     auto reply = registrar.handle(
         register_with({"Contact: <sip:alice@192.0.2.2>;expires=120", "Expires: 600"}), at(k_now));
     EXPECT_EQ(contacts_of(reply), std::vector<std::string>{"<sip:alice@192.0.2.2>;expires=120"});
 }
 
-TEST_F(RegistrarTest, DefaultExpiryIsOneHourAndLongRequestsAreShortened) {
+TEST_P(RegistrarTest, DefaultExpiryIsOneHourAndLongRequestsAreShortened) {
     auto reply = registrar.handle(register_with({"Contact: <sip:alice@192.0.2.2>"}), at(k_now));
     EXPECT_EQ(contacts_of(reply), std::vector<std::string>{"<sip:alice@192.0.2.2>;expires=3600"});
     reply = registrar.handle(register_with({"Contact: <sip:alice@192.0.2.2>;expires=999999"}, 2),
@@ -84,7 +126,7 @@ TEST_F(RegistrarTest, DefaultExpiryIsOneHourAndLongRequestsAreShortened) {
     EXPECT_EQ(contacts_of(reply), std::vector<std::string>{"<sip:alice@192.0.2.2>;expires=86400"});
 }
 
-TEST_F(RegistrarTest, TooBriefIntervalGets423WithMinExpires) {
+TEST_P(RegistrarTest, TooBriefIntervalGets423WithMinExpires) {
     auto reply =
         registrar.handle(register_with({"Contact: <sip:alice@192.0.2.2>;expires=10"}), at(k_now));
     EXPECT_EQ(reply.status, 423);
@@ -92,7 +134,7 @@ TEST_F(RegistrarTest, TooBriefIntervalGets423WithMinExpires) {
     EXPECT_EQ(store.size(), 0u);
 }
 
-TEST_F(RegistrarTest, RefreshWithHigherCSeqUpdatesTheBinding) {
+TEST_P(RegistrarTest, RefreshWithHigherCSeqUpdatesTheBinding) {
     registrar.handle(register_with({"Contact: <sip:alice@192.0.2.2>", "Expires: 600"}, 1),
                      at(k_now));
     auto reply = registrar.handle(
@@ -104,7 +146,7 @@ TEST_F(RegistrarTest, RefreshWithHigherCSeqUpdatesTheBinding) {
     EXPECT_EQ(bindings[0].cseq, 2u);
 }
 
-TEST_F(RegistrarTest, SameCallIdWithoutHigherCSeqIsRejected) {
+TEST_P(RegistrarTest, SameCallIdWithoutHigherCSeqIsRejected) {
     // RFC 3261 §10.3 step 7: an out-of-order REGISTER must not undo a newer one.
     registrar.handle(register_with({"Contact: <sip:alice@192.0.2.2>"}, 5), at(k_now));
     auto reply =
@@ -113,7 +155,7 @@ TEST_F(RegistrarTest, SameCallIdWithoutHigherCSeqIsRejected) {
     EXPECT_EQ(store.lookup("sip:alice@example.com", k_now).size(), 1u);
 }
 
-TEST_F(RegistrarTest, AnotherDeviceAddsASecondBinding) {
+TEST_P(RegistrarTest, AnotherDeviceAddsASecondBinding) {
     registrar.handle(register_with({"Contact: <sip:alice@192.0.2.2>"}, 1, "desk@ua"), at(k_now));
     auto reply = registrar.handle(
         register_with({"Contact: <sip:alice@[2001:db8::7]>;q=0.5"}, 1, "phone@ua"), at(k_now));
@@ -122,14 +164,14 @@ TEST_F(RegistrarTest, AnotherDeviceAddsASecondBinding) {
                                         "<sip:alice@[2001:db8::7]>;expires=3600;q=0.500"}));
 }
 
-TEST_F(RegistrarTest, UriComparisonFollowsRfc3261ForMatchingBindings) {
+TEST_P(RegistrarTest, UriComparisonFollowsRfc3261ForMatchingBindings) {
     // §19.1.4: the host is case-insensitive, so this refreshes the binding.
     registrar.handle(register_with({"Contact: <sip:alice@HOST.example.net>"}, 1), at(k_now));
     registrar.handle(register_with({"Contact: <sip:alice@host.example.net>"}, 2), at(k_now));
     EXPECT_EQ(store.lookup("sip:alice@example.com", k_now).size(), 1u);
 }
 
-TEST_F(RegistrarTest, ExpiresZeroRemovesOneBinding) {
+TEST_P(RegistrarTest, ExpiresZeroRemovesOneBinding) {
     registrar.handle(register_with({"Contact: <sip:alice@192.0.2.2>, <sip:alice@192.0.2.3>"}, 1),
                      at(k_now));
     auto reply =
@@ -137,7 +179,7 @@ TEST_F(RegistrarTest, ExpiresZeroRemovesOneBinding) {
     EXPECT_EQ(contacts_of(reply), std::vector<std::string>{"<sip:alice@192.0.2.3>;expires=3600"});
 }
 
-TEST_F(RegistrarTest, StarWithExpiresZeroRemovesEveryBinding) {
+TEST_P(RegistrarTest, StarWithExpiresZeroRemovesEveryBinding) {
     registrar.handle(register_with({"Contact: <sip:alice@192.0.2.2>, <sip:alice@192.0.2.3>"}, 1),
                      at(k_now));
     auto reply = registrar.handle(register_with({"Contact: *", "Expires: 0"}, 2), at(k_now));
@@ -146,7 +188,7 @@ TEST_F(RegistrarTest, StarWithExpiresZeroRemovesEveryBinding) {
     EXPECT_EQ(store.size(), 0u);
 }
 
-TEST_F(RegistrarTest, StarWithoutExpiresZeroIsABadRequest) {
+TEST_P(RegistrarTest, StarWithoutExpiresZeroIsABadRequest) {
     EXPECT_EQ(registrar.handle(register_with({"Contact: *"}), at(k_now)).status, 400);
     EXPECT_EQ(registrar.handle(register_with({"Contact: *", "Expires: 60"}), at(k_now)).status,
               400);
@@ -156,25 +198,25 @@ TEST_F(RegistrarTest, StarWithoutExpiresZeroIsABadRequest) {
         400);
 }
 
-TEST_F(RegistrarTest, RegisterWithoutContactQueriesBindings) {
+TEST_P(RegistrarTest, RegisterWithoutContactQueriesBindings) {
     registrar.handle(register_with({"Contact: <sip:alice@192.0.2.2>"}, 1), at(k_now));
     auto reply = registrar.handle(register_with({}, 2), at(k_now + 100));
     EXPECT_EQ(contacts_of(reply), std::vector<std::string>{"<sip:alice@192.0.2.2>;expires=3500"});
 }
 
-TEST_F(RegistrarTest, ForeignDomainsAreNotServed) {
+TEST_P(RegistrarTest, ForeignDomainsAreNotServed) {
     auto m = register_with({"Contact: <sip:alice@192.0.2.2>"}, 1, "c", "sip:alice@elsewhere.net");
     EXPECT_EQ(registrar.handle(m, at(k_now)).status, 404);
 }
 
-TEST_F(RegistrarTest, UnknownRequiredExtensionGets420) {
+TEST_P(RegistrarTest, UnknownRequiredExtensionGets420) {
     auto reply = registrar.handle(
         register_with({"Contact: <sip:alice@192.0.2.2>", "Require: path, foo"}), at(k_now));
     EXPECT_EQ(reply.status, 420);
     EXPECT_EQ(reply.headers, std::vector<std::string>{"Unsupported: foo"});
 }
 
-TEST_F(RegistrarTest, PathIsStoredAndEchoedToAUaThatSupportsIt) {
+TEST_P(RegistrarTest, PathIsStoredAndEchoedToAUaThatSupportsIt) {
     // RFC 3327 §5.3.
     auto reply = registrar.handle(
         register_with({"Contact: <sip:alice@192.0.2.2>", "Path: <sip:edge1.example.com;lr>",
@@ -193,7 +235,7 @@ TEST_F(RegistrarTest, PathIsStoredAndEchoedToAUaThatSupportsIt) {
         EXPECT_FALSE(h.starts_with("Path:")) << h;
 }
 
-TEST_F(RegistrarTest, SameInstanceAndRegIdReplacesTheOldContact) {
+TEST_P(RegistrarTest, SameInstanceAndRegIdReplacesTheOldContact) {
     // RFC 5626 §6: a UA that moved (new address) keeps one binding per instance and reg-id.
     const std::string instance =
         "+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>\"";
@@ -209,7 +251,7 @@ TEST_F(RegistrarTest, SameInstanceAndRegIdReplacesTheOldContact) {
               "<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>");
 }
 
-TEST_F(RegistrarTest, AuthenticatedUserMayOnlyRegisterItsOwnAor) {
+TEST_P(RegistrarTest, AuthenticatedUserMayOnlyRegisterItsOwnAor) {
     EXPECT_EQ(registrar.handle(register_with({"Contact: <sip:alice@192.0.2.2>"}), at(k_now, "bob"))
                   .status,
               403);
@@ -219,7 +261,7 @@ TEST_F(RegistrarTest, AuthenticatedUserMayOnlyRegisterItsOwnAor) {
         200);
 }
 
-TEST_F(RegistrarTest, BindingFloodIsCapped) {
+TEST_P(RegistrarTest, BindingFloodIsCapped) {
     std::string contacts = "Contact: ";
     for (int i = 0; i < 17; ++i)
         contacts +=
@@ -228,7 +270,7 @@ TEST_F(RegistrarTest, BindingFloodIsCapped) {
     EXPECT_EQ(store.size(), 0u);
 }
 
-TEST_F(RegistrarTest, BadExpiresAndNonSipContactsAreRejectedWithAReason) {
+TEST_P(RegistrarTest, BadExpiresAndNonSipContactsAreRejectedWithAReason) {
     auto bad_expires =
         registrar.handle(register_with({"Contact: <sip:a@192.0.2.2>", "Expires: soon"}), at(k_now));
     EXPECT_EQ(bad_expires.status, 400);
@@ -238,7 +280,7 @@ TEST_F(RegistrarTest, BadExpiresAndNonSipContactsAreRejectedWithAReason) {
         400);
 }
 
-TEST_F(RegistrarTest, BindingsExpireAndArePurged) {
+TEST_P(RegistrarTest, BindingsExpireAndArePurged) {
     registrar.handle(register_with({"Contact: <sip:alice@192.0.2.2>;expires=60"}), at(k_now));
     EXPECT_EQ(store.lookup("sip:alice@example.com", k_now + 59).size(), 1u);
     EXPECT_TRUE(store.lookup("sip:alice@example.com", k_now + 60).empty());
