@@ -4,6 +4,7 @@
 #include "options_command.hpp"
 #include "parse_command.hpp"
 #include "respond_command.hpp"
+#include "user_command.hpp"
 
 int main(int argc, char** argv) {
     CLI::App app{"happysip: SIP tools for dual-stack networks"};
@@ -11,6 +12,7 @@ int main(int argc, char** argv) {
     happysip::app::ParseOptions parse;
     CLI::App* parse_cmd = happysip::app::add_parse_command(app, parse);
     happysip::app::add_respond_command(app);
+    happysip::app::add_user_command(app);
     happysip::app::add_options_command(app);
     try {
         app.parse(argc, argv);
