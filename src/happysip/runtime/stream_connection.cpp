@@ -52,6 +52,9 @@ std::shared_ptr<StreamConnection> StreamConnection::accept(asio::ip::tcp::socket
     std::error_code ec;
     c->remote_ = c->socket_.remote_endpoint(ec);
     if (!ec) c->local_ = c->socket_.local_endpoint(ec);
+    // Without TCP_NODELAY a response written right after TLS 1.3's session tickets waits
+    // for the peer's delayed ACK (~40 ms): Nagle holds small writes while data is unacked.
+    if (!ec) c->socket_.set_option(asio::ip::tcp::no_delay(true), ec);
     if (ec) {
         c->state_ = State::closed;
         asio::post(c->socket_.get_executor(), [c, ec] {
