@@ -1,0 +1,423 @@
+#include "happysip/runtime/sip_server.hpp"
+
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+#include "happysip/runtime/response_route.hpp"
+#include "happysip/runtime/stream_listener.hpp"
+#include "happysip/runtime/udp_transport.hpp"
+#include "happysip/sip/builder.hpp"
+#include "happysip/sip/key_headers.hpp"
+
+namespace happysip::runtime {
+
+using eyeballs::Transport;
+
+std::optional<ListenSpec> parse_listen_spec(std::string_view text) {
+    auto colon = text.find(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    std::string_view name = text.substr(0, colon);
+    ListenSpec spec;
+    spec.text = std::string(text);
+    if (name == "udp")
+        spec.transport = Transport::udp;
+    else if (name == "tcp")
+        spec.transport = Transport::tcp;
+    else if (name == "tls")
+        spec.transport = Transport::tls;
+    else
+        return std::nullopt;
+    std::uint16_t default_port = spec.transport == Transport::tls ? 5061 : 5060;
+    std::error_code ec;
+    auto at = parse_hostport(text.substr(colon + 1), default_port, ec);
+    if (!at) return std::nullopt;
+    spec.at = *at;
+    return spec;
+}
+
+std::string RequestSource::text() const {
+    return std::string(transport_name(transport)) + ":" + to_hostport(remote_address, remote_port);
+}
+
+// Where the responses of one server transaction go.
+struct SipServer::Route {
+    RequestSource source;
+    UdpTransport* udp = nullptr;  // owned by the server, which outlives routes
+    asio::ip::udp::endpoint udp_source;
+    std::weak_ptr<StreamConnection> stream;
+    std::string to_tag;
+};
+
+// --- Responder -------------------------------------------------------------------------
+
+bool Responder::respond(int status, std::string_view reason,
+                        const std::vector<std::string>& extra) const {
+    if (!server_) return false;
+    auto response = server_->build(key_, invite_, status, reason, extra);
+    return response && server_->answer(key_, invite_, std::move(*response));
+}
+
+bool Responder::send(sip::Message response) const {
+    return server_ && server_->answer(key_, invite_, std::move(response));
+}
+
+std::string Responder::to_tag() const {
+    if (!server_) return {};
+    auto it = server_->routes_.find(key_);
+    return it == server_->routes_.end() ? std::string() : it->second->to_tag;
+}
+
+bool Responder::awaits_final() const {
+    return server_ && server_->awaits_final(key_, invite_);
+}
+
+// --- SipServer -------------------------------------------------------------------------
+
+SipServer::SipServer(asio::io_context& io, Options options)
+    : io_(io),
+      options_(std::move(options)),
+      timer_(io),
+      grace_timer_(io),
+      start_(std::chrono::steady_clock::now()),
+      rng_(std::random_device{}()) {}
+
+SipServer::~SipServer() {
+    close_all();
+}
+
+Instant SipServer::now() const {
+    return Instant{} +
+           std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - start_);
+}
+
+void SipServer::log(std::string_view event, const std::string& detail) const {
+    if (log_) log_(event, detail);
+}
+
+SipServer::Listening SipServer::listen(const ListenSpec& spec,
+                                       std::shared_ptr<asio::ssl::context> tls) {
+    std::error_code ec;
+    std::string local;
+    if (spec.transport == Transport::udp) {
+        auto& t = udp_.emplace_back(std::make_unique<UdpTransport>(io_));
+        ec = t->open({spec.at.address, spec.at.port});
+        if (!ec) {
+            local = to_hostport(*t->local_endpoint(family_of(spec.at.address)));
+            t->on_message(
+                [this, raw = t.get(), local](sip::Message m, const asio::ip::udp::endpoint& from) {
+                    Route route;
+                    route.source = {Transport::udp,    from.address(), from.port(),
+                                    to_hostport(from), local,          {}};
+                    route.udp = raw;
+                    route.udp_source = from;
+                    receive(std::move(m), std::move(route));
+                });
+            t->on_bad_datagram([this](std::string detail, const asio::ip::udp::endpoint& from) {
+                log("bad_datagram", to_hostport(from) + ": " + detail);
+            });
+        }
+    } else {
+        if (spec.transport == Transport::tls && !tls)
+            return {{}, spec.text + " needs a TLS certificate and key"};
+        auto& l = listeners_.emplace_back(std::make_unique<StreamListener>(io_));
+        ec = l->open({spec.at.address, spec.at.port},
+                     spec.transport == Transport::tls ? std::move(tls) : nullptr);
+        if (!ec) {
+            local = to_hostport(*l->local_endpoint());
+            l->on_accept([this](std::shared_ptr<StreamConnection> c) { serve(std::move(c)); });
+            l->on_error([this](std::error_code, std::string detail, const auto& remote) {
+                log("tls_handshake_failed", to_hostport(remote) + ": " + detail);
+            });
+        }
+    }
+    if (ec) return {{}, "cannot listen on " + spec.text + ": " + ec.message()};
+    return {std::string(transport_name(spec.transport)) + ":" + local, {}};
+}
+
+void SipServer::serve(std::shared_ptr<StreamConnection> c) {
+    if (stopping_) {
+        c->close();
+        return;
+    }
+    connections_.add(c);
+    Route route;
+    route.source = {c->is_tls() ? Transport::tls : Transport::tcp,
+                    c->remote_endpoint().address(),
+                    c->remote_endpoint().port(),
+                    to_hostport(c->remote_endpoint()),
+                    c->local_endpoint() ? to_hostport(*c->local_endpoint()) : std::string(),
+                    {}};
+    route.stream = c;
+    c->on_message([this, route](sip::Message m) { receive(std::move(m), route); });
+    c->on_bad_message([this, remote = route.source.remote](std::string detail) {
+        log("bad_message", remote + ": " + detail);
+    });
+}
+
+void SipServer::receive(sip::Message request, Route route) {
+    if (closed_ || request.is_response()) return;  // a server has no client transactions
+    // RFC 3261 §18.2.1 (all transports): received, and rport when asked (RFC 3581 §4).
+    if (runtime::stamp_received(request, route.source.remote_address, route.source.remote_port))
+        return;  // no usable Via: nowhere to answer
+    sip::KeyHeaders keys;
+    auto error = sip::interpret_key_headers(request, keys);
+    auto key = error ? sip::Result<txn::TransactionKey>(*error) : txn::server_key(request);
+    if (!key) {
+        reject(request, route, key.error());
+        return;
+    }
+    if (route.udp == nullptr && keys.top_via.alias) file_alias(request, route);
+    route.source.branch = std::string(keys.top_via.branch);
+    Instant t = now();
+    txn::Transport kind = route.udp ? txn::Transport::unreliable : txn::Transport::reliable;
+    sip::Method method = request.method();
+    bool is_invite = method == sip::Method::invite;
+    if (is_invite || method == sip::Method::ack) {
+        if (auto* existing = invite_.find(*key)) {
+            existing->on_request(request, t);  // retransmission, or the ACK of a non-2xx
+            drain(*key, *existing);
+        } else if (is_invite && !stopping_) {
+            route.to_tag = std::to_string(rng_());
+            routes_[*key] = std::make_shared<Route>(std::move(route));
+            auto send100 = options_.invite_100_trying ? txn::InviteServerTransaction::Send100::yes
+                                                      : txn::InviteServerTransaction::Send100::no;
+            invite_.insert(
+                *key, txn::InviteServerTransaction(std::move(request), kind, timers_, t, send100));
+            drain(*key, *invite_.find(*key));
+        } else if (!is_invite && handler_) {
+            Responder none;  // an ACK for a 2xx belongs to the dialog, not to a transaction
+            handler_(request, route.source, none);
+        }
+        invite_.erase_terminated();
+    } else {
+        if (auto* existing = non_invite_.find(*key)) {
+            existing->on_request(request, t);
+            drain(*key, *existing);
+        } else if (!stopping_) {
+            route.to_tag = std::to_string(rng_());
+            routes_[*key] = std::make_shared<Route>(std::move(route));
+            non_invite_.insert(
+                *key, txn::NonInviteServerTransaction(std::move(request), kind, timers_, t));
+            drain(*key, *non_invite_.find(*key));
+        }
+        non_invite_.erase_terminated();
+    }
+    rearm();
+}
+
+// RFC 5923 §5: the peer offers this connection for requests to its sent-by. Only an
+// address literal equal to the connection's own source address is accepted, so a peer can
+// alias its listening port but never claim another host's address (§11).
+void SipServer::file_alias(const sip::Message& request, const Route& route) {
+    auto c = route.stream.lock();
+    if (!c) return;
+    sip::Via via;
+    auto top = request.header(sip::HeaderId::via);
+    if (!top || sip::parse_via_into(*top, via) || via.host.kind == sip::HostKind::hostname) return;
+    std::error_code ec;
+    auto address = to_asio_address(via.host.address(), ec);
+    if (ec || address != route.source.remote_address) return;
+    std::uint16_t port = via.port.value_or(c->is_tls() ? 5061 : 5060);
+    connections_.add_alias(route.source.transport, {address, port}, c);
+}
+
+// Carries out what a transaction asks until it asks nothing more.
+template <class Txn>
+void SipServer::drain(const txn::TransactionKey& key, Txn& txn) {
+    for (auto actions = txn.take_actions(); !actions.empty(); actions = txn.take_actions()) {
+        for (txn::Action& action : actions) {
+            if (auto* send = std::get_if<txn::Send>(&action)) {
+                bool failed = false;
+                transmit(key, send->message, &failed);
+                if (failed) txn.on_transport_error(now());
+            } else if (auto* tu = std::get_if<txn::PassToTu>(&action)) {
+                auto it = routes_.find(key);
+                if (it == routes_.end() || !handler_) continue;
+                auto route = it->second;  // the handler may end the transaction
+                Responder responder(this, key, std::is_same_v<Txn, txn::InviteServerTransaction>);
+                handler_(tu->message, route->source, responder);
+            } else if (std::holds_alternative<txn::Terminated>(action)) {
+                routes_.erase(key);
+            }
+        }
+    }
+}
+
+std::optional<sip::Message> SipServer::build(const txn::TransactionKey& key, bool invite,
+                                             int status, std::string_view reason,
+                                             const std::vector<std::string>& extra) {
+    const sip::Message* request = nullptr;
+    if (invite) {
+        if (auto* t = invite_.find(key)) request = &t->request();
+    } else if (auto* t = non_invite_.find(key)) {
+        request = &t->request();
+    }
+    auto route = routes_.find(key);
+    if (!request || route == routes_.end()) return std::nullopt;
+    std::vector<std::string> lines = extra;
+    if (!options_.server_header.empty()) lines.push_back("Server: " + options_.server_header);
+    auto response = sip::make_response(*request, status, reason, route->second->to_tag, lines);
+    if (!response) return std::nullopt;
+    return std::move(response).value();
+}
+
+bool SipServer::answer(const txn::TransactionKey& key, bool invite, sip::Message response) {
+    if (invite) {
+        auto* t = invite_.find(key);
+        if (!t || !t->send_response(std::move(response), now())) return false;
+        drain(key, *t);
+    } else {
+        auto* t = non_invite_.find(key);
+        if (!t || !t->send_response(std::move(response), now())) return false;
+        drain(key, *t);
+    }
+    rearm();
+    return true;
+}
+
+bool SipServer::awaits_final(const txn::TransactionKey& key, bool invite) {
+    if (invite) {
+        auto* t = invite_.find(key);
+        return t && t->state() == txn::InviteServerTransaction::State::proceeding;
+    }
+    auto* t = non_invite_.find(key);
+    using State = txn::NonInviteServerTransaction::State;
+    return t && (t->state() == State::trying || t->state() == State::proceeding);
+}
+
+Responder SipServer::invite_of_cancel(const sip::Message& cancel) {
+    auto target = txn::cancel_target_key(cancel);
+    if (!target || !invite_.find(*target)) return {};
+    return Responder(this, *target, true);
+}
+
+void SipServer::answer_cancel(const sip::Message& cancel, const Responder& responder) {
+    Responder invite = invite_of_cancel(cancel);
+    if (!invite) {
+        responder.respond(481);
+        return;
+    }
+    std::string tag = invite.to_tag();
+    if (invite.awaits_final()) invite.respond(487);
+    std::vector<std::string> lines;
+    if (!options_.server_header.empty()) lines.push_back("Server: " + options_.server_header);
+    auto ok = sip::make_response(cancel, 200, {}, tag, lines);
+    if (ok) responder.send(std::move(ok).value());
+}
+
+void SipServer::transmit(const txn::TransactionKey& key, const sip::Message& m, bool* failed) {
+    auto it = routes_.find(key);
+    if (it == routes_.end()) return;
+    const Route& route = *it->second;
+    if (!route.udp) {
+        auto c = route.stream.lock();
+        if (!c || !c->is_open()) {
+            *failed = true;  // RFC 3261 §18.2.2 would open a new connection: not done yet
+            return;
+        }
+        c->send(m.serialize());
+        return;
+    }
+    send_raw(route, m.serialize());
+}
+
+// Over UDP the response goes where §18.2.2 and RFC 3581 say, read from the stamped Via.
+void SipServer::send_raw(const Route& route, std::string bytes) {
+    if (!route.udp) {
+        if (auto c = route.stream.lock()) c->send(std::move(bytes));
+        return;
+    }
+    auto parsed = sip::parse_message(bytes);
+    auto to =
+        (parsed ? udp_response_destination(*parsed) : std::nullopt).value_or(route.udp_source);
+    route.udp->send(to, std::move(bytes), [this, to](std::error_code ec) {
+        if (ec) log("send_failed", to_hostport(to) + ": " + ec.message());
+    });
+}
+
+// RFC 3261 §8.2 / §16.3: a request whose key headers do not parse gets 400 with the
+// reason, straight back to where it came from, outside any transaction (an ACK, none).
+void SipServer::reject(const sip::Message& request, const Route& route, const sip::ParseError& e) {
+    if (request.method() == sip::Method::ack) return;
+    std::string reason = "Bad Request: " + e.to_string();
+    std::vector<std::string> lines;
+    if (!options_.server_header.empty()) lines.push_back("Server: " + options_.server_header);
+    auto r = sip::make_response(request, 400, reason, std::to_string(rng_()), lines);
+    if (!r) return;
+    log("request_rejected", route.source.remote + ": " + reason);
+    send_raw(route, r->serialize());
+}
+
+void SipServer::rearm() {
+    auto a = non_invite_.next_deadline();
+    auto b = invite_.next_deadline();
+    std::optional<Instant> next = a && b ? std::min(*a, *b) : (a ? a : b);
+    timer_.cancel();
+    if (stopping_ && !busy()) {
+        close_all();
+        return;
+    }
+    if (!next || closed_) return;
+    timer_.expires_at(start_ + (*next - Instant{}));
+    timer_.async_wait([this](std::error_code ec) {
+        if (ec) return;
+        Instant t = now();
+        non_invite_.fire_due(t, [this](const auto& key, auto& txn) { drain(key, txn); });
+        invite_.fire_due(t, [this](const auto& key, auto& txn) { drain(key, txn); });
+        rearm();
+    });
+}
+
+// Transactions worth waiting for at shutdown: those still owing a final response, and
+// INVITEs whose final response awaits its ACK (§17.2.1). A non-INVITE in Completed only
+// absorbs retransmissions (Timer J) and is not waited for.
+// Never erases: it runs while a transaction's actions are being carried out.
+bool SipServer::busy() {
+    bool waiting = false;
+    for (const auto& [key, route] : routes_) {
+        (void)route;
+        if (auto* t = invite_.find(key)) {
+            using State = txn::InviteServerTransaction::State;
+            waiting |= t->state() == State::proceeding || t->state() == State::completed;
+        } else {
+            waiting |= awaits_final(key, false);
+        }
+    }
+    return waiting;
+}
+
+void SipServer::stop(std::chrono::milliseconds grace, std::function<void()> done) {
+    if (closed_) {
+        if (done) done();
+        return;
+    }
+    done_ = std::move(done);
+    stopping_ = true;
+    for (auto& l : listeners_)
+        l->close();
+    if (grace.count() <= 0 || !busy()) {
+        close_all();
+        return;
+    }
+    grace_timer_.expires_after(grace);
+    grace_timer_.async_wait([this](std::error_code ec) {
+        if (!ec) close_all();
+    });
+}
+
+void SipServer::close_all() {
+    if (closed_) return;
+    closed_ = true;
+    stopping_ = true;
+    for (auto& t : udp_)
+        t->close();
+    for (auto& l : listeners_)
+        l->close();
+    connections_.close_all();
+    timer_.cancel();
+    grace_timer_.cancel();
+    if (auto done = std::exchange(done_, {})) done();
+}
+
+}  // namespace happysip::runtime

@@ -1,0 +1,190 @@
+// The server side of the I/O shell: listeners (UDP, TCP, TLS on both families), RFC 3261
+// §17.2 server transactions in txn::TransactionTables, and response routing (§18.2.2 and
+// RFC 3581 over UDP, back on the connection over TCP/TLS). What a server does with a
+// request is the caller's: one handler per new transaction, given a Responder.
+//
+// Retransmitted requests are absorbed by their transaction and re-answered from it. A
+// request whose key headers (top Via, From, To, Call-ID, Request-URI, CSeq) do not parse
+// gets 400 with the parser's reason, outside any transaction, when it has a usable Via.
+// A request on a stream whose top Via carries `alias` files its connection under the
+// Via's sent-by too (RFC 5923), so requests to that peer reuse it.
+//
+// Single-threaded like the rest of runtime/: everything runs on the io_context's thread.
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <asio/ip/address.hpp>
+#include <asio/ssl/context.hpp>
+#include <asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "happysip/eyeballs/candidate.hpp"
+#include "happysip/runtime/connection_table.hpp"
+#include "happysip/runtime/endpoint.hpp"
+#include "happysip/sip/message.hpp"
+#include "happysip/txn/invite_server_transaction.hpp"
+#include "happysip/txn/non_invite_server_transaction.hpp"
+#include "happysip/txn/transaction_table.hpp"
+
+namespace happysip::runtime {
+
+class StreamListener;
+class UdpTransport;
+
+// "udp:127.0.0.1:5060", "tcp:[::1]", "tls:[::]:5061": a transport and a local endpoint
+// (port 0 = ephemeral; omitted = 5060, 5061 for tls).
+struct ListenSpec {
+    eyeballs::Transport transport = eyeballs::Transport::udp;
+    HostPort at;
+    std::string text;  // as given, for messages
+};
+std::optional<ListenSpec> parse_listen_spec(std::string_view text);
+
+// Where a request came from and where it arrived.
+struct RequestSource {
+    eyeballs::Transport transport = eyeballs::Transport::udp;
+    asio::ip::address remote_address;
+    std::uint16_t remote_port = 0;
+    std::string remote;  // "[2001:db8::2]:5060"
+    std::string local;   // our end; for UDP the bound address (may be a wildcard)
+    std::string branch;  // top Via branch: the transaction's name in logs
+
+    // "udp:[2001:db8::2]:5060": the form a registrar stores as a binding's source.
+    std::string text() const;
+};
+
+class SipServer;
+
+// Answers one server transaction. A plain value: keep it to answer later (a proxy waiting
+// for its branches); it finds its transaction by key, so it is harmless once that is gone.
+class Responder {
+  public:
+    Responder() = default;
+
+    // A response made with sip::make_response from the transaction's request (RFC 3261
+    // §8.2.6: Vias, From, To with this transaction's tag, Call-ID, CSeq) plus `extra`
+    // header lines. False when the transaction is gone or no longer takes responses.
+    bool respond(int status, std::string_view reason = {},
+                 const std::vector<std::string>& extra = {}) const;
+    // A response built by the caller.
+    bool send(sip::Message response) const;
+    // The To tag this transaction answers with (RFC 3261 §8.2.6.2).
+    std::string to_tag() const;
+    // True while the transaction awaits a final response.
+    bool awaits_final() const;
+    explicit operator bool() const noexcept { return server_ != nullptr; }
+
+  private:
+    friend class SipServer;
+    Responder(SipServer* server, txn::TransactionKey key, bool invite)
+        : server_(server), key_(std::move(key)), invite_(invite) {}
+
+    SipServer* server_ = nullptr;
+    txn::TransactionKey key_;
+    bool invite_ = false;
+};
+
+struct SipServerOptions {
+    std::string server_header;       // "Server: ..." line added to every response; empty: none
+    bool invite_100_trying = false;  // §17.2.1: let INVITE transactions send 100 themselves
+};
+
+class SipServer {
+  public:
+    // Called once per new server transaction (and for an ACK that matches none, an ACK for
+    // a 2xx, with an empty Responder). The request has received/rport stamped (§18.2.1).
+    using RequestHandler =
+        std::function<void(const sip::Message&, const RequestSource&, Responder&)>;
+    // Things an operator may want to see: `event` is a word ("tls_handshake_failed",
+    // "bad_message", "send_failed", "request_rejected"), `detail` starts with the peer.
+    using LogHandler = std::function<void(std::string_view event, const std::string& detail)>;
+
+    using Options = SipServerOptions;
+
+    explicit SipServer(asio::io_context& io, Options options = {});
+    ~SipServer();
+    SipServer(const SipServer&) = delete;
+    SipServer& operator=(const SipServer&) = delete;
+
+    void on_request(RequestHandler handler) { handler_ = std::move(handler); }
+    void on_log(LogHandler handler) { log_ = std::move(handler); }
+
+    // Opens one listener; `tls` is required for a tls spec. Returns the bound endpoint as
+    // "udp:127.0.0.1:5060" (the real port when 0 was asked), or an error text.
+    struct Listening {
+        std::string bound;
+        std::string error;  // "cannot listen on tcp:127.0.0.1:5060: Address already in use"
+    };
+    Listening listen(const ListenSpec& spec, std::shared_ptr<asio::ssl::context> tls = nullptr);
+
+    // For a CANCEL: a Responder for the INVITE transaction it targets (§9.2), empty if none.
+    Responder invite_of_cancel(const sip::Message& cancel);
+    // RFC 3261 §9.2 as a UAS: 481 when the CANCEL matches no INVITE transaction; else 200
+    // (with the INVITE's To tag) and 487 for the INVITE if it still awaits a final response.
+    void answer_cancel(const sip::Message& cancel, const Responder& responder);
+
+    // Stops taking new transactions and closes the stream listeners at once; answers
+    // retransmissions and waits for the transactions still awaiting a final response (or
+    // an INVITE's ACK) for at most `grace`, then closes every socket. io.run() returns
+    // once the caller's own timers are gone too. `done` runs when everything is closed.
+    void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(0),
+              std::function<void()> done = {});
+    bool stopping() const noexcept { return stopping_; }
+
+    ConnectionTable& connections() noexcept { return connections_; }
+    std::size_t transactions() const noexcept { return non_invite_.size() + invite_.size(); }
+
+  private:
+    friend class Responder;
+    struct Route;
+
+    Instant now() const;
+    void serve(std::shared_ptr<StreamConnection> connection);
+    void receive(sip::Message request, Route route);
+    void file_alias(const sip::Message& request, const Route& route);
+    template <class Txn>
+    void drain(const txn::TransactionKey& key, Txn& txn);
+    bool answer(const txn::TransactionKey& key, bool invite, sip::Message response);
+    std::optional<sip::Message> build(const txn::TransactionKey& key, bool invite, int status,
+                                      std::string_view reason,
+                                      const std::vector<std::string>& extra);
+    bool awaits_final(const txn::TransactionKey& key, bool invite);
+    void transmit(const txn::TransactionKey& key, const sip::Message& m, bool* failed);
+    void reject(const sip::Message& request, const Route& route, const sip::ParseError& e);
+    void send_raw(const Route& route, std::string bytes);
+    void log(std::string_view event, const std::string& detail) const;
+    void rearm();
+    bool busy();
+    void close_all();
+
+    asio::io_context& io_;
+    Options options_;
+    asio::steady_timer timer_;
+    asio::steady_timer grace_timer_;
+    std::chrono::steady_clock::time_point start_;
+    std::mt19937_64 rng_;
+    RequestHandler handler_;
+    LogHandler log_;
+    bool stopping_ = false;
+    bool closed_ = false;
+    std::function<void()> done_;
+    std::vector<std::unique_ptr<UdpTransport>> udp_;
+    std::vector<std::unique_ptr<StreamListener>> listeners_;
+    ConnectionTable connections_;
+    txn::TimerConfig timers_;
+    txn::TransactionTable<txn::NonInviteServerTransaction> non_invite_;
+    txn::TransactionTable<txn::InviteServerTransaction> invite_;
+    std::unordered_map<txn::TransactionKey, std::shared_ptr<Route>, txn::TransactionKeyHash>
+        routes_;
+};
+
+}  // namespace happysip::runtime
