@@ -1,5 +1,5 @@
 # Wrappers around CMake presets. Every target installs what it needs first.
-.PHONY: deps build run test bench lab fuzz fmt fmt-check clean
+.PHONY: deps build run daemon test bench lab fuzz fmt fmt-check clean
 
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
@@ -15,6 +15,10 @@ build: deps
 # loopback (timelines), then the example messages parsed.
 run: build
 	@scripts/run-demo ./build/release/src/app/happysip
+
+# happysipd in the foreground with its defaults (loopback, localhost, state under ./var).
+daemon: build
+	@./build/release/src/app/happysipd
 
 # Unit, corpus and CLI tests under ASan+UBSan.
 test: deps

@@ -1,0 +1,210 @@
+#include "config.hpp"
+
+#include <exception>
+#include <functional>
+#include <limits>
+#include <map>
+#include <toml.hpp>
+
+namespace happysip::daemon {
+
+namespace {
+
+using runtime::parse_listen_spec;
+
+// Thrown only inside this file, from the checks below, and caught by load_config: it
+// turns the first refusal into a ConfigError value.
+struct Refusal {
+    unsigned line;
+    std::string key;
+    std::string message;
+};
+
+unsigned line_of(const toml::value& v) {
+    return static_cast<unsigned>(v.location().line());
+}
+
+[[noreturn]] void refuse(const toml::value& v, const std::string& key, std::string message) {
+    throw Refusal{line_of(v), key, std::move(message)};
+}
+
+std::string text(const toml::value& v, const std::string& key) {
+    if (!v.is_string()) refuse(v, key, "must be a string");
+    return v.as_string().str;
+}
+
+std::uint32_t integer(const toml::value& v, const std::string& key, std::int64_t min,
+                      std::int64_t max) {
+    if (!v.is_integer()) refuse(v, key, "must be an integer");
+    std::int64_t n = v.as_integer();
+    if (n < min || n > max)
+        refuse(v, key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    return static_cast<std::uint32_t>(n);
+}
+
+std::vector<std::string> strings(const toml::value& v, const std::string& key) {
+    if (!v.is_array()) refuse(v, key, "must be an array of strings");
+    std::vector<std::string> out;
+    for (const toml::value& item : v.as_array())
+        out.push_back(text(item, key));
+    return out;
+}
+
+using KeyReader = std::function<void(const toml::value&, const std::string& key, Config&)>;
+
+// Every key happysipd knows, by table; docs/configuration.md documents the same list.
+const std::map<std::string, std::map<std::string, KeyReader>>& known_keys() {
+    static const std::map<std::string, std::map<std::string, KeyReader>> keys = {
+        {"server",
+         {{"domains",
+           [](const toml::value& v, const std::string& k, Config& c) {
+               c.domains = strings(v, k);
+               if (c.domains.empty()) refuse(v, k, "must name at least one domain");
+               for (const auto& d : c.domains)
+                   if (d.empty() || d.find_first_of(" \t;:@<>") != std::string::npos)
+                       refuse(v, k, "'" + d + "' is not a domain name");
+           }},
+          {"listen",
+           [](const toml::value& v, const std::string& k, Config& c) {
+               c.listen.clear();
+               for (const auto& s : strings(v, k)) {
+                   auto spec = parse_listen_spec(s);
+                   if (!spec)
+                       refuse(v, k,
+                              "'" + s +
+                                  "': expected udp|tcp|tls:ADDRESS[:PORT], IPv6 in "
+                                  "brackets (udp:[::1]:5060)");
+                   c.listen.push_back(*spec);
+               }
+               if (c.listen.empty()) refuse(v, k, "must name at least one listener");
+           }},
+          {"var_dir",
+           [](const toml::value& v, const std::string& k, Config& c) {
+               c.var_dir = text(v, k);
+               if (c.var_dir.empty()) refuse(v, k, "must not be empty");
+           }},
+          {"server_header",
+           [](const toml::value& v, const std::string& k, Config& c) {
+               c.server_header = text(v, k);
+               if (c.server_header.find_first_of("\r\n") != std::string::npos)
+                   refuse(v, k, "must be one line");
+           }},
+          {"drain_ms", [](const toml::value& v, const std::string& k,
+                          Config& c) { c.drain_ms = integer(v, k, 0, 60000); }}}},
+        {"tls",
+         {{"certificate", [](const toml::value& v, const std::string& k,
+                             Config& c) { c.tls_certificate = text(v, k); }},
+          {"private_key", [](const toml::value& v, const std::string& k,
+                             Config& c) { c.tls_private_key = text(v, k); }}}},
+        {"store",
+         {{"sqlite", [](const toml::value& v, const std::string& k,
+                        Config& c) { c.database = text(v, k); }}}},
+        {"registrar",
+         {{"min_expires", [](const toml::value& v, const std::string& k,
+                             Config& c) { c.registrar.min_expires = integer(v, k, 1, 86400); }},
+          {"default_expires",
+           [](const toml::value& v, const std::string& k, Config& c) {
+               c.registrar.default_expires = integer(v, k, 1, 31536000);
+           }},
+          {"max_expires", [](const toml::value& v, const std::string& k,
+                             Config& c) { c.registrar.max_expires = integer(v, k, 1, 31536000); }},
+          {"max_bindings_per_aor",
+           [](const toml::value& v, const std::string& k, Config& c) {
+               c.registrar.max_bindings_per_aor = integer(v, k, 1, 1000);
+           }},
+          {"purge_interval", [](const toml::value& v, const std::string& k,
+                                Config& c) { c.purge_interval = integer(v, k, 1, 86400); }}}},
+        {"log",
+         {{"level",
+           [](const toml::value& v, const std::string& k, Config& c) {
+               auto level = parse_log_level(text(v, k));
+               if (!level) refuse(v, k, "must be one of debug, info, warning, error");
+               c.log_level = *level;
+           }}}},
+    };
+    return keys;
+}
+
+// The expiry bounds must nest: min <= default <= max (RFC 3261 §10.3 step 7).
+void check_expires(const toml::value& root, const Config& c) {
+    auto where = [&](const char* key) -> const toml::value& {
+        if (root.contains("registrar") && root.at("registrar").is_table() &&
+            root.at("registrar").contains(key))
+            return root.at("registrar").at(key);
+        return root;
+    };
+    const auto& r = c.registrar;
+    if (r.min_expires > r.max_expires)
+        refuse(where("min_expires"), "registrar.min_expires",
+               "must not exceed registrar.max_expires (" + std::to_string(r.max_expires) + ")");
+    if (r.default_expires < r.min_expires || r.default_expires > r.max_expires)
+        refuse(where("default_expires"), "registrar.default_expires",
+               "must lie between registrar.min_expires and registrar.max_expires");
+}
+
+void read_tables(const toml::value& root, Config& config) {
+    const auto& keys = known_keys();
+    for (const auto& [table_name, table] : root.as_table()) {
+        auto known = keys.find(table_name);
+        if (known == keys.end()) refuse(table, table_name, "unknown key");
+        if (!table.is_table()) refuse(table, table_name, "must be a table ([" + table_name + "])");
+        for (const auto& [name, value] : table.as_table()) {
+            std::string key = table_name + "." + name;
+            auto reader = known->second.find(name);
+            if (reader == known->second.end()) refuse(value, key, "unknown key");
+            reader->second(value, key, config);
+        }
+    }
+    if (config.tls_certificate.empty() != config.tls_private_key.empty()) {
+        const toml::value& tls = root.at("tls");
+        const char* missing = config.tls_certificate.empty() ? "certificate" : "private_key";
+        refuse(tls, std::string("tls.") + missing, "must be given together with the other");
+    }
+    check_expires(root, config);
+}
+
+}  // namespace
+
+std::string ConfigError::to_string() const {
+    std::string out = file;
+    if (line) out += ":" + std::to_string(line);
+    out += ": ";
+    if (!key.empty()) out += key + ": ";
+    return out + message;
+}
+
+Config default_config() {
+    Config c;
+    for (const char* spec : {"udp:127.0.0.1:5060", "udp:[::1]:5060", "tcp:127.0.0.1:5060",
+                             "tcp:[::1]:5060", "tls:127.0.0.1:5061", "tls:[::1]:5061"})
+        c.listen.push_back(*parse_listen_spec(spec));
+    return c;
+}
+
+std::variant<Config, ConfigError> load_config(const std::string& path) {
+    Config config = default_config();
+    toml::value root;
+    try {
+        root = toml::parse(path);
+    } catch (const toml::syntax_error& e) {
+        // toml11's message spans several lines with a caret; the first one says what.
+        std::string what = e.what();
+        auto first = what.find('\n');
+        std::string message = what.substr(0, first);
+        if (message.rfind("[error] ", 0) == 0) message.erase(0, 8);
+        return ConfigError{
+            path, static_cast<unsigned>(e.location().line()), {}, "TOML syntax: " + message};
+    } catch (const std::exception& e) {
+        return ConfigError{path, 0, {}, e.what()};
+    }
+    try {
+        read_tables(root, config);
+    } catch (const Refusal& r) {
+        return ConfigError{path, r.line, r.key, r.message};
+    } catch (const std::exception& e) {  // toml11 on a surprise; never expected
+        return ConfigError{path, 0, {}, e.what()};
+    }
+    return config;
+}
+
+}  // namespace happysip::daemon

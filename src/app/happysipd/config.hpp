@@ -1,0 +1,52 @@
+// happysipd's configuration: one TOML file (docs/configuration.md lists every key), read
+// strictly. Every key has a default that works with no file at all: domain localhost,
+// loopback listeners on both families (UDP/TCP 5060, TLS 5061), state under ./var. An
+// unknown key, a wrong type or a value out of range is an error naming the key and line.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "happysip/registrar/registrar.hpp"
+#include "happysip/runtime/sip_server.hpp"
+#include "log.hpp"
+
+namespace happysip::daemon {
+
+struct Config {
+    std::vector<std::string> domains = {"localhost"};  // [server] domains
+    std::vector<runtime::ListenSpec> listen;           // [server] listen
+    std::string var_dir = "var";                       // [server] var_dir
+    std::string server_header = "happysipd";           // [server] server_header
+    std::uint32_t drain_ms = 2000;                     // [server] drain_ms
+    std::string tls_certificate;                       // [tls] certificate (empty: self-signed)
+    std::string tls_private_key;                       // [tls] private_key
+    std::string database;                              // [store] sqlite (empty: var_dir/...)
+    registrar::RegistrarConfig registrar;              // [registrar] ...
+    std::uint32_t purge_interval = 60;                 // [registrar] purge_interval (s)
+    LogLevel log_level = LogLevel::info;               // [log] level
+
+    std::string database_path() const {
+        return database.empty() ? var_dir + "/happysip.sqlite" : database;
+    }
+};
+
+// Where and why a configuration is refused: "happysipd.toml:7: registrar.min_expires:
+// must be at least 1".
+struct ConfigError {
+    std::string file;
+    unsigned line = 0;  // 0 when unknown (file unreadable)
+    std::string key;    // dotted: "registrar.min_expires"; empty for a syntax error
+    std::string message;
+
+    std::string to_string() const;
+};
+
+// The defaults alone (no file).
+Config default_config();
+// Reads and checks `path`; every key absent from the file keeps its default.
+std::variant<Config, ConfigError> load_config(const std::string& path);
+
+}  // namespace happysip::daemon

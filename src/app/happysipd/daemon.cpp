@@ -1,0 +1,178 @@
+#include "daemon.hpp"
+
+#include <algorithm>
+#include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "happysip/runtime/endpoint.hpp"
+#include "happysip/runtime/self_signed_certificate.hpp"
+#include "happysip/runtime/sip_server.hpp"
+#include "happysip/runtime/tls_context.hpp"
+#include "happysip/store/sqlite_location_store.hpp"
+#include "request_handler.hpp"
+
+namespace happysip::daemon {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+bool has_tls_listener(const Config& config) {
+    for (const auto& spec : config.listen)
+        if (spec.transport == eyeballs::Transport::tls) return true;
+    return false;
+}
+
+void warn_loudly(Logger& log, const std::string& certificate) {
+    std::cerr << "\n"
+                 "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"
+                 "!!  WARNING: TLS is using a SELF-SIGNED certificate that no peer can     !!\n"
+                 "!!  verify. Clients that check certificates (as they should) will refuse !!\n"
+                 "!!  it. Configure [tls] certificate and private_key (docs/configuration.md)\n"
+                 "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n"
+              << std::flush;
+    log.warning("tls_self_signed", {{"certificate", certificate}});
+}
+
+// The configured certificate, or the self-signed one under var_dir (made on first start).
+std::shared_ptr<asio::ssl::context> tls_context(const Config& config, Logger& log) {
+    runtime::TlsServerConfig tls{config.tls_certificate, config.tls_private_key};
+    if (tls.certificate_file.empty()) {
+        fs::path dir = fs::path(config.var_dir) / "tls";
+        tls.certificate_file = (dir / "self-signed.crt").string();
+        tls.private_key_file = (dir / "self-signed.key").string();
+        std::error_code ec;
+        if (!fs::exists(tls.private_key_file, ec) || !fs::exists(tls.certificate_file, ec)) {
+            fs::create_directories(dir, ec);
+            fs::remove(tls.private_key_file, ec);  // half a pair is no use
+            runtime::SelfSignedRequest request{
+                tls.certificate_file, tls.private_key_file, config.domains, {}};
+            for (const auto& spec : config.listen) {
+                std::string a = spec.at.address.to_string();
+                auto& list = request.addresses;
+                if (!spec.at.address.is_unspecified() &&
+                    std::find(list.begin(), list.end(), a) == list.end())
+                    list.push_back(a);
+            }
+            std::string error = runtime::write_self_signed_certificate(request);
+            if (!error.empty()) {
+                log.error("tls_certificate_failed", {{"detail", error}});
+                return nullptr;
+            }
+            log.info("tls_certificate_generated", {{"certificate", tls.certificate_file}});
+        }
+        warn_loudly(log, tls.certificate_file);
+    }
+    auto made = runtime::make_server_context(tls);
+    if (!made.context) log.error("tls_context_failed", {{"detail", made.error}});
+    return made.context;
+}
+
+std::int64_t wall_seconds() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// Expired bindings leave the store every `interval` (RFC 3261 §10.3: they are gone once
+// expired; lookups already skip them, this reclaims the rows).
+class Purger {
+  public:
+    Purger(asio::io_context& io, registrar::LocationStore& store, Logger& log,
+           std::chrono::seconds interval)
+        : timer_(io), store_(store), log_(log), interval_(interval) {}
+    void start() {
+        timer_.expires_after(interval_);
+        timer_.async_wait([this](std::error_code ec) {
+            if (ec) return;
+            std::size_t n = store_.purge_expired(wall_seconds());
+            if (n > 0) log_.info("bindings_purged", {{"count", std::to_string(n)}});
+            start();
+        });
+    }
+    void stop() { timer_.cancel(); }
+
+  private:
+    asio::steady_timer timer_;
+    registrar::LocationStore& store_;
+    Logger& log_;
+    std::chrono::seconds interval_;
+};
+
+}  // namespace
+
+int run_daemon(const Config& config, Logger& log) {
+    std::error_code ec;
+    fs::path db_path(config.database_path());
+    if (db_path.has_parent_path()) fs::create_directories(db_path.parent_path(), ec);
+    std::string error;
+    auto store = store::SqliteLocationStore::open(db_path.string(), error);
+    if (!store) {
+        log.error("store_failed", {{"path", db_path.string()}, {"detail", error}});
+        return 1;
+    }
+    store->purge_expired(wall_seconds());
+    registrar::RegistrarConfig registrar_config = config.registrar;
+    registrar_config.domains = config.domains;
+    registrar::Registrar registrar(registrar_config, *store);
+
+    std::shared_ptr<asio::ssl::context> tls;
+    if (has_tls_listener(config) && !(tls = tls_context(config, log))) return 1;
+
+    asio::io_context io;
+    runtime::SipServer server(io, {config.server_header, false});
+    server.on_log([&log](std::string_view event, const std::string& detail) {
+        log.warning(event, {{"detail", detail}});
+    });
+    std::vector<std::string> local_hosts;
+    for (const auto& spec : config.listen)
+        local_hosts.push_back(runtime::to_uri_host(spec.at.address));
+    RequestHandler handler(registrar, server, log, local_hosts);
+    server.on_request(
+        [&handler](const sip::Message& request, const runtime::RequestSource& source,
+                   runtime::Responder& responder) { handler(request, source, responder); });
+    for (const auto& spec : config.listen) {
+        auto listening = server.listen(spec, tls);
+        if (!listening.error.empty()) {
+            log.error("listen_failed", {{"detail", listening.error}});
+            return 1;
+        }
+        log.info("listening", {{"at", listening.bound}});
+    }
+
+    Purger purger(io, *store, log, std::chrono::seconds(config.purge_interval));
+    purger.start();
+    asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+    std::function<void(std::error_code, int)> on_signal = [&](std::error_code e, int signo) {
+        if (e) return;
+        if (signo == SIGHUP) {
+            log.warning("sighup", {{"detail", "reload not implemented yet"}});
+            signals.async_wait(on_signal);
+            return;
+        }
+        log.info("stopping", {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"},
+                              {"transactions", std::to_string(server.transactions())}});
+        purger.stop();
+        signals.cancel();
+        server.stop(std::chrono::milliseconds(config.drain_ms));
+    };
+    signals.async_wait(on_signal);
+    std::string domains;
+    for (const auto& d : config.domains)
+        domains += (domains.empty() ? "" : ",") + d;
+    log.info("started", {{"domains", domains}, {"store", db_path.string()}});
+    io.run();
+    log.info("stopped");
+    return 0;
+}
+
+}  // namespace happysip::daemon

@@ -1,0 +1,45 @@
+// happysipd: the SIP registrar (and, soon, proxy). `happysipd [--config FILE]
+// [--check-config]`. Exit status: 0 after SIGTERM/SIGINT or a good --check-config, 1 when
+// the store, TLS or a listener cannot be set up, 2 for a usage or configuration error.
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <string>
+#include <variant>
+
+#include "config.hpp"
+#include "daemon.hpp"
+#include "log.hpp"
+
+int main(int argc, char** argv) {
+    CLI::App app{"happysipd: a dual-stack SIP registrar and proxy, secure by default"};
+    std::string config_file;
+    bool check_only = false;
+    app.add_option("--config", config_file, "TOML configuration (docs/configuration.md)");
+    app.add_flag("--check-config", check_only, "check the configuration and exit (0 good, 2 bad)");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        app.exit(e);
+        return 2;
+    }
+
+    using namespace happysip::daemon;
+    Config config = default_config();
+    if (!config_file.empty()) {
+        auto loaded = load_config(config_file);
+        if (auto* error = std::get_if<ConfigError>(&loaded)) {
+            std::cerr << "happysipd: " << error->to_string() << "\n";
+            return 2;
+        }
+        config = std::get<Config>(std::move(loaded));
+    }
+    if (check_only) {
+        std::cout << "happysipd: configuration "
+                  << (config_file.empty() ? "(defaults)" : config_file) << " is valid\n";
+        return 0;
+    }
+    Logger log(config.log_level);
+    return run_daemon(config, log);
+}

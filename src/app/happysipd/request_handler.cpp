@@ -1,0 +1,86 @@
+#include "request_handler.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "happysip/sip/text.hpp"
+#include "happysip/sip/uri.hpp"
+
+namespace happysip::daemon {
+
+RequestHandler::RequestHandler(registrar::Registrar& registrar, runtime::SipServer& server,
+                               Logger& log, std::vector<std::string> local_hosts)
+    : registrar_(registrar), server_(server), log_(log), local_hosts_(std::move(local_hosts)) {}
+
+bool RequestHandler::addressed_to_us(const sip::Message& request) const {
+    auto uri = sip::parse_uri(request.request_uri());
+    if (!uri || !uri->is_sip_or_sips() || uri->has_user) return false;
+    std::string_view host = uri->host.text;
+    if (registrar_.serves(host)) return true;
+    return std::any_of(local_hosts_.begin(), local_hosts_.end(),
+                       [&](const std::string& h) { return sip::text::iequals(h, host); });
+}
+
+void RequestHandler::operator()(const sip::Message& request, const runtime::RequestSource& source,
+                                runtime::Responder& responder) {
+    std::string_view call_id = request.header(sip::HeaderId::call_id).value_or("");
+    std::string_view method = request.method_text();
+    if (!responder) {  // an ACK for a 2xx: nothing of ours (we send no 2xx to INVITE yet)
+        log_.log(LogLevel::debug, "ack_absorbed",
+                 {{"call_id", call_id}, {"source", source.text()}});
+        return;
+    }
+    log_.log(LogLevel::debug, "request",
+             {{"method", method},
+              {"call_id", call_id},
+              {"branch", source.branch},
+              {"source", source.text()},
+              {"local", source.local}});
+    switch (request.method()) {
+        case sip::Method::register_:
+            handle_register(request, source, responder);
+            return;
+        case sip::Method::options:
+            if (addressed_to_us(request)) {
+                // RFC 3261 §11.2: what we support, in the headers an INVITE's 200 would carry.
+                responder.respond(
+                    200, {}, {std::string(k_allow), "Accept: application/sdp", "Supported: path"});
+                return;
+            }
+            break;
+        case sip::Method::cancel:
+            server_.answer_cancel(request, responder);
+            return;
+        default:
+            break;
+    }
+    // The stateful proxy will take these; until then say so plainly.
+    responder.respond(501, {}, {std::string(k_allow)});
+    log_.info("not_implemented",
+              {{"method", method}, {"call_id", call_id}, {"source", source.text()}});
+}
+
+void RequestHandler::handle_register(const sip::Message& request,
+                                     const runtime::RequestSource& source,
+                                     runtime::Responder& responder) {
+    registrar::RegisterContext context;
+    context.now = std::chrono::duration_cast<std::chrono::seconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+    context.source = source.text();
+    registrar::RegisterReply reply = registrar_.handle(request, context);
+    responder.respond(reply.status, reply.reason, reply.headers);
+
+    std::string_view to = request.header(sip::HeaderId::to).value_or("");
+    std::string status = std::to_string(reply.status);
+    std::string bindings = std::to_string(reply.bindings.size());
+    log_.log(reply.status >= 500 ? LogLevel::error : LogLevel::info, "register",
+             {{"call_id", request.header(sip::HeaderId::call_id).value_or("")},
+              {"status", status},
+              {"reason", reply.status == 200 ? std::string_view() : reply.reason},
+              {"to", to},
+              {"bindings", reply.status == 200 ? std::string_view(bindings) : std::string_view()},
+              {"source", context.source}});
+}
+
+}  // namespace happysip::daemon

@@ -1,0 +1,44 @@
+// What happysipd does with a new server transaction, for now: REGISTER goes to the RFC 3261
+// §10.3 registrar (bindings in the LocationStore), OPTIONS addressed to the server itself
+// gets 200 with its capabilities (§11.2), CANCEL is answered per §9.2, an ACK outside a
+// transaction is absorbed, and every other request gets 501 until the proxy takes over.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "happysip/registrar/registrar.hpp"
+#include "happysip/runtime/sip_server.hpp"
+#include "log.hpp"
+
+namespace happysip::daemon {
+
+class RequestHandler {
+  public:
+    // `local_hosts`: the addresses we listen on, as written in a URI ("[::1]"), which also
+    // name this server in a Request-URI. Registrar, server and logger outlive the handler.
+    RequestHandler(registrar::Registrar& registrar, runtime::SipServer& server, Logger& log,
+                   std::vector<std::string> local_hosts);
+
+    void operator()(const sip::Message& request, const runtime::RequestSource& source,
+                    runtime::Responder& responder);
+
+    // True when the Request-URI names this server itself: a sip/sips URI without a user
+    // part whose host is a served domain or one of our addresses.
+    bool addressed_to_us(const sip::Message& request) const;
+
+  private:
+    void handle_register(const sip::Message& request, const runtime::RequestSource& source,
+                         runtime::Responder& responder);
+
+    registrar::Registrar& registrar_;
+    runtime::SipServer& server_;
+    Logger& log_;
+    std::vector<std::string> local_hosts_;
+};
+
+// Allow (RFC 3261 §20.5): the methods happysipd handles today.
+inline constexpr std::string_view k_allow = "Allow: REGISTER, OPTIONS, ACK, CANCEL";
+
+}  // namespace happysip::daemon
