@@ -372,3 +372,49 @@ TEST(DigestServer, OpaqueMustComeBackUnchanged) {
 
 }  // namespace
 }  // namespace happysip::auth
+
+namespace happysip::auth {
+namespace {
+
+// A UA's view: read the challenge with the SIP parser, answer with what it says.
+TEST(DigestServer, Sha512_256ClientFollowingTheParsedChallengeIsAuthenticated) {
+    DigestServerConfig c;
+    c.realm = std::string(k_realm);
+    c.allow_sha512_256 = true;
+    DigestServer s(c, k_secret);
+    MemoryUserStore users;
+    users.add({"alice", std::string(k_realm), compute_ha1_set("alice", k_realm, k_password), 0});
+    const auto values = s.challenges(k_t0);
+    ASSERT_EQ(values.size(), 2u);
+    auto challenge = sip::parse_challenge(values[1]);
+    ASSERT_TRUE(challenge.ok()) << challenge.error().to_string();
+    ASSERT_EQ(challenge->algorithm, sip::DigestAlgorithm::sha512_256);
+    Client alice;
+    alice.algorithm = std::string(challenge->algorithm_text);
+    alice.hash = DigestHash::sha512_256;
+    const auto r =
+        s.verify(request("REGISTER", "sip:example.com",
+                         {"Authorization: " + alice.credentials(std::string(challenge->nonce), 1,
+                                                                "REGISTER", "sip:example.com")}),
+                 users, k_t0 + 1s);
+    EXPECT_TRUE(r.authenticated()) << r.reason;
+}
+
+TEST(DigestServer, ShortSecretRefusesEveryNonce) {
+    DigestServerConfig c;
+    c.realm = std::string(k_realm);
+    DigestServer s(c, "short");
+    EXPECT_FALSE(s.valid());
+    MemoryUserStore users;
+    users.add({"alice", std::string(k_realm), compute_ha1_set("alice", k_realm, k_password), 0});
+    Client alice;
+    const auto r =
+        s.verify(request("REGISTER", "sip:example.com",
+                         {"Authorization: " + alice.credentials(nonce_of(s.challenges(k_t0)[0]), 1,
+                                                                "REGISTER", "sip:example.com")}),
+                 users, k_t0);
+    EXPECT_FALSE(r.authenticated());
+}
+
+}  // namespace
+}  // namespace happysip::auth
