@@ -184,13 +184,15 @@ AuthResult DigestServer::verify(const sip::Message& request, UserStore& users, I
     // Check the response before a stale nonce or a spent nc is reported: only someone who
     // knows the password learns that the nonce merely aged, and a forged request cannot
     // advance the nonce count of a real client.
-    const auto hash = digest_hash_of(c.algorithm);
+    // An unknown user costs the same hashing as a known one (a dummy HA1 that no response
+    // matches), so the answer time does not tell which user names exist.
+    const DigestHash hash = digest_hash_of(c.algorithm).value_or(DigestHash::sha256);
     const auto record = users.find(user, config_.realm);
-    std::string expected;
-    if (record && hash && !record->ha1.for_hash(*hash).empty())
-        expected = expected_response(*hash, record->ha1.for_hash(*hash), nonce, *c.nc_text,
-                                     plain(*c.cnonce), "auth", request.method_text(), uri);
-    if (expected.empty() || !constant_time_equal(expected, lowercase(c.response))) {
+    const bool known = record && !record->ha1.for_hash(hash).empty();
+    const std::string ha1 = known ? record->ha1.for_hash(hash) : std::string(64, 'x');
+    const std::string expected = expected_response(hash, ha1, nonce, *c.nc_text, plain(*c.cnonce),
+                                                   "auth", request.method_text(), uri);
+    if (!constant_time_equal(expected, lowercase(c.response)) || !known) {
         auto r = result(AuthVerdict::failed, "Wrong user name or password");
         r.user = user;
         return r;
