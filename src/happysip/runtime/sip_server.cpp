@@ -1,5 +1,6 @@
 #include "happysip/runtime/sip_server.hpp"
 
+#include <asio/post.hpp>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -355,7 +356,8 @@ void SipServer::rearm() {
     std::optional<Instant> next = a && b ? std::min(*a, *b) : (a ? a : b);
     timer_.cancel();
     if (stopping_ && !busy()) {
-        close_all();
+        // Posted, so the last response's write (started just now) completes first.
+        if (!closed_) asio::post(io_, [this] { close_all(); });
         return;
     }
     if (!next || closed_) return;

@@ -1,0 +1,174 @@
+#include "happysip/runtime/sip_server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "happysip/runtime/endpoint.hpp"
+#include "happysip/runtime/stream_connection.hpp"
+#include "happysip/runtime/udp_transport.hpp"
+#include "runtime_test_support.hpp"
+
+namespace happysip::runtime {
+namespace {
+
+using eyeballs::Transport;
+using test::k_loopback_v4;
+using test::run_until;
+
+std::uint16_t port_of(const std::string& bound) {
+    return static_cast<std::uint16_t>(std::stoi(bound.substr(bound.rfind(':') + 1)));
+}
+
+// A SipServer on one loopback listener whose handler answers 200 (unless told to hold)
+// and counts the requests it was given.
+struct Fixture {
+    explicit Fixture(Transport transport) : server(io, {"test", false}) {
+        server.on_request([this](const sip::Message& m, const RequestSource& s, Responder& r) {
+            requests.push_back(m);
+            sources.push_back(s);
+            if (hold)
+                held = r;
+            else
+                r.respond(200);
+        });
+        auto spec = parse_listen_spec(std::string(transport_name(transport)) + ":127.0.0.1:0");
+        auto listening = server.listen(*spec);
+        EXPECT_TRUE(listening.error.empty()) << listening.error;
+        port = port_of(listening.bound);
+    }
+
+    asio::io_context io;
+    SipServer server;
+    std::uint16_t port = 0;
+    bool hold = false;
+    Responder held;
+    std::vector<sip::Message> requests;
+    std::vector<RequestSource> sources;
+};
+
+// A UDP client on loopback that records every response.
+struct UdpClient {
+    explicit UdpClient(asio::io_context& io) : udp(io) {
+        EXPECT_FALSE(udp.open({k_loopback_v4, 0}));
+        udp.on_message([this](sip::Message m, const auto&) { got.push_back(std::move(m)); });
+    }
+    std::string sent_by() const { return to_hostport(*udp.local_endpoint(eyeballs::Family::ipv4)); }
+    void send(std::uint16_t port, std::string bytes) { udp.send({k_loopback_v4, port}, bytes); }
+
+    UdpTransport udp;
+    std::vector<sip::Message> got;
+};
+
+TEST(SipServer, AnswersOverUdpAndAbsorbsRetransmissions) {
+    Fixture f(Transport::udp);
+    UdpClient client(f.io);
+    std::string request = test::options_text(client.sent_by(), "z9hG4bKretx");
+    client.send(f.port, request);
+    run_until(f.io, [&] { return client.got.size() == 1; });
+    client.send(f.port, request);  // §17.2.2: the transaction answers it again
+    run_until(f.io, [&] { return client.got.size() == 2; });
+
+    ASSERT_EQ(client.got.size(), 2u);
+    EXPECT_EQ(client.got[0].status_code(), 200);
+    EXPECT_EQ(client.got[1].serialize(), client.got[0].serialize());
+    EXPECT_EQ(f.requests.size(), 1u);  // the TU saw one request
+    ASSERT_EQ(f.sources.size(), 1u);
+    EXPECT_EQ(f.sources[0].transport, Transport::udp);
+    EXPECT_EQ(f.sources[0].branch, "z9hG4bKretx");
+    EXPECT_EQ(f.sources[0].text(), "udp:" + client.sent_by());
+    EXPECT_NE(client.got[0].serialize().find("Server: test"), std::string::npos);
+}
+
+TEST(SipServer, BadKeyHeaderGets400WithTheParserReason) {
+    Fixture f(Transport::udp);
+    UdpClient client(f.io);
+    std::string request = test::options_text(client.sent_by(), "z9hG4bKbad");
+    auto to = request.find("To: <sip:responder.example.com>");
+    ASSERT_NE(to, std::string::npos);
+    request.replace(to, 31, "To: <sip:>");
+    client.send(f.port, request);
+    run_until(f.io, [&] { return client.got.size() == 1; });
+
+    ASSERT_EQ(client.got.size(), 1u);
+    EXPECT_EQ(client.got[0].status_code(), 400);
+    EXPECT_NE(client.got[0].reason_phrase().find("bad To header"), std::string_view::npos)
+        << client.got[0].reason_phrase();
+    EXPECT_TRUE(f.requests.empty());
+}
+
+// TCP: a request whose top Via says alias (RFC 5923) files the connection under the
+// sent-by; without alias, or with someone else's address, it does not.
+struct TcpCase {
+    std::string sent_by_host;
+    bool alias;
+    bool filed;
+};
+
+class SipServerAlias : public ::testing::TestWithParam<TcpCase> {};
+
+TEST_P(SipServerAlias, FilesTheConnectionUnderTheSentByOnlyWhenAllowed) {
+    Fixture f(Transport::tcp);
+    std::vector<sip::Message> got;
+    auto client = StreamConnection::connect(f.io, {k_loopback_v4, f.port}, std::nullopt,
+                                            [](std::error_code, std::string) {});
+    client->on_message([&](sip::Message m) { got.push_back(std::move(m)); });
+    const std::uint16_t advertised = 5099;
+    std::string sent_by = GetParam().sent_by_host + ":" + std::to_string(advertised);
+    std::string request = test::options_text(sent_by, "z9hG4bKalias", "TCP");
+    if (GetParam().alias) {
+        auto branch = request.find("branch=z9hG4bKalias");
+        request.insert(branch + 19, ";alias");
+    }
+    client->send(request);
+    run_until(f.io, [&] { return got.size() == 1; });
+
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].status_code(), 200);
+    auto address = asio::ip::make_address(GetParam().sent_by_host);
+    auto found = f.server.connections().find(Transport::tcp, {address, advertised});
+    EXPECT_EQ(found != nullptr, GetParam().filed);
+    EXPECT_EQ(f.server.connections().size(), 1u);  // an alias is not a second connection
+    client->close();
+}
+
+INSTANTIATE_TEST_SUITE_P(Rfc5923, SipServerAlias,
+                         ::testing::Values(TcpCase{"127.0.0.1", true, true},
+                                           TcpCase{"127.0.0.1", false, false},
+                                           TcpCase{"192.0.2.7", true, false}));
+
+TEST(SipServer, StopWaitsForAPendingTransactionThenCloses) {
+    Fixture f(Transport::udp);
+    f.hold = true;
+    UdpClient client(f.io);
+    client.send(f.port, test::options_text(client.sent_by(), "z9hG4bKdrain"));
+    run_until(f.io, [&] { return static_cast<bool>(f.held); });
+    ASSERT_TRUE(f.held);
+    ASSERT_TRUE(f.held.awaits_final());
+
+    bool stopped = false;
+    f.server.stop(std::chrono::seconds(3), [&] { stopped = true; });
+    EXPECT_FALSE(stopped);  // a transaction still owes its final response
+    // A new transaction is refused while draining.
+    client.send(f.port, test::options_text(client.sent_by(), "z9hG4bKlate"));
+    asio::steady_timer later(f.io);
+    later.expires_after(std::chrono::milliseconds(100));
+    later.async_wait([&](std::error_code) { f.held.respond(200); });
+    auto start = std::chrono::steady_clock::now();
+    run_until(f.io, [&] { return stopped && !client.got.empty(); });
+
+    EXPECT_TRUE(stopped);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+    ASSERT_EQ(client.got.size(), 1u);  // the held one answered, the late one dropped
+    EXPECT_EQ(client.got[0].status_code(), 200);
+    EXPECT_EQ(f.requests.size(), 1u);
+    client.udp.close();
+}
+
+}  // namespace
+}  // namespace happysip::runtime
