@@ -39,9 +39,12 @@ std::string unquote(std::string_view value) {
 
 Result<HeaderParams> HeaderParams::parse(std::string_view text, std::size_t offset,
                                          HeaderParamVisitor visit, void* context) {
-    return parse_with(text, offset, [&](const HeaderParam& p, std::size_t at) {
-        return visit != nullptr ? visit(context, p, at) : std::nullopt;
-    });
+    HeaderParams out;
+    if (auto e = parse_into(text, offset, out, [&](const HeaderParam& p, std::size_t at) {
+            return visit != nullptr ? visit(context, p, at) : std::nullopt;
+        }))
+        return std::move(*e);
+    return out;
 }
 
 std::optional<HeaderParam> HeaderParams::next(std::size_t& pos) const noexcept {

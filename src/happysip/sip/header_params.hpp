@@ -37,10 +37,11 @@ class HeaderParams {
     static Result<HeaderParams> parse(std::string_view text, std::size_t offset = 0,
                                       HeaderParamVisitor visit = nullptr, void* context = nullptr);
     // The same with the visitor inlined: `visit(const HeaderParam&, std::size_t offset)`
-    // returns std::optional<ParseError>. What the typed header parsers use.
+    // returns std::optional<ParseError>. Fills `out` in place (copying a Result out of
+    // its variant stalled store forwarding). What the typed header parsers use.
     template <class Visitor>
-    static Result<HeaderParams> parse_with(std::string_view text, std::size_t offset,
-                                           Visitor&& visit);
+    static std::optional<ParseError> parse_into(std::string_view text, std::size_t offset,
+                                                HeaderParams& out, Visitor&& visit);
 
     // Case-insensitive name lookup (RFC 3261 §7.3.1). A flag parameter ("lr", "rport")
     // yields an empty value; nullopt means absent.
@@ -114,20 +115,19 @@ struct ParamScan {
 }  // namespace detail
 
 template <class Visitor>
-Result<HeaderParams> HeaderParams::parse_with(std::string_view text, std::size_t offset,
-                                              Visitor&& visit) {
-    std::size_t i = 0;
-    while (i < text.size() && (text[i] == ' ' || text[i] == '\t'))
-        ++i;
+std::optional<ParseError> HeaderParams::parse_into(std::string_view text, std::size_t offset,
+                                                   HeaderParams& out, Visitor&& visit) {
+    std::size_t i = text::skip_wsp(text, 0);
     while (i < text.size()) {
         const detail::ParamScan scan = detail::scan_param(text, i);
         if (scan.fault != nullptr) [[unlikely]]
             return make_error(ParseErrc::bad_header, "", offset + scan.fault_at, scan.fault);
         if (auto e = visit(scan.param, offset + scan.name_begin)) [[unlikely]]
-            return std::move(*e);
+            return e;
         i = scan.end;
     }
-    return HeaderParams(text);
+    out.raw_ = text;
+    return std::nullopt;
 }
 
 // Removes the quotes and quoted-pair backslashes of a quoted-string; other text unchanged.

@@ -188,25 +188,35 @@ bool is_hostname(std::string_view text) noexcept {
     return text.back() != '-' && label_begin < text.size() && chars::is_alpha(text[label_begin]);
 }
 
-Result<Host> parse_host(std::string_view text) {
+std::optional<ParseError> parse_host_into(std::string_view text, Host& out) {
     if (text.empty()) return host_error(0, "missing host");
+    out.text = text;
     if (text.front() == '[') {
         if (text.size() < 2 || text.back() != ']')
             return host_error(0, "unterminated IPv6 reference");
         if (!ipv6_syntax(text.substr(1, text.size() - 2)))
             return host_error(0, "invalid IPv6 reference");
-        return Host{text, HostKind::ipv6};
+        out.kind = HostKind::ipv6;
+        return std::nullopt;
     }
     switch (classify_name(text)) {
         case NameKind::hostname:
-            return Host{text, HostKind::hostname};
+            out.kind = HostKind::hostname;
+            return std::nullopt;
         case NameKind::digits_and_dots:
             if (!parse_ipv4_address(text)) return host_error(0, "invalid IPv4 address");
-            return Host{text, HostKind::ipv4};
+            out.kind = HostKind::ipv4;
+            return std::nullopt;
         case NameKind::invalid:
             break;
     }
     return host_error(0, "invalid hostname");
+}
+
+Result<Host> parse_host(std::string_view text) {
+    Host out;
+    if (auto e = parse_host_into(text, out)) return std::move(*e);
+    return out;
 }
 
 bool is_ipv6_address(std::string_view text) noexcept {

@@ -28,6 +28,8 @@ struct Host {
 // valid IPv4 address (a hostname's top label starts with a letter). Errors are bad_uri
 // with offsets into `text`.
 Result<Host> parse_host(std::string_view text);
+// The same, filling `out` in place; returns the error if any.
+std::optional<ParseError> parse_host_into(std::string_view text, Host& out);
 
 // RFC 3261 §20.42 received = IPv4address / IPv6address: an IP address, no hostname. The
 // bracketed IPv6reference is accepted as well (RFC 5118 §4.5: deployed stacks send it);

@@ -91,9 +91,11 @@ std::optional<ParseError> read_call_id(const Message& m, const HeaderField& f,
 }
 
 std::optional<ParseError> read_request_uri(const Message& m, std::optional<Uri>& request_uri) {
-    request_uri.reset();
-    if (!m.is_request()) return std::nullopt;
-    Uri& uri = request_uri.emplace();
+    if (!m.is_request()) {
+        request_uri.reset();
+        return std::nullopt;
+    }
+    Uri& uri = request_uri ? *request_uri : request_uri.emplace();  // parse_uri_into resets it
     if (auto e = parse_uri_into(m.request_uri(), uri))
         return in_message(m, m.request_uri(), "Request-URI", std::move(*e));
     // RFC 3261 §19.1.5: headers are not allowed in a Request-URI (RFC 4475 escruri).

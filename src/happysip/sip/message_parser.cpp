@@ -2,8 +2,11 @@
 // Only what every layer needs is interpreted here (CSeq, Content-Length, presence and
 // uniqueness of the RFC 3261 §8.1.1 headers); other values stay views until asked for.
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstring>
+#include <initializer_list>
+#include <utility>
 
 #include "happysip/sip/line_feed_finder.hpp"
 #include "happysip/sip/message.hpp"
@@ -60,7 +63,7 @@ class MessageParser {
         content_length,
         none
     };
-    static constexpr Tracked tracked(HeaderId id) noexcept;
+    static Tracked tracked(HeaderId id) noexcept;
 
     Message& m_;
     const ParseLimits& limits_;
@@ -69,25 +72,32 @@ class MessageParser {
     int first_[none + 1] = {-1, -1, -1, -1, -1, -1, -1, -1};
 };
 
-constexpr MessageParser::Tracked MessageParser::tracked(HeaderId id) noexcept {
-    switch (id) {
-        case HeaderId::via:
-            return via;
-        case HeaderId::from:
-            return from;
-        case HeaderId::to:
-            return to;
-        case HeaderId::call_id:
-            return call_id;
-        case HeaderId::cseq:
-            return cseq;
-        case HeaderId::max_forwards:
-            return max_forwards;
-        case HeaderId::content_length:
-            return content_length;
-        default:
-            return none;
-    }
+namespace {
+
+// HeaderId -> MessageParser::Tracked, as a table: a switch compiles to a jump table that
+// mispredicts on every header line.
+template <class Tracked>
+constexpr auto make_tracked_table(Tracked none,
+                                  std::initializer_list<std::pair<HeaderId, Tracked>> ids) {
+    std::array<Tracked, static_cast<std::size_t>(HeaderId::other) + 1> t{};
+    t.fill(none);
+    for (auto [id, tracked] : ids)
+        t[static_cast<std::size_t>(id)] = tracked;
+    return t;
+}
+
+}  // namespace
+
+inline MessageParser::Tracked MessageParser::tracked(HeaderId id) noexcept {
+    static constexpr auto table =
+        make_tracked_table<Tracked>(none, {{HeaderId::via, via},
+                                           {HeaderId::from, from},
+                                           {HeaderId::to, to},
+                                           {HeaderId::call_id, call_id},
+                                           {HeaderId::cseq, cseq},
+                                           {HeaderId::max_forwards, max_forwards},
+                                           {HeaderId::content_length, content_length}});
+    return table[static_cast<std::size_t>(id)];
 }
 
 namespace {
@@ -132,19 +142,24 @@ std::optional<std::size_t> first_bare_nul(std::string_view head) {
 }
 
 // Offset of the first ':' in b[pos, end), or end. Header names are short, so the first
-// 16 bytes are tested as two words (a zero-byte test on bytes XORed with ':') instead of
-// a byte loop whose exit mispredicts on every line; longer names fall back to memchr.
+// 16 bytes are tested as two words (a zero-byte test on bytes XORed with ':'), choosing
+// between them without a branch; longer names fall back to memchr.
 std::size_t find_colon(std::string_view b, std::size_t pos, std::size_t end) noexcept {
     if constexpr (std::endian::native == std::endian::little) {
         if (pos + 16 <= b.size()) {
             constexpr std::uint64_t ones = 0x0101010101010101ull;
-            for (std::size_t at = pos; at < pos + 16; at += 8) {
+            auto colons = [&](std::size_t at) {
                 std::uint64_t w = 0;
                 std::memcpy(&w, b.data() + at, sizeof w);
                 const std::uint64_t x = w ^ (ones * ':');
-                const std::uint64_t zero = (x - ones) & ~x & (ones * 0x80);
-                if (zero != 0) return std::min(end, at + std::countr_zero(zero) / 8);
-            }
+                return (x - ones) & ~x & (ones * 0x80);  // lowest set bit: first ':'
+            };
+            const std::uint64_t low = colons(pos), high = colons(pos + 8);
+            const std::size_t at = low != 0
+                                       ? std::countr_zero(low) / 8
+                                       : 8 + static_cast<std::size_t>(std::countr_zero(high)) / 8;
+            if (at < 16) [[likely]]
+                return std::min(end, pos + at);
             if (pos + 16 >= end) return end;
             pos += 16;
         }
@@ -342,10 +357,11 @@ std::optional<ParseError> MessageParser::parse_headers(std::size_t& pos_io) {
         if (fields.size() >= limits_.max_headers) [[unlikely]]
             return error_at(ParseErrc::too_large, "", pos,
                             "more than " + std::to_string(limits_.max_headers) + " headers");
+        // Remembers the first of each tracked header without a branch on which it is.
         const Tracked t = tracked(id);
-        if (first_[t] < 0)
-            first_[t] = static_cast<int>(fields.size());
-        else if (t != via && t != none) [[unlikely]]
+        const int earlier = first_[t];
+        first_[t] = earlier < 0 ? static_cast<int>(fields.size()) : earlier;
+        if (earlier >= 0 && t != via && t != none) [[unlikely]]
             return duplicate_error(id, pos);
         std::size_t v = colon + 1;
         while (v < last_end && (chars::is_wsp(b[v]) || b[v] == '\r' || b[v] == '\n'))

@@ -87,24 +87,30 @@ std::optional<ParseError> scan_params(std::string_view value, std::size_t params
         if (text::token_iequals(p.name, "tag")) tag = p.value;
         return std::nullopt;
     };
-    auto parsed = HeaderParams::parse_with(value.substr(params_begin), params_begin, remember_tag);
-    if (!parsed)
-        return make_error(ParseErrc::bad_header, header, parsed.error().offset,
-                          parsed.error().detail);
-    params = *parsed;
-    return std::nullopt;
+    auto e =
+        HeaderParams::parse_into(value.substr(params_begin), params_begin, params, remember_tag);
+    if (e) e->header = std::string(header);
+    return e;
 }
 
 }  // namespace
 
 std::optional<ParseError> parse_name_addr_into(std::string_view value, NameAddr& out,
                                                std::string_view header) {
-    out = NameAddr{};
     NameAddrParts parts;
-    if (auto e = locate_parts(value, parts, header)) return e;
+    auto located = locate_parts(value, parts, header);
+    // Member by member (`out = NameAddr{}` compiles to a slow-starting `rep stos`); the URI
+    // is reset by parse_uri_into or below.
     out.display_name = parts.display_name;
     out.uri_text = parts.uri_text;
     out.angle_brackets = parts.angle_brackets;
+    out.is_star = false;
+    out.params = HeaderParams{};
+    out.tag_param.reset();
+    if (located) {
+        out.uri = Uri{};
+        return located;
+    }
     if (auto e = parse_uri_into(out.uri_text, out.uri)) {
         return make_error(ParseErrc::bad_header, header,
                           text::offset_in(value, out.uri_text) + e->offset,

@@ -92,5 +92,32 @@ INSTANTIATE_TEST_SUITE_P(
                     BadVia{"SIP/2.0/UDP host;branch=\"unterminated", "unterminated"},
                     BadVia{"SIP/2.0/UDP host branch=z9hG4bK1", "expected ';'"}));
 
+// parse_via_into and parse_uri_into reset their output member by member; a reused value
+// must not keep anything from the previous parse.
+TEST(Via, ReusedOutputKeepsNothingFromThePreviousValue) {
+    Via via;
+    ASSERT_FALSE(parse_via_into(
+        "SIP/2.0/TCP [2001:db8::1]:5061;branch=z9hG4bK1;received=192.0.2.1;rport=5;maddr=x.org;"
+        "ttl=3;alias",
+        via));
+    ASSERT_FALSE(parse_via_into("SIP/2.0/UDP host.example.com;branch=z9hG4bK2", via));
+    EXPECT_EQ(via.transport, "UDP");
+    EXPECT_EQ(via.host.text, "host.example.com");
+    EXPECT_EQ(via.host.kind, HostKind::hostname);
+    EXPECT_FALSE(via.port.has_value());
+    EXPECT_EQ(via.branch, "z9hG4bK2");
+    EXPECT_FALSE(via.received || via.maddr || via.ttl || via.rport || via.has_rport || via.alias);
+    EXPECT_EQ(via.params.raw(), ";branch=z9hG4bK2");
+
+    Uri uri;
+    ASSERT_FALSE(parse_uri_into("sips:u:p@[2001:db8::1]:5061;transport=tcp?h=v", uri));
+    ASSERT_FALSE(parse_uri_into("sip:example.com", uri));
+    EXPECT_EQ(uri.scheme, UriScheme::sip);
+    EXPECT_FALSE(uri.has_user || uri.has_password || uri.port.has_value());
+    EXPECT_TRUE(uri.user.empty() && uri.password.empty() && uri.headers.empty());
+    EXPECT_TRUE(uri.params.empty());
+    EXPECT_EQ(uri.host.text, "example.com");
+}
+
 }  // namespace
 }  // namespace happysip::sip
