@@ -137,14 +137,24 @@ std::string_view Host::address() const noexcept {
 }
 
 std::optional<std::array<std::uint8_t, 4>> parse_ipv4_address(std::string_view text) noexcept {
+    // Three octets of 1-3 digits each followed by '.', then the last one running to the end
+    // (up to 10 digits, leading zeros allowed), every octet at most 255.
     std::array<std::uint8_t, 4> out{};
+    std::size_t i = 0;
     for (std::size_t octet = 0; octet < 4; ++octet) {
-        std::size_t dot = octet < 3 ? text.find('.') : text.size();
-        if (dot == std::string_view::npos || dot > 3) return std::nullopt;
-        auto v = text::parse_uint(text.substr(0, dot), 255);
-        if (!v) return std::nullopt;
-        out[octet] = static_cast<std::uint8_t>(*v);
-        text.remove_prefix(octet < 3 ? dot + 1 : dot);
+        const std::size_t begin = i;
+        const std::size_t limit = octet < 3 ? 3 : 10;
+        std::uint64_t v = 0;  // ten digits do not fit 32 bits
+        while (i < text.size() && chars::is_digit(text[i]) && i - begin < limit)
+            v = v * 10 + static_cast<std::uint64_t>(text[i++] - '0');
+        if (i == begin || v > 255) return std::nullopt;
+        if (octet < 3) {
+            if (i == text.size() || text[i] != '.') return std::nullopt;
+            ++i;
+        } else if (i != text.size()) {
+            return std::nullopt;
+        }
+        out[octet] = static_cast<std::uint8_t>(v);
     }
     return out;
 }

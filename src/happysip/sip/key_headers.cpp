@@ -72,9 +72,13 @@ std::optional<ParseError> find_key_fields(const Message& m, KeyFields& k) {
 }
 
 std::optional<ParseError> read_top_via(const Message& m, const HeaderField& f, Via& via) {
-    std::string_view text = m.value(f);
-    if (text.find(',') != std::string_view::npos) {  // "Via: a, b": the top is a
-        text::CommaList list(text);
+    const std::string_view value = m.value(f);
+    // Most Via lines hold one value: parse the line as it is, and split "Via: a, b" at its
+    // first comma (outside quotes) only when that fails, instead of searching every line.
+    if (!parse_via_into(value, via)) return std::nullopt;
+    std::string_view text = value;
+    if (value.find(',') != std::string_view::npos) {  // the top value is the first one
+        text::CommaList list(value);
         text = list.next().value_or("");
     }
     if (auto e = parse_via_into(text, via)) return in_message(m, text, "Via", std::move(*e));

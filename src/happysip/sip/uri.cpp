@@ -284,7 +284,11 @@ Failure parse_other(std::string_view uri, std::size_t i) {
 std::optional<ParseError> parse_uri_into(std::string_view text, Uri& out) {
     // Member by member: `out = Uri{}` compiles to a slow-starting `rep stos`.
     out.scheme = UriScheme::sip;
-    out.scheme_text = out.user = out.password = out.number = out.headers = {};
+    out.scheme_text = {};  // separate stores: see reset() in via.cpp
+    out.user = {};
+    out.password = {};
+    out.number = {};
+    out.headers = {};
     out.has_user = out.has_password = false;
     out.host = Host{};
     out.port.reset();

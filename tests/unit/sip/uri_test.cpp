@@ -213,6 +213,16 @@ TEST(Host, Ipv6CheckAgreesWithTheFullParser) {
         EXPECT_EQ(is_ipv6_address(s), parse_ipv6_address(s).has_value()) << s;
 }
 
+TEST(Host, Ipv4OctetsAreOneToThreeDigitsUpTo255) {
+    EXPECT_TRUE(parse_ipv4_address("0.0.0.0"));
+    EXPECT_TRUE(parse_ipv4_address("255.255.255.255"));
+    EXPECT_TRUE(parse_ipv4_address("001.02.3.0000000255"));  // the last octet runs to the end
+    for (const char* bad :
+         {"", "1", "1.2.3", "1.2.3.", ".1.2.3", "1..2.3", "256.1.1.1", "1.1.1.256", "1234.1.1.1",
+          "1.1.1.4294967296", "1.1.1.00000000001", "1a.2.3.4", "1.2.3.4 ", "1.2.3.4.5", "-1.2.3.4"})
+        EXPECT_FALSE(parse_ipv4_address(bad)) << bad;
+}
+
 // ---- SIP URI structure (RFC 3261 §19.1.1, §25.1) ---------------------------------------
 
 TEST(Uri, ParsesUserHostAndKeepsWholeText) {
