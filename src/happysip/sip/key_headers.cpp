@@ -31,9 +31,8 @@ bool is_valid_call_id(std::string_view id) noexcept {
 
 namespace {
 
-// The first live Via, From, To, Call-ID and Max-Forwards, found in one walk over the
-// fields. parse_message guarantees that Via, From, To, Call-ID and CSeq are present and
-// non-empty; edits may have removed them since.
+// The first live Via, From, To, Call-ID and Max-Forwards. parse_message guarantees that Via, From,
+// To, Call-ID and CSeq are present and non-empty; edits may have removed them since.
 struct KeyFields {
     const HeaderField* via = nullptr;
     const HeaderField* from = nullptr;
@@ -43,29 +42,12 @@ struct KeyFields {
 };
 
 std::optional<ParseError> find_key_fields(const Message& m, KeyFields& k) {
-    for (const HeaderField& f : m.fields()) {
-        const HeaderField** slot = nullptr;
-        switch (f.id) {
-            case HeaderId::via:
-                slot = &k.via;
-                break;
-            case HeaderId::from:
-                slot = &k.from;
-                break;
-            case HeaderId::to:
-                slot = &k.to;
-                break;
-            case HeaderId::call_id:
-                slot = &k.call_id;
-                break;
-            case HeaderId::max_forwards:
-                slot = &k.max_forwards;
-                break;
-            default:
-                continue;
-        }
-        if (*slot == nullptr && !f.removed) *slot = &f;
-    }
+    // Message::find answers these from the index the parser built, until an edit.
+    k.via = m.find(HeaderId::via);
+    k.from = m.find(HeaderId::from);
+    k.to = m.find(HeaderId::to);
+    k.call_id = m.find(HeaderId::call_id);
+    k.max_forwards = m.find(HeaderId::max_forwards);
     if (!k.via || !k.from || !k.to || !k.call_id)
         return make_error(ParseErrc::missing_header, "", 0, "Via, From, To and Call-ID required");
     return std::nullopt;

@@ -11,6 +11,10 @@ std::string_view Message::name(const HeaderField& f) const noexcept {
 }
 
 const HeaderField* Message::find(HeaderId id) const noexcept {
+    if (const auto i = static_cast<std::size_t>(id); first_index_valid_ && i < k_indexed) {
+        const std::size_t at = first_index_[i];
+        return at == 0 ? nullptr : &fields_[at - 1];
+    }
     for (const HeaderField& f : fields_)
         if (f.id == id && !f.removed) return &f;
     return nullptr;
@@ -75,6 +79,7 @@ void Message::set_value(std::size_t index, std::string_view value) {
 
 void Message::remove(std::size_t index) {
     fields_.at(index).removed = true;
+    first_index_valid_ = false;
 }
 
 void Message::insert(std::size_t index, HeaderId id, std::string_view value) {
@@ -85,6 +90,7 @@ void Message::insert(std::size_t index, HeaderId id, std::string_view value) {
     f.edited = true;
     fields_.insert(fields_.begin() + static_cast<std::ptrdiff_t>(std::min(index, fields_.size())),
                    f);
+    first_index_valid_ = false;
 }
 
 void Message::insert(std::size_t index, std::string_view header_name, std::string_view value) {
@@ -112,6 +118,7 @@ std::size_t Message::remove_all(HeaderId id) {
     for (HeaderField& f : fields_) {
         if (f.id == id && !f.removed) {
             f.removed = true;
+            first_index_valid_ = false;
             ++n;
         }
     }

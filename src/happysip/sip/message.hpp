@@ -10,6 +10,7 @@
 // until it is modified, moved or destroyed.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -132,6 +133,12 @@ class Message {
     std::string buffer_;  // the original bytes
     std::string arena_;   // edited, inserted and unfolded values
     std::vector<HeaderField> fields_;
+    // The parser already knows where the first Via, From, To, Call-ID, CSeq, Max-Forwards
+    // and Content-Length are (the first HeaderIds): index + 1 into fields_, 0 when absent.
+    // find() answers from it until an edit adds or removes a field.
+    static constexpr std::size_t k_indexed = static_cast<std::size_t>(HeaderId::content_length) + 1;
+    std::array<std::uint16_t, k_indexed> first_index_{};
+    bool first_index_valid_ = false;
 
     bool is_request_ = true;
     bool start_line_edited_ = false;

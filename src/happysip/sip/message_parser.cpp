@@ -49,6 +49,7 @@ class MessageParser {
     [[gnu::cold]] ParseError line_error(std::size_t begin, std::size_t end) const;
     [[gnu::cold]] ParseError header_line_error(std::size_t begin, std::size_t end) const;
     [[gnu::cold]] void unfold(HeaderField& f);
+    void record_first_index() noexcept;
     std::optional<ParseError> check_essentials(std::size_t body_begin);
     std::optional<ParseError> parse_cseq();
 
@@ -195,6 +196,7 @@ std::optional<ParseError> MessageParser::run() {
     const std::size_t head_begin = pos;
     pos = next;
     if (auto e = parse_headers(pos)) return e;
+    record_first_index();
     // Checked once the head's extent is known (after any leading CRLFs, before the body).
     if (auto nul = first_bare_nul(buf().substr(head_begin, pos - head_begin)))
         return error_at(ParseErrc::bad_header, "", head_begin + *nul, "NUL byte in message head");
@@ -380,6 +382,21 @@ std::optional<ParseError> MessageParser::parse_headers(std::size_t& pos_io) {
             unfold(f);
         pos = next;
     }
+}
+
+void MessageParser::record_first_index() noexcept {
+    // Message::first_index_ covers the first HeaderIds, which must be the tracked ones.
+    static_assert(static_cast<int>(HeaderId::via) == 0 && static_cast<int>(HeaderId::from) == 1 &&
+                  static_cast<int>(HeaderId::to) == 2 && static_cast<int>(HeaderId::call_id) == 3 &&
+                  static_cast<int>(HeaderId::cseq) == 4 &&
+                  static_cast<int>(HeaderId::max_forwards) == 5 &&
+                  static_cast<int>(HeaderId::content_length) == 6 && Message::k_indexed == 7);
+    if (m_.fields_.size() >= 0xffff) return;  // find() then walks the fields
+    for (std::size_t i = 0; i < Message::k_indexed; ++i) {
+        const int at = first_[tracked(static_cast<HeaderId>(i))];
+        m_.first_index_[i] = static_cast<std::uint16_t>(at + 1);
+    }
+    m_.first_index_valid_ = true;
 }
 
 ParseError MessageParser::line_error(std::size_t begin, std::size_t end) const {

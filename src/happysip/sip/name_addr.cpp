@@ -50,7 +50,7 @@ std::optional<ParseError> locate_parts(std::string_view value, NameAddrParts& ou
         if (open >= value.size() || value[open] != '<')
             return fail(open, "expected <URI> after display name");
     } else {
-        std::size_t lt = value.find('<', i);
+        std::size_t lt = text::find_char(value, '<', i);
         if (lt != std::string_view::npos) {
             std::string_view name = value.substr(i, lt - i);
             if (!is_token_sequence(name))
@@ -60,7 +60,7 @@ std::optional<ParseError> locate_parts(std::string_view value, NameAddrParts& ou
         }
     }
     if (open != std::string_view::npos) {
-        std::size_t close = value.find('>', open);
+        std::size_t close = text::find_char(value, '>', open);
         if (close == std::string_view::npos) return fail(open, "missing '>'");
         out.uri_text = value.substr(open + 1, close - open - 1);
         out.angle_brackets = true;

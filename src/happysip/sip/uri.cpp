@@ -75,7 +75,7 @@ Result<std::size_t> parse_scheme(std::string_view uri, Uri& out) {
 // userinfo = user [ ":" password ] "@". The first '@' ends it: neither host, parameters
 // nor headers may hold an unescaped '@', while the user may hold ';', '?', '/' and '='.
 Failure parse_userinfo(std::string_view uri, std::size_t& i, Uri& out) {
-    const std::size_t at = uri.find('@', i);
+    const std::size_t at = text::find_char(uri, '@', i);
     if (at == npos) return std::nullopt;
     const std::string_view info = uri.substr(i, at - i);
     const std::size_t colon = info.find(':');
@@ -119,7 +119,7 @@ Failure parse_port(std::string_view uri, std::size_t& i, Uri& out) {
 Failure parse_hostport(std::string_view uri, std::size_t& i, Uri& out) {
     const std::size_t begin = i;
     if (i < uri.size() && uri[i] == '[') {
-        const std::size_t close = uri.find(']', i);
+        const std::size_t close = text::find_char(uri, ']', i);
         if (close == npos) return uri_error(i, "unterminated IPv6 reference");
         i = close + 1;
     } else {
@@ -194,7 +194,7 @@ Failure check_headers(std::string_view uri, std::string_view raw) {
 Failure parse_sip(std::string_view uri, std::size_t i, Uri& out) {
     if (auto e = parse_userinfo(uri, i, out)) return e;
     if (auto e = parse_hostport(uri, i, out)) return e;
-    const std::size_t question = uri.find('?', i);
+    const std::size_t question = text::find_char(uri, '?', i);
     if (i < uri.size() && uri[i] == ';') {
         const std::size_t end = question == npos ? uri.size() : question;
         out.params.raw = uri.substr(i + 1, end - i - 1);

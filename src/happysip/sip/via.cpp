@@ -143,7 +143,7 @@ std::optional<ParseError> parse_via_into(std::string_view value, Via& via) {
     // sent-by = host [ COLON port ]
     std::size_t host_begin = c.i;
     if (c.i < value.size() && value[c.i] == '[') {
-        std::size_t close = value.find(']', c.i);
+        std::size_t close = text::find_char(value, ']', c.i);
         if (close == std::string_view::npos) return via_error(c.i, "unterminated IPv6 reference");
         c.i = close + 1;
     } else {

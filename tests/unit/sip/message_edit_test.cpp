@@ -19,6 +19,31 @@ constexpr std::string_view k_request =
     "Content-Length: 0\r\n"
     "\r\n";
 
+// find() answers the parser-tracked headers from an index built while parsing; every edit
+// that adds or removes a field must leave it answering as a walk over the fields would.
+TEST(MessageEdit, FindFollowsEditsOfTrackedHeaders) {
+    auto m = parse_message(k_request);
+    ASSERT_TRUE(m.ok());
+    ASSERT_NE(m->find(HeaderId::call_id), nullptr);
+    EXPECT_EQ(m->value(*m->find(HeaderId::call_id)), "a84b4c76e66710");
+    m->prepend(HeaderId::via, "SIP/2.0/UDP [2001:db8::1];branch=z9hG4bKnew");
+    EXPECT_EQ(m->value(*m->find(HeaderId::via)), "SIP/2.0/UDP [2001:db8::1];branch=z9hG4bKnew");
+    EXPECT_EQ(m->value(*m->find(HeaderId::call_id)), "a84b4c76e66710");  // shifted by one
+    m->remove(static_cast<std::size_t>(m->find(HeaderId::via) - m->fields().data()));
+    EXPECT_EQ(m->value(*m->find(HeaderId::via)).substr(0, 15), "SIP/2.0/TCP [20");
+    EXPECT_EQ(m->remove_all(HeaderId::max_forwards), 1u);
+    EXPECT_EQ(m->find(HeaderId::max_forwards), nullptr);
+    m->append(HeaderId::max_forwards, "69");
+    EXPECT_EQ(m->header(HeaderId::max_forwards), "69");
+    m->set(HeaderId::content_length, "0");
+    EXPECT_EQ(m->count(HeaderId::content_length), 1u);
+    // A copy keeps answering from its own fields.
+    Message copy = *m;
+    EXPECT_EQ(
+        copy.find(HeaderId::call_id),
+        &copy.fields()[static_cast<std::size_t>(m->find(HeaderId::call_id) - m->fields().data())]);
+}
+
 TEST(MessageEdit, UntouchedMessageSerialisesByteForByte) {
     auto m = parse_message(k_request);
     ASSERT_TRUE(m.ok());
