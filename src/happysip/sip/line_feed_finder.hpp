@@ -1,13 +1,9 @@
-// Finds the line feeds of a message head 256 bytes at a time: each 64-byte block of
-// compares gives a bit mask of its '\n's, and the masks of four blocks are turned into a
-// short queue of offsets. The parser asks for line ends in increasing order, so a line end
-// is usually the next queued offset: no memchr call per line, and the branch that refills
-// the queue is taken once per few lines instead of at every block boundary.
-// Used by the message parser only.
+// Finds the line feeds of a message head 64 bytes at a time: one block of compares gives
+// a bit mask of every '\n' in it, and each further line end in that block costs a count of
+// trailing zeros instead of a memchr call. The parser asks for line ends in increasing
+// order, so each block is compared once. Used by the message parser only.
 #pragma once
 
-#include <array>
-#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -19,60 +15,34 @@ namespace happysip::sip {
 
 class LineFeedFinder {
   public:
-    LineFeedFinder(const char* data, std::size_t size) noexcept : data_(data), size_(size) {}
+    LineFeedFinder(const char* data, std::size_t size) noexcept : data_(data), size_(size) {
+        load_block(0);
+    }
 
-    // Offset of the first '\n' at or after `pos`, or size if there is none. Calls must
-    // not ask for a `pos` below the line feed returned before, plus one.
+    // Offset of the first '\n' at or after `pos` (pos <= size), or size if there is none.
     [[gnu::always_inline]] std::size_t next(std::size_t pos) noexcept {
-        while (true) {
-            while (head_ < tail_) {
-                const std::size_t lf = queue_[head_++];
-                if (lf >= pos) [[likely]]
-                    return lf;
-            }
-            if (scanned_ >= size_) return size_;
-            refill(pos);
+        if (pos < block_ || pos - block_ >= k_block) load_block(pos & ~(k_block - 1));
+        std::uint64_t bits = mask_ & (~std::uint64_t{0} << (pos - block_));
+        while (bits == 0) {
+            if (block_ + k_block >= size_) return size_;
+            load_block(block_ + k_block);
+            bits = mask_;
         }
+        return block_ + static_cast<std::size_t>(__builtin_ctzll(bits));
     }
 
   private:
     static constexpr std::size_t k_block = 64;
-    static constexpr std::size_t k_blocks_per_refill = 4;
-    // Four offsets are written per block whatever its count (no branch per line feed); a
-    // block with more writes the rest in a loop.
-    static constexpr std::size_t k_capacity = k_blocks_per_refill * k_block + 4;
 
-    [[gnu::noinline]] void refill(std::size_t pos) noexcept {
-        head_ = tail_ = 0;
-        // Resume at the block holding `pos`: an earlier one has nothing the caller wants.
-        if (pos > scanned_) scanned_ = pos & ~(k_block - 1);
-        for (std::size_t b = 0; b < k_blocks_per_refill && scanned_ < size_; ++b) {
-            const std::uint64_t mask = scanned_ + k_block <= size_ ? line_feeds(data_ + scanned_)
-                                                                   : tail_line_feeds(scanned_);
-            push(mask, static_cast<std::uint32_t>(scanned_));
-            scanned_ += k_block;
-        }
-    }
-
-    void push(std::uint64_t mask, std::uint32_t base) noexcept {
-        std::size_t count = 0;
-        for (int k = 0; k < 4; ++k) {
-            queue_[tail_ + static_cast<std::size_t>(k)] =
-                base + static_cast<std::uint32_t>(std::countr_zero(mask));
-            count += mask != 0;
-            mask &= mask - 1;
-        }
-        tail_ += count;
-        while (mask != 0) {  // more than four lines in 64 bytes
-            queue_[tail_++] = base + static_cast<std::uint32_t>(std::countr_zero(mask));
-            mask &= mask - 1;
-        }
+    void load_block(std::size_t begin) noexcept {
+        block_ = begin;
+        mask_ = begin + k_block <= size_ ? line_feeds(data_ + begin) : tail_line_feeds(begin);
     }
 
     // The last, partial block: compares a zero-padded copy, never reads past the end.
-    std::uint64_t tail_line_feeds(std::size_t begin) const noexcept {
+    [[gnu::noinline]] std::uint64_t tail_line_feeds(std::size_t begin) const noexcept {
         char tail[k_block] = {};
-        std::memcpy(tail, data_ + begin, size_ - begin);
+        if (begin < size_) std::memcpy(tail, data_ + begin, size_ - begin);
         return line_feeds(tail);
     }
 
@@ -95,10 +65,8 @@ class LineFeedFinder {
 
     const char* data_;
     std::size_t size_;
-    std::size_t scanned_ = 0;  // bytes turned into queue entries so far (whole blocks)
-    std::size_t head_ = 0;
-    std::size_t tail_ = 0;
-    std::array<std::uint32_t, k_capacity> queue_;
+    std::size_t block_ = 0;
+    std::uint64_t mask_ = 0;
 };
 
 }  // namespace happysip::sip
