@@ -79,12 +79,16 @@ print("first", ask(opt)); print("again", ask(opt))
 print("invite", ask(req("INVITE", "z9hG4bKinv")))
 s.sendto(req("ACK", "z9hG4bKinv", to_tag=";tag=x"), ("127.0.0.1", port))
 print("cancel", ask(req("CANCEL", "z9hG4bKnone")))
+print("unparseable", ask(req("OPTIONS", "z9hG4bKbad", cseq_method="INVITE")))
 PY
 grep -q '^first SIP/2.0 200 OK' "$tmp/raw.txt" && grep -q '^again SIP/2.0 200 OK' "$tmp/raw.txt"
 check retransmission-answered $? "$(cat "$tmp/raw.txt")"
 check retransmission-logged-once "$([ "$(jsonl 'raw-z9hG4bKretx')" = 1 ]; echo $?)" "$(cat "$tmp/out.json")"
 grep -q '^invite SIP/2.0 501' "$tmp/raw.txt"; check invite-501 $? "$(cat "$tmp/raw.txt")"
 grep -q '^cancel SIP/2.0 481' "$tmp/raw.txt"; check cancel-481 $? "$(cat "$tmp/raw.txt")"
+# A request that does not parse still gets a 400 saying why (stateless, to its source).
+grep -q '^unparseable SIP/2.0 400 Bad Request: .*CSeq method' "$tmp/raw.txt"
+check unparseable-400-with-reason $? "$(cat "$tmp/raw.txt")"
 check ack-not-logged "$([ "$(jsonl '"method":"ACK"')" = 0 ]; echo $?)" "an ACK made a transaction"
 
 kill -TERM "$pid"

@@ -81,7 +81,10 @@ TEST(UdpTransport, KeepalivesAreDroppedAndGarbageIsReported) {
     std::vector<std::string> bad;
     server.on_message([&](sip::Message, const asio::ip::udp::endpoint&) { ++messages; });
     server.on_bad_datagram(
-        [&](std::string detail, const asio::ip::udp::endpoint&) { bad.push_back(detail); });
+        [&](std::string detail, const asio::ip::udp::endpoint&, std::string_view datagram) {
+            bad.push_back(detail);
+            EXPECT_EQ(datagram, "not sip at all\r\n\r\n");
+        });
     client.send(to, "\r\n\r\n");
     client.send(to, "not sip at all\r\n\r\n");
     client.send(to, test::options_text("127.0.0.1:1", "z9hG4bKafter"));

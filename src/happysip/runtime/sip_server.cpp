@@ -1,5 +1,7 @@
 #include "happysip/runtime/sip_server.hpp"
 
+#include "happysip/runtime/bad_request_reply.hpp"
+
 #include <asio/post.hpp>
 #include <type_traits>
 #include <utility>
@@ -114,8 +116,13 @@ SipServer::Listening SipServer::listen(const ListenSpec& spec,
                     route.udp_source = from;
                     receive(std::move(m), std::move(route));
                 });
-            t->on_bad_datagram([this](std::string detail, const asio::ip::udp::endpoint& from) {
+            t->on_bad_datagram([this, raw = t.get()](std::string detail,
+                                                     const asio::ip::udp::endpoint& from,
+                                                     std::string_view datagram) {
                 log("bad_datagram", to_hostport(from) + ": " + detail);
+                // Stateless, to the source address (RFC 3581 behaviour): the Via may be the
+                // very thing that did not parse.
+                if (auto reply = bad_request_reply(datagram, detail)) raw->send(from, *reply);
             });
         }
     } else {
@@ -151,8 +158,12 @@ void SipServer::serve(std::shared_ptr<StreamConnection> c) {
                     {}};
     route.stream = c;
     c->on_message([this, route](sip::Message m) { receive(std::move(m), route); });
-    c->on_bad_message([this, remote = route.source.remote](std::string detail) {
+    c->on_bad_message([this, remote = route.source.remote, weak = std::weak_ptr(c)](
+                          std::string detail, std::string_view frame) {
         log("bad_message", remote + ": " + detail);
+        if (auto reply = bad_request_reply(frame, detail)) {
+            if (auto connection = weak.lock()) connection->send(*reply);
+        }
     });
 }
 

@@ -212,11 +212,11 @@ bool StreamConnection::handle_frames() {
             case sip::StreamFramer::Kind::need_more:
                 return true;
             case sip::StreamFramer::Kind::message: {
-                auto parsed = sip::parse_message(std::move(ev.frame));
+                auto parsed = sip::parse_message(std::string_view(ev.frame));
                 if (parsed) {
                     if (on_message_) on_message_(std::move(*parsed));
                 } else if (on_bad_message_) {
-                    on_bad_message_(parsed.error().to_string());
+                    on_bad_message_(parsed.error().to_string(), ev.frame);
                 }
                 break;
             }
@@ -260,7 +260,7 @@ void StreamConnection::write_next() {
 void StreamConnection::on_message(std::function<void(sip::Message)> handler) {
     on_message_ = std::move(handler);
 }
-void StreamConnection::on_bad_message(std::function<void(std::string)> handler) {
+void StreamConnection::on_bad_message(std::function<void(std::string, std::string_view)> handler) {
     on_bad_message_ = std::move(handler);
 }
 void StreamConnection::on_pong(std::function<void()> handler) {

@@ -64,7 +64,8 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection> {
     void on_message(std::function<void(sip::Message)> handler);
     // A frame cut correctly by Content-Length that still does not parse: the stream stays
     // usable, the message is reported and dropped.
-    void on_bad_message(std::function<void(std::string detail)> handler);
+    // `frame`: the message's bytes (valid during the call), to answer it with a 400.
+    void on_bad_message(std::function<void(std::string detail, std::string_view frame)> handler);
     // RFC 5626 §4.4.1: a CRLF pong answering our CRLFCRLF ping.
     void on_pong(std::function<void()> handler);
     // Once, when an established connection ends: peer close (eof, "closed by peer"), read
@@ -119,7 +120,7 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection> {
     std::optional<asio::ip::tcp::endpoint> local_;
     ConnectHandler connect_handler_;
     std::function<void(sip::Message)> on_message_;
-    std::function<void(std::string)> on_bad_message_;
+    std::function<void(std::string, std::string_view)> on_bad_message_;
     std::function<void()> on_pong_;
     CloseHandler on_closed_;
 

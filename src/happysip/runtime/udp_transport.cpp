@@ -45,7 +45,7 @@ struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
         if (is_udp_keepalive(datagram)) return;
         auto parsed = sip::parse_message(datagram);
         if (!parsed) {
-            if (on_bad) on_bad(parsed.error().to_string(), from);
+            if (on_bad) on_bad(parsed.error().to_string(), from, datagram);
             return;
         }
         if (on_message) on_message(std::move(*parsed), from);

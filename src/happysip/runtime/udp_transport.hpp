@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include "happysip/eyeballs/candidate.hpp"
@@ -22,8 +23,10 @@ namespace happysip::runtime {
 class UdpTransport {
   public:
     using MessageHandler = std::function<void(sip::Message, const asio::ip::udp::endpoint& from)>;
-    using BadDatagramHandler =
-        std::function<void(std::string detail, const asio::ip::udp::endpoint& from)>;
+    // `datagram`: the bytes as received (valid during the call), so a server can still
+    // answer a request that does not parse (runtime/bad_request_reply.hpp).
+    using BadDatagramHandler = std::function<void(
+        std::string detail, const asio::ip::udp::endpoint& from, std::string_view datagram)>;
 
     explicit UdpTransport(asio::io_context& io);
     ~UdpTransport();
