@@ -101,6 +101,17 @@ std::unique_ptr<SqliteDb> SqliteDb::open(const std::string& path, std::string& e
     return db;
 }
 
+std::unique_ptr<SqliteDb> SqliteDb::open_with_schema(const std::string& path,
+                                                     std::string_view schema, std::string& error) {
+    auto db = open(path, error);
+    if (!db) return nullptr;
+    if (auto s = db->exec(schema); !s.ok) {
+        error = "schema: " + s.error;
+        return nullptr;
+    }
+    return db;
+}
+
 SqliteDb::~SqliteDb() {
     sqlite3_close_v2(db_);
 }

@@ -55,6 +55,9 @@ class SqliteDb {
     // Opens (creating) the file; ":memory:" for a private in-memory database. On failure
     // returns nullptr and sets `error`. Turns on WAL and foreign keys.
     static std::unique_ptr<SqliteDb> open(const std::string& path, std::string& error);
+    // open() then `schema` (CREATE ... IF NOT EXISTS statements); errors name the step.
+    static std::unique_ptr<SqliteDb> open_with_schema(const std::string& path,
+                                                      std::string_view schema, std::string& error);
     ~SqliteDb();
     SqliteDb(const SqliteDb&) = delete;
     SqliteDb& operator=(const SqliteDb&) = delete;
@@ -74,6 +77,21 @@ class SqliteDb {
   private:
     explicit SqliteDb(sqlite3* db) : db_(db) {}
     sqlite3* db_;
+};
+
+// Prepares a store's statements one after another; the first failure sticks, so a store
+// checks once at the end: `StatementPreparer p(db); p(a_, "..."); p(b_, "..."); p.status()`.
+class StatementPreparer {
+  public:
+    explicit StatementPreparer(SqliteDb& db) : db_(db) {}
+    void operator()(SqliteStatement& into, std::string_view sql) {
+        if (status_.ok) into = db_.prepare(sql, status_);
+    }
+    const SqliteStatus& status() const noexcept { return status_; }
+
+  private:
+    SqliteDb& db_;
+    SqliteStatus status_;
 };
 
 // Commits when commit() is called, rolls back if it goes out of scope first.

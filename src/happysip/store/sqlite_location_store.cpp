@@ -51,23 +51,15 @@ std::vector<std::string> split_path(const std::string& joined) {
 
 std::unique_ptr<SqliteLocationStore> SqliteLocationStore::open(const std::string& path,
                                                                std::string& error) {
-    auto db = SqliteDb::open(path, error);
+    auto db = SqliteDb::open_with_schema(path, k_schema, error);
     if (!db) return nullptr;
-    if (auto s = db->exec(k_schema); !s.ok) {
-        error = "schema: " + s.error;
-        return nullptr;
-    }
     std::unique_ptr<SqliteLocationStore> store(new SqliteLocationStore(std::move(db)));
     if (!store->prepare_statements(error)) return nullptr;
     return store;
 }
 
 bool SqliteLocationStore::prepare_statements(std::string& error) {
-    SqliteStatus s;
-    auto prepare = [&](SqliteStatement& into, std::string_view sql) {
-        if (!s.ok) return;
-        into = db_->prepare(sql, s);
-    };
+    StatementPreparer prepare(*db_);
     prepare(select_,
             "SELECT contact, instance, reg_id, q, call_id, cseq, expires_at, path, source, "
             "user_agent FROM bindings WHERE aor = ?1 AND expires_at > ?2");
@@ -77,8 +69,8 @@ bool SqliteLocationStore::prepare_statements(std::string& error) {
             "path, source, user_agent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
     prepare(purge_, "DELETE FROM bindings WHERE expires_at <= ?1");
     prepare(count_, "SELECT count(*) FROM bindings");
-    if (!s.ok) error = s.error;
-    return s.ok;
+    if (!prepare.status().ok) error = prepare.status().error;
+    return prepare.status().ok;
 }
 
 std::vector<Binding> SqliteLocationStore::lookup(std::string_view aor, std::int64_t now) {

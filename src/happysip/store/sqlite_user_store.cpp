@@ -31,23 +31,15 @@ UserStoreStatus failed(const SqliteStatus& s) {
 
 std::unique_ptr<SqliteUserStore> SqliteUserStore::open(const std::string& path,
                                                        std::string& error) {
-    auto db = SqliteDb::open(path, error);
+    auto db = SqliteDb::open_with_schema(path, k_schema, error);
     if (!db) return nullptr;
-    if (auto s = db->exec(k_schema); !s.ok) {
-        error = "schema: " + s.error;
-        return nullptr;
-    }
     std::unique_ptr<SqliteUserStore> store(new SqliteUserStore(std::move(db)));
     if (!store->prepare_statements(error)) return nullptr;
     return store;
 }
 
 bool SqliteUserStore::prepare_statements(std::string& error) {
-    SqliteStatus s;
-    auto prepare = [&](SqliteStatement& into, std::string_view sql) {
-        if (!s.ok) return;
-        into = db_->prepare(sql, s);
-    };
+    StatementPreparer prepare(*db_);
     prepare(select_,
             "SELECT ha1_md5, ha1_sha256, ha1_sha512_256, created_at FROM users "
             "WHERE user = ?1 AND realm = ?2");
@@ -61,8 +53,8 @@ bool SqliteUserStore::prepare_statements(std::string& error) {
     prepare(list_all_, "SELECT user, realm, created_at FROM users ORDER BY realm, user");
     prepare(list_realm_,
             "SELECT user, realm, created_at FROM users WHERE realm = ?1 ORDER BY user");
-    if (!s.ok) error = s.error;
-    return s.ok;
+    if (!prepare.status().ok) error = prepare.status().error;
+    return prepare.status().ok;
 }
 
 std::optional<auth::UserRecord> SqliteUserStore::find(std::string_view user,
