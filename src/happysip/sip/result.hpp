@@ -41,7 +41,10 @@ struct ParseError {
 template <class T>
 class [[nodiscard]] Result {
   public:
-    Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+    // Implicit by design. Two overloads instead of one by value: a returned Message is moved
+    // into the variant once, not twice.
+    Result(const T& value) : v_(std::in_place_index<0>, value) {}               // NOLINT
+    Result(T&& value) : v_(std::in_place_index<0>, std::move(value)) {}         // NOLINT
     Result(ParseError error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
     bool ok() const noexcept { return v_.index() == 0; }
