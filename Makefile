@@ -7,9 +7,10 @@ FUZZ_SECONDS ?= 60
 deps:
 	@scripts/install-deps
 
+# The programs only (tests are built and run under ASan+UBSan by `make test`).
 build: deps
 	@cmake --preset release >/dev/null
-	@cmake --build --preset release -j $(JOBS)
+	@cmake --build --preset release -j $(JOBS) --target happysip happysipd
 
 # The main job on an embedded default: happysip options against happysip respond on
 # loopback (timelines), then the example messages parsed.
@@ -27,6 +28,7 @@ test: deps
 	@ctest --preset asan -j $(JOBS)
 
 bench: build
+	@cmake --build --preset release -j $(JOBS) --target parse_bench
 	@scripts/bench-table
 
 # The dual-stack lab (root): netns, nsd, black-holed families; prints a table (docs/lab.md).
