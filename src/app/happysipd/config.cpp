@@ -42,6 +42,11 @@ std::uint32_t integer(const toml::value& v, const std::string& key, std::int64_t
     return static_cast<std::uint32_t>(n);
 }
 
+bool boolean(const toml::value& v, const std::string& key) {
+    if (!v.is_boolean()) refuse(v, key, "must be true or false");
+    return v.as_boolean();
+}
+
 std::vector<std::string> strings(const toml::value& v, const std::string& key) {
     if (!v.is_array()) refuse(v, key, "must be an array of strings");
     std::vector<std::string> out;
@@ -114,6 +119,34 @@ const std::map<std::string, std::map<std::string, KeyReader>>& known_keys() {
            }},
           {"purge_interval", [](const toml::value& v, const std::string& k,
                                 Config& c) { c.purge_interval = integer(v, k, 1, 86400); }}}},
+        {"auth",
+         {{"enabled", [](const toml::value& v, const std::string& k,
+                         Config& c) { c.auth.enabled = boolean(v, k); }},
+          {"realm",
+           [](const toml::value& v, const std::string& k, Config& c) {
+               c.auth.realm = text(v, k);
+               // RFC 7616 §3.3: a quoted-string; keep it printable and quote-free.
+               if (c.auth.realm.empty() ||
+                   c.auth.realm.find_first_of("\"\\\r\n") != std::string::npos)
+                   refuse(v, k, "must be a non-empty string without quotes or backslashes");
+           }},
+          {"allow_md5", [](const toml::value& v, const std::string& k,
+                           Config& c) { c.auth.allow_md5 = boolean(v, k); }},
+          {"nonce_lifetime_s",
+           [](const toml::value& v, const std::string& k, Config& c) {
+               c.auth.nonce_lifetime_s = integer(v, k, 10, 86400);
+           }},
+          {"users_db",
+           [](const toml::value& v, const std::string& k, Config& c) {
+               c.auth.users_db = text(v, k);
+               if (c.auth.users_db.empty()) refuse(v, k, "must not be empty");
+           }},
+          {"max_failures", [](const toml::value& v, const std::string& k,
+                              Config& c) { c.auth.max_failures = integer(v, k, 1, 1000); }},
+          {"block_s", [](const toml::value& v, const std::string& k,
+                         Config& c) { c.auth.block_s = integer(v, k, 1, 86400); }},
+          {"drop_scanners", [](const toml::value& v, const std::string& k,
+                               Config& c) { c.auth.drop_scanners = boolean(v, k); }}}},
         {"log",
          {{"level",
            [](const toml::value& v, const std::string& k, Config& c) {

@@ -15,6 +15,18 @@
 
 namespace happysip::daemon {
 
+// [auth]: digest authentication of REGISTER (docs/security.md, "In happysipd").
+struct AuthSettings {
+    bool enabled = true;                   // false: no challenge, no limiter, no scanner filter
+    std::string realm;                     // empty: the first served domain
+    bool allow_md5 = false;                // RFC 8760 §3: MD5 only for clients that need it
+    std::uint32_t nonce_lifetime_s = 300;  // RFC 7616 §3.3: then stale=true
+    std::string users_db;                  // empty: the location store's database
+    std::uint32_t max_failures = 5;        // failed authentications per source before a block
+    std::uint32_t block_s = 60;            // the first block; each further one doubles
+    bool drop_scanners = true;             // known scanners get no answer at all
+};
+
 struct Config {
     std::vector<std::string> domains = {"localhost"};  // [server] domains
     std::vector<runtime::ListenSpec> listen;           // [server] listen
@@ -27,10 +39,15 @@ struct Config {
     registrar::RegistrarConfig registrar;              // [registrar] ...
     std::uint32_t purge_interval = 60;                 // [registrar] purge_interval (s)
     LogLevel log_level = LogLevel::info;               // [log] level
+    AuthSettings auth;                                 // [auth] ...
 
     std::string database_path() const {
         return database.empty() ? var_dir + "/happysip.sqlite" : database;
     }
+    std::string users_path() const {
+        return auth.users_db.empty() ? database_path() : auth.users_db;
+    }
+    std::string realm() const { return auth.realm.empty() ? domains.front() : auth.realm; }
 };
 
 // Where and why a configuration is refused: "happysipd.toml:7: registrar.min_expires:

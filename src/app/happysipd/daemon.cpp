@@ -18,6 +18,9 @@
 #include "happysip/runtime/sip_server.hpp"
 #include "happysip/runtime/tls_context.hpp"
 #include "happysip/store/sqlite_location_store.hpp"
+#include "happysip/store/sqlite_user_store.hpp"
+#include "nonce_secret.hpp"
+#include "register_auth.hpp"
 #include "request_handler.hpp"
 
 namespace happysip::daemon {
@@ -108,6 +111,62 @@ class Purger {
     std::chrono::seconds interval_;
 };
 
+void warn_auth_disabled(Logger& log) {
+    std::cerr << "\n"
+                 "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"
+                 "!!  WARNING: AUTHENTICATION IS DISABLED ([auth] enabled = false). Anyone  !!\n"
+                 "!!  who reaches this server can register any address-of-record and      !!\n"
+                 "!!  take its calls. Scanners are answered and failures are not limited. !!\n"
+                 "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n"
+              << std::flush;
+    log.warning("auth_disabled", {{"detail", "REGISTER is not authenticated"}});
+}
+
+// The pieces of [auth]: the user store, the nonce secret and the RegisterAuth over them.
+struct AuthSetup {
+    std::unique_ptr<store::SqliteUserStore> users;
+    std::unique_ptr<RegisterAuth> auth;
+};
+
+// False (logged) when the user store or the secret cannot be had: the daemon must not
+// start unauthenticated by accident.
+bool set_up_auth(const Config& config, Logger& log, AuthSetup& out) {
+    std::error_code ec;
+    fs::path users_path(config.users_path());
+    if (users_path.has_parent_path()) fs::create_directories(users_path.parent_path(), ec);
+    std::string error;
+    out.users = store::SqliteUserStore::open(users_path.string(), error);
+    if (!out.users) {
+        log.error("user_store_failed", {{"path", users_path.string()}, {"detail", error}});
+        return false;
+    }
+    fs::create_directories(config.var_dir, ec);
+    std::string secret_path = (fs::path(config.var_dir) / "nonce-secret").string();
+    NonceSecret secret = load_or_create_nonce_secret(secret_path);
+    if (!secret.error.empty()) {
+        log.error("nonce_secret_failed", {{"detail", secret.error}});
+        return false;
+    }
+    if (secret.created) log.info("nonce_secret_generated", {{"path", secret_path}});
+    if (secret.fixed_mode)
+        log.warning("nonce_secret_mode_fixed", {{"path", secret_path}, {"mode", "0600"}});
+    std::string realm = config.realm();
+    out.auth = std::make_unique<RegisterAuth>(config.auth, realm, std::move(secret.bytes),
+                                              *out.users, log);
+    std::size_t users = out.users->list(realm).size();
+    log.info("auth_enabled", {{"realm", realm},
+                              {"algorithms", out.auth->algorithms()},
+                              {"users", std::to_string(users)},
+                              {"users_db", users_path.string()},
+                              {"drop_scanners", config.auth.drop_scanners ? "true" : "false"}});
+    if (users == 0)
+        log.warning("auth_no_users", {{"realm", realm},
+                                      {"detail",
+                                       "every REGISTER will be refused; add users "
+                                       "with 'happysip user add'"}});
+    return out.auth->valid();
+}
+
 }  // namespace
 
 int run_daemon(const Config& config, Logger& log) {
@@ -125,6 +184,12 @@ int run_daemon(const Config& config, Logger& log) {
     registrar_config.domains = config.domains;
     registrar::Registrar registrar(registrar_config, *store);
 
+    AuthSetup auth;
+    if (!config.auth.enabled)
+        warn_auth_disabled(log);
+    else if (!set_up_auth(config, log, auth))
+        return 1;
+
     std::shared_ptr<asio::ssl::context> tls;
     if (has_tls_listener(config) && !(tls = tls_context(config, log))) return 1;
 
@@ -136,7 +201,7 @@ int run_daemon(const Config& config, Logger& log) {
     std::vector<std::string> local_hosts;
     for (const auto& spec : config.listen)
         local_hosts.push_back(runtime::to_uri_host(spec.at.address));
-    RequestHandler handler(registrar, server, log, local_hosts);
+    RequestHandler handler(registrar, server, log, local_hosts, auth.auth.get());
     server.on_request(
         [&handler](const sip::Message& request, const runtime::RequestSource& source,
                    runtime::Responder& responder) { handler(request, source, responder); });

@@ -9,8 +9,13 @@
 namespace happysip::daemon {
 
 RequestHandler::RequestHandler(registrar::Registrar& registrar, runtime::SipServer& server,
-                               Logger& log, std::vector<std::string> local_hosts)
-    : registrar_(registrar), server_(server), log_(log), local_hosts_(std::move(local_hosts)) {}
+                               Logger& log, std::vector<std::string> local_hosts,
+                               RegisterAuth* auth)
+    : registrar_(registrar),
+      auth_(auth),
+      server_(server),
+      log_(log),
+      local_hosts_(std::move(local_hosts)) {}
 
 bool RequestHandler::addressed_to_us(const sip::Message& request) const {
     auto uri = sip::parse_uri(request.request_uri());
@@ -28,6 +33,13 @@ void RequestHandler::operator()(const sip::Message& request, const runtime::Requ
     if (!responder) {  // an ACK for a 2xx: nothing of ours (we send no 2xx to INVITE yet)
         log_.log(LogLevel::debug, "ack_absorbed",
                  {{"call_id", call_id}, {"source", source.text()}});
+        return;
+    }
+    if (auth_ && auth_->drop_as_scanner(request)) {
+        // Issue 4: an answer only confirms that a server is here. Debug only: a scan is a
+        // flood of these, and the operator learns nothing from each one.
+        log_.log(LogLevel::debug, "scanner_dropped",
+                 {{"method", method}, {"call_id", call_id}, {"source", source.text()}});
         return;
     }
     log_.log(LogLevel::debug, "request",
@@ -64,23 +76,47 @@ void RequestHandler::handle_register(const sip::Message& request,
                                      const runtime::RequestSource& source,
                                      runtime::Responder& responder) {
     registrar::RegisterContext context;
+    if (auth_) {  // RFC 3261 §10.3 steps 3-4: authenticate before touching any binding
+        AuthDecision decision = auth_->check_register(request, source);
+        if (decision.action == AuthDecision::Action::drop) return;
+        if (decision.action == AuthDecision::Action::respond) {
+            responder.respond(decision.status, decision.reason, decision.headers);
+            // A 401 without credentials is the normal first half of every registration.
+            bool routine =
+                decision.status == 401 && !request.header(sip::HeaderId::authorization).has_value();
+            log_register(routine ? LogLevel::debug : LogLevel::info, request, source,
+                         decision.status, decision.reason, {}, {});
+            return;
+        }
+        context.authenticated_user = std::move(decision.user);
+    }
     context.now = std::chrono::duration_cast<std::chrono::seconds>(
                       std::chrono::system_clock::now().time_since_epoch())
                       .count();
     context.source = source.text();
     registrar::RegisterReply reply = registrar_.handle(request, context);
     responder.respond(reply.status, reply.reason, reply.headers);
-
-    std::string_view to = request.header(sip::HeaderId::to).value_or("");
-    std::string status = std::to_string(reply.status);
     std::string bindings = std::to_string(reply.bindings.size());
-    log_.log(reply.status >= 500 ? LogLevel::error : LogLevel::info, "register",
+    log_register(reply.status >= 500 ? LogLevel::error : LogLevel::info, request, source,
+                 reply.status, reply.status == 200 ? "" : reply.reason,
+                 reply.status == 200 ? std::string_view(bindings) : std::string_view(),
+                 context.authenticated_user);
+}
+
+void RequestHandler::log_register(LogLevel level, const sip::Message& request,
+                                  const runtime::RequestSource& source, int status,
+                                  std::string_view reason, std::string_view bindings,
+                                  std::string_view user) {
+    std::string status_text = std::to_string(status);
+    std::string from = source.text();
+    log_.log(level, "register",
              {{"call_id", request.header(sip::HeaderId::call_id).value_or("")},
-              {"status", status},
-              {"reason", reply.status == 200 ? std::string_view() : reply.reason},
-              {"to", to},
-              {"bindings", reply.status == 200 ? std::string_view(bindings) : std::string_view()},
-              {"source", context.source}});
+              {"status", status_text},
+              {"reason", reason},
+              {"to", request.header(sip::HeaderId::to).value_or("")},
+              {"user", user},
+              {"bindings", bindings},
+              {"source", from}});
 }
 
 }  // namespace happysip::daemon

@@ -1,6 +1,7 @@
-// What happysipd does with a new server transaction, for now: REGISTER goes to the RFC 3261
-// §10.3 registrar (bindings in the LocationStore), OPTIONS addressed to the server itself
-// gets 200 with its capabilities (§11.2), CANCEL is answered per §9.2, an ACK outside a
+// What happysipd does with a new server transaction, for now: a known scanner gets no
+// answer; REGISTER is authenticated (register_auth.hpp, unless [auth] is disabled) and goes
+// to the RFC 3261 §10.3 registrar (bindings in the LocationStore), OPTIONS addressed to the server
+// itself gets 200 with its capabilities (§11.2), CANCEL is answered per §9.2, an ACK outside a
 // transaction is absorbed, and every other request gets 501 until the proxy takes over.
 #pragma once
 
@@ -11,15 +12,17 @@
 #include "happysip/registrar/registrar.hpp"
 #include "happysip/runtime/sip_server.hpp"
 #include "log.hpp"
+#include "register_auth.hpp"
 
 namespace happysip::daemon {
 
 class RequestHandler {
   public:
     // `local_hosts`: the addresses we listen on, as written in a URI ("[::1]"), which also
-    // name this server in a Request-URI. Registrar, server and logger outlive the handler.
+    // name this server in a Request-URI. `auth` is null when [auth] is disabled. All the
+    // references outlive the handler.
     RequestHandler(registrar::Registrar& registrar, runtime::SipServer& server, Logger& log,
-                   std::vector<std::string> local_hosts);
+                   std::vector<std::string> local_hosts, RegisterAuth* auth = nullptr);
 
     void operator()(const sip::Message& request, const runtime::RequestSource& source,
                     runtime::Responder& responder);
@@ -32,7 +35,12 @@ class RequestHandler {
     void handle_register(const sip::Message& request, const runtime::RequestSource& source,
                          runtime::Responder& responder);
 
+    void log_register(LogLevel level, const sip::Message& request,
+                      const runtime::RequestSource& source, int status, std::string_view reason,
+                      std::string_view bindings, std::string_view user);
+
     registrar::Registrar& registrar_;
+    RegisterAuth* auth_;
     runtime::SipServer& server_;
     Logger& log_;
     std::vector<std::string> local_hosts_;
