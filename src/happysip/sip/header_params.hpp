@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "happysip/sip/char_class.hpp"
+#include "happysip/sip/host_chars.hpp"
 #include "happysip/sip/result.hpp"
 #include "happysip/sip/text.hpp"
 
@@ -86,6 +87,7 @@ struct ParamScan {
     if (i >= s.size() || s[i] != ';') return fail(i, "expected ';' before parameter");
     i = text::skip_wsp(s, i + 1);
     r.name_begin = i;
+    i = chars::skip_host_chars(s, i);
     while (i < s.size() && chars::is_token(s[i]))
         ++i;
     if (i == r.name_begin) return fail(i, "empty parameter name");
@@ -103,6 +105,7 @@ struct ParamScan {
             // Noting on the way whether every byte is a token character saves typed
             // parsers (Via branch, RFC 3261 §20.42) a second scan.
             std::uint16_t all = chars::k_token;
+            i = chars::skip_host_chars(s, i);  // token characters: `all` stays as it is
             while (i < s.size() && chars::is(s[i], chars::k_gen_value))
                 all &= chars::table[static_cast<unsigned char>(s[i++])];
             if (i == value_begin) return fail(i, "empty parameter value");

@@ -1,5 +1,6 @@
 #include "happysip/sip/key_headers.hpp"
 
+#include "happysip/sip/host_chars.hpp"
 #include "happysip/sip/text.hpp"
 
 namespace happysip::sip {
@@ -21,10 +22,12 @@ bool is_valid_call_id(std::string_view id) noexcept {
     // One pass: every byte a word character ('@' is not one), at most one '@', and words
     // on both sides of it.
     std::size_t at = std::string_view::npos;
-    for (std::size_t i = 0; i < id.size(); ++i) {
+    for (std::size_t i = chars::skip_host_chars(id, 0); i < id.size(); ++i) {
         if (chars::is(id[i], chars::k_word)) continue;
         if (id[i] != '@' || at != std::string_view::npos) return false;
         at = i;
+        // The host part of a Call-ID: run again past it (the loop's ++i restarts after it).
+        i = chars::skip_host_chars(id, i + 1) - 1;
     }
     return !id.empty() && at != 0 && at + 1 != id.size();
 }
