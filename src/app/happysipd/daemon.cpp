@@ -164,7 +164,11 @@ bool set_up_auth(const Config& config, Logger& log, AuthSetup& out) {
                                       {"detail",
                                        "every REGISTER will be refused; add users "
                                        "with 'happysip user add'"}});
-    return out.auth->valid();
+    if (!out.auth->valid()) {  // cannot happen with k_nonce_secret_length bytes; never silent
+        log.error("nonce_secret_failed", {{"detail", "secret too short"}});
+        return false;
+    }
+    return true;
 }
 
 }  // namespace

@@ -22,7 +22,6 @@ struct AuthDecision {
     enum class Action : std::uint8_t {
         proceed,  // authenticated: hand the request to the registrar as `user`
         respond,  // answer `status` `reason` with `headers` (challenges on 401)
-        drop,     // answer nothing at all (a known scanner)
     };
     Action action = Action::respond;
     int status = 0;

@@ -79,7 +79,6 @@ void RequestHandler::handle_register(const sip::Message& request,
     registrar::RegisterContext context;
     if (auth_) {  // RFC 3261 §10.3 steps 3-4: authenticate before touching any binding
         AuthDecision decision = auth_->check_register(request, source);
-        if (decision.action == AuthDecision::Action::drop) return;
         if (decision.action == AuthDecision::Action::respond) {
             responder.respond(decision.status, decision.reason, decision.headers);
             // A 401 without credentials is the normal first half of every registration.
