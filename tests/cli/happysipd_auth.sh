@@ -212,6 +212,12 @@ echo "register ::1 $u6 alice alice -" | client md5
 has md5-offered-second md5 '^first=SIP/2.0 401 .* algorithms=SHA-256,MD5$'
 stop_daemon 3
 
+# A secret file of the wrong length stops the start (exit 1) instead of being replaced.
+printf 'short' > "$secret"
+timeout 10 "$bin" --config "$tmp/happysipd.toml" 2> "$tmp/start4.log"; rc=$?
+check short-secret-refused "$([ "$rc" = 1 ] && grep -q 'event=nonce_secret_failed' "$tmp/start4.log" &&
+  [ "$(cat "$secret")" = short ]; echo $?)" "exit $rc: $(cat "$tmp/start4.log")"
+
 # Bad [auth] values: exit 2, the key and the line named.
 bad_config() {  # bad_config NAME EXPECTED-REGEX (config on stdin)
   cat > "$tmp/$1.toml"
