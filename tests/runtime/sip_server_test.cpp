@@ -32,7 +32,9 @@ struct Fixture {
         server.on_request([this](const sip::Message& m, const RequestSource& s, Responder& r) {
             requests.push_back(m);
             sources.push_back(s);
-            if (hold)
+            if (discard)
+                r.discard();
+            else if (hold)
                 held = r;
             else
                 r.respond(200);
@@ -47,6 +49,7 @@ struct Fixture {
     SipServer server;
     std::uint16_t port = 0;
     bool hold = false;
+    bool discard = false;
     Responder held;
     std::vector<sip::Message> requests;
     std::vector<RequestSource> sources;
@@ -167,6 +170,29 @@ TEST(SipServer, StopWaitsForAPendingTransactionThenCloses) {
     ASSERT_EQ(client.got.size(), 1u);  // the held one answered, the late one dropped
     EXPECT_EQ(client.got[0].status_code(), 200);
     EXPECT_EQ(f.requests.size(), 1u);
+    client.udp.close();
+}
+
+TEST(SipServer, DiscardedRequestHoldsNoTransaction) {
+    // A scanner's request is dropped unanswered and leaves nothing behind: stop() has no
+    // transaction to wait for, and a retransmission is handed over again as new.
+    Fixture f(Transport::udp);
+    f.discard = true;
+    UdpClient client(f.io);
+    const auto request = test::options_text(client.sent_by(), "z9hG4bKscan");
+    client.send(f.port, request);
+    run_until(f.io, [&] { return f.requests.size() == 1; });
+    client.send(f.port, request);
+    run_until(f.io, [&] { return f.requests.size() == 2; });
+    EXPECT_EQ(f.requests.size(), 2u);
+
+    bool stopped = false;
+    auto start = std::chrono::steady_clock::now();
+    f.server.stop(std::chrono::seconds(3), [&] { stopped = true; });
+    run_until(f.io, [&] { return stopped; });
+    EXPECT_TRUE(stopped);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+    EXPECT_TRUE(client.got.empty());
     client.udp.close();
 }
 

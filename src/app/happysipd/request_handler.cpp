@@ -38,9 +38,10 @@ void RequestHandler::operator()(const sip::Message& request, const runtime::Requ
     if (auth_ && auth_->drop_as_scanner(request)) {
         // Issue 4: an answer only confirms that a server is here. Debug only: a scan is a
         // flood of these, and the operator learns nothing from each one. The transaction
-        // stays unanswered: SipServer has no way to discard it yet (docs/security.md).
+        // is discarded, so a scan leaves nothing behind.
         log_.log(LogLevel::debug, "scanner_dropped",
                  {{"method", method}, {"call_id", call_id}, {"source", source.text()}});
+        responder.discard();
         return;
     }
     log_.log(LogLevel::debug, "request",

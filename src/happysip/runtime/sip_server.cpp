@@ -75,6 +75,10 @@ bool Responder::awaits_final() const {
     return server_ && server_->awaits_final(key_, invite_);
 }
 
+void Responder::discard() const {
+    if (server_) server_->discarded_.emplace_back(key_, invite_);
+}
+
 // --- SipServer -------------------------------------------------------------------------
 
 SipServer::SipServer(asio::io_context& io, Options options)
@@ -215,7 +219,16 @@ void SipServer::receive(sip::Message request, Route route) {
         }
         non_invite_.erase_terminated();
     }
+    purge_discarded();
     rearm();
+}
+
+void SipServer::purge_discarded() {
+    for (const auto& [key, invite] : discarded_) {
+        invite ? invite_.erase(key) : non_invite_.erase(key);
+        routes_.erase(key);
+    }
+    discarded_.clear();
 }
 
 // RFC 5923 §5: the peer offers this connection for requests to its sent-by. Only an
@@ -249,6 +262,8 @@ void SipServer::drain(const txn::TransactionKey& key, Txn& txn) {
                 auto route = it->second;  // the handler may end the transaction
                 Responder responder(this, key, std::is_same_v<Txn, txn::InviteServerTransaction>);
                 handler_(tu->message, route->source, responder);
+                // Discarded: `txn` is about to be erased; carry out nothing more for it.
+                if (!discarded_.empty() && discarded_.back().first == key) return;
             } else if (std::holds_alternative<txn::Terminated>(action)) {
                 routes_.erase(key);
             }

@@ -81,6 +81,10 @@ class Responder {
     std::string to_tag() const;
     // True while the transaction awaits a final response.
     bool awaits_final() const;
+    // Drops the transaction unanswered and forgets it once the handler returns (a scanner:
+    // an answer would only confirm that a server is here). A retransmission comes to the
+    // handler again as a new request, so nothing is held for the peer.
+    void discard() const;
     explicit operator bool() const noexcept { return server_ != nullptr; }
 
   private:
@@ -158,6 +162,7 @@ class SipServer {
                                       std::string_view reason,
                                       const std::vector<std::string>& extra);
     bool awaits_final(const txn::TransactionKey& key, bool invite);
+    void purge_discarded();
     void transmit(const txn::TransactionKey& key, const sip::Message& m, bool* failed);
     void reject(const sip::Message& request, const Route& route, const sip::ParseError& e);
     void send_raw(const Route& route, std::string bytes);
@@ -185,6 +190,8 @@ class SipServer {
     txn::TransactionTable<txn::InviteServerTransaction> invite_;
     std::unordered_map<txn::TransactionKey, std::shared_ptr<Route>, txn::TransactionKeyHash>
         routes_;
+    // Transactions a handler discarded: removed once the handler has returned.
+    std::vector<std::pair<txn::TransactionKey, bool>> discarded_;
 };
 
 }  // namespace happysip::runtime

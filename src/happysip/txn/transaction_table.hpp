@@ -26,6 +26,9 @@ class TransactionTable {
         return map_.try_emplace(std::move(key), std::move(txn)).second;
     }
 
+    // Forgets a transaction without letting it finish (a request the TU drops unanswered).
+    bool erase(const TransactionKey& key) { return map_.erase(key) > 0; }
+
     Txn* find(const TransactionKey& key) {
         auto it = map_.find(key);
         return it == map_.end() ? nullptr : &it->second;
