@@ -12,13 +12,6 @@ namespace {
 
 using sip::DigestAlgorithm;
 
-std::string lowercase(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        c = sip::chars::to_lower(c);
-    return out;
-}
-
 // RFC 2617 §3.2.2.5 asks that digest-uri and Request-URI name the same resource: equal
 // text, or equal under RFC 3261 §19.1.4 (a UA may spell the same URI differently).
 bool same_resource(std::string_view digest_uri, std::string_view request_uri) {
@@ -192,7 +185,7 @@ AuthResult DigestServer::verify(const sip::Message& request, UserStore& users, I
     const std::string ha1 = known ? record->ha1.for_hash(hash) : std::string(64, 'x');
     const std::string expected = expected_response(hash, ha1, nonce, *c.nc_text, plain(*c.cnonce),
                                                    "auth", request.method_text(), uri);
-    if (!constant_time_equal(expected, lowercase(c.response)) || !known) {
+    if (!constant_time_equal(expected, sip::text::to_lower_copy(c.response)) || !known) {
         auto r = result(AuthVerdict::failed, "Wrong user name or password");
         r.user = user;
         return r;

@@ -1,14 +1,11 @@
 #include "happysip/registrar/aor.hpp"
 
-#include "happysip/sip/char_class.hpp"
+#include "happysip/sip/text.hpp"
 
 namespace happysip::registrar {
 
 std::string aor_domain(const sip::Uri& uri) {
-    std::string out(uri.host.text);
-    for (char& c : out)
-        c = sip::chars::to_lower(c);
-    return out;
+    return sip::text::to_lower_copy(uri.host.text);
 }
 
 std::optional<std::string> canonical_aor(const sip::Uri& uri) {

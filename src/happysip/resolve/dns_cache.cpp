@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "happysip/sip/char_class.hpp"
+#include "happysip/sip/text.hpp"
 
 namespace happysip::resolve {
 namespace {
@@ -12,10 +12,7 @@ using std::chrono::seconds;
 // RFC 4343: case-insensitive; "example.com." and "example.com" are one name.
 std::string cache_name(std::string_view name) {
     if (name.size() > 1 && name.back() == '.') name.remove_suffix(1);
-    std::string key(name);
-    for (char& c : key)
-        c = sip::chars::to_lower(c);
-    return key;
+    return sip::text::to_lower_copy(name);
 }
 
 std::uint32_t whole_seconds(Duration d) noexcept {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "happysip/sip/char_class.hpp"
@@ -19,6 +20,14 @@ constexpr std::string_view trim(std::string_view s) noexcept {
     while (!s.empty() && chars::is_wsp(s.back()))
         s.remove_suffix(1);
     return s;
+}
+
+// An ASCII-lowercased copy (host names, DNS names, hex digests: case-insensitive keys).
+inline std::string to_lower_copy(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        c = chars::to_lower(c);
+    return out;
 }
 
 // Index of the first byte at or after `i` that is not SP or HTAB (s.size() if none).
