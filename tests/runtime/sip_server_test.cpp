@@ -39,7 +39,7 @@ struct Fixture {
             else
                 r.respond(200);
         });
-        auto spec = parse_listen_spec(std::string(transport_name(transport)) + ":127.0.0.1:0");
+        auto spec = parse_listen_spec(std::string(eyeballs::to_string(transport)) + ":127.0.0.1:0");
         auto listening = server.listen(*spec);
         EXPECT_TRUE(listening.error.empty()) << listening.error;
         port = port_of(listening.bound);

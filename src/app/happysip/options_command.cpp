@@ -64,7 +64,7 @@ nlohmann::json candidate_json(const eyeballs::Candidate& c) {
     return {{"family", eyeballs::to_string(c.family)},
             {"address", c.address},
             {"port", c.port},
-            {"transport", runtime::transport_name(c.transport)},
+            {"transport", eyeballs::to_string(c.transport)},
             {"target", c.target}};
 }
 
@@ -113,7 +113,7 @@ void print_timeline(const client::RequestDelivery& d, Instant start, int number)
     }
     if (d.winner()) {
         const auto& c = d.attempts()[*d.winner()].candidate;
-        std::printf(" via %s %s port %u", std::string(runtime::transport_name(c.transport)).c_str(),
+        std::printf(" via %s %s port %u", std::string(eyeballs::to_string(c.transport)).c_str(),
                     c.address.c_str(), c.port);
     }
     if (d.first_response_at()) {

@@ -24,7 +24,6 @@ namespace {
 
 using eyeballs::Transport;
 using runtime::Responder;
-using runtime::transport_name;
 
 struct RespondOptions {
     std::vector<std::string> listen;
@@ -61,7 +60,7 @@ void log_new(const sip::Message& request, const runtime::RequestSource& source) 
     line["call_id"] = request.header(sip::HeaderId::call_id).value_or("");
     line["cseq"] = request.cseq_number();
     line["branch"] = source.branch;
-    line["transport"] = transport_name(source.transport);
+    line["transport"] = eyeballs::to_string(source.transport);
     line["from"] = source.remote;
     line["local"] = source.local;
     std::cout << line.dump() << std::endl;  // flushed: a test reads it while we run

@@ -20,6 +20,23 @@ constexpr std::string_view to_string(Family f) noexcept {
     return f == Family::ipv6 ? "ipv6" : "ipv4";
 }
 
+// "udp", "tcp", "tls", "ws", "wss": as in a transport= URI parameter or a --listen spec.
+constexpr std::string_view to_string(Transport t) noexcept {
+    switch (t) {
+        case Transport::udp:
+            return "udp";
+        case Transport::tcp:
+            return "tcp";
+        case Transport::tls:
+            return "tls";
+        case Transport::ws:
+            return "ws";
+        case Transport::wss:
+            return "wss";
+    }
+    return "unknown";
+}
+
 struct Candidate {
     Family family = Family::ipv6;
     std::string address;  // literal, without brackets: "2001:db8::1", "192.0.2.1"

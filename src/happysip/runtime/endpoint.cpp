@@ -39,22 +39,6 @@ std::string to_hostport(const asio::ip::tcp::endpoint& endpoint) {
     return to_hostport(endpoint.address(), endpoint.port());
 }
 
-std::string_view transport_name(eyeballs::Transport transport) {
-    switch (transport) {
-        case eyeballs::Transport::udp:
-            return "udp";
-        case eyeballs::Transport::tcp:
-            return "tcp";
-        case eyeballs::Transport::tls:
-            return "tls";
-        case eyeballs::Transport::ws:
-            return "ws";
-        case eyeballs::Transport::wss:
-            return "wss";
-    }
-    return "unknown";
-}
-
 std::optional<HostPort> parse_hostport(std::string_view text, std::uint16_t default_port,
                                        std::error_code& ec) {
     std::string_view host = text;

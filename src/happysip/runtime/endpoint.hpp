@@ -31,9 +31,6 @@ std::string to_hostport(const asio::ip::tcp::endpoint& endpoint);
 // The address as written in a URI host: IPv6 in brackets.
 std::string to_uri_host(const asio::ip::address& address);
 
-// "udp", "tcp", "tls", "ws", "wss": the spelling of logs, JSON and --listen specs.
-std::string_view transport_name(eyeballs::Transport transport);
-
 struct HostPort {
     asio::ip::address address;
     std::uint16_t port = 0;

@@ -40,7 +40,8 @@ std::optional<ListenSpec> parse_listen_spec(std::string_view text) {
 }
 
 std::string RequestSource::text() const {
-    return std::string(transport_name(transport)) + ":" + to_hostport(remote_address, remote_port);
+    return std::string(eyeballs::to_string(transport)) + ":" +
+           to_hostport(remote_address, remote_port);
 }
 
 // Where the responses of one server transaction go.
@@ -144,7 +145,7 @@ SipServer::Listening SipServer::listen(const ListenSpec& spec,
         }
     }
     if (ec) return {{}, "cannot listen on " + spec.text + ": " + ec.message()};
-    return {std::string(transport_name(spec.transport)) + ":" + local, {}};
+    return {std::string(eyeballs::to_string(spec.transport)) + ":" + local, {}};
 }
 
 void SipServer::serve(std::shared_ptr<StreamConnection> c) {
