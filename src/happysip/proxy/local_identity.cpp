@@ -39,9 +39,12 @@ bool LocalIdentity::serves_domain(std::string_view host) const {
 bool LocalIdentity::is_local_uri(const sip::Uri& uri) const {
     if (!uri.is_sip_or_sips()) return false;
     const bool tls = uri.scheme == sip::UriScheme::sips || uri.transport_is("tls");
-    const std::uint16_t port = uri.port.value_or(tls ? 5061 : 5060);
+    return is_local_address(uri.host.text, uri.port.value_or(tls ? 5061 : 5060));
+}
+
+bool LocalIdentity::is_local_address(std::string_view host, std::uint16_t port) const {
     return std::any_of(listeners_.begin(), listeners_.end(), [&](const Listener& l) {
-        return l.port == port && same_host(l.host, uri.host.text);
+        return l.port == port && same_host(l.host, host);
     });
 }
 

@@ -28,6 +28,8 @@ class LocalIdentity {
     // The URI names one of our listeners: host equal to a listener host (by value for
     // IP literals), port equal (default 5060, or 5061 for sips / transport=tls).
     bool is_local_uri(const sip::Uri& uri) const;
+    // One of our listeners is at host:port (a Via sent-by, a URI host and port).
+    bool is_local_address(std::string_view host, std::uint16_t port) const;
     const std::vector<Listener>& listeners() const noexcept { return listeners_; }
     const std::vector<std::string>& domains() const noexcept { return domains_; }
 

@@ -82,10 +82,7 @@ std::optional<Rejection> check_request(const sip::Message& request, const LocalI
         const auto dot = branch.rfind('.');
         if (dot == std::string_view::npos) continue;
         const bool ours =
-            std::any_of(self.listeners().begin(), self.listeners().end(), [&](const Listener& l) {
-                return same_host(l.host, via.value().host.text) &&
-                       l.port == via.value().port.value_or(5060);
-            });
+            self.is_local_address(via.value().host.text, via.value().port.value_or(5060));
         if (ours && branch.substr(dot + 1) == loop_hash(request)) {
             return Rejection{482, "", {}};
         }
