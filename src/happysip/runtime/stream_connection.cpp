@@ -212,7 +212,7 @@ bool StreamConnection::handle_frames() {
             case sip::StreamFramer::Kind::need_more:
                 return true;
             case sip::StreamFramer::Kind::message: {
-                auto parsed = sip::parse_message(std::string_view(ev.frame));
+                auto parsed = sip::parse_message(std::move(ev.frame));  // kept on failure
                 if (parsed) {
                     if (on_message_) on_message_(std::move(*parsed));
                 } else if (on_bad_message_) {

@@ -165,6 +165,8 @@ class Message {
 // RFC 3261 §18.3: with Content-Length present, bytes beyond it are discarded and a
 // shorter body is an error; without it (datagrams only) the body runs to the end.
 Result<Message> parse_message(std::string_view bytes, const ParseLimits& limits = {});
+// Takes the bytes over on success; on failure `bytes` still holds them (a server can
+// still answer 400 from them without having copied them first).
 Result<Message> parse_message(std::string&& bytes, const ParseLimits& limits = {});
 
 }  // namespace happysip::sip

@@ -20,7 +20,10 @@ class MessageParser {
         Message m;
         m.buffer_ = std::move(bytes);
         MessageParser parser(m, limits);
-        if (auto e = parser.run()) return std::move(*e);
+        if (auto e = parser.run()) {
+            bytes = std::move(m.buffer_);  // the caller keeps the input, e.g. to answer 400
+            return std::move(*e);
+        }
         return m;
     }
 

@@ -290,5 +290,17 @@ TEST(MessageParse, ParsesEverySharedBenchMessage) {
     }
 }
 
+TEST(MessageParse, OwningParseGivesTheBytesBackOnFailure) {
+    // A stream transport hands its frame over without a copy and still needs the bytes to
+    // answer 400 when they do not parse.
+    const std::string bad =
+        "OPTIONS sip:a@example.com SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+        "CSeq: 1 INVITE\r\n\r\n";
+    std::string bytes = bad;
+    auto parsed = parse_message(std::move(bytes));
+    ASSERT_FALSE(parsed);
+    EXPECT_EQ(bytes, bad);  // NOLINT(bugprone-use-after-move): documented to be kept
+}
+
 }  // namespace
 }  // namespace happysip::sip
