@@ -23,10 +23,16 @@
 // not overtake the INVITE); a branch still silent when its INVITE transaction times out
 // simply ends with the synthesised 408. Each CANCEL is its own non-INVITE client
 // transaction with the INVITE branch's Via (so its responses arrive with that branch and
-// are told apart by their CSeq method); they are absorbed here.
+// are told apart by their CSeq method); they are absorbed here. A branch with no final
+// response 64*T1 after its CANCEL is given up as 408 (§9.1). cancel() also closes the
+// branch set: the final response is chosen once the cancelled branches have answered.
 //
 // Timer C (§16.6 item 11, INVITE only, > 3 min, reset by every provisional): when it fires
-// a branch with a provisional response is cancelled, a silent one ends as 408.
+// a branch with a provisional response is cancelled, a silent one ends as 408 (and is
+// cancelled should it answer later).
+//
+// Among equal candidates the earliest received response wins, and a received response
+// wins over a 408/503 stand-in (best_response.hpp has the order).
 #pragma once
 
 #include <chrono>
@@ -83,8 +89,8 @@ std::string_view to_string(BranchState state) noexcept;
 
 class ResponseContext {
   public:
-    // `request`: the request as received (the server transaction's), for the method and to
-    // build CANCELs' fallbacks. Nothing is sent until a branch is added.
+    // `request`: the request as received (the server transaction's): its method decides
+    // INVITE behaviour (CANCEL, Timer C, ACK). Nothing is sent until a branch is added.
     ResponseContext(sip::Message request, ResponseContextConfig config = {});
     ~ResponseContext();
     ResponseContext(ResponseContext&&) noexcept;
@@ -93,7 +99,8 @@ class ResponseContext {
     // Starts a client transaction for `forwarded` (built by forward_copy: our Via on top).
     // `reliable`: TCP/TLS (no retransmissions). Returns the branch index, or nullopt when
     // no new branch may be created (a 6xx or 2xx arrived, cancel() was called, or
-    // close_branches() was). Queues SendOnBranch for the request.
+    // close_branches() was), or when `forwarded` has no top Via with a branch parameter.
+    // Queues SendOnBranch for the request.
     std::optional<std::size_t> add_branch(sip::Message forwarded, bool reliable, Instant now);
     // No more branches will be added (the target set is exhausted, §16.5). With none added,
     // queues RespondUpstream{no_branch_status}. A final response is chosen only after this.

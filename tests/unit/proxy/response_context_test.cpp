@@ -74,6 +74,12 @@ struct Harness {
         drain();
         return b.value_or(0);
     }
+    std::vector<std::size_t> add_n(std::size_t n) {
+        std::vector<std::size_t> r;
+        for (std::size_t i = 0; i < n; ++i)
+            r.push_back(add());
+        return r;
+    }
     void close() {
         ctx.close_branches(now);
         drain();
@@ -202,9 +208,8 @@ TEST(ResponseContext, OurViaRemovedFromForwarded) {
 
 TEST(ResponseContext, Forwards2xxAtOnceAndCancelsOtherBranches) {
     Harness h;
-    const auto b0 = h.add();
-    const auto b1 = h.add();
-    const auto b2 = h.add();
+    const auto b = h.add_n(3);
+    const auto b0 = b[0], b1 = b[1], b2 = b[2];
     h.respond(b1, 180);
     h.clear();
     h.respond(b0, 200);  // before close_branches: a 2xx does not wait
@@ -235,9 +240,8 @@ TEST(ResponseContext, EveryForked2xxIsForwarded) {
 
 TEST(ResponseContext, ChoosesLowestClassWhenAllBranchesFail) {
     Harness h;
-    const auto b0 = h.add();
-    const auto b1 = h.add();
-    const auto b2 = h.add();
+    const auto b = h.add_n(3);
+    const auto b0 = b[0], b1 = b[1], b2 = b[2];
     h.close();
     h.respond(b0, 486);
     h.respond(b1, 302, {"Contact: <sip:bob@198.51.100.20>"});
@@ -249,9 +253,8 @@ TEST(ResponseContext, ChoosesLowestClassWhenAllBranchesFail) {
 
 TEST(ResponseContext, Prefers401And407In4xx) {
     Harness h;
-    const auto b0 = h.add();
-    const auto b1 = h.add();
-    const auto b2 = h.add();
+    const auto b = h.add_n(3);
+    const auto b0 = b[0], b1 = b[1], b2 = b[2];
     h.close();
     h.respond(b0, 404);
     h.respond(b1, 407, {"Proxy-Authenticate: Digest realm=\"b\", nonce=\"2\""});
@@ -261,9 +264,8 @@ TEST(ResponseContext, Prefers401And407In4xx) {
 
 TEST(ResponseContext, Merges401And407Challenges) {
     Harness h;
-    const auto b0 = h.add();
-    const auto b1 = h.add();
-    const auto b2 = h.add();
+    const auto b = h.add_n(3);
+    const auto b0 = b[0], b1 = b[1], b2 = b[2];
     h.close();
     h.respond(b0, 401, {"WWW-Authenticate: Digest realm=\"a\", nonce=\"1\""});
     h.respond(b1, 404);
@@ -297,9 +299,8 @@ TEST(ResponseContext, Converts503To500) {
 
 TEST(ResponseContext, SixHundredCancelsPendingAndWins) {
     Harness h;
-    const auto b0 = h.add();
-    const auto b1 = h.add();
-    const auto b2 = h.add();
+    const auto b = h.add_n(3);
+    const auto b0 = b[0], b1 = b[1], b2 = b[2];
     h.respond(b0, 180);
     h.respond(b2, 302);
     h.clear();
