@@ -5,17 +5,14 @@
 #include <utility>
 
 #include "happysip/proxy/best_response.hpp"
+#include "happysip/proxy/branch_transaction.hpp"
 #include "happysip/proxy/cancel_request.hpp"
 #include "happysip/sip/header_id.hpp"
 #include "happysip/sip/via.hpp"
-#include "happysip/txn/invite_client_transaction.hpp"
 #include "happysip/txn/non_invite_client_transaction.hpp"
 
 namespace happysip::proxy {
 namespace {
-
-using ClientTransaction =
-    std::variant<txn::InviteClientTransaction, txn::NonInviteClientTransaction>;
 
 // A branch's final status when no response stands behind it: §16.8 (timeout) and §16.9
 // (transport error) say to act as if this response had arrived.
@@ -34,7 +31,7 @@ bool due(const std::optional<Instant>& deadline, Instant now) {
 
 struct ResponseContext::Impl {
     struct Branch {
-        std::optional<ClientTransaction> txn;  // reset once Terminated (or given up, §9.1)
+        std::optional<BranchTransaction> txn;  // reset once Terminated (or given up, §9.1)
         std::string via_branch;
         txn::Transport transport = txn::Transport::unreliable;
         BranchState state = BranchState::calling;
@@ -90,7 +87,7 @@ struct ResponseContext::Impl {
 void ResponseContext::Impl::drain(std::size_t b, Instant now) {
     Branch& br = branches[b];
     if (!br.txn) return;
-    auto pending = std::visit([](auto& t) { return t.take_actions(); }, *br.txn);
+    auto pending = br.txn->take_actions();
     for (txn::Action& a : pending) {
         if (auto* send = std::get_if<txn::Send>(&a)) {
             // The request, its retransmissions and the ACK of a non-2xx (§17.1.1.3).
@@ -193,7 +190,7 @@ void ResponseContext::Impl::complete(std::size_t b, int status,
 void ResponseContext::Impl::fire_branch_timers(std::size_t b, Instant now) {
     Branch& br = branches[b];
     if (br.txn) {
-        std::visit([now](auto& t) { t.on_timer(now); }, *br.txn);
+        br.txn->on_timer(now);
         drain(b, now);
     }
     if (br.cancel) {
@@ -236,9 +233,7 @@ void ResponseContext::Impl::cancel_pending(Instant now) {
 void ResponseContext::Impl::send_cancel(std::size_t b, Instant now) {
     Branch& br = branches[b];
     if (!br.txn) return;  // the INVITE transaction is gone: nothing left to cancel
-    const sip::Message& invite =
-        std::visit([](const auto& t) -> const sip::Message& { return t.request(); }, *br.txn);
-    auto cancel = make_cancel(invite);
+    auto cancel = make_cancel(br.txn->request());
     if (!cancel) return;  // the forwarded INVITE lacked a mandatory header: never sent
     br.cancel_sent = true;
     br.timer_c.reset();
@@ -312,14 +307,8 @@ std::optional<std::size_t> ResponseContext::add_branch(sip::Message forwarded, b
     Impl::Branch br;
     br.via_branch = std::string(via.value().branch);
     br.transport = reliable ? txn::Transport::reliable : txn::Transport::unreliable;
-    if (s.is_invite) {
-        br.txn.emplace(std::in_place_type<txn::InviteClientTransaction>, std::move(forwarded),
-                       br.transport, s.config.timers, now);
-        br.timer_c = now + s.config.timer_c;  // §16.6 item 11
-    } else {
-        br.txn.emplace(std::in_place_type<txn::NonInviteClientTransaction>, std::move(forwarded),
-                       br.transport, s.config.timers, now);
-    }
+    br.txn.emplace(std::move(forwarded), br.transport, s.config.timers, now);
+    if (s.is_invite) br.timer_c = now + s.config.timer_c;  // §16.6 item 11
     s.branches.push_back(std::move(br));
     const std::size_t b = s.branches.size() - 1;
     s.drain(b, now);
@@ -356,7 +345,7 @@ void ResponseContext::on_response(std::size_t branch, const sip::Message& respon
         s.drain_cancel(branch);
     } else {
         if (!br.txn) return;
-        std::visit([&](auto& t) { t.on_response(response, now); }, *br.txn);
+        br.txn->on_response(response, now);
         s.drain(branch, now);
     }
     s.choose_final_if_ready();
@@ -369,7 +358,7 @@ void ResponseContext::on_transport_error(std::size_t branch, Instant now) {
     Impl::Branch& br = s.branches[branch];
     // One destination carries both the branch's request and its CANCEL.
     if (br.txn) {
-        std::visit([now](auto& t) { t.on_transport_error(now); }, *br.txn);
+        br.txn->on_transport_error(now);
         s.drain(branch, now);
     }
     if (br.cancel) {
@@ -405,7 +394,7 @@ std::optional<Instant> ResponseContext::next_deadline() const {
     std::optional<Instant> next;
     for (const Impl::Branch& br : impl_->branches) {
         if (br.txn) {
-            const auto d = std::visit([](const auto& t) { return t.next_deadline(); }, *br.txn);
+            const auto d = br.txn->next_deadline();
             if (earlier(d, next)) next = d;
         }
         if (br.cancel && earlier(br.cancel->next_deadline(), next))
