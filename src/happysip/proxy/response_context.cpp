@@ -1,6 +1,5 @@
 #include "happysip/proxy/response_context.hpp"
 
-#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -56,7 +55,6 @@ struct ResponseContext::Impl {
     std::vector<ContextAction> actions;
     bool closed = false;           // close_branches() was called
     bool no_new_branches = false;  // a 2xx or 6xx arrived, or cancel() was called
-    bool got_6xx = false;
     bool final_sent = false;
     bool finished = false;
 
@@ -181,7 +179,6 @@ void ResponseContext::Impl::complete(std::size_t b, int status,
     if (status >= 600 && !final_sent) {
         // §16.7 item 5: a 6xx ends the search; pending branches are cancelled and no new
         // ones are created, and the 6xx wins once every branch has finished.
-        got_6xx = true;
         no_new_branches = true;
         cancel_pending(now);
     }

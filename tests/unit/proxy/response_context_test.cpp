@@ -2,6 +2,7 @@
 // time advances only through Harness::advance.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <vector>
