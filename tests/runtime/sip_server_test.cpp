@@ -28,7 +28,12 @@ std::uint16_t port_of(const std::string& bound) {
 // A SipServer on one loopback listener whose handler answers 200 (unless told to hold)
 // and counts the requests it was given.
 struct Fixture {
-    explicit Fixture(Transport transport) : server(io, {"test", false}) {
+    static SipServerOptions test_options() {
+        SipServerOptions o;
+        o.server_header = "test";
+        return o;
+    }
+    explicit Fixture(Transport transport) : server(io, test_options()) {
         server.on_request([this](const sip::Message& m, const RequestSource& s, Responder& r) {
             requests.push_back(m);
             sources.push_back(s);

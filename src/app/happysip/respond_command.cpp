@@ -97,7 +97,9 @@ int run_respond(const RespondOptions& options) {
     }
 
     asio::io_context io;
-    runtime::SipServer server(io, {"happysip respond", false});
+    runtime::SipServerOptions server_options;
+    server_options.server_header = "happysip respond";
+    runtime::SipServer server(io, server_options);
     server.on_log([](std::string_view event, const std::string& detail) {
         if (event != "request_rejected" && event != "bad_datagram")
             std::cerr << "happysip respond: " << detail << "\n";

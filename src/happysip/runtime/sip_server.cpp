@@ -173,7 +173,11 @@ void SipServer::serve(std::shared_ptr<StreamConnection> c) {
 }
 
 void SipServer::receive(sip::Message request, Route route) {
-    if (closed_ || request.is_response()) return;  // a server has no client transactions
+    if (closed_) return;
+    if (request.is_response()) {
+        if (response_handler_) response_handler_(std::move(request), route.source);
+        return;
+    }
     // RFC 3261 §18.2.1 (all transports): received, and rport when asked (RFC 3581 §4).
     if (runtime::stamp_received(request, route.source.remote_address, route.source.remote_port))
         return;  // no usable Via: nowhere to answer

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -100,6 +101,19 @@ class Responder {
 struct SipServerOptions {
     std::string server_header;       // "Server: ..." line added to every response; empty: none
     bool invite_100_trying = false;  // §17.2.1: let INVITE transactions send 100 themselves
+    // Outgoing TLS connections (send_request): RFC 5922 verification of the peer.
+    std::string tls_ca_file;  // empty: the system's default verify paths
+    bool tls_verify = true;
+};
+
+// Where send_request sends: a transport and a peer endpoint (RFC 3263 already done).
+struct Destination {
+    eyeballs::Transport transport = eyeballs::Transport::udp;
+    asio::ip::address address;
+    std::uint16_t port = 5060;
+    std::string server_name;  // TLS: SNI and RFC 5922 identity; empty: the address
+
+    std::string text() const;  // "tcp:[2001:db8::2]:5060"
 };
 
 class SipServer {
@@ -108,6 +122,9 @@ class SipServer {
     // a 2xx, with an empty Responder). The request has received/rport stamped (§18.2.1).
     using RequestHandler =
         std::function<void(const sip::Message&, const RequestSource&, Responder&)>;
+    // A response that arrived on a listener or on a connection we use: the client side
+    // (transactions, proxy response contexts) is the caller's. Nothing is stamped.
+    using ResponseHandler = std::function<void(sip::Message, const RequestSource&)>;
     // Things an operator may want to see: `event` is a word ("tls_handshake_failed",
     // "bad_message", "send_failed", "request_rejected"), `detail` starts with the peer.
     using LogHandler = std::function<void(std::string_view event, const std::string& detail)>;
@@ -121,6 +138,7 @@ class SipServer {
 
     void on_request(RequestHandler handler) { handler_ = std::move(handler); }
     void on_log(LogHandler handler) { log_ = std::move(handler); }
+    void on_response(ResponseHandler handler) { response_handler_ = std::move(handler); }
 
     // Opens one listener; `tls` is required for a tls spec. Returns the bound endpoint as
     // "udp:127.0.0.1:5060" (the real port when 0 was asked), or an error text.
@@ -129,6 +147,20 @@ class SipServer {
         std::string error;  // "cannot listen on tcp:127.0.0.1:5060: Address already in use"
     };
     Listening listen(const ListenSpec& spec, std::shared_ptr<asio::ssl::context> tls = nullptr);
+
+    // --- the client side (sip_server_outbound.cpp): requests a proxy forwards ---
+    // Our Via sent-by towards a peer of that family over that transport (RFC 3261 §18.1.1):
+    // the listener's address and port, or, for a wildcard listener, the local address the
+    // kernel routes `to` from. Empty when no listener of that transport and family exists.
+    std::string via_sent_by(eyeballs::Transport transport, const asio::ip::address& to) const;
+    // Sends a request (RFC 3261 §18.1.1): UDP from our listener socket of the destination's
+    // family, so responses come back to it; TCP/TLS over an open connection to the peer
+    // (one it opened to us included, RFC 5923 aliases too), else over a new connection
+    // that is then served like an accepted one. `on_error` runs asynchronously, at most
+    // once, when the request could not be handed to the network (no listener of that
+    // family, connect or TLS failure, send error).
+    void send_request(const Destination& to, std::string bytes,
+                      std::function<void(std::string detail)> on_error = {});
 
     // For a CANCEL: a Responder for the INVITE transaction it targets (§9.2), empty if none.
     Responder invite_of_cancel(const sip::Message& cancel);
@@ -153,6 +185,9 @@ class SipServer {
 
     Instant now() const;
     void serve(std::shared_ptr<StreamConnection> connection);
+    UdpTransport* udp_for(const asio::ip::address& to) const;
+    void send_stream(const Destination& to, std::string bytes,
+                     std::function<void(std::string)> on_error);
     void receive(sip::Message request, Route route);
     void file_alias(const sip::Message& request, const Route& route);
     template <class Txn>
@@ -178,6 +213,7 @@ class SipServer {
     std::chrono::steady_clock::time_point start_;
     std::mt19937_64 rng_;
     RequestHandler handler_;
+    ResponseHandler response_handler_;
     LogHandler log_;
     bool stopping_ = false;
     bool closed_ = false;
@@ -185,6 +221,9 @@ class SipServer {
     std::vector<std::unique_ptr<UdpTransport>> udp_;
     std::vector<std::unique_ptr<StreamListener>> listeners_;
     ConnectionTable connections_;
+    // Outgoing connections still connecting, so a second request to the peer waits for
+    // the same one instead of opening another.
+    std::map<ConnectionTable::Key, std::weak_ptr<StreamConnection>> connecting_;
     txn::TimerConfig timers_;
     txn::TransactionTable<txn::NonInviteServerTransaction> non_invite_;
     txn::TransactionTable<txn::InviteServerTransaction> invite_;

@@ -1,0 +1,123 @@
+// The client half of SipServer: requests it sends for a proxy (RFC 3261 §18.1.1) from its
+// own listeners, so that responses and later requests from the peer reach a socket we
+// serve. The server half is sip_server.cpp.
+#include <asio/post.hpp>
+
+#include "happysip/runtime/sip_server.hpp"
+#include "happysip/runtime/stream_connection.hpp"
+#include "happysip/runtime/stream_listener.hpp"
+#include "happysip/runtime/udp_transport.hpp"
+
+namespace happysip::runtime {
+
+using eyeballs::Transport;
+
+std::string Destination::text() const {
+    return std::string(eyeballs::to_string(transport)) + ":" + to_hostport(address, port);
+}
+
+UdpTransport* SipServer::udp_for(const asio::ip::address& to) const {
+    eyeballs::Family family = family_of(to);
+    for (const auto& t : udp_)
+        if (t->local_endpoint(family)) return t.get();
+    return nullptr;
+}
+
+namespace {
+
+// The local address the kernel would send from to reach `to` (a UDP connect sends nothing).
+std::optional<asio::ip::address> routed_source(asio::io_context& io, const asio::ip::address& to) {
+    std::error_code ec;
+    asio::ip::udp::socket probe(io);
+    probe.open(to.is_v6() ? asio::ip::udp::v6() : asio::ip::udp::v4(), ec);
+    if (!ec) probe.connect(asio::ip::udp::endpoint(to, 5060), ec);
+    if (ec) return std::nullopt;
+    auto local = probe.local_endpoint(ec);
+    if (ec) return std::nullopt;
+    return local.address();
+}
+
+}  // namespace
+
+std::string SipServer::via_sent_by(Transport transport, const asio::ip::address& to) const {
+    eyeballs::Family family = family_of(to);
+    std::optional<asio::ip::address> address;
+    std::uint16_t port = 0;
+    if (transport == Transport::udp) {
+        if (auto* t = udp_for(to)) {
+            auto local = t->local_endpoint(family);
+            address = local->address();
+            port = local->port();
+        }
+    } else {
+        for (const auto& l : listeners_) {
+            auto local = l->local_endpoint();
+            if (local && l->is_tls() == (transport == Transport::tls) &&
+                family_of(local->address()) == family) {
+                address = local->address();
+                port = local->port();
+                break;
+            }
+        }
+    }
+    if (!address) return {};
+    if (address->is_unspecified()) address = routed_source(io_, to);
+    if (!address) return {};
+    return to_hostport(*address, port);
+}
+
+void SipServer::send_request(const Destination& to, std::string bytes,
+                             std::function<void(std::string)> on_error) {
+    auto fail = [this, &on_error](std::string detail) {
+        if (on_error) asio::post(io_, [cb = std::move(on_error), d = std::move(detail)] { cb(d); });
+    };
+    if (closed_) return fail("server closed");
+    if (to.transport != Transport::udp) return send_stream(to, std::move(bytes), on_error);
+    UdpTransport* udp = udp_for(to.address);
+    if (!udp) return fail("no UDP listener for " + to.text());
+    udp->send({to.address, to.port}, std::move(bytes),
+              [this, to, on_error = std::move(on_error)](std::error_code ec) {
+                  if (!ec) return;
+                  log("send_failed", to.text() + ": " + ec.message());
+                  if (on_error) on_error(to.text() + ": " + ec.message());
+              });
+}
+
+void SipServer::send_stream(const Destination& to, std::string bytes,
+                            std::function<void(std::string)> on_error) {
+    asio::ip::tcp::endpoint remote(to.address, to.port);
+    if (auto c = connections_.find(to.transport, remote)) {
+        c->send(std::move(bytes));
+        return;
+    }
+    ConnectionTable::Key key{to.transport, remote};
+    if (auto it = connecting_.find(key); it != connecting_.end()) {
+        if (auto c = it->second.lock()) {
+            c->send(std::move(bytes));  // queued until the connection is up
+            return;
+        }
+        connecting_.erase(it);
+    }
+    std::optional<TlsClientConfig> tls;
+    if (to.transport == Transport::tls)
+        tls = TlsClientConfig{to.server_name.empty() ? to.address.to_string() : to.server_name,
+                              options_.tls_ca_file, options_.tls_verify};
+    auto c = StreamConnection::connect(
+        io_, remote, tls,
+        [this, key, to, on_error = std::move(on_error)](std::error_code ec,
+                                                        std::string detail) mutable {
+            auto it = connecting_.find(key);
+            auto connection = it == connecting_.end() ? nullptr : it->second.lock();
+            if (it != connecting_.end()) connecting_.erase(it);
+            if (ec) {
+                log("connect_failed", to.text() + ": " + detail);
+                if (on_error) on_error(detail);
+                return;
+            }
+            if (connection) serve(std::move(connection));
+        });
+    connecting_[key] = c;
+    c->send(std::move(bytes));
+}
+
+}  // namespace happysip::runtime

@@ -1,0 +1,126 @@
+// SipServer's client half (sip_server_outbound.cpp): requests a proxy sends from its own
+// listeners, and the responses that come back to them.
+#include <gtest/gtest.h>
+
+#include <asio/io_context.hpp>
+#include <string>
+#include <vector>
+
+#include "happysip/runtime/endpoint.hpp"
+#include "happysip/runtime/sip_server.hpp"
+#include "runtime_test_support.hpp"
+
+namespace happysip::runtime {
+namespace {
+
+using eyeballs::Transport;
+using test::k_loopback_v4;
+using test::k_loopback_v6;
+using test::run_until;
+
+// One SipServer listening on UDP and TCP on both loopbacks, answering 200 to everything
+// and recording the requests (with their sources) and the responses it receives.
+struct Peer {
+    explicit Peer(asio::io_context& io) : server(io) {
+        server.on_request([this](const sip::Message& m, const RequestSource& s, Responder& r) {
+            requests.push_back(m);
+            sources.push_back(s);
+            r.respond(200);
+        });
+        server.on_response([this](sip::Message m, const RequestSource& s) {
+            responses.push_back(std::move(m));
+            response_sources.push_back(s);
+        });
+        for (const char* spec :
+             {"udp:127.0.0.1:0", "tcp:127.0.0.1:0", "udp:[::1]:0", "tcp:[::1]:0"}) {
+            auto listening = server.listen(*parse_listen_spec(spec));
+            EXPECT_TRUE(listening.error.empty()) << listening.error;
+            bound.push_back(listening.bound);
+        }
+    }
+    std::uint16_t port(std::size_t i) const {
+        return static_cast<std::uint16_t>(std::stoi(bound[i].substr(bound[i].rfind(':') + 1)));
+    }
+
+    SipServer server;
+    std::vector<std::string> bound;  // udp4, tcp4, udp6, tcp6
+    std::vector<sip::Message> requests;
+    std::vector<RequestSource> sources;
+    std::vector<sip::Message> responses;
+    std::vector<RequestSource> response_sources;
+};
+
+std::string transport_text(Transport t) {
+    return t == Transport::udp ? "UDP" : "TCP";
+}
+
+TEST(SipServerOutbound, ViaSentByIsTheListenerOfThatTransportAndFamily) {
+    asio::io_context io;
+    Peer a(io);
+    EXPECT_EQ("udp:" + a.server.via_sent_by(Transport::udp, k_loopback_v4), a.bound[0]);
+    EXPECT_EQ("tcp:" + a.server.via_sent_by(Transport::tcp, k_loopback_v4), a.bound[1]);
+    EXPECT_EQ("udp:" + a.server.via_sent_by(Transport::udp, k_loopback_v6), a.bound[2]);
+    EXPECT_EQ(a.server.via_sent_by(Transport::tls, k_loopback_v4), "");  // no TLS listener
+}
+
+class SipServerOutboundByTransport
+    : public ::testing::TestWithParam<std::pair<Transport, bool /*ipv6*/>> {};
+
+TEST_P(SipServerOutboundByTransport, RequestLeavesFromOurListenerAndResponseComesBack) {
+    auto [transport, v6] = GetParam();
+    asio::io_context io;
+    Peer a(io);
+    Peer b(io);
+    const auto address = v6 ? k_loopback_v6 : k_loopback_v4;
+    const std::size_t index = (v6 ? 2 : 0) + (transport == Transport::udp ? 0 : 1);
+    Destination to{transport, address, b.port(index), {}};
+    std::string sent_by = a.server.via_sent_by(transport, address);
+    ASSERT_FALSE(sent_by.empty());
+    bool failed = false;
+    for (const char* branch : {"z9hG4bKout1", "z9hG4bKout2"})
+        a.server.send_request(to, test::options_text(sent_by, branch, transport_text(transport)),
+                              [&](std::string) { failed = true; });
+    run_until(io, [&] { return a.responses.size() == 2 || failed; });
+    ASSERT_FALSE(failed);
+    ASSERT_EQ(b.requests.size(), 2u);
+    ASSERT_EQ(a.responses.size(), 2u);
+    EXPECT_EQ(a.responses[0].status_code(), 200);
+    // UDP: from our listener's port, so the peer could answer per §18.2.2 by port alone.
+    // TCP: both requests share one connection (the second waited for it, §18.1.1).
+    if (transport == Transport::udp) {
+        EXPECT_EQ(b.sources[0].remote_port, a.port(index));
+    } else {
+        EXPECT_EQ(b.sources[0].remote_port, b.sources[1].remote_port);
+        EXPECT_EQ(a.server.connections().size(), 1u);
+    }
+    a.server.stop();
+    b.server.stop();
+}
+
+INSTANTIATE_TEST_SUITE_P(Transports, SipServerOutboundByTransport,
+                         ::testing::Values(std::pair{Transport::udp, false},
+                                           std::pair{Transport::tcp, false},
+                                           std::pair{Transport::udp, true},
+                                           std::pair{Transport::tcp, true}));
+
+TEST(SipServerOutbound, ConnectFailureIsReported) {
+    asio::io_context io;
+    Peer a(io);
+    // A port nobody listens on: bind one, note it, close it.
+    std::uint16_t closed_port = 0;
+    {
+        asio::ip::tcp::acceptor probe(io, {k_loopback_v4, 0});
+        closed_port = probe.local_endpoint().port();
+    }
+    std::string error;
+    a.server.send_request({Transport::tcp, k_loopback_v4, closed_port, {}},
+                          test::options_text(a.server.via_sent_by(Transport::tcp, k_loopback_v4),
+                                             "z9hG4bKrefused", "TCP"),
+                          [&](std::string detail) { error = std::move(detail); });
+    run_until(io, [&] { return !error.empty(); });
+    EXPECT_NE(error.find("refused"), std::string::npos) << error;
+    a.server.stop();
+}
+
+}  // namespace
+}  // namespace happysip::runtime
