@@ -11,7 +11,8 @@ InviteServerTransaction::InviteServerTransaction(sip::Message invite, Transport 
                                                  const TimerConfig& config, Instant /*now*/,
                                                  Send100 send_100)
     : invite_(std::move(invite)), transport_(transport), config_(config) {
-    actions_.push(PassToTu{invite_});
+    // The 100 goes out before the TU sees the INVITE: a TU that answers at once (a proxy
+    // with no target) must not have its final response overtaken by our 100.
     if (send_100 == Send100::yes) {
         auto trying = sip::make_response(invite_, 100, "Trying");
         if (trying.ok()) {
@@ -19,6 +20,7 @@ InviteServerTransaction::InviteServerTransaction(sip::Message invite, Transport 
             actions_.push(Send{*last_response_});
         }
     }
+    actions_.push(PassToTu{invite_});
 }
 
 void InviteServerTransaction::on_request(const sip::Message& request, Instant now) {

@@ -33,7 +33,7 @@ InviteServerTransaction make_ist(const sip::Message& inv, Transport transport) {
 TEST(InviteServerTransaction, PassesInviteToTuAndSends100Trying) {
     InviteServerTransaction t(invite(), Transport::unreliable, {}, at_ms(0));
     EXPECT_EQ(t.state(), S::proceeding);
-    EXPECT_EQ(described(t.take_actions()), (std::vector<std::string>{"tu INVITE", "send 100"}));
+    EXPECT_EQ(described(t.take_actions()), (std::vector<std::string>{"send 100", "tu INVITE"}));
     EXPECT_EQ(t.next_deadline(), std::nullopt);
 }
 
