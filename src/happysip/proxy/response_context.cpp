@@ -16,6 +16,7 @@ namespace {
 // A branch's final status when no response stands behind it: §16.8 (timeout) and §16.9
 // (transport error) say to act as if this response had arrived.
 constexpr int k_timeout_status = 408;
+constexpr int k_cancelled_status = 487;  // a silent branch that was cancelled
 constexpr int k_transport_error_status = 503;
 
 bool earlier(const std::optional<Instant>& a, const std::optional<Instant>& b) {
@@ -219,7 +220,14 @@ void ResponseContext::Impl::cancel_branch(std::size_t b, Instant now) {
     // §9.1: only INVITE is cancelled; a non-INVITE runs to its own end.
     if (!is_invite || br.state == BranchState::completed || br.cancel_wanted) return;
     br.cancel_wanted = true;
-    if (br.state == BranchState::proceeding) send_cancel(b, now);
+    if (br.state == BranchState::proceeding) {
+        send_cancel(b, now);
+    } else {
+        // Silent: §9.1 forbids a CANCEL before a provisional, so the CANCEL waits for one
+        // (on_provisional) while the branch counts as answered 487 at once. Otherwise a
+        // caller who hung up would wait for Timer B (32 s) on a phone that never spoke.
+        complete(b, k_cancelled_status, std::nullopt, now);
+    }
 }
 
 void ResponseContext::Impl::cancel_pending(Instant now) {

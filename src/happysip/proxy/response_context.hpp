@@ -20,8 +20,10 @@
 //
 // CANCEL (§16.10, §9.1): cancel() cancels every pending INVITE branch. A branch that has
 // not yet seen a provisional response is cancelled as soon as one arrives (a CANCEL must
-// not overtake the INVITE); a branch still silent when its INVITE transaction times out
-// simply ends with the synthesised 408. Each CANCEL is its own non-INVITE client
+// not overtake the INVITE), but counts at once as answered 487, so the caller who hung
+// up (or the 2xx/6xx that ended the search) does not wait for Timer B on a phone that
+// never spoke; its transaction lives on to absorb what it may still send (a late 2xx is
+// still forwarded, §16.7 item 5). Each CANCEL is its own non-INVITE client
 // transaction with the INVITE branch's Via (so its responses arrive with that branch and
 // are told apart by their CSeq method); they are absorbed here. A branch with no final
 // response 64*T1 after its CANCEL is given up as 408 (§9.1). cancel() also closes the

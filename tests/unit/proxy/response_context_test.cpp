@@ -363,10 +363,11 @@ TEST(ResponseContext, CancelWaitsForProvisional) {
     h.drain();
     EXPECT_EQ(h.sent(b, sip::Method::cancel), 0);
     EXPECT_FALSE(h.ctx.add_branch(forwarded("INVITE", 1), false, h.now));
+    EXPECT_EQ(h.own_answers(), (Statuses{487}));  // cancel() stands for close_branches
     h.respond(b, 100);
     ASSERT_EQ(h.sent(b, sip::Method::cancel), 1);
     h.respond(b, 487);
-    EXPECT_EQ(h.final_forwarded(), (Statuses{487}));  // cancel() stands for close_branches
+    EXPECT_TRUE(h.final_forwarded().empty());  // the caller already has its 487
 }
 
 TEST(ResponseContext, CancelMatchesForwardedInvite) {
@@ -389,18 +390,29 @@ TEST(ResponseContext, CancelMatchesForwardedInvite) {
     EXPECT_TRUE(c.body().empty());
 }
 
-TEST(ResponseContext, CancelOfSilentBranchEndsWith408AtTimerB) {
+TEST(ResponseContext, CancelOfSilentBranchAnswers487AtOnceAndEndsAtTimerB) {
     Harness h;
     const auto b = h.add();
     h.advance(10s);
     h.ctx.cancel(h.now);
     h.drain();
+    EXPECT_EQ(h.own_answers(), (Statuses{487}));  // no wait for Timer B upstream
     h.advance(21s);
-    EXPECT_TRUE(h.own_answers().empty());
+    EXPECT_FALSE(h.ctx.finished());  // the INVITE transaction still absorbs late answers
     h.advance(1s);
-    EXPECT_EQ(h.sent(b, sip::Method::cancel), 0);
-    EXPECT_EQ(h.own_answers(), (Statuses{408}));
+    EXPECT_EQ(h.sent(b, sip::Method::cancel), 0);  // §9.1: it never spoke, so no CANCEL
+    EXPECT_EQ(h.own_answers(), (Statuses{487}));
     EXPECT_TRUE(h.ctx.finished());
+}
+
+TEST(ResponseContext, Late2xxOfCancelledSilentBranchIsStillForwarded) {
+    Harness h;
+    const auto b = h.add();
+    h.ctx.cancel(h.now);
+    h.drain();
+    ASSERT_EQ(h.own_answers(), (Statuses{487}));
+    h.respond(b, 200);  // the INVITE did arrive: §16.7 item 5, every 2xx goes up
+    EXPECT_EQ(h.final_forwarded(), (Statuses{200}));
 }
 
 TEST(ResponseContext, UpstreamCancelCancelsAllPendingBranches) {
