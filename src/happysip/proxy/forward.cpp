@@ -21,6 +21,12 @@ sip::Result<Forwarded> forward_copy(const sip::Message& received, const ForwardP
 
     // Item 2.
     if (!plan.target.empty()) request.set_request_uri(plan.target);
+    if (!plan.routes_before.empty()) {
+        std::vector<std::string> routes = plan.routes_before;
+        for (auto& r : route_values(request))
+            routes.push_back(std::move(r));
+        set_routes(request, routes);
+    }
 
     // Item 3: decrement, or add 70 when absent.
     if (auto mf = request.header(sip::HeaderId::max_forwards)) {

@@ -14,6 +14,9 @@ namespace happysip::proxy {
 
 struct ForwardPlan {
     std::string target;  // the new Request-URI (§16.5 target); empty keeps the current one
+    // Route values put in front of any the request has, in order: the target binding's
+    // Path (RFC 3327 §5.3), so the request retraces the registration's way.
+    std::vector<std::string> routes_before;
     // Our Record-Route URIs, top first: {outgoing side, incoming side} for RFC 5658
     // double Record-Route, one for a plain Record-Route, none to stay out of the dialog.
     std::vector<std::string> record_route;

@@ -1,0 +1,56 @@
+#include "happysip/proxy/target_set.hpp"
+
+#include "happysip/registrar/aor.hpp"
+#include "happysip/sip/name_addr.hpp"
+#include "happysip/sip/uri.hpp"
+
+namespace happysip::proxy {
+
+namespace {
+
+bool has_to_tag(const sip::Message& request) {
+    auto to = request.header(sip::HeaderId::to);
+    if (!to) return false;
+    auto na = sip::parse_name_addr(*to);
+    return na && na.value().tag().has_value();
+}
+
+}  // namespace
+
+TargetSet find_targets(const sip::Message& request, const RoutePreprocessing& preprocessing,
+                       const LocalIdentity& self, registrar::LocationStore& store,
+                       std::int64_t now) {
+    TargetSet set;
+    set.in_our_dialog = preprocessing.routes_removed > 0 && has_to_tag(request);
+    // §16.5: a Request-URI we are not responsible for, or a Route still to follow, gives
+    // a single target: the request as it is.
+    if (request.header(sip::HeaderId::route)) {
+        set.leaves_domain = true;
+        set.targets.push_back({});
+        return set;
+    }
+    auto uri = sip::parse_uri(request.request_uri());
+    bool ours = uri && uri->is_sip_or_sips() &&
+                (self.serves_domain(uri->host.text) || self.is_local_uri(uri.value()));
+    if (!ours) {
+        set.leaves_domain = true;
+        set.targets.push_back({});
+        return set;
+    }
+    if (!uri->has_user) {  // the proxy itself: nobody to forward to
+        set.kind = TargetSet::Kind::not_found;
+        return set;
+    }
+    auto aor = registrar::canonical_aor(uri.value());
+    if (!aor) {
+        set.kind = TargetSet::Kind::not_found;
+        return set;
+    }
+    set.aor = *aor;
+    for (auto& binding : store.lookup(*aor, now))
+        set.targets.push_back({std::move(binding.contact), std::move(binding.path), binding.q});
+    if (set.targets.empty()) set.kind = TargetSet::Kind::no_bindings;
+    return set;
+}
+
+}  // namespace happysip::proxy

@@ -1,0 +1,46 @@
+// RFC 3261 §16.5: where a validated, Route-preprocessed request goes. A request that still
+// carries a Route goes to its top Route (a dialog's route set or a preloaded route); one
+// for a user of a domain we serve goes to every binding of that AOR (parallel forking,
+// RFC 3327 Path in front); anything else leaves the domain to its Request-URI.
+// Whether a request may leave the domain at all is the caller's question (no open relay:
+// issue 4); this only says that it would.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "happysip/proxy/local_identity.hpp"
+#include "happysip/proxy/route_processing.hpp"
+#include "happysip/registrar/location_store.hpp"
+#include "happysip/sip/message.hpp"
+
+namespace happysip::proxy {
+
+struct Target {
+    std::string uri;                // the new Request-URI; empty: keep the request's
+    std::vector<std::string> path;  // Route values to put in front (the binding's Path)
+    std::uint16_t q = 1000;         // the binding's q-value x1000
+};
+
+struct TargetSet {
+    enum class Kind : std::uint8_t {
+        forward,      // to `targets`
+        no_bindings,  // a user of ours with no current binding (480, or 404 if unknown)
+        not_found,    // a URI of ours that names nobody (404)
+    };
+    Kind kind = Kind::forward;
+    std::vector<Target> targets;
+    std::string aor;             // the canonical AOR looked up, when one was
+    bool leaves_domain = false;  // the next hop is not a binding of ours
+    // A request inside a dialog we record-routed: it has a To tag and came with our own
+    // Route on top (RFC 3261 §16.4 removed it).
+    bool in_our_dialog = false;
+};
+
+// `now`: wall-clock seconds, for binding expiry.
+TargetSet find_targets(const sip::Message& request, const RoutePreprocessing& preprocessing,
+                       const LocalIdentity& self, registrar::LocationStore& store,
+                       std::int64_t now);
+
+}  // namespace happysip::proxy

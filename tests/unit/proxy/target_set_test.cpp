@@ -1,0 +1,132 @@
+// RFC 3261 §16.5 target sets and RFC 3327 Path on the way to a binding.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "happysip/proxy/forward.hpp"
+#include "happysip/proxy/route_processing.hpp"
+#include "happysip/proxy/target_set.hpp"
+#include "happysip/registrar/memory_location_store.hpp"
+
+namespace happysip::proxy {
+namespace {
+
+const LocalIdentity k_self({"example.com"},
+                           {{"udp", "2001:db8::1", 5060}, {"udp", "192.0.2.1", 5060}});
+constexpr std::int64_t k_now = 1'800'000'000;
+
+sip::Message request(std::string ruri, std::vector<std::string> headers = {}) {
+    std::string text = "INVITE " + ruri +
+                       " SIP/2.0\r\nVia: SIP/2.0/UDP [2001:db8::9]:5060;branch=z9hG4bKua1\r\n"
+                       "From: <sip:alice@example.com>;tag=a1\r\n";
+    bool has_to = false;
+    for (const auto& h : headers) {
+        text += h + "\r\n";
+        has_to |= h.starts_with("To:");
+    }
+    if (!has_to) text += "To: <sip:bob@example.com>\r\n";
+    text += "Call-ID: c1\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+    auto m = sip::parse_message(text);
+    EXPECT_TRUE(m) << m.error().to_string();
+    return std::move(m).value();
+}
+
+registrar::Binding binding(std::string contact, std::uint16_t q,
+                           std::vector<std::string> path = {}) {
+    registrar::Binding b;
+    b.aor = "sip:bob@example.com";
+    b.contact = std::move(contact);
+    b.q = q;
+    b.expires_at = k_now + 3600;
+    b.path = std::move(path);
+    return b;
+}
+
+TargetSet targets_of(sip::Message m, registrar::LocationStore& store) {
+    auto pre = preprocess_routes(m, k_self);
+    return find_targets(m, pre, k_self, store, k_now);
+}
+
+TEST(TargetSet, LocalUserForksToEveryBindingHighestQFirst) {
+    registrar::MemoryLocationStore store;
+    store.replace("sip:bob@example.com", {binding("sip:bob@[2001:db8::20]:5062", 500),
+                                          binding("sip:bob@192.0.2.30:5060", 1000)});
+    auto set = targets_of(request("sip:bob@EXAMPLE.com"), store);
+    ASSERT_EQ(set.kind, TargetSet::Kind::forward);
+    ASSERT_EQ(set.targets.size(), 2u);
+    EXPECT_EQ(set.targets[0].uri, "sip:bob@192.0.2.30:5060");
+    EXPECT_EQ(set.targets[1].uri, "sip:bob@[2001:db8::20]:5062");
+    EXPECT_EQ(set.aor, "sip:bob@example.com");
+    EXPECT_FALSE(set.leaves_domain);
+}
+
+TEST(TargetSet, LocalUserWithoutBindingsIsNoBindings) {
+    registrar::MemoryLocationStore store;
+    auto set = targets_of(request("sip:carol@example.com"), store);
+    EXPECT_EQ(set.kind, TargetSet::Kind::no_bindings);
+    EXPECT_TRUE(set.targets.empty());
+}
+
+TEST(TargetSet, ExpiredBindingIsNoTarget) {
+    registrar::MemoryLocationStore store;
+    auto old = binding("sip:bob@192.0.2.30", 1000);
+    old.expires_at = k_now - 1;
+    store.replace("sip:bob@example.com", {old});
+    EXPECT_EQ(targets_of(request("sip:bob@example.com"), store).kind, TargetSet::Kind::no_bindings);
+}
+
+TEST(TargetSet, ProxyItselfIsNotFound) {
+    registrar::MemoryLocationStore store;
+    EXPECT_EQ(targets_of(request("sip:example.com"), store).kind, TargetSet::Kind::not_found);
+    EXPECT_EQ(targets_of(request("sip:[2001:db8::1]"), store).kind, TargetSet::Kind::not_found);
+}
+
+TEST(TargetSet, ForeignDomainLeavesWithRequestUriUnchanged) {
+    registrar::MemoryLocationStore store;
+    auto set = targets_of(request("sip:carol@example.net"), store);
+    ASSERT_EQ(set.targets.size(), 1u);
+    EXPECT_TRUE(set.targets[0].uri.empty());
+    EXPECT_TRUE(set.leaves_domain);
+    EXPECT_FALSE(set.in_our_dialog);
+}
+
+TEST(TargetSet, InDialogRequestWithOurRouteIsOurDialog) {
+    registrar::MemoryLocationStore store;
+    auto set =
+        targets_of(request("sip:carol@[2001:db8::30]:5070",
+                           {"Route: <sip:[2001:db8::1];lr>", "To: <sip:carol@example.net>;tag=t9"}),
+                   store);
+    EXPECT_TRUE(set.leaves_domain);
+    EXPECT_TRUE(set.in_our_dialog);
+}
+
+TEST(TargetSet, PreloadedRouteWithoutToTagIsNotADialog) {
+    registrar::MemoryLocationStore store;
+    // Our Route on top, then someone else's: an initial request using us as a hop.
+    auto set = targets_of(request("sip:bob@example.com", {"Route: <sip:[2001:db8::1];lr>",
+                                                          "Route: <sip:gw.example.net;lr>"}),
+                          store);
+    ASSERT_EQ(set.targets.size(), 1u);
+    EXPECT_TRUE(set.leaves_domain);
+    EXPECT_FALSE(set.in_our_dialog);
+}
+
+TEST(ForwardCopy, PathBecomesRouteInFrontOfTheTarget) {
+    auto m = request("sip:bob@example.com");
+    ForwardPlan plan;
+    plan.target = "sip:bob@192.0.2.30:5060";
+    plan.routes_before = {"<sip:edge1.example.com;lr>", "<sip:edge2.example.com;lr>"};
+    plan.via_sent_by = "192.0.2.1:5060";
+    plan.branch_token = "t1";
+    plan.loop_hash = "0123456789abcdef";
+    auto f = forward_copy(m, plan);
+    ASSERT_TRUE(f) << f.error().to_string();
+    EXPECT_EQ(route_values(f->request), (std::vector<std::string>{"<sip:edge1.example.com;lr>",
+                                                                  "<sip:edge2.example.com;lr>"}));
+    EXPECT_EQ(f->next_hop, "sip:edge1.example.com;lr");
+    EXPECT_EQ(f->request.request_uri(), "sip:bob@192.0.2.30:5060");
+}
+
+}  // namespace
+}  // namespace happysip::proxy
