@@ -132,6 +132,8 @@ const std::map<std::string, std::map<std::string, KeyReader>>& known_keys() {
            }},
           {"allow_md5", [](const toml::value& v, const std::string& k,
                            Config& c) { c.auth.allow_md5 = boolean(v, k); }},
+          {"md5_first", [](const toml::value& v, const std::string& k,
+                           Config& c) { c.auth.md5_first = boolean(v, k); }},
           {"nonce_lifetime_s",
            [](const toml::value& v, const std::string& k, Config& c) {
                c.auth.nonce_lifetime_s = integer(v, k, 10, 86400);

@@ -89,7 +89,7 @@ bool DigestServer::algorithm_allowed(DigestAlgorithm a) const noexcept {
 std::string DigestServer::offered_algorithms() const {
     std::string out = "SHA-256";
     if (config_.allow_sha512_256) out += ", SHA-512-256";
-    if (config_.allow_md5) out += ", MD5";
+    if (config_.allow_md5) out = config_.md5_first ? "MD5, " + out : out + ", MD5";
     return out;
 }
 
@@ -97,7 +97,10 @@ std::vector<std::string> DigestServer::challenges(Instant now, bool stale) const
     const std::string nonce = nonces_.issue(config_.realm, now);
     std::vector<DigestAlgorithm> order{DigestAlgorithm::sha256};
     if (config_.allow_sha512_256) order.push_back(DigestAlgorithm::sha512_256);
-    if (config_.allow_md5) order.push_back(DigestAlgorithm::md5);
+    if (config_.allow_md5) {
+        auto at = config_.md5_first ? order.begin() : order.end();
+        order.insert(at, DigestAlgorithm::md5);
+    }
     std::vector<std::string> out;
     for (auto a : order) {
         std::string v = "Digest realm=" + quoted(config_.realm) + ", nonce=\"" + nonce + "\"";

@@ -32,6 +32,10 @@ struct DigestServerConfig {
     bool proxy = false;
     bool allow_sha512_256 = false;
     bool allow_md5 = false;  // RFC 8760 §3: MD5 only for old clients, and only when asked
+    // MD5 offered first (with allow_md5): for clients that read only the first challenge
+    // and know nothing but MD5 (SIPp). Every client then answers with MD5 (RFC 8760 §2.4:
+    // the first challenge it supports), so it is off unless an operator asks.
+    bool md5_first = false;
     std::optional<std::string> opaque;  // sent in every challenge, must come back unchanged
     Duration nonce_lifetime = std::chrono::minutes(5);
     std::size_t replay_capacity = ReplayGuard::k_default_capacity;

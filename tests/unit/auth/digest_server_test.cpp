@@ -166,6 +166,18 @@ TEST(DigestServer, OffersSha256FirstThenMd5WhenEnabled) {
     EXPECT_EQ(s.credentials_header(), sip::HeaderId::proxy_authorization);
 }
 
+TEST(DigestServer, Md5FirstPutsMd5BeforeSha256OnlyWhenMd5IsAllowed) {
+    DigestServerConfig c;
+    c.realm = "example.com";
+    c.md5_first = true;
+    EXPECT_EQ(DigestServer(c, k_secret).challenges(k_t0).size(), 1u);  // still SHA-256 only
+    c.allow_md5 = true;
+    const auto v = DigestServer(c, k_secret).challenges(k_t0);
+    ASSERT_EQ(v.size(), 2u);
+    EXPECT_NE(v[0].find("algorithm=MD5"), std::string::npos);
+    EXPECT_NE(v[1].find("algorithm=SHA-256"), std::string::npos);
+}
+
 TEST_F(DigestServerTest, RequestWithoutCredentialsIsChallenged) {
     const auto r = server.verify(request("REGISTER", "sip:example.com", {}), users, k_t0);
     EXPECT_EQ(r.verdict, AuthVerdict::challenge);
