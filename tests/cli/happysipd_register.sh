@@ -3,7 +3,8 @@
 # and TCP on IPv4 and IPv6 and gets 200 with its Contact and expires; Python registers
 # over TLS on ::1 (certificate made here); expires=10 gets 423 with Min-Expires; a query
 # REGISTER lists the binding; after kill -9 and a restart on the same database the
-# binding is still there; OPTIONS to the server gets 200, an INVITE 501; --check-config
+# binding is still there; OPTIONS to the server gets 200, an INVITE for a user without a
+# binding 100 then 480 (the proxy's answer); --check-config
 # names the key and the line of a bad value (exit 2); SIGTERM ends it with 0.
 # Authentication is disabled here ([auth] enabled = false: these checks are about the
 # registrar, and sipp's digest is MD5 only); the loud warning is checked, and
@@ -148,7 +149,10 @@ def ask(method, uri, branch, to=None, extra=""):
     try: return s.recv(65535).decode()
     except socket.timeout: return "timeout"
 r = ask("OPTIONS", "sip:localhost", "z9hG4bKo1"); print("options", r.split("\r\n")[0]); print(r)
-print("invite", ask("INVITE", "sip:bob@localhost", "z9hG4bKi1").split("\r\n")[0])
+first = ask("INVITE", "sip:bob@localhost", "z9hG4bKi1").split("\r\n")[0]
+try: final = s.recv(65535).decode().split("\r\n")[0]
+except socket.timeout: final = "timeout"
+print("invite", first); print("invite-final", final)
 print("badto", ask("OPTIONS", "sip:localhost", "z9hG4bKb1", to="<sip:>").split("\r\n")[0])
 reg = lambda: ask("REGISTER", "sip:localhost", "z9hG4bKr1", to="<sip:carol@localhost>",
                   extra="Contact: <sip:carol@%s>\r\n" % me).split("\r\n")[0]
@@ -160,7 +164,8 @@ grep -q '^badto SIP/2.0 400 Bad Request: .*To' "$tmp/raw.txt"; check bad-to-400-
 grep -q '^register SIP/2.0 200' "$tmp/raw.txt" && grep -q '^again SIP/2.0 200' "$tmp/raw.txt"
 check retransmission-answered $? "$(cat "$tmp/raw.txt")"
 check retransmission-one-transaction "$([ "$(grep -c 'event=register call_id=raw-z9hG4bKr1' "$tmp/start1.log")" = 1 ]; echo $?)" "$(grep raw-z9hG4bKr1 "$tmp/start1.log")"
-grep -q '^invite SIP/2.0 501' "$tmp/raw.txt"; check invite-501 $? "$(cat "$tmp/raw.txt")"
+grep -q '^invite SIP/2.0 100' "$tmp/raw.txt" && grep -q '^invite-final SIP/2.0 480' "$tmp/raw.txt"
+check invite-100-then-480 $? "$(cat "$tmp/raw.txt")"
 
 # kill -9, then the same database: the bindings survive.
 kill -KILL "$pid"; wait "$pid" 2>/dev/null; pid=

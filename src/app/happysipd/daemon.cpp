@@ -20,7 +20,8 @@
 #include "happysip/store/sqlite_location_store.hpp"
 #include "happysip/store/sqlite_user_store.hpp"
 #include "nonce_secret.hpp"
-#include "register_auth.hpp"
+#include "proxy_service.hpp"
+#include "request_auth.hpp"
 #include "request_handler.hpp"
 
 namespace happysip::daemon {
@@ -122,10 +123,10 @@ void warn_auth_disabled(Logger& log) {
     log.warning("auth_disabled", {{"detail", "REGISTER is not authenticated"}});
 }
 
-// The pieces of [auth]: the user store, the nonce secret and the RegisterAuth over them.
+// The pieces of [auth]: the user store, the nonce secret and the RequestAuth over them.
 struct AuthSetup {
     std::unique_ptr<store::SqliteUserStore> users;
-    std::unique_ptr<RegisterAuth> auth;
+    std::unique_ptr<RequestAuth> auth;
 };
 
 // False (logged) when the user store or the secret cannot be had: the daemon must not
@@ -151,8 +152,8 @@ bool set_up_auth(const Config& config, Logger& log, AuthSetup& out) {
     if (secret.fixed_mode)
         log.warning("nonce_secret_mode_fixed", {{"path", secret_path}, {"mode", "0600"}});
     std::string realm = config.realm();
-    out.auth = std::make_unique<RegisterAuth>(config.auth, realm, std::move(secret.bytes),
-                                              *out.users, log);
+    out.auth =
+        std::make_unique<RequestAuth>(config.auth, realm, std::move(secret.bytes), *out.users, log);
     std::size_t users = out.users->list(realm).size();
     log.info("auth_enabled", {{"realm", realm},
                               {"algorithms", out.auth->algorithms()},
@@ -198,7 +199,10 @@ int run_daemon(const Config& config, Logger& log) {
     if (has_tls_listener(config) && !(tls = tls_context(config, log))) return 1;
 
     asio::io_context io;
-    runtime::SipServer server(io, {config.server_header, false});
+    runtime::SipServerOptions server_options;
+    server_options.server_header = config.server_header;
+    server_options.invite_100_trying = true;  // §16.2: a stateful proxy answers INVITE with 100
+    runtime::SipServer server(io, server_options);
     server.on_log([&log](std::string_view event, const std::string& detail) {
         log.warning(event, {{"detail", detail}});
     });
@@ -209,6 +213,7 @@ int run_daemon(const Config& config, Logger& log) {
     server.on_request(
         [&handler](const sip::Message& request, const runtime::RequestSource& source,
                    runtime::Responder& responder) { handler(request, source, responder); });
+    std::vector<proxy::Listener> listeners;
     for (const auto& spec : config.listen) {
         auto listening = server.listen(spec, tls);
         if (!listening.error.empty()) {
@@ -216,7 +221,16 @@ int run_daemon(const Config& config, Logger& log) {
             return 1;
         }
         log.info("listening", {{"at", listening.bound}});
+        if (auto bound = runtime::parse_listen_spec(listening.bound))
+            listeners.push_back({std::string(eyeballs::to_string(bound->transport)),
+                                 bound->at.address.to_string(), bound->at.port});
     }
+    ProxyService proxy(io, server, proxy::LocalIdentity(config.domains, listeners), *store,
+                       auth.auth.get(), log);
+    handler.set_proxy(&proxy);
+    server.on_response([&proxy](sip::Message response, const runtime::RequestSource& from) {
+        proxy.on_response(std::move(response), from);
+    });
 
     Purger purger(io, *store, log, std::chrono::seconds(config.purge_interval));
     purger.start();
@@ -232,7 +246,7 @@ int run_daemon(const Config& config, Logger& log) {
                               {"transactions", std::to_string(server.transactions())}});
         purger.stop();
         signals.cancel();
-        server.stop(std::chrono::milliseconds(config.drain_ms));
+        server.stop(std::chrono::milliseconds(config.drain_ms), [&proxy] { proxy.stop(); });
     };
     signals.async_wait(on_signal);
     std::string domains;

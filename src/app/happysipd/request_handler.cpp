@@ -5,12 +5,12 @@
 
 #include "happysip/sip/text.hpp"
 #include "happysip/sip/uri.hpp"
+#include "proxy_service.hpp"
 
 namespace happysip::daemon {
 
 RequestHandler::RequestHandler(registrar::Registrar& registrar, runtime::SipServer& server,
-                               Logger& log, std::vector<std::string> local_hosts,
-                               RegisterAuth* auth)
+                               Logger& log, std::vector<std::string> local_hosts, RequestAuth* auth)
     : registrar_(registrar),
       auth_(auth),
       server_(server),
@@ -30,9 +30,8 @@ void RequestHandler::operator()(const sip::Message& request, const runtime::Requ
                                 runtime::Responder& responder) {
     std::string_view call_id = request.header(sip::HeaderId::call_id).value_or("");
     std::string_view method = request.method_text();
-    if (!responder) {  // an ACK for a 2xx: nothing of ours (we send no 2xx to INVITE yet)
-        log_.log(LogLevel::debug, "ack_absorbed",
-                 {{"call_id", call_id}, {"source", source.text()}});
+    if (!responder) {  // the ACK of a 2xx: end to end, through the proxy (§16.11)
+        if (proxy_) proxy_->handle_ack(request, source);
         return;
     }
     if (auth_ && auth_->drop_as_scanner(request)) {
@@ -62,13 +61,17 @@ void RequestHandler::operator()(const sip::Message& request, const runtime::Requ
                 return;
             }
             break;
-        case sip::Method::cancel:
-            server_.answer_cancel(request, responder);
-            return;
         default:
             break;
     }
-    // The stateful proxy will take these; until then say so plainly.
+    if (proxy_) {
+        proxy_->handle(request, source, responder);
+        return;
+    }
+    if (request.method() == sip::Method::cancel) {
+        server_.answer_cancel(request, responder);
+        return;
+    }
     responder.respond(501, {}, {std::string(k_allow)});
     log_.info("not_implemented",
               {{"method", method}, {"call_id", call_id}, {"source", source.text()}});

@@ -1,8 +1,8 @@
-// What happysipd does with a new server transaction, for now: a known scanner gets no
-// answer; REGISTER is authenticated (register_auth.hpp, unless [auth] is disabled) and goes
-// to the RFC 3261 §10.3 registrar (bindings in the LocationStore), OPTIONS addressed to the server
-// itself gets 200 with its capabilities (§11.2), CANCEL is answered per §9.2, an ACK outside a
-// transaction is absorbed, and every other request gets 501 until the proxy takes over.
+// What happysipd does with a new server transaction: a known scanner gets no answer;
+// REGISTER is authenticated (request_auth.hpp, unless [auth] is disabled) and goes to the
+// RFC 3261 §10.3 registrar (bindings in the LocationStore), OPTIONS addressed to the server
+// itself gets 200 with its capabilities (§11.2), and everything else (CANCEL and the ACK
+// of a 2xx included) goes to the stateful proxy (proxy_service.hpp).
 #pragma once
 
 #include <string>
@@ -12,9 +12,11 @@
 #include "happysip/registrar/registrar.hpp"
 #include "happysip/runtime/sip_server.hpp"
 #include "log.hpp"
-#include "register_auth.hpp"
+#include "request_auth.hpp"
 
 namespace happysip::daemon {
+
+class ProxyService;
 
 class RequestHandler {
   public:
@@ -22,10 +24,13 @@ class RequestHandler {
     // name this server in a Request-URI. `auth` is null when [auth] is disabled. All the
     // references outlive the handler.
     RequestHandler(registrar::Registrar& registrar, runtime::SipServer& server, Logger& log,
-                   std::vector<std::string> local_hosts, RegisterAuth* auth = nullptr);
+                   std::vector<std::string> local_hosts, RequestAuth* auth = nullptr);
 
     void operator()(const sip::Message& request, const runtime::RequestSource& source,
                     runtime::Responder& responder);
+
+    // Requests other than REGISTER and OPTIONS-to-us go to the proxy once it is set.
+    void set_proxy(ProxyService* proxy) { proxy_ = proxy; }
 
     // True when the Request-URI names this server itself: a sip/sips URI without a user
     // part whose host is a served domain or one of our addresses.
@@ -40,13 +45,16 @@ class RequestHandler {
                       std::string_view bindings, std::string_view user);
 
     registrar::Registrar& registrar_;
-    RegisterAuth* auth_;
+    RequestAuth* auth_;
+    ProxyService* proxy_ = nullptr;
     runtime::SipServer& server_;
     Logger& log_;
     std::vector<std::string> local_hosts_;
 };
 
-// Allow (RFC 3261 §20.5): the methods happysipd handles today.
-inline constexpr std::string_view k_allow = "Allow: REGISTER, OPTIONS, ACK, CANCEL";
+// Allow (RFC 3261 §20.5): REGISTER and OPTIONS are ours; a proxy forwards every method.
+inline constexpr std::string_view k_allow =
+    "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, PRACK, UPDATE, INFO, MESSAGE, "
+    "SUBSCRIBE, NOTIFY, REFER";
 
 }  // namespace happysip::daemon

@@ -1,6 +1,7 @@
-// Who may REGISTER (RFC 3261 §10.3 steps 3-4, issue 4 "Security by default"): the glue
-// between a request and auth/ — scanner filter, per-source failure limiter, digest
-// challenge and verification against the user store. It decides; the request handler
+// Who may REGISTER (RFC 3261 §10.3 steps 3-4) and who may send requests out of the domain
+// through the proxy (§22.3, issue 4 "no open relay"): the glue between a request and
+// auth/ — scanner filter, per-source failure limiter (shared by both), digest challenge
+// (401 or 407) and verification against the user store. It decides; the request handler
 // answers. Never logs a password, an HA1 or a digest response (only the user name tried).
 #pragma once
 
@@ -30,11 +31,11 @@ struct AuthDecision {
     std::string user;                  // proceed: the authenticated user
 };
 
-class RegisterAuth {
+class RequestAuth {
   public:
     // `secret`: the nonce key (nonce_secret.hpp). The store and the logger outlive this.
-    RegisterAuth(const AuthSettings& settings, std::string realm, std::string secret,
-                 auth::UserStore& users, Logger& log);
+    RequestAuth(const AuthSettings& settings, std::string realm, std::string secret,
+                auth::UserStore& users, Logger& log);
 
     bool valid() const noexcept { return digest_.valid(); }
     const std::string& realm() const noexcept { return digest_.config().realm; }
@@ -46,14 +47,21 @@ class RegisterAuth {
     // A REGISTER: blocked source (403), no or bad credentials (401 with challenges, 400,
     // 403), or proceed with the authenticated user.
     AuthDecision check_register(const sip::Message& request, const runtime::RequestSource& source);
+    // A request the proxy would send out of the domain: the same checks with 407 and
+    // Proxy-Authenticate / Proxy-Authorization (RFC 3261 §22.3).
+    AuthDecision check_proxy(const sip::Message& request, const runtime::RequestSource& source);
 
   private:
-    AuthDecision challenge(int status, std::string reason, bool stale, Instant now) const;
+    AuthDecision check(auth::DigestServer& digest, const sip::Message& request,
+                       const runtime::RequestSource& source);
+    AuthDecision challenge(const auth::DigestServer& digest, int status, std::string reason,
+                           bool stale, Instant now) const;
     void count_failure(const std::string& key, const runtime::RequestSource& source,
                        std::string_view user, std::string_view call_id, Instant now);
 
     bool drop_scanners_;
-    auth::DigestServer digest_;
+    auth::DigestServer digest_;        // 401: REGISTER
+    auth::DigestServer proxy_digest_;  // 407: requests leaving the domain
     auth::FailureLimiter limiter_;
     auth::UserStore& users_;
     Logger& log_;

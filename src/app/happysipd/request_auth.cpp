@@ -1,4 +1,4 @@
-#include "register_auth.hpp"
+#include "request_auth.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -9,10 +9,12 @@ namespace happysip::daemon {
 
 namespace {
 
-auth::DigestServerConfig digest_config(const AuthSettings& s, std::string realm) {
+auth::DigestServerConfig digest_config(const AuthSettings& s, std::string realm, bool proxy) {
     auth::DigestServerConfig c;
     c.realm = std::move(realm);
+    c.proxy = proxy;
     c.allow_md5 = s.allow_md5;
+    c.md5_first = s.md5_first;
     c.nonce_lifetime = std::chrono::seconds(s.nonce_lifetime_s);
     return c;
 }
@@ -45,35 +47,38 @@ std::string limiter_key(const runtime::RequestSource& source) {
     return asio::ip::address_v6(bytes).to_string() + "/64";
 }
 
-RegisterAuth::RegisterAuth(const AuthSettings& settings, std::string realm, std::string secret,
-                           auth::UserStore& users, Logger& log)
+RequestAuth::RequestAuth(const AuthSettings& settings, std::string realm, std::string secret,
+                         auth::UserStore& users, Logger& log)
     : drop_scanners_(settings.drop_scanners),
-      digest_(digest_config(settings, std::move(realm)), std::move(secret)),
+      digest_(digest_config(settings, realm, false), secret),
+      proxy_digest_(digest_config(settings, std::move(realm), true), std::move(secret)),
       limiter_(limiter_config(settings)),
       users_(users),
       log_(log) {}
 
-std::string RegisterAuth::algorithms() const {
-    return digest_.config().allow_md5 ? "SHA-256,MD5" : "SHA-256";
+std::string RequestAuth::algorithms() const {
+    if (!digest_.config().allow_md5) return "SHA-256";
+    return digest_.config().md5_first ? "MD5,SHA-256" : "SHA-256,MD5";
 }
 
-bool RegisterAuth::drop_as_scanner(const sip::Message& request) const {
+bool RequestAuth::drop_as_scanner(const sip::Message& request) const {
     return drop_scanners_ && auth::classify_scanner(request) == auth::ScannerVerdict::drop_silently;
 }
 
-AuthDecision RegisterAuth::challenge(int status, std::string reason, bool stale,
-                                     Instant now) const {
+AuthDecision RequestAuth::challenge(const auth::DigestServer& digest, int status,
+                                    std::string reason, bool stale, Instant now) const {
     AuthDecision d;
     d.status = status;
     d.reason = std::move(reason);
     // RFC 8760 §2.4: one header per algorithm, SHA-256 first.
-    for (auto& value : digest_.challenges(now, stale))
-        d.headers.push_back("WWW-Authenticate: " + value);
+    std::string name(digest.config().proxy ? "Proxy-Authenticate: " : "WWW-Authenticate: ");
+    for (auto& value : digest.challenges(now, stale))
+        d.headers.push_back(name + value);
     return d;
 }
 
-void RegisterAuth::count_failure(const std::string& key, const runtime::RequestSource& source,
-                                 std::string_view user, std::string_view call_id, Instant now) {
+void RequestAuth::count_failure(const std::string& key, const runtime::RequestSource& source,
+                                std::string_view user, std::string_view call_id, Instant now) {
     auth::FailureOutcome outcome = limiter_.record_failure(key, now);
     std::string failures = std::to_string(outcome.failures_in_window);
     log_.warning(
@@ -89,8 +94,18 @@ void RegisterAuth::count_failure(const std::string& key, const runtime::RequestS
     }
 }
 
-AuthDecision RegisterAuth::check_register(const sip::Message& request,
-                                          const runtime::RequestSource& source) {
+AuthDecision RequestAuth::check_register(const sip::Message& request,
+                                         const runtime::RequestSource& source) {
+    return check(digest_, request, source);
+}
+
+AuthDecision RequestAuth::check_proxy(const sip::Message& request,
+                                      const runtime::RequestSource& source) {
+    return check(proxy_digest_, request, source);
+}
+
+AuthDecision RequestAuth::check(auth::DigestServer& digest, const sip::Message& request,
+                                const runtime::RequestSource& source) {
     const Instant now = wall_instant();
     const std::string key = limiter_key(source);
     std::string_view call_id = request.header(sip::HeaderId::call_id).value_or("");
@@ -106,7 +121,7 @@ AuthDecision RegisterAuth::check_register(const sip::Message& request,
         d.reason = "Too many failed authentications";
         return d;
     }
-    auth::AuthResult result = digest_.verify(request, users_, now);
+    auth::AuthResult result = digest.verify(request, users_, now);
     if (result.authenticated()) {
         limiter_.record_success(key, now);
         AuthDecision d;
@@ -115,7 +130,8 @@ AuthDecision RegisterAuth::check_register(const sip::Message& request,
         return d;
     }
     if (result.counts_as_failure()) count_failure(key, source, result.user, call_id, now);
-    if (result.rechallenge()) return challenge(result.status, result.reason, result.stale, now);
+    if (result.rechallenge())
+        return challenge(digest, result.status, result.reason, result.stale, now);
     AuthDecision d;  // 400 (malformed) or 403 (refused by policy): the reason says which
     d.status = result.status;
     d.reason = std::move(result.reason);

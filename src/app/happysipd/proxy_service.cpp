@@ -1,0 +1,412 @@
+#include "proxy_service.hpp"
+
+#include <chrono>
+#include <random>
+
+#include "happysip/proxy/forward.hpp"
+#include "happysip/proxy/request_checks.hpp"
+#include "happysip/proxy/route_processing.hpp"
+#include "happysip/proxy/target_set.hpp"
+#include "happysip/runtime/delivery_runner.hpp"
+#include "happysip/runtime/endpoint.hpp"
+#include "happysip/sip/name_addr.hpp"
+#include "happysip/sip/uri.hpp"
+#include "happysip/sip/via.hpp"
+
+namespace happysip::daemon {
+
+using eyeballs::Transport;
+
+struct ProxyService::Context {
+    proxy::ResponseContext core;
+    runtime::Responder responder;
+    std::vector<runtime::Destination> destinations;  // per branch
+    std::vector<std::string> branches;               // our Via branch, per branch
+    std::optional<txn::TransactionKey> invite_key;   // INVITE: for a CANCEL to find us
+    std::string call_id;
+};
+
+namespace {
+
+std::int64_t wall_seconds() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// RFC 3263 is not wired in here yet: a next hop must name an address. Transport from the
+// URI (sips or transport=tls: TLS), port from the URI or the transport's default.
+std::optional<runtime::Destination> destination_of(std::string_view next_hop, std::string& error) {
+    auto uri = sip::parse_uri(next_hop);
+    if (!uri || !uri->is_sip_or_sips()) {
+        error = "next hop is not a sip/sips URI";
+        return std::nullopt;
+    }
+    runtime::Destination d;
+    if (uri->scheme == sip::UriScheme::sips || uri->transport_is("tls"))
+        d.transport = Transport::tls;
+    else if (uri->transport_is("tcp"))
+        d.transport = Transport::tcp;
+    else if (uri->transport() && !uri->transport_is("udp")) {
+        error = "unsupported transport " + std::string(*uri->transport());
+        return std::nullopt;
+    }
+    std::string_view host = uri->maddr().value_or(uri->host.address());
+    std::error_code ec;
+    d.address = runtime::to_asio_address(host, ec);
+    if (ec) {
+        error = "next hop " + std::string(host) + " is not an address (DNS not supported yet)";
+        return std::nullopt;
+    }
+    d.port = uri->port.value_or(d.transport == Transport::tls ? 5061 : 5060);
+    return d;
+}
+
+bool creates_dialog(sip::Method m) {
+    return m == sip::Method::invite || m == sip::Method::subscribe || m == sip::Method::refer;
+}
+
+std::optional<std::string_view> top_via_branch(const sip::Message& m, sip::Via& via) {
+    auto vias = m.values(sip::HeaderId::via);
+    if (vias.empty() || sip::parse_via_into(vias.front(), via)) return std::nullopt;
+    return via.branch;
+}
+
+bool from_served_domain(const sip::Message& request, const proxy::LocalIdentity& self) {
+    auto from = request.header(sip::HeaderId::from);
+    if (!from) return false;
+    auto na = sip::parse_name_addr(*from);
+    if (!na) return false;
+    const sip::Uri& uri = na.value().uri;
+    return uri.is_sip_or_sips() && self.serves_domain(uri.host.text);
+}
+
+}  // namespace
+
+ProxyService::ProxyService(asio::io_context& io, runtime::SipServer& server,
+                           proxy::LocalIdentity self, registrar::LocationStore& store,
+                           RequestAuth* auth, Logger& log, ProxySettings settings)
+    : io_(io),
+      server_(server),
+      self_(std::move(self)),
+      store_(store),
+      auth_(auth),
+      log_(log),
+      settings_(settings),
+      timer_(io),
+      token_state_(std::random_device{}() ^ (std::uint64_t{std::random_device{}()} << 32)) {}
+
+ProxyService::~ProxyService() = default;
+
+void ProxyService::stop() {
+    timer_.cancel();
+    contexts_.clear();
+    by_branch_.clear();
+    by_invite_.clear();
+}
+
+std::string ProxyService::random_token() {
+    // splitmix64: unique per branch; unpredictability comes from the random seed.
+    std::uint64_t z = (token_state_ += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    static constexpr char k_hex[] = "0123456789abcdef";
+    std::string out(12, '0');
+    for (auto& c : out) {
+        c = k_hex[z & 15];
+        z >>= 4;
+    }
+    return out;
+}
+
+std::string ProxyService::record_route_uri(Transport transport, const std::string& hostport) const {
+    std::string uri = "sip:" + hostport;
+    if (transport != Transport::udp)
+        uri += ";transport=" + std::string(eyeballs::to_string(transport));
+    return uri + ";lr";
+}
+
+void ProxyService::handle(const sip::Message& request, const runtime::RequestSource& source,
+                          runtime::Responder& responder) {
+    if (request.method() == sip::Method::cancel) return handle_cancel(request, source, responder);
+    if (auto rejection = proxy::check_request(request, self_)) {
+        responder.respond(rejection->status, rejection->reason, rejection->headers);
+        log_.info("proxy_rejected", {{"method", request.method_text()},
+                                     {"status", std::to_string(rejection->status)},
+                                     {"reason", rejection->reason},
+                                     {"source", source.text()}});
+        return;
+    }
+    sip::Message m = request;
+    auto pre = proxy::preprocess_routes(m, self_);
+    auto targets = proxy::find_targets(m, pre, self_, store_, wall_seconds());
+    using Kind = proxy::TargetSet::Kind;
+    if (targets.kind == Kind::not_found) {
+        responder.respond(404);
+        return;
+    }
+    if (targets.kind == Kind::no_bindings) {
+        responder.respond(480);
+        log_.info(
+            "proxy_no_bindings",
+            {{"method", request.method_text()}, {"aor", targets.aor}, {"source", source.text()}});
+        return;
+    }
+    if (targets.leaves_domain && !targets.in_our_dialog &&
+        !relay_allowed(request, source, responder))
+        return;
+
+    std::uint64_t id = next_id_++;
+    auto context = std::make_unique<Context>(
+        Context{proxy::ResponseContext(request), responder, {}, {}, std::nullopt, {}});
+    context->call_id = std::string(request.header(sip::HeaderId::call_id).value_or(""));
+    if (request.method() == sip::Method::invite) {
+        if (auto key = txn::server_key(request)) context->invite_key = std::move(key).value();
+    }
+    Context& c = *context;
+    contexts_.emplace(id, std::move(context));
+    if (c.invite_key) by_invite_[*c.invite_key] = id;
+    const std::string hash = proxy::loop_hash(request);
+    const Instant now = runtime::steady_now();
+    for (const auto& target : targets.targets)
+        add_branch(id, c, m, source, target.uri, target.path, hash, now);
+    c.core.close_branches(now);
+    log_.log(LogLevel::debug, "proxy_forward",
+             {{"method", request.method_text()},
+              {"call_id", c.call_id},
+              {"branches", std::to_string(c.core.branch_count())},
+              {"source", source.text()}});
+    drain(id);
+}
+
+bool ProxyService::relay_allowed(const sip::Message& request, const runtime::RequestSource& source,
+                                 runtime::Responder& responder) {
+    if (!auth_) {
+        if (from_served_domain(request, self_)) return true;
+        responder.respond(403, "Relaying denied");
+        log_.warning("relay_denied", {{"method", request.method_text()},
+                                      {"ruri", request.request_uri()},
+                                      {"source", source.text()}});
+        return false;
+    }
+    AuthDecision decision = auth_->check_proxy(request, source);
+    if (decision.action == AuthDecision::Action::proceed) return true;
+    responder.respond(decision.status, decision.reason, decision.headers);
+    if (decision.status != 407 || request.header(sip::HeaderId::proxy_authorization))
+        log_.warning("relay_refused", {{"method", request.method_text()},
+                                       {"status", std::to_string(decision.status)},
+                                       {"ruri", request.request_uri()},
+                                       {"source", source.text()}});
+    return false;
+}
+
+void ProxyService::add_branch(std::uint64_t id, Context& c, const sip::Message& request,
+                              const runtime::RequestSource& source, const std::string& target,
+                              const std::vector<std::string>& path, const std::string& hash,
+                              Instant now) {
+    // Where the copy goes (§16.6 item 7): the first Path value, else the top Route, else
+    // the target itself.
+    std::string next_hop;
+    if (!path.empty()) {
+        sip::Message probe = request;
+        proxy::set_routes(probe, {path.front()});
+        next_hop = proxy::next_hop_uri(probe);
+    } else if (request.header(sip::HeaderId::route)) {
+        next_hop = proxy::next_hop_uri(request);
+    } else {
+        next_hop = target.empty() ? std::string(request.request_uri()) : target;
+    }
+    std::string error;
+    auto destination = destination_of(next_hop, error);
+    std::string sent_by;
+    if (destination) {
+        sent_by = server_.via_sent_by(destination->transport, destination->address);
+        if (sent_by.empty()) error = "no listener for " + destination->text();
+    }
+    if (!destination || sent_by.empty()) {
+        log_.warning("proxy_branch_failed",
+                     {{"call_id", c.call_id}, {"next_hop", next_hop}, {"detail", error}});
+        return;  // no branch: the target set may still have others (§16.5)
+    }
+    proxy::ForwardPlan plan;
+    plan.target = target;
+    plan.routes_before = path;
+    bool in_dialog = false;
+    if (auto to = request.header(sip::HeaderId::to)) {
+        auto na = sip::parse_name_addr(*to);
+        in_dialog = na && na.value().tag().has_value();
+    }
+    if (settings_.record_route && creates_dialog(request.method()) && !in_dialog) {
+        // RFC 5658: one Record-Route per side when the request changes transport or
+        // address (family); the outgoing side on top.
+        std::string in_side = server_.via_sent_by(source.transport, source.remote_address);
+        std::string out_uri = record_route_uri(destination->transport, sent_by);
+        std::string in_uri = record_route_uri(source.transport, in_side);
+        plan.record_route.push_back(out_uri);
+        if (!in_side.empty() && in_uri != out_uri) plan.record_route.push_back(in_uri);
+    }
+    plan.via_transport = destination->transport == Transport::udp   ? "UDP"
+                         : destination->transport == Transport::tcp ? "TCP"
+                                                                    : "TLS";
+    plan.via_sent_by = sent_by;
+    plan.branch_token = random_token();
+    plan.loop_hash = hash;
+    auto forwarded = proxy::forward_copy(request, plan);
+    if (!forwarded) {
+        log_.warning("proxy_branch_failed", {{"call_id", c.call_id},
+                                             {"next_hop", next_hop},
+                                             {"detail", forwarded.error().to_string()}});
+        return;
+    }
+    auto index = c.core.add_branch(std::move(forwarded->request),
+                                   destination->transport != Transport::udp, now);
+    if (!index) return;
+    if (c.destinations.size() <= *index) {
+        c.destinations.resize(*index + 1);
+        c.branches.resize(*index + 1);
+    }
+    c.destinations[*index] = *destination;
+    c.branches[*index] = forwarded->branch;
+    by_branch_[forwarded->branch] = {id, *index};
+}
+
+void ProxyService::handle_cancel(const sip::Message& cancel, const runtime::RequestSource& source,
+                                 runtime::Responder& responder) {
+    auto key = txn::cancel_target_key(cancel);
+    auto it = key ? by_invite_.find(*key) : by_invite_.end();
+    if (it == by_invite_.end()) {  // not an INVITE we proxy: answer as a UAS would (§9.2)
+        server_.answer_cancel(cancel, responder);
+        return;
+    }
+    std::uint64_t id = it->second;
+    auto context = contexts_.find(id);
+    if (context == contexts_.end()) {
+        server_.answer_cancel(cancel, responder);
+        return;
+    }
+    // §16.10: 200 for the CANCEL; the branches' 487s make the INVITE's final response.
+    responder.respond(200);
+    log_.info("proxy_cancel", {{"call_id", context->second->call_id}, {"source", source.text()}});
+    context->second->core.cancel(runtime::steady_now());
+    drain(id);
+}
+
+void ProxyService::handle_ack(const sip::Message& ack, const runtime::RequestSource& source) {
+    // §16.11 (stateless): the ACK of a 2xx follows the dialog's route like any request.
+    if (proxy::check_request(ack, self_)) return;
+    sip::Message m = ack;
+    auto pre = proxy::preprocess_routes(m, self_);
+    auto targets = proxy::find_targets(m, pre, self_, store_, wall_seconds());
+    if (targets.kind != proxy::TargetSet::Kind::forward || targets.targets.size() != 1) return;
+    std::string next_hop = m.header(sip::HeaderId::route)        ? proxy::next_hop_uri(m)
+                           : targets.targets.front().uri.empty() ? std::string(m.request_uri())
+                                                                 : targets.targets.front().uri;
+    std::string error;
+    auto destination = destination_of(next_hop, error);
+    if (!destination) return;
+    std::string sent_by = server_.via_sent_by(destination->transport, destination->address);
+    if (sent_by.empty()) return;
+    proxy::ForwardPlan plan;
+    plan.target = targets.targets.front().uri;
+    plan.routes_before = targets.targets.front().path;
+    plan.via_transport = destination->transport == Transport::udp   ? "UDP"
+                         : destination->transport == Transport::tcp ? "TCP"
+                                                                    : "TLS";
+    plan.via_sent_by = sent_by;
+    // §16.11: a stateless proxy's branch is a function of the request, so a retransmitted
+    // ACK gets the same one.
+    sip::Via via;
+    auto branch = top_via_branch(ack, via).value_or("");
+    plan.branch_token = std::to_string(std::hash<std::string_view>{}(branch));
+    plan.loop_hash = proxy::loop_hash(ack);
+    auto forwarded = proxy::forward_copy(m, plan);
+    log_.log(LogLevel::debug, "proxy_ack",
+             {{"call_id", ack.header(sip::HeaderId::call_id).value_or("")},
+              {"next_hop", next_hop},
+              {"source", source.text()}});
+    if (forwarded) server_.send_request(*destination, forwarded->request.serialize());
+}
+
+void ProxyService::on_response(sip::Message response, const runtime::RequestSource& from) {
+    sip::Via via;
+    auto branch = top_via_branch(response, via);
+    auto it = branch ? by_branch_.find(std::string(*branch)) : by_branch_.end();
+    if (it == by_branch_.end()) {
+        log_.log(LogLevel::debug, "response_unmatched",
+                 {{"status", std::to_string(response.status_code())},
+                  {"call_id", response.header(sip::HeaderId::call_id).value_or("")},
+                  {"source", from.text()}});
+        return;
+    }
+    BranchRef ref = it->second;
+    auto context = contexts_.find(ref.context);
+    if (context == contexts_.end()) return;
+    context->second->core.on_response(ref.branch, response, runtime::steady_now());
+    drain(ref.context);
+}
+
+void ProxyService::drain(std::uint64_t id) {
+    auto it = contexts_.find(id);
+    if (it == contexts_.end()) return;
+    Context& c = *it->second;
+    bool finished = false;
+    for (auto actions = c.core.take_actions(); !actions.empty(); actions = c.core.take_actions()) {
+        for (auto& action : actions) {
+            if (auto* send = std::get_if<proxy::SendOnBranch>(&action)) {
+                server_.send_request(
+                    c.destinations.at(send->branch), send->request.serialize(),
+                    [this, id, branch = send->branch](std::string detail) {
+                        auto found = contexts_.find(id);
+                        if (found == contexts_.end()) return;
+                        log_.info("proxy_branch_error",
+                                  {{"call_id", found->second->call_id}, {"detail", detail}});
+                        found->second->core.on_transport_error(branch, runtime::steady_now());
+                        drain(id);
+                    });
+            } else if (auto* forward = std::get_if<proxy::ForwardResponse>(&action)) {
+                c.responder.send(std::move(forward->response));
+            } else if (auto* own = std::get_if<proxy::RespondUpstream>(&action)) {
+                c.responder.respond(own->status, own->reason);
+            } else if (std::holds_alternative<proxy::ContextFinished>(action)) {
+                finished = true;
+            }
+        }
+    }
+    if (finished) {
+        for (const auto& b : c.branches)
+            by_branch_.erase(b);
+        if (c.invite_key) by_invite_.erase(*c.invite_key);
+        contexts_.erase(it);
+    }
+    rearm();
+}
+
+void ProxyService::rearm() {
+    std::optional<Instant> next;
+    for (const auto& [id, c] : contexts_)
+        if (auto d = c->core.next_deadline(); d && (!next || *d < *next)) next = d;
+    if (!next) {
+        timer_.cancel();
+        return;
+    }
+    Instant now = runtime::steady_now();
+    auto wait = std::max(Duration::zero(), *next - now);
+    timer_.expires_after(wait);
+    timer_.async_wait([this](std::error_code ec) {
+        if (ec) return;
+        Instant t = runtime::steady_now();
+        std::vector<std::uint64_t> due;
+        for (const auto& [id, c] : contexts_)
+            if (auto d = c->core.next_deadline(); d && *d <= t) due.push_back(id);
+        for (auto id : due) {
+            auto it = contexts_.find(id);
+            if (it == contexts_.end()) continue;
+            it->second->core.on_timer(t);
+            drain(id);
+        }
+        rearm();
+    });
+}
+
+}  // namespace happysip::daemon

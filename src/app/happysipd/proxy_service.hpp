@@ -1,0 +1,95 @@
+// happysipd's stateful proxy (RFC 3261 §16): the I/O shell around the sans-I/O proxy core.
+// For each new server transaction it validates (§16.3), preprocesses Route (§16.4), finds
+// the targets (§16.5: a dialog's route, the AOR's bindings, or another domain), applies
+// the relay rule, builds one forwarded copy per target (§16.6, with Record-Route: two
+// values per RFC 5658 when the request changes transport or family) and hands them to a
+// proxy::ResponseContext, whose actions it carries out on the SipServer's sockets.
+//
+// No open relay (issue 4): a request that would leave the domain outside a dialog we
+// record-routed must carry credentials of one of our users (407 challenge); with [auth]
+// disabled, only requests whose From is in a served domain may leave.
+// An ACK for a 2xx is forwarded statelessly (§16.11); a CANCEL that matches a response
+// context is answered 200 and cancels its branches (§16.10).
+//
+// Next hops must be IP literals for now (registered contacts, Path, record-routed
+// dialogs); a host name gets 503 until RFC 3263 resolution is wired in here.
+#pragma once
+
+#include <asio/steady_timer.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "happysip/proxy/local_identity.hpp"
+#include "happysip/proxy/response_context.hpp"
+#include "happysip/registrar/location_store.hpp"
+#include "happysip/runtime/sip_server.hpp"
+#include "happysip/txn/transaction_key.hpp"
+#include "log.hpp"
+#include "request_auth.hpp"
+
+namespace happysip::daemon {
+
+struct ProxySettings {
+    bool record_route = true;
+};
+
+class ProxyService {
+  public:
+    // Every reference outlives the service; `auth` is null when [auth] is disabled.
+    ProxyService(asio::io_context& io, runtime::SipServer& server, proxy::LocalIdentity self,
+                 registrar::LocationStore& store, RequestAuth* auth, Logger& log,
+                 ProxySettings settings = {});
+    ~ProxyService();
+
+    // A new server transaction the registrar does not take (not REGISTER, not an OPTIONS
+    // to the server itself). CANCEL included.
+    void handle(const sip::Message& request, const runtime::RequestSource& source,
+                runtime::Responder& responder);
+    // An ACK outside any transaction: the ACK of a 2xx, forwarded statelessly.
+    void handle_ack(const sip::Message& ack, const runtime::RequestSource& source);
+    // A response that arrived on any of our sockets.
+    void on_response(sip::Message response, const runtime::RequestSource& from);
+
+    // Shutdown, once the server has closed: drops every response context and its timer.
+    void stop();
+
+    std::size_t contexts() const noexcept { return contexts_.size(); }
+
+  private:
+    struct Context;
+    struct BranchRef {
+        std::uint64_t context;
+        std::size_t branch;
+    };
+
+    void handle_cancel(const sip::Message& cancel, const runtime::RequestSource& source,
+                       runtime::Responder& responder);
+    bool relay_allowed(const sip::Message& request, const runtime::RequestSource& source,
+                       runtime::Responder& responder);
+    void add_branch(std::uint64_t id, Context& context, const sip::Message& request,
+                    const runtime::RequestSource& source, const std::string& target,
+                    const std::vector<std::string>& path, const std::string& loop_hash,
+                    Instant now);
+    void drain(std::uint64_t id);
+    void rearm();
+    std::string record_route_uri(eyeballs::Transport transport, const std::string& hostport) const;
+    std::string random_token();
+
+    asio::io_context& io_;
+    runtime::SipServer& server_;
+    proxy::LocalIdentity self_;
+    registrar::LocationStore& store_;
+    RequestAuth* auth_;
+    Logger& log_;
+    ProxySettings settings_;
+    asio::steady_timer timer_;
+    std::uint64_t next_id_ = 1;
+    std::uint64_t token_state_;
+    std::unordered_map<std::uint64_t, std::unique_ptr<Context>> contexts_;
+    std::unordered_map<std::string, BranchRef> by_branch_;  // our Via branch
+    std::unordered_map<txn::TransactionKey, std::uint64_t, txn::TransactionKeyHash> by_invite_;
+};
+
+}  // namespace happysip::daemon

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# happysipd as registrar and stateful proxy between real SIPp UAs on loopback (issue 4):
+# the called UA registers with digest auth (MD5: all SIPp speaks, so [auth] md5_first),
+# then a call goes through the proxy over UDP and TCP on IPv4 and IPv6, and from an
+# IPv6 caller to an IPv4 callee (RFC 5658: two Record-Route values, ACK and BYE follow
+# them); a call cancelled while ringing gets 200 for the CANCEL and 487 (§16.10); an
+# INVITE for another domain without credentials gets 407 (no open relay); an INVITE
+# for a user without bindings gets 480; sipsak's OPTIONS gets 200.
+# Every wait is bounded; only the processes started here are stopped, by PID.
+set -u
+bin=$1
+cli=$2
+scenarios=$3
+source "$(dirname "$0")/../cli/lib.sh"
+
+# One called user per scenario, so that no scenario forks to the bindings of another.
+bob_pw='Hb8nW3kRz6yPq1sJ'
+db="$tmp/var/happysip.sqlite"
+for user in udp4 udp6 tcp4 tcp6 v6-to-v4 cancel; do
+  printf '%s\n' "$bob_pw" | "$cli" user add "bob-$user" --db "$db" --realm localhost \
+    --password-stdin > /dev/null 2>&1
+  check "user-add-bob-$user" $? "happysip user add bob-$user failed"
+done
+
+cat > "$tmp/happysipd.toml" <<CONF
+[server]
+domains = ["localhost"]
+listen = ["udp:127.0.0.1:0", "udp:[::1]:0", "tcp:127.0.0.1:0", "tcp:[::1]:0"]
+var_dir = "$tmp/var"
+drain_ms = 200
+
+[auth]
+allow_md5 = true
+md5_first = true
+
+[log]
+level = "debug"
+CONF
+
+: > "$tmp/daemon.log"
+"$bin" --config "$tmp/happysipd.toml" 2> "$tmp/daemon.log" &
+pid=$!
+for _ in $(seq 50); do [ "$(grep -c 'event=listening' "$tmp/daemon.log")" -ge 4 ] && break; sleep 0.1; done
+port() { grep -oP "event=listening at=$1:\\K[0-9]+" "$tmp/daemon.log"; }
+declare -A proxy_port=(
+  [udp4]=$(port 'udp:127.0.0.1') [udp6]=$(port 'udp:\[::1\]')
+  [tcp4]=$(port 'tcp:127.0.0.1') [tcp6]=$(port 'tcp:\[::1\]'))
+check listening "$([ -n "${proxy_port[udp4]}" ] && [ -n "${proxy_port[tcp6]}" ]; echo $?)" "$(cat "$tmp/daemon.log")"
+
+# Free UDP+TCP ports for the SIPp UAs, from the kernel.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+ip_of() { [ "${1: -1}" = 6 ] && echo '::1' || echo '127.0.0.1'; }
+host_of() { [ "${1: -1}" = 6 ] && echo '[::1]' || echo '127.0.0.1'; }
+flag_of() { [ "${1:0:3}" = tcp ] && echo '-t t1' || echo '-t u1'; }
+
+sipp_bg_pid=
+sipp_uas() {  # sipp_uas NAME SCENARIO FAMILY-TRANSPORT PORT: the called UA, in the background
+  # shellcheck disable=SC2046
+  timeout 20 sipp -sf "$scenarios/$2" -i "$(ip_of "$3")" -p "$4" $(flag_of "$3") -m 1 \
+    -nostdin -trace_msg -message_file "$tmp/$1-uas.log" > /dev/null 2>&1 &
+  sipp_bg_pid=$!
+  sleep 0.3
+}
+sipp_uac() {  # sipp_uac NAME SCENARIO FAMILY-TRANSPORT SERVICE [args]: the caller, waited for
+  local name=$1 sf=$2 via=$3 service=$4; shift 4
+  # shellcheck disable=SC2046
+  timeout 20 sipp -sf "$scenarios/$sf" -s "$service" "$(host_of "$via"):${proxy_port[$via]}" \
+    -i "$(ip_of "$via")" -p "$(free_port)" $(flag_of "$via") -m 1 -nostdin -timeout 15s \
+    -trace_msg -message_file "$tmp/$name-uac.log" "$@" > /dev/null 2>&1
+}
+register() {  # register USER FAMILY-TRANSPORT CONTACT-PORT: a binding, with digest auth
+  local user=$1; shift
+  printf 'SEQUENTIAL\n%s;%s;%s\n' "$user" "$(host_of "$1")" "$2" > "$tmp/reg.csv"
+  # shellcheck disable=SC2046
+  timeout 20 sipp -sf "$scenarios/register.xml" -inf "$tmp/reg.csv" -au "$user" -ap "$bob_pw" \
+    -auth_uri localhost "$(host_of "$1"):${proxy_port[$1]}" -i "$(ip_of "$1")" -p "$(free_port)" \
+    $(flag_of "$1") -m 1 -nostdin -timeout 15s > /dev/null 2>&1
+  check "register-$user-$1" $? "$user could not register over $1"
+}
+
+call() {  # call NAME CALLER-VIA CALLEE-VIA: one call through the proxy, both sides checked
+  local name=$1 caller=$2 callee=$3 uas_port
+  uas_port=$(free_port)
+  register "bob-$name" "$callee" "$uas_port"
+  sipp_uas "$name" uas_call.xml "$callee" "$uas_port"
+  sipp_uac "$name" uac_call.xml "$caller" "bob-$name"
+  check "call-$name-caller" $? "caller's scenario failed: $(grep -E '^(SIP/2.0|[A-Z]+ sip)' "$tmp/$name-uac.log" 2>/dev/null | tr '\n' '|')"
+  wait "$sipp_bg_pid"
+  check "call-$name-callee" $? "callee's scenario failed: $(grep -E '^(SIP/2.0|[A-Z]+ sip)' "$tmp/$name-uas.log" 2>/dev/null | tr '\n' '|')"
+}
+
+call udp4 udp4 udp4
+call udp6 udp6 udp6
+call tcp4 tcp4 tcp4
+call tcp6 tcp6 tcp6
+
+# RFC 5658: in on IPv6, out on IPv4: two Record-Route values, the IPv4 side on top at the
+# callee; the caller's BYE carries both as Route and still reaches the callee.
+call v6-to-v4 udp6 udp4
+rr_at_callee=$(awk '/^INVITE /,/^$/' "$tmp/v6-to-v4-uas.log" | grep -c '^Record-Route:')
+rr_values=$(awk '/^INVITE /,/^$/' "$tmp/v6-to-v4-uas.log" | grep '^Record-Route:' | tr '\n' ' ')
+check double-record-route "$([ "$rr_at_callee" = 2 ] && echo "$rr_values" | grep -q '127.0.0.1.*\[::1\]'; echo $?)" "Record-Route at the callee: $rr_values"
+bye_routes=$(awk '/^BYE /,/^$/' "$tmp/v6-to-v4-uac.log" | grep -c '^Route:')
+check bye-carries-both-routes "$([ "$bye_routes" -ge 1 ]; echo $?)" "caller's BYE had no Route"
+
+# CANCEL while ringing (§16.10): the proxy answers the CANCEL, cancels its branch, and
+# the callee's 487 comes back as the INVITE's final response.
+uas_port=$(free_port)
+register bob-cancel udp4 "$uas_port"
+sipp_uas cancel uas_cancel.xml udp4 "$uas_port"
+sipp_uac cancel uac_cancel.xml udp4 bob-cancel
+check cancel-caller $? "caller: $(grep -E '^(SIP/2.0|[A-Z]+ sip)' "$tmp/cancel-uac.log" 2>/dev/null | tr '\n' '|')"
+wait "$sipp_bg_pid"
+check cancel-callee $? "callee: $(grep -E '^(SIP/2.0|[A-Z]+ sip)' "$tmp/cancel-uas.log" 2>/dev/null | tr '\n' '|')"
+
+# No open relay: another domain without credentials is challenged (407), never forwarded.
+sipp_uac relay relay.xml udp4 carol
+check relay-challenged $? "relay attempt: $(grep -E '^(SIP/2.0|[A-Z]+ sip)' "$tmp/relay-uac.log" 2>/dev/null | tr '\n' '|')"
+relay_call_id=$(grep -oP '^Call-ID: \K.*' "$tmp/relay-uac.log" | head -1 | tr -d '\r')
+check relay-not-forwarded "$([ -n "$relay_call_id" ] && ! grep -q "event=proxy_forward .*call_id=$relay_call_id" "$tmp/daemon.log"; echo $?)" "the INVITE to example.net ($relay_call_id) was forwarded"
+
+# A user without bindings: 480.
+cat > "$tmp/nobody.xml" <<XML
+<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="no bindings">
+  <send><![CDATA[
+
+      OPTIONS sip:nobody@localhost SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
+      From: <sip:alice@localhost>;tag=[call_number]
+      To: <sip:nobody@localhost>
+      Call-ID: [call_id]
+      CSeq: 1 OPTIONS
+      Max-Forwards: 70
+      Content-Length: 0
+
+  ]]></send>
+  <recv response="480"/>
+</scenario>
+XML
+timeout 20 sipp -sf "$tmp/nobody.xml" "127.0.0.1:${proxy_port[udp4]}" -i 127.0.0.1 -p "$(free_port)" \
+  -m 1 -nostdin -timeout 10s > /dev/null 2>&1
+check no-bindings-480 $? "OPTIONS for a user without bindings did not get 480"
+
+# sipsak (Debian sipsak): OPTIONS to the server itself.
+# (sipsak cuts a five-digit port out of a URI, so the port goes in -r.)
+out=$(timeout 10 sipsak -s sip:localhost -r "${proxy_port[udp4]}" -v 2>&1)
+check sipsak-options "$(echo "$out" | grep -q 'SIP/2.0 200'; echo $?)" "sipsak: $out"
+
+# Nothing may be left behind in the proxy once every scenario is over.
+kill -TERM "$pid"
+for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+wait "$pid"; rc=$?; pid=
+check sigterm-exit-0 "$([ "$rc" = 0 ]; echo $?)" "exit $rc"
+
+if [ "$fail" != 0 ]; then
+  echo "--- daemon log (last 40 lines)"; tail -40 "$tmp/daemon.log"
+fi
+echo "$checks checks, $fail failed"
+[ "$fail" = 0 ]
