@@ -210,7 +210,6 @@ void SipServer::receive(sip::Message request, Route route) {
             Responder none;  // an ACK for a 2xx belongs to the dialog, not to a transaction
             handler_(request, route.source, none);
         }
-        invite_.erase_terminated();
     } else {
         if (auto* existing = non_invite_.find(*key)) {
             existing->on_request(request, t);
@@ -222,10 +221,18 @@ void SipServer::receive(sip::Message request, Route route) {
                 *key, txn::NonInviteServerTransaction(std::move(request), kind, timers_, t));
             drain(*key, *non_invite_.find(*key));
         }
-        non_invite_.erase_terminated();
     }
     purge_discarded();
+    settle_all();
     rearm();
+}
+
+// Files the new deadlines of the transactions touched since the last call, and removes
+// the ones that terminated; only outside every drain (see drain()).
+void SipServer::settle_all() {
+    if (depth_ > 0) return;
+    for (const auto& [key, invite] : std::exchange(unsettled_, {}))
+        invite ? invite_.settle(key) : non_invite_.settle(key);
 }
 
 void SipServer::purge_discarded() {
@@ -255,6 +262,14 @@ void SipServer::file_alias(const sip::Message& request, const Route& route) {
 // Carries out what a transaction asks until it asks nothing more.
 template <class Txn>
 void SipServer::drain(const txn::TransactionKey& key, Txn& txn) {
+    // A handler may answer this or another transaction from inside; none is settled
+    // (possibly erased) before the outermost drain has finished with its reference.
+    ++depth_;
+    struct Leave {
+        int& depth;
+        ~Leave() { --depth; }
+    } leave{depth_};
+    unsettled_.emplace_back(key, std::is_same_v<Txn, txn::InviteServerTransaction>);
     for (auto actions = txn.take_actions(); !actions.empty(); actions = txn.take_actions()) {
         for (txn::Action& action : actions) {
             if (auto* send = std::get_if<txn::Send>(&action)) {
@@ -304,6 +319,7 @@ bool SipServer::answer(const txn::TransactionKey& key, bool invite, sip::Message
         if (!t || !t->send_response(std::move(response), now())) return false;
         drain(key, *t);
     }
+    settle_all();
     rearm();
     return true;
 }
@@ -385,19 +401,25 @@ void SipServer::rearm() {
     auto a = non_invite_.next_deadline();
     auto b = invite_.next_deadline();
     std::optional<Instant> next = a && b ? std::min(*a, *b) : (a ? a : b);
+    // Most requests leave the earliest deadline where it was: keep the armed timer then.
+    if (!stopping_ && !closed_ && next && next == armed_) return;
     timer_.cancel();
+    armed_.reset();
     if (stopping_ && !busy()) {
         // Posted, so the last response's write (started just now) completes first.
         if (!closed_) asio::post(io_, [this] { close_all(); });
         return;
     }
     if (!next || closed_) return;
+    armed_ = next;
     timer_.expires_at(start_ + (*next - Instant{}));
     timer_.async_wait([this](std::error_code ec) {
         if (ec) return;
+        armed_.reset();
         Instant t = now();
         non_invite_.fire_due(t, [this](const auto& key, auto& txn) { drain(key, txn); });
         invite_.fire_due(t, [this](const auto& key, auto& txn) { drain(key, txn); });
+        settle_all();
         rearm();
     });
 }

@@ -198,6 +198,7 @@ class SipServer {
                                       const std::vector<std::string>& extra);
     bool awaits_final(const txn::TransactionKey& key, bool invite);
     void purge_discarded();
+    void settle_all();
     void transmit(const txn::TransactionKey& key, const sip::Message& m, bool* failed);
     void reject(const sip::Message& request, const Route& route, const sip::ParseError& e);
     void send_raw(const Route& route, std::string bytes);
@@ -209,6 +210,7 @@ class SipServer {
     asio::io_context& io_;
     Options options_;
     asio::steady_timer timer_;
+    std::optional<Instant> armed_;  // the deadline timer_ waits for, if any
     asio::steady_timer grace_timer_;
     std::chrono::steady_clock::time_point start_;
     std::mt19937_64 rng_;
@@ -229,6 +231,9 @@ class SipServer {
     txn::TransactionTable<txn::InviteServerTransaction> invite_;
     std::unordered_map<txn::TransactionKey, std::shared_ptr<Route>, txn::TransactionKeyHash>
         routes_;
+    // Transactions given input since the last settle_all(), and how deep drain() nests.
+    std::vector<std::pair<txn::TransactionKey, bool>> unsettled_;
+    int depth_ = 0;
     // Transactions a handler discarded: removed once the handler has returned.
     std::vector<std::pair<txn::TransactionKey, bool>> discarded_;
 };

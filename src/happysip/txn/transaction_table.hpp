@@ -1,14 +1,24 @@
 // The transactions of one kind, found by key (RFC 3261 §17.1.3 / §17.2.3). The runtime
 // keeps one table per kind: a response is matched with client_key() in the client
 // tables, a request with server_key() in the server tables; a request that matches
-// nothing creates a server transaction. Sans-I/O like the transactions it holds: it
-// answers the earliest deadline of all of them and drops the terminated ones.
+// nothing creates a server transaction. Sans-I/O like the transactions it holds.
+//
+// Deadlines live in a min-heap, so a server holding hundreds of thousands of transactions
+// (a UDP non-INVITE lingers 32 s in Completed, Timer J) finds its next timer and fires the
+// due ones in O(log n), never by scanning them all. Heap entries are checked lazily: an
+// entry whose transaction is gone or has moved its deadline is skipped when it surfaces.
+// The price is one rule: after giving a transaction any input (on_request, send_response,
+// on_response...) and carrying out its actions, call settle(key).
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <optional>
+#include <queue>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "happysip/txn/time.hpp"
 #include "happysip/txn/transaction_key.hpp"
@@ -23,48 +33,116 @@ class TransactionTable {
     // Adds a transaction; false (and nothing stored) if the key is already taken, which
     // for a server table means the request is a retransmission of a known one.
     bool insert(TransactionKey key, Txn txn) {
-        return map_.try_emplace(std::move(key), std::move(txn)).second;
+        auto [it, inserted] = map_.try_emplace(std::move(key), Entry{std::move(txn), next_id_});
+        if (!inserted) return false;
+        by_id_.emplace(next_id_++, &it->first);  // node-based map: the key's address is stable
+        schedule(it->second);
+        return true;
     }
 
     // Forgets a transaction without letting it finish (a request the TU drops unanswered).
-    bool erase(const TransactionKey& key) { return map_.erase(key) > 0; }
+    bool erase(const TransactionKey& key) {
+        auto it = map_.find(key);
+        if (it == map_.end()) return false;
+        by_id_.erase(it->second.id);
+        map_.erase(it);
+        return true;
+    }
 
     Txn* find(const TransactionKey& key) {
         auto it = map_.find(key);
-        return it == map_.end() ? nullptr : &it->second;
+        return it == map_.end() ? nullptr : &it->second.txn;
+    }
+
+    // After an input to the transaction: files its new deadline, or removes it when it has
+    // terminated. Returns false when it was removed (or was not there).
+    bool settle(const TransactionKey& key) {
+        auto it = map_.find(key);
+        if (it == map_.end()) return false;
+        if (it->second.txn.state() == Txn::State::terminated) {
+            by_id_.erase(it->second.id);
+            map_.erase(it);
+            return false;
+        }
+        schedule(it->second);
+        return true;
     }
 
     // Earliest deadline over every transaction, for the runtime's single timer.
-    std::optional<Instant> next_deadline() const {
-        std::optional<Instant> earliest;
-        for (const auto& [key, txn] : map_)
-            if (auto d = txn.next_deadline(); d && (!earliest || *d < *earliest)) earliest = d;
-        return earliest;
+    std::optional<Instant> next_deadline() {
+        drop_stale();
+        if (heap_.empty()) return std::nullopt;
+        return heap_.top().first;
     }
 
     // Calls on_timer(now) on every transaction whose deadline has come, then `drain`
     // (a callable taking the key and the transaction) so the caller can carry out the
-    // actions, then removes the terminated ones. Returns how many were removed.
+    // actions, then settles it. Returns how many terminated and were removed.
     template <class Drain>
     std::size_t fire_due(Instant now, Drain&& drain) {
-        for (auto& [key, txn] : map_) {
-            if (auto d = txn.next_deadline(); d && *d <= now) {
-                txn.on_timer(now);
-                drain(key, txn);
-            }
+        std::size_t removed = 0;
+        for (drop_stale(); !heap_.empty() && heap_.top().first <= now; drop_stale()) {
+            const std::uint64_t id = heap_.top().second;
+            heap_.pop();
+            const TransactionKey key = *by_id_.at(id);  // a copy: settle() may erase the node
+            Entry& entry = map_.find(key)->second;
+            entry.scheduled.reset();
+            entry.txn.on_timer(now);
+            drain(key, entry.txn);
+            if (!settle(key)) ++removed;
         }
-        return erase_terminated();
+        return removed;
     }
 
+    // Removes every terminated transaction (a full scan: for tests and shutdown).
     std::size_t erase_terminated() {
-        return std::erase_if(
-            map_, [](const auto& entry) { return entry.second.state() == Txn::State::terminated; });
+        std::size_t removed = 0;
+        for (auto it = map_.begin(); it != map_.end();) {
+            if (it->second.txn.state() == Txn::State::terminated) {
+                by_id_.erase(it->second.id);
+                it = map_.erase(it);
+                ++removed;
+            } else {
+                ++it;
+            }
+        }
+        return removed;
     }
 
     std::size_t size() const noexcept { return map_.size(); }
 
   private:
-    std::unordered_map<TransactionKey, Txn, TransactionKeyHash> map_;
+    struct Entry {
+        Txn txn;
+        std::uint64_t id;
+        std::optional<Instant> scheduled = {};  // the deadline last pushed for it
+    };
+    using HeapItem = std::pair<Instant, std::uint64_t>;
+
+    void schedule(Entry& entry) {
+        auto deadline = entry.txn.next_deadline();
+        if (deadline == entry.scheduled) return;
+        entry.scheduled = deadline;
+        if (deadline) heap_.emplace(*deadline, entry.id);
+    }
+
+    // Pops entries whose transaction is gone or now wants another deadline.
+    void drop_stale() {
+        while (!heap_.empty()) {
+            const auto& [deadline, id] = heap_.top();
+            auto key = by_id_.find(id);
+            if (key != by_id_.end()) {
+                const Entry& entry = map_.find(*key->second)->second;
+                if (entry.scheduled == deadline) return;
+            }
+            heap_.pop();
+        }
+    }
+
+    std::unordered_map<TransactionKey, Entry, TransactionKeyHash> map_;
+    std::unordered_map<std::uint64_t, const TransactionKey*> by_id_;
+    std::priority_queue<HeapItem, std::vector<HeapItem>, std::greater<>> heap_;
+    std::uint64_t next_id_ = 1;
 };
 
 }  // namespace happysip::txn

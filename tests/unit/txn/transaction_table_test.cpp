@@ -63,5 +63,31 @@ TEST(TransactionTable, FiresDueTimersAndDropsTerminatedTransactions) {
     EXPECT_FALSE(table.next_deadline().has_value());
 }
 
+TEST(TransactionTable, NextDeadlineFollowsSettledTransactionsAndSkipsErasedOnes) {
+    // Non-INVITE server over UDP: no timer in Trying; Timer J (32 s) once answered.
+    TransactionTable<NonInviteServerTransaction> table;
+    sip::Message a = request("BYE");
+    sip::Message b = request("OPTIONS");
+    const TransactionKey ka = *server_key(a);
+    const TransactionKey kb = *server_key(b);
+    ASSERT_TRUE(
+        table.insert(ka, NonInviteServerTransaction(a, Transport::unreliable, {}, at_ms(0))));
+    ASSERT_TRUE(
+        table.insert(kb, NonInviteServerTransaction(b, Transport::unreliable, {}, at_ms(0))));
+    EXPECT_FALSE(table.next_deadline().has_value());
+    ASSERT_TRUE(table.find(ka)->send_response(response(a, 200), at_ms(1000)));
+    EXPECT_TRUE(table.settle(ka));
+    ASSERT_TRUE(table.find(kb)->send_response(response(b, 200), at_ms(2000)));
+    EXPECT_TRUE(table.settle(kb));
+    EXPECT_EQ(table.next_deadline(), at_ms(33000));
+    auto drain = [](const TransactionKey&, NonInviteServerTransaction& t) { t.take_actions(); };
+    EXPECT_EQ(table.fire_due(at_ms(33000), drain), 1u);  // A's Timer J: terminated, removed
+    EXPECT_EQ(table.find(ka), nullptr);
+    EXPECT_EQ(table.next_deadline(), at_ms(34000));
+    EXPECT_TRUE(table.erase(kb));
+    EXPECT_FALSE(table.next_deadline().has_value());  // B's heap entry is stale, skipped
+    EXPECT_EQ(table.fire_due(at_ms(60000), drain), 0u);
+}
+
 }  // namespace
 }  // namespace happysip::txn
