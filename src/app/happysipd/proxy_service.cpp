@@ -24,6 +24,7 @@ struct ProxyService::Context {
     std::vector<std::string> branches;               // our Via branch, per branch
     std::optional<txn::TransactionKey> invite_key;   // INVITE: for a CANCEL to find us
     std::string call_id;
+    std::optional<Instant> scheduled;  // the deadline last pushed on deadlines_
 };
 
 namespace {
@@ -100,6 +101,8 @@ ProxyService::~ProxyService() = default;
 
 void ProxyService::stop() {
     timer_.cancel();
+    armed_.reset();
+    deadlines_ = {};
     contexts_.clear();
     by_branch_.clear();
     by_invite_.clear();
@@ -158,8 +161,8 @@ void ProxyService::handle(const sip::Message& request, const runtime::RequestSou
         return;
 
     std::uint64_t id = next_id_++;
-    auto context = std::make_unique<Context>(
-        Context{proxy::ResponseContext(request), responder, {}, {}, std::nullopt, {}});
+    auto context = std::make_unique<Context>(Context{
+        proxy::ResponseContext(request), responder, {}, {}, std::nullopt, {}, std::nullopt});
     context->call_id = std::string(request.header(sip::HeaderId::call_id).value_or(""));
     if (request.method() == sip::Method::invite) {
         if (auto key = txn::server_key(request)) context->invite_key = std::move(key).value();
@@ -378,35 +381,54 @@ void ProxyService::drain(std::uint64_t id) {
             by_branch_.erase(b);
         if (c.invite_key) by_invite_.erase(*c.invite_key);
         contexts_.erase(it);
+    } else {
+        schedule(id, c);
     }
     rearm();
 }
 
+void ProxyService::schedule(std::uint64_t id, Context& c) {
+    auto deadline = c.core.next_deadline();
+    if (deadline == c.scheduled) return;
+    c.scheduled = deadline;
+    if (deadline) deadlines_.emplace(*deadline, id);
+}
+
+// One timer for every context: the earliest valid deadline. Entries of finished contexts
+// or superseded deadlines are dropped when they surface.
 void ProxyService::rearm() {
-    std::optional<Instant> next;
-    for (const auto& [id, c] : contexts_)
-        if (auto d = c->core.next_deadline(); d && (!next || *d < *next)) next = d;
-    if (!next) {
-        timer_.cancel();
-        return;
+    while (!deadlines_.empty()) {
+        auto [deadline, id] = deadlines_.top();
+        auto it = contexts_.find(id);
+        if (it != contexts_.end() && it->second->scheduled == deadline) break;
+        deadlines_.pop();
     }
-    Instant now = runtime::steady_now();
-    auto wait = std::max(Duration::zero(), *next - now);
-    timer_.expires_after(wait);
+    std::optional<Instant> next;
+    if (!deadlines_.empty()) next = deadlines_.top().first;
+    if (next == armed_) return;
+    timer_.cancel();
+    armed_ = next;
+    if (!next) return;
+    timer_.expires_after(std::max(Duration::zero(), *next - runtime::steady_now()));
     timer_.async_wait([this](std::error_code ec) {
         if (ec) return;
-        Instant t = runtime::steady_now();
-        std::vector<std::uint64_t> due;
-        for (const auto& [id, c] : contexts_)
-            if (auto d = c->core.next_deadline(); d && *d <= t) due.push_back(id);
-        for (auto id : due) {
-            auto it = contexts_.find(id);
-            if (it == contexts_.end()) continue;
-            it->second->core.on_timer(t);
-            drain(id);
-        }
+        armed_.reset();
+        fire_due();
         rearm();
     });
+}
+
+void ProxyService::fire_due() {
+    const Instant now = runtime::steady_now();
+    while (!deadlines_.empty() && deadlines_.top().first <= now) {
+        auto [deadline, id] = deadlines_.top();
+        deadlines_.pop();
+        auto it = contexts_.find(id);
+        if (it == contexts_.end() || it->second->scheduled != deadline) continue;
+        it->second->scheduled.reset();
+        it->second->core.on_timer(now);
+        drain(id);
+    }
 }
 
 }  // namespace happysip::daemon

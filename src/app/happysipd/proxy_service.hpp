@@ -17,9 +17,13 @@
 
 #include <asio/steady_timer.hpp>
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <queue>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "happysip/proxy/local_identity.hpp"
 #include "happysip/proxy/response_context.hpp"
@@ -73,7 +77,9 @@ class ProxyService {
                     const std::vector<std::string>& path, const std::string& loop_hash,
                     Instant now);
     void drain(std::uint64_t id);
+    void schedule(std::uint64_t id, Context& context);
     void rearm();
+    void fire_due();
     std::string record_route_uri(eyeballs::Transport transport, const std::string& hostport) const;
     std::string random_token();
 
@@ -85,6 +91,10 @@ class ProxyService {
     Logger& log_;
     ProxySettings settings_;
     asio::steady_timer timer_;
+    std::optional<Instant> armed_;  // the deadline timer_ waits for
+    // Context deadlines, checked lazily against Context::scheduled (as in TransactionTable).
+    using HeapItem = std::pair<Instant, std::uint64_t>;
+    std::priority_queue<HeapItem, std::vector<HeapItem>, std::greater<>> deadlines_;
     std::uint64_t next_id_ = 1;
     std::uint64_t token_state_;
     std::unordered_map<std::uint64_t, std::unique_ptr<Context>> contexts_;
