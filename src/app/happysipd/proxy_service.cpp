@@ -196,7 +196,10 @@ bool ProxyService::relay_allowed(const sip::Message& request, const runtime::Req
     AuthDecision decision = auth_->check_proxy(request, source);
     if (decision.action == AuthDecision::Action::proceed) return true;
     responder.respond(decision.status, decision.reason, decision.headers);
-    if (decision.status != 407 || request.header(sip::HeaderId::proxy_authorization))
+    // The first 407 is routine and a blocked source's flood was logged once (auth_blocked).
+    bool routine = decision.blocked ||
+                   (decision.status == 407 && !request.header(sip::HeaderId::proxy_authorization));
+    if (!routine)
         log_.warning("relay_refused", {{"method", request.method_text()},
                                        {"status", std::to_string(decision.status)},
                                        {"ruri", request.request_uri()},

@@ -119,6 +119,7 @@ AuthDecision RequestAuth::check(auth::DigestServer& digest, const sip::Message& 
         AuthDecision d;
         d.status = 403;
         d.reason = "Too many failed authentications";
+        d.blocked = true;
         return d;
     }
     auth::AuthResult result = digest.verify(request, users_, now);

@@ -29,6 +29,7 @@ struct AuthDecision {
     std::string reason;
     std::vector<std::string> headers;  // whole lines: "WWW-Authenticate: Digest ..."
     std::string user;                  // proceed: the authenticated user
+    bool blocked = false;              // 403 because the source is locked out
 };
 
 class RequestAuth {

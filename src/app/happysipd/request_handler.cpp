@@ -85,9 +85,10 @@ void RequestHandler::handle_register(const sip::Message& request,
         AuthDecision decision = auth_->check_register(request, source);
         if (decision.action == AuthDecision::Action::respond) {
             responder.respond(decision.status, decision.reason, decision.headers);
-            // A 401 without credentials is the normal first half of every registration.
-            bool routine =
-                decision.status == 401 && !request.header(sip::HeaderId::authorization).has_value();
+            // A 401 without credentials is the normal first half of every registration; a
+            // blocked source's flood was logged once, as auth_blocked.
+            bool routine = decision.blocked || (decision.status == 401 &&
+                                                !request.header(sip::HeaderId::authorization));
             log_register(routine ? LogLevel::debug : LogLevel::info, request, source,
                          decision.status, decision.reason, {}, {});
             return;
