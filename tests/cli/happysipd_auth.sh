@@ -7,7 +7,8 @@
 # answer; after max_failures wrong passwords the source gets 403 and one auth_blocked line
 # while ::1 still registers; a nonce issued before a restart still verifies after it (the
 # 0600 secret in var_dir); no password, HA1 or digest response ever reaches the log;
-# bad [auth] values are refused with the key and line. Every wait is bounded; only the
+# a source over [auth] request_rate is dropped unanswered while another is not; bad [auth]
+# values are refused with the key and line. Every wait is bounded; only the
 # daemon started here is stopped, by PID.
 set -u
 bin=$1
@@ -211,6 +212,31 @@ start_daemon start3.log
 echo "register ::1 $u6 alice alice -" | client md5
 has md5-offered-second md5 '^first=SIP/2.0 401 .* algorithms=SHA-256,MD5$'
 stop_daemon 3
+
+# request_rate: a source over its bucket is dropped unanswered; another source is not.
+sed -i 's/^allow_md5 = true$/allow_md5 = true\nrequest_rate = 5\nrequest_burst = 5/' "$tmp/happysipd.toml"
+start_daemon start5.log
+python3 - "$u4" "$u6" > "$tmp/rate.txt" <<'PY'
+import socket, sys
+def burst(family, host, port, n):
+    s = socket.socket(family, socket.SOCK_DGRAM); s.bind((host, 0)); s.settimeout(0.5)
+    me = ("[%s]:%d" if ":" in host else "%s:%d") % (host, s.getsockname()[1])
+    for i in range(n):
+        s.sendto(("OPTIONS sip:localhost SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bKrate%d\r\n"
+                  "From: <sip:p@x>;tag=1\r\nTo: <sip:localhost>\r\nCall-ID: rate-%s-%d\r\n"
+                  "CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+                  % (me, i, host, i)).encode(), (host, port))
+    got = 0
+    try:
+        while True: s.recv(65535); got += 1
+    except socket.timeout: return got
+print("v4", burst(socket.AF_INET, "127.0.0.1", int(sys.argv[1]), 20))
+print("v6", burst(socket.AF_INET6, "::1", int(sys.argv[2]), 3))
+PY
+v4=$(grep -oP '^v4 \K[0-9]+' "$tmp/rate.txt"); v6=$(grep -oP '^v6 \K[0-9]+' "$tmp/rate.txt")
+check rate-limited "$([ -n "$v4" ] && [ "$v4" -ge 5 ] && [ "$v4" -le 7 ]; echo $?)" "20 OPTIONS at once from one source: $v4 answered (bucket 5)"
+check rate-per-source "$([ "$v6" = 3 ]; echo $?)" "another source: $v6 of 3 answered"
+stop_daemon 5
 
 # A secret file of the wrong length stops the start (exit 1) instead of being replaced.
 printf 'short' > "$secret"

@@ -25,6 +25,8 @@ struct AuthSettings {
     std::string users_db;                  // empty: the location store's database
     std::uint32_t max_failures = 5;        // failed authentications per source before a block
     std::uint32_t block_s = 60;            // the first block; each further one doubles
+    std::uint32_t request_rate = 200;      // requests per second per source; 0: no limit
+    std::uint32_t request_burst = 400;     // the bucket: requests a source may send at once
     bool drop_scanners = true;             // known scanners get no answer at all
 };
 

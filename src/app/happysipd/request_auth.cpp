@@ -24,9 +24,8 @@ auth::FailureLimiterConfig limiter_config(const AuthSettings& s) {
     c.max_failures = s.max_failures;
     c.first_block = std::chrono::seconds(s.block_s);
     c.max_block = std::max<Duration>(c.max_block, c.first_block);
-    // The request-rate bucket stays off: a registrar behind one NAT or a SIPp load test
-    // legitimately sends far more than a per-source default allows (not configurable yet).
-    c.rate_per_second = 0;
+    c.rate_per_second = s.request_rate;  // 0: off (a load test from one address)
+    c.burst = s.request_burst;
     return c;
 }
 
@@ -59,6 +58,10 @@ RequestAuth::RequestAuth(const AuthSettings& settings, std::string realm, std::s
 std::string RequestAuth::algorithms() const {
     if (!digest_.config().allow_md5) return "SHA-256";
     return digest_.config().md5_first ? "MD5,SHA-256" : "SHA-256,MD5";
+}
+
+bool RequestAuth::over_rate(const runtime::RequestSource& source) {
+    return limiter_.admit(limiter_key(source), wall_instant()) == auth::Admission::rate_limited;
 }
 
 bool RequestAuth::drop_as_scanner(const sip::Message& request) const {
@@ -113,7 +116,7 @@ AuthDecision RequestAuth::check(auth::DigestServer& digest, const sip::Message& 
     // rather than silence: it ends the transaction at once (a dropped request would hold a
     // server transaction until the runtime can discard one), and it tells a misconfigured
     // phone why it is refused instead of making it retransmit.
-    if (limiter_.admit(key, now) == auth::Admission::blocked) {
+    if (limiter_.blocked_until(key, now)) {
         log_.log(LogLevel::debug, "auth_refused_blocked",
                  {{"call_id", call_id}, {"source", source.text()}});
         AuthDecision d;

@@ -43,6 +43,9 @@ class RequestAuth {
     // "SHA-256" or "SHA-256,MD5": what the challenges offer, for the start log line.
     std::string algorithms() const;
 
+    // Any request, first: true when its source is over [auth] request_rate (the request is
+    // dropped). Counts the request.
+    bool over_rate(const runtime::RequestSource& source);
     // Any request: true when it comes from a known scanner and must get no answer.
     bool drop_as_scanner(const sip::Message& request) const;
     // A REGISTER: blocked source (403), no or bad credentials (401 with challenges, 400,

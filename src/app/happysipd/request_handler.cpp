@@ -34,6 +34,14 @@ void RequestHandler::operator()(const sip::Message& request, const runtime::Requ
         if (proxy_) proxy_->handle_ack(request, source);
         return;
     }
+    if (auth_ && auth_->over_rate(source)) {
+        // A flood: an answer would only feed it. Debug: the flood is the operator's
+        // concern as a whole (the source's failures, if any, are logged as auth_blocked).
+        log_.log(LogLevel::debug, "rate_limited",
+                 {{"method", method}, {"call_id", call_id}, {"source", source.text()}});
+        responder.discard();
+        return;
+    }
     if (auth_ && auth_->drop_as_scanner(request)) {
         // Issue 4: an answer only confirms that a server is here. Debug only: a scan is a
         // flood of these, and the operator learns nothing from each one. The transaction
