@@ -5,7 +5,8 @@
 # IPv6 caller to an IPv4 callee (RFC 5658: two Record-Route values, ACK and BYE follow
 # them); a call cancelled while ringing gets 200 for the CANCEL and 487 (§16.10); an
 # INVITE for another domain without credentials gets 407 (no open relay); an INVITE
-# for a user without bindings gets 480; sipsak's OPTIONS gets 200.
+# for a user without bindings gets 480; an "in-dialog" INVITE whose Route naming the proxy
+# lacks its dialog token gets 407 too; sipsak's OPTIONS gets 200.
 # Every wait is bounded; only the processes started here are stopped, by PID.
 set -u
 bin=$1
@@ -120,6 +121,25 @@ sipp_uac relay relay.xml udp4 carol
 check relay-challenged $? "relay attempt: $(grep -E '^(SIP/2.0|[A-Z]+ sip)' "$tmp/relay-uac.log" 2>/dev/null | tr '\n' '|')"
 relay_call_id=$(grep -oP '^Call-ID: \K.*' "$tmp/relay-uac.log" | head -1 | tr -d '\r')
 check relay-not-forwarded "$([ -n "$relay_call_id" ] && ! grep -q "event=proxy_forward .*call_id=$relay_call_id" "$tmp/daemon.log"; echo $?)" "the INVITE to example.net ($relay_call_id) was forwarded"
+
+# A forged "in-dialog" INVITE (To tag, a Route naming the proxy without its dialog token)
+# for another domain: challenged like any relay attempt, never forwarded.
+forged=$(python3 - "${proxy_port[udp4]}" <<'PY'
+import socket, sys
+port = int(sys.argv[1])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); s.settimeout(3)
+me = "127.0.0.1:%d" % s.getsockname()[1]
+s.sendto(("INVITE sip:+19005550100@192.0.2.99 SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bKforged\r\n"
+          "Route: <sip:127.0.0.1:%d;lr>\r\nFrom: <sip:bob-udp4@localhost>;tag=f1\r\n"
+          "To: <sip:+19005550100@192.0.2.99>;tag=t1\r\nCall-ID: forged-1\r\nCSeq: 2 INVITE\r\n"
+          "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n" % (me, port)).encode(), ("127.0.0.1", port))
+while True:
+    try: line = s.recv(65535).decode().split("\r\n")[0]
+    except socket.timeout: print("timeout"); break
+    if not line.startswith("SIP/2.0 1"): print(line); break
+PY
+)
+check forged-dialog-challenged "$([[ "$forged" == "SIP/2.0 407"* ]] && ! grep -q 'event=proxy_forward .*call_id=forged-1' "$tmp/daemon.log"; echo $?)" "forged in-dialog INVITE: $forged"
 
 # A user without bindings: 480.
 cat > "$tmp/nobody.xml" <<XML

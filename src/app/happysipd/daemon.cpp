@@ -10,9 +10,11 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
+#include "happysip/auth/digest_hash.hpp"
 #include "happysip/runtime/endpoint.hpp"
 #include "happysip/runtime/self_signed_certificate.hpp"
 #include "happysip/runtime/sip_server.hpp"
@@ -127,7 +129,19 @@ void warn_auth_disabled(Logger& log) {
 struct AuthSetup {
     std::unique_ptr<store::SqliteUserStore> users;
     std::unique_ptr<RequestAuth> auth;
+    // Keys the Record-Route dialog tokens: derived from the nonce secret (so tokens survive
+    // a restart), never the nonce key itself.
+    std::string dialog_secret;
 };
+
+// Without [auth] there is no stored secret: tokens then last as long as the process.
+std::string random_secret() {
+    std::random_device rd;
+    std::string s(32, '\0');
+    for (auto& c : s)
+        c = static_cast<char>(rd() & 0xff);
+    return s;
+}
 
 // False (logged) when the user store or the secret cannot be had: the daemon must not
 // start unauthenticated by accident.
@@ -152,8 +166,8 @@ bool set_up_auth(const Config& config, Logger& log, AuthSetup& out) {
     if (secret.fixed_mode)
         log.warning("nonce_secret_mode_fixed", {{"path", secret_path}, {"mode", "0600"}});
     std::string realm = config.realm();
-    out.auth =
-        std::make_unique<RequestAuth>(config.auth, realm, std::move(secret.bytes), *out.users, log);
+    out.auth = std::make_unique<RequestAuth>(config.auth, realm, secret.bytes, *out.users, log);
+    out.dialog_secret = auth::hmac_sha256(secret.bytes, "happysipd record-route dialog token");
     std::size_t users = out.users->list(realm).size();
     log.info("auth_enabled", {{"realm", realm},
                               {"algorithms", out.auth->algorithms()},
@@ -226,7 +240,8 @@ int run_daemon(const Config& config, Logger& log) {
                                  bound->at.address.to_string(), bound->at.port});
     }
     ProxyService proxy(io, server, proxy::LocalIdentity(config.domains, listeners), *store,
-                       auth.auth.get(), log);
+                       auth.auth.get(), log,
+                       auth.dialog_secret.empty() ? random_secret() : auth.dialog_secret);
     handler.set_proxy(&proxy);
     server.on_response([&proxy](sip::Message response, const runtime::RequestSource& from) {
         proxy.on_response(std::move(response), from);

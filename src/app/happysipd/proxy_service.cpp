@@ -86,7 +86,8 @@ bool from_served_domain(const sip::Message& request, const proxy::LocalIdentity&
 
 ProxyService::ProxyService(asio::io_context& io, runtime::SipServer& server,
                            proxy::LocalIdentity self, registrar::LocationStore& store,
-                           RequestAuth* auth, Logger& log, ProxySettings settings)
+                           RequestAuth* auth, Logger& log, std::string dialog_secret,
+                           ProxySettings settings)
     : io_(io),
       server_(server),
       self_(std::move(self)),
@@ -94,6 +95,7 @@ ProxyService::ProxyService(asio::io_context& io, runtime::SipServer& server,
       auth_(auth),
       log_(log),
       settings_(settings),
+      tokens_(std::move(dialog_secret)),
       timer_(io),
       token_state_(std::random_device{}() ^ (std::uint64_t{std::random_device{}()} << 32)) {}
 
@@ -123,11 +125,19 @@ std::string ProxyService::random_token() {
     return out;
 }
 
-std::string ProxyService::record_route_uri(Transport transport, const std::string& hostport) const {
+std::string ProxyService::record_route_uri(Transport transport, const std::string& hostport,
+                                           std::string_view call_id) const {
     std::string uri = "sip:" + hostport;
     if (transport != Transport::udp)
         uri += ";transport=" + std::string(eyeballs::to_string(transport));
-    return uri + ";lr";
+    return uri + ";lr" + tokens_.uri_param(call_id);
+}
+
+bool ProxyService::in_our_dialog(const proxy::TargetSet& targets,
+                                 const proxy::RoutePreprocessing& pre,
+                                 const sip::Message& request) const {
+    return targets.in_our_dialog &&
+           tokens_.carried_by(pre.removed, request.header(sip::HeaderId::call_id).value_or(""));
 }
 
 void ProxyService::handle(const sip::Message& request, const runtime::RequestSource& source,
@@ -156,7 +166,7 @@ void ProxyService::handle(const sip::Message& request, const runtime::RequestSou
             {{"method", request.method_text()}, {"aor", targets.aor}, {"source", source.text()}});
         return;
     }
-    if (targets.leaves_domain && !targets.in_our_dialog &&
+    if (targets.leaves_domain && !in_our_dialog(targets, pre, request) &&
         !relay_allowed(request, source, responder))
         return;
 
@@ -247,8 +257,8 @@ void ProxyService::add_branch(std::uint64_t id, Context& c, const sip::Message& 
         // RFC 5658: one Record-Route per side when the request changes transport or
         // address (family); the outgoing side on top.
         std::string in_side = server_.via_sent_by(source.transport, source.remote_address);
-        std::string out_uri = record_route_uri(destination->transport, sent_by);
-        std::string in_uri = record_route_uri(source.transport, in_side);
+        std::string out_uri = record_route_uri(destination->transport, sent_by, c.call_id);
+        std::string in_uri = record_route_uri(source.transport, in_side, c.call_id);
         plan.record_route.push_back(out_uri);
         if (!in_side.empty() && in_uri != out_uri) plan.record_route.push_back(in_uri);
     }
@@ -305,6 +315,13 @@ void ProxyService::handle_ack(const sip::Message& ack, const runtime::RequestSou
     auto pre = proxy::preprocess_routes(m, self_);
     auto targets = proxy::find_targets(m, pre, self_, store_, wall_seconds());
     if (targets.kind != proxy::TargetSet::Kind::forward || targets.targets.size() != 1) return;
+    // No relaying ACKs either: out of the domain only inside a dialog we record-routed.
+    if (targets.leaves_domain && !in_our_dialog(targets, pre, ack)) {
+        log_.log(LogLevel::debug, "ack_not_relayed",
+                 {{"call_id", ack.header(sip::HeaderId::call_id).value_or("")},
+                  {"source", source.text()}});
+        return;
+    }
     std::string next_hop = m.header(sip::HeaderId::route)        ? proxy::next_hop_uri(m)
                            : targets.targets.front().uri.empty() ? std::string(m.request_uri())
                                                                  : targets.targets.front().uri;

@@ -25,8 +25,11 @@
 #include <utility>
 #include <vector>
 
+#include "happysip/proxy/dialog_token.hpp"
 #include "happysip/proxy/local_identity.hpp"
 #include "happysip/proxy/response_context.hpp"
+#include "happysip/proxy/route_processing.hpp"
+#include "happysip/proxy/target_set.hpp"
 #include "happysip/registrar/location_store.hpp"
 #include "happysip/runtime/sip_server.hpp"
 #include "happysip/txn/transaction_key.hpp"
@@ -42,9 +45,10 @@ struct ProxySettings {
 class ProxyService {
   public:
     // Every reference outlives the service; `auth` is null when [auth] is disabled.
+    // `dialog_secret` keys the tokens in our Record-Route (proxy/dialog_token.hpp).
     ProxyService(asio::io_context& io, runtime::SipServer& server, proxy::LocalIdentity self,
                  registrar::LocationStore& store, RequestAuth* auth, Logger& log,
-                 ProxySettings settings = {});
+                 std::string dialog_secret, ProxySettings settings = {});
     ~ProxyService();
 
     // A new server transaction the registrar does not take (not REGISTER, not an OPTIONS
@@ -80,7 +84,11 @@ class ProxyService {
     void schedule(std::uint64_t id, Context& context);
     void rearm();
     void fire_due();
-    std::string record_route_uri(eyeballs::Transport transport, const std::string& hostport) const;
+    std::string record_route_uri(eyeballs::Transport transport, const std::string& hostport,
+                                 std::string_view call_id) const;
+    // In a dialog we record-routed: To tag, our Route removed, and our token in it.
+    bool in_our_dialog(const proxy::TargetSet& targets, const proxy::RoutePreprocessing& pre,
+                       const sip::Message& request) const;
     std::string random_token();
 
     asio::io_context& io_;
@@ -90,6 +98,7 @@ class ProxyService {
     RequestAuth* auth_;
     Logger& log_;
     ProxySettings settings_;
+    proxy::DialogToken tokens_;
     asio::steady_timer timer_;
     std::optional<Instant> armed_;  // the deadline timer_ waits for
     // Context deadlines, checked lazily against Context::scheduled (as in TransactionTable).

@@ -47,6 +47,7 @@ RoutePreprocessing preprocess_routes(sip::Message& request, const LocalIdentity&
     auto ruri = sip::parse_uri(request.request_uri());
     if (ruri && self.is_local_uri(ruri.value()) && !routes.empty()) {
         if (auto last = uri_of(routes.back())) {
+            result.removed.push_back("<" + std::string(request.request_uri()) + ">");
             request.set_request_uri(*last);
             routes.pop_back();
             result.request_uri_restored = true;
@@ -54,7 +55,7 @@ RoutePreprocessing preprocess_routes(sip::Message& request, const LocalIdentity&
     }
     std::size_t drop = 0;
     while (drop < routes.size() && names_self(routes[drop], self))
-        ++drop;
+        result.removed.push_back(routes[drop++]);
     if (drop > 0 || result.request_uri_restored) {
         routes.erase(routes.begin(), routes.begin() + static_cast<std::ptrdiff_t>(drop));
         set_routes(request, routes);

@@ -14,6 +14,9 @@ namespace happysip::proxy {
 struct RoutePreprocessing {
     bool request_uri_restored = false;  // the previous hop was a strict router
     int routes_removed = 0;             // our own Route values popped off the top
+    // What named us: those Route values, and ("<uri>") a Request-URI a strict router put
+    // there. A dialog token (dialog_token.hpp) is looked for in them.
+    std::vector<std::string> removed;
 };
 
 // §16.4: if the Request-URI is one of ours (a strict router put our Record-Route there),

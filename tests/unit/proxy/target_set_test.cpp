@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "happysip/proxy/dialog_token.hpp"
 #include "happysip/proxy/forward.hpp"
 #include "happysip/proxy/route_processing.hpp"
 #include "happysip/proxy/target_set.hpp"
@@ -126,6 +127,24 @@ TEST(ForwardCopy, PathBecomesRouteInFrontOfTheTarget) {
                                                                   "<sip:edge2.example.com;lr>"}));
     EXPECT_EQ(f->next_hop, "sip:edge1.example.com;lr");
     EXPECT_EQ(f->request.request_uri(), "sip:bob@192.0.2.30:5060");
+}
+
+TEST(DialogToken, OurRecordRouteProvesTheDialogAForgedRouteDoesNot) {
+    const DialogToken tokens("0123456789abcdef0123456789abcdef");
+    const std::string rr = "<sip:[2001:db8::1];lr" + tokens.uri_param("c1") + ">";
+    auto ours = request("sip:carol@[2001:db8::30]:5070",
+                        {"Route: " + rr, "To: <sip:carol@example.net>;tag=t9"});
+    auto pre = preprocess_routes(ours, k_self);
+    ASSERT_EQ(pre.removed, (std::vector<std::string>{rr}));
+    EXPECT_TRUE(tokens.carried_by(pre.removed, "c1"));
+    EXPECT_FALSE(tokens.carried_by(pre.removed, "another-call"));  // bound to the Call-ID
+
+    auto forged = request("sip:carol@[2001:db8::30]:5070",
+                          {"Route: <sip:[2001:db8::1];lr;hsd=0000000000000000>",
+                           "To: <sip:carol@example.net>;tag=t9"});
+    EXPECT_FALSE(tokens.carried_by(preprocess_routes(forged, k_self).removed, "c1"));
+    EXPECT_FALSE(DialogToken("another secret, another proxy!!").carried_by(pre.removed, "c1"));
+    EXPECT_EQ(tokens.token("c1").size(), 16u);
 }
 
 }  // namespace
