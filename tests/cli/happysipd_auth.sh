@@ -236,6 +236,10 @@ PY
 v4=$(grep -oP '^v4 \K[0-9]+' "$tmp/rate.txt"); v6=$(grep -oP '^v6 \K[0-9]+' "$tmp/rate.txt")
 check rate-limited "$([ -n "$v4" ] && [ "$v4" -ge 5 ] && [ "$v4" -le 7 ]; echo $?)" "20 OPTIONS at once from one source: $v4 answered (bucket 5)"
 check rate-per-source "$([ "$v6" = 3 ]; echo $?)" "another source: $v6 of 3 answered"
+# SIGHUP: the users are re-counted (alice and bob) and the daemon keeps running.
+kill -HUP "$pid"
+for _ in $(seq 30); do grep -q 'event=users_reloaded' "$tmp/start5.log" && break; sleep 0.1; done
+check sighup-users "$(grep -q 'event=users_reloaded realm=localhost users=2' "$tmp/start5.log" && kill -0 "$pid"; echo $?)" "$(grep users_reloaded "$tmp/start5.log")"
 stop_daemon 5
 
 # A secret file of the wrong length stops the start (exit 1) instead of being replaced.

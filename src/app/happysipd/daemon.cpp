@@ -253,7 +253,14 @@ int run_daemon(const Config& config, Logger& log) {
     std::function<void(std::error_code, int)> on_signal = [&](std::error_code e, int signo) {
         if (e) return;
         if (signo == SIGHUP) {
-            log.warning("sighup", {{"detail", "reload not implemented yet"}});
+            // Users are read from the store at every authentication, so `happysip user`
+            // changes apply at once; SIGHUP re-counts them for the operator.
+            if (auth.users)
+                log.info("users_reloaded",
+                         {{"realm", config.realm()},
+                          {"users", std::to_string(auth.users->list(config.realm()).size())}});
+            else
+                log.info("users_reloaded", {{"detail", "[auth] is disabled"}});
             signals.async_wait(on_signal);
             return;
         }
