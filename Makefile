@@ -1,5 +1,5 @@
 # Wrappers around CMake presets. Every target installs what it needs first.
-.PHONY: deps build run daemon test bench lab fuzz fmt fmt-check clean
+.PHONY: deps build run daemon test bench bench-sip lab fuzz fmt fmt-check clean
 
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
@@ -30,6 +30,11 @@ test: deps
 bench: build
 	@cmake --build --preset release -j $(JOBS) --target parse_bench
 	@scripts/bench-table
+
+# SIPp load on UDP loopback, happysipd beside Kamailio (issue 4): CPU per request, p99,
+# max call rate; a markdown table for docs/benchmarks.md. Options: scripts/bench-sip -h.
+bench-sip: build
+	@scripts/bench-sip build/release
 
 # The dual-stack lab (root): netns, nsd, black-holed families; prints a table (docs/lab.md).
 lab: build
