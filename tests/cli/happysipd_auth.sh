@@ -254,11 +254,11 @@ bad_config() {  # bad_config NAME EXPECTED-REGEX (config on stdin)
   "$bin" --config "$tmp/$1.toml" --check-config > /dev/null 2> "$tmp/$1.err"; local rc=$?
   check "config-$1" "$([ "$rc" = 2 ] && grep -qE "$2" "$tmp/$1.err"; echo $?)" "exit $rc: $(cat "$tmp/$1.err")"
 }
-printf '[auth]\nenabled = "no"\n' | bad_config enabled-type ':2: auth.enabled: must be true or false'
-printf '[auth]\nmax_failures = 0\n' | bad_config max-failures ':2: auth.max_failures: must be between 1 and'
-printf '[auth]\n\nnonce_lifetime_s = 5\n' | bad_config lifetime ':3: auth.nonce_lifetime_s: must be between 10 and'
-printf '[auth]\nrealm = "a\\"b"\n' | bad_config realm ':2: auth.realm: must be'
-printf '[auth]\nallow_sha1 = true\n' | bad_config unknown ':2: auth.allow_sha1: unknown key'
+bad_config enabled-type ':2: auth.enabled: must be true or false' < <(printf '[auth]\nenabled = "no"\n')
+bad_config max-failures ':2: auth.max_failures: must be between 1 and' < <(printf '[auth]\nmax_failures = 0\n')
+bad_config lifetime ':3: auth.nonce_lifetime_s: must be between 10 and' < <(printf '[auth]\n\nnonce_lifetime_s = 5\n')
+bad_config realm ':2: auth.realm: must be' < <(printf '[auth]\nrealm = "a\\"b"\n')
+bad_config unknown ':2: auth.allow_sha1: unknown key' < <(printf '[auth]\nallow_sha1 = true\n')
 
 echo "$((checks - fail)) passed, $fail failed"
 [ "$fail" -eq 0 ]

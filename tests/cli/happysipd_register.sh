@@ -5,7 +5,8 @@
 # REGISTER lists the binding; after kill -9 and a restart on the same database the
 # binding is still there; OPTIONS to the server gets 200, an INVITE for a user without a
 # binding 100 then 480 (the proxy's answer); --check-config
-# names the key and the line of a bad value (exit 2); SIGTERM ends it with 0.
+# names the key and the line of a bad value (exit 2) and lists the effective listeners
+# ([tls] only = true keeps the TLS ones); SIGTERM ends it with 0.
 # Authentication is disabled here ([auth] enabled = false: these checks are about the
 # registrar, and sipp's digest is MD5 only); the loud warning is checked, and
 # happysipd_auth.sh covers the authenticated path.
@@ -184,15 +185,19 @@ bad_config() {  # bad_config NAME EXPECTED-REGEX (config on stdin)
   "$bin" --config "$tmp/$1.toml" --check-config > /dev/null 2> "$tmp/$1.err"; local rc=$?
   check "config-$1" "$([ "$rc" = 2 ] && grep -qE "$2" "$tmp/$1.err"; echo $?)" "exit $rc: $(cat "$tmp/$1.err")"
 }
-printf '[server]\ndomains = ["localhost"]\n\n[registrar]\nmin_expire = 30\n' |
-  bad_config unknown-key "$tmp/unknown-key.toml:5: registrar.min_expire: unknown key"
-printf '[registrar]\nmax_expires = "long"\n' | bad_config wrong-type ':2: registrar.max_expires: must be an integer'
-printf '[registrar]\nmin_expires = 0\n' | bad_config range ':2: registrar.min_expires: must be between 1 and'
-printf '[server]\nlisten = [\n  "udp:[::1]:5060",\n  "sctp:[::1]"]\n' | bad_config listen-spec ":[0-9]+: server.listen: 'sctp:\[::1\]'"
-printf '[logging]\nlevel = "info"\n' | bad_config unknown-table ':1: logging: unknown key'
-printf '[log]\nlevel = "loud"\n' | bad_config log-level ':2: log.level: must be one of'
-printf '[registrar]\nmin_expires = 600\ndefault_expires = 60\n' | bad_config nesting ':3: registrar.default_expires: must lie between'
-printf '[server]\ndomains = ["localhost"\n' | bad_config syntax ':[0-9]+: TOML syntax'
+bad_config unknown-key "$tmp/unknown-key.toml:5: registrar.min_expire: unknown key" < <(printf '[server]\ndomains = ["localhost"]\n\n[registrar]\nmin_expire = 30\n')
+bad_config wrong-type ':2: registrar.max_expires: must be an integer' < <(printf '[registrar]\nmax_expires = "long"\n')
+bad_config range ':2: registrar.min_expires: must be between 1 and' < <(printf '[registrar]\nmin_expires = 0\n')
+bad_config listen-spec ":[0-9]+: server.listen: 'sctp:\[::1\]'" < <(printf '[server]\nlisten = [\n  "udp:[::1]:5060",\n  "sctp:[::1]"]\n')
+bad_config unknown-table ':1: logging: unknown key' < <(printf '[logging]\nlevel = "info"\n')
+bad_config log-level ':2: log.level: must be one of' < <(printf '[log]\nlevel = "loud"\n')
+bad_config nesting ':3: registrar.default_expires: must lie between' < <(printf '[registrar]\nmin_expires = 600\ndefault_expires = 60\n')
+bad_config syntax ':[0-9]+: TOML syntax' < <(printf '[server]\ndomains = ["localhost"\n')
+bad_config tls-only ":2: server.listen: 'udp:\[::1\]:5060' is not TLS, but \[tls\] only = true" < <(printf '[server]\nlisten = ["tls:[::1]:5061", "udp:[::1]:5060"]\n[tls]\nonly = true\n')
+# TLS-only with the default listeners: only the two TLS ones remain.
+printf '[tls]\nonly = true\n' > "$tmp/tls-only.toml"
+out=$("$bin" --config "$tmp/tls-only.toml" --check-config 2>&1); rc=$?
+check tls-only-defaults "$([ "$rc" = 0 ] && grep -qx 'listen: tls:127.0.0.1:5061 tls:\[::1\]:5061' <<< "$out"; echo $?)" "exit $rc: $out"
 "$bin" --config "$tmp/nonexistent.toml" --check-config > /dev/null 2>&1; rc=$?
 check config-missing-file "$([ "$rc" = 2 ]; echo $?)" "exit $rc"
 "$bin" --config "$tmp/happysipd.toml" --check-config > /dev/null 2>&1; rc=$?
