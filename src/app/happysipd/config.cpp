@@ -57,6 +57,23 @@ std::vector<std::string> strings(const toml::value& v, const std::string& key) {
 
 using KeyReader = std::function<void(const toml::value&, const std::string& key, Config&)>;
 
+// [tls] only: the default listeners shrink to the TLS ones; listeners named in the file
+// must all be TLS.
+void check_tls_only(const toml::value& root, Config& config) {
+    if (!config.tls_only) return;
+    const bool listed = root.contains("server") && root.at("server").contains("listen");
+    if (!listed) {
+        std::erase_if(config.listen, [](const runtime::ListenSpec& s) {
+            return s.transport != eyeballs::Transport::tls;
+        });
+        return;
+    }
+    for (const auto& spec : config.listen)
+        if (spec.transport != eyeballs::Transport::tls)
+            refuse(root.at("server").at("listen"), "server.listen",
+                   "'" + spec.text + "' is not TLS, but [tls] only = true");
+}
+
 // Every key happysipd knows, by table; docs/configuration.md documents the same list.
 const std::map<std::string, std::map<std::string, KeyReader>>& known_keys() {
     static const std::map<std::string, std::map<std::string, KeyReader>> keys = {
@@ -100,7 +117,9 @@ const std::map<std::string, std::map<std::string, KeyReader>>& known_keys() {
          {{"certificate", [](const toml::value& v, const std::string& k,
                              Config& c) { c.tls_certificate = text(v, k); }},
           {"private_key", [](const toml::value& v, const std::string& k,
-                             Config& c) { c.tls_private_key = text(v, k); }}}},
+                             Config& c) { c.tls_private_key = text(v, k); }},
+          {"only", [](const toml::value& v, const std::string& k,
+                      Config& c) { c.tls_only = boolean(v, k); }}}},
         {"store",
          {{"sqlite", [](const toml::value& v, const std::string& k,
                         Config& c) { c.database = text(v, k); }}}},
@@ -200,6 +219,7 @@ void read_tables(const toml::value& root, Config& config) {
         refuse(tls, std::string("tls.") + missing, "must be given together with the other");
     }
     check_expires(root, config);
+    check_tls_only(root, config);
 }
 
 }  // namespace

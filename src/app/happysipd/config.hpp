@@ -38,6 +38,7 @@ struct Config {
     std::uint32_t drain_ms = 2000;                     // [server] drain_ms
     std::string tls_certificate;                       // [tls] certificate (empty: self-signed)
     std::string tls_private_key;                       // [tls] private_key
+    bool tls_only = false;                             // [tls] only: no UDP/TCP at all
     std::string database;                              // [store] sqlite (empty: var_dir/...)
     registrar::RegistrarConfig registrar;              // [registrar] ...
     std::uint32_t purge_interval = 60;                 // [registrar] purge_interval (s)

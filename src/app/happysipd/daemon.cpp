@@ -241,7 +241,8 @@ int run_daemon(const Config& config, Logger& log) {
     }
     ProxyService proxy(io, server, proxy::LocalIdentity(config.domains, listeners), *store,
                        auth.auth.get(), log,
-                       auth.dialog_secret.empty() ? random_secret() : auth.dialog_secret);
+                       auth.dialog_secret.empty() ? random_secret() : auth.dialog_secret,
+                       ProxySettings{true, config.tls_only});
     handler.set_proxy(&proxy);
     server.on_response([&proxy](sip::Message response, const runtime::RequestSource& from) {
         proxy.on_response(std::move(response), from);

@@ -38,6 +38,10 @@ int main(int argc, char** argv) {
     if (check_only) {
         std::cout << "happysipd: configuration "
                   << (config_file.empty() ? "(defaults)" : config_file) << " is valid\n";
+        std::cout << "listen:";  // the effective listeners, defaults included
+        for (const auto& spec : config.listen)
+            std::cout << " " << spec.text;
+        std::cout << "\n";
         return 0;
     }
     Logger log(config.log_level);

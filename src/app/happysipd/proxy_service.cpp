@@ -236,6 +236,10 @@ void ProxyService::add_branch(std::uint64_t id, Context& c, const sip::Message& 
     std::string error;
     auto destination = destination_of(next_hop, error);
     std::string sent_by;
+    if (destination && settings_.tls_only && destination->transport != Transport::tls) {
+        error = "[tls] only: will not forward over " + destination->text();
+        destination.reset();
+    }
     if (destination) {
         sent_by = server_.via_sent_by(destination->transport, destination->address);
         if (sent_by.empty()) error = "no listener for " + destination->text();

@@ -40,6 +40,7 @@ namespace happysip::daemon {
 
 struct ProxySettings {
     bool record_route = true;
+    bool tls_only = false;  // [tls] only: never forward over UDP or TCP
 };
 
 class ProxyService {
