@@ -27,6 +27,7 @@ bool NonInviteServerTransaction::send_response(sip::Message response, Instant no
         return true;
     }
     state_ = State::completed;
+    request_ = sip::Message();  // see request(): nothing in Completed reads it
     // §17.2.2: Timer J = 64*T1 absorbs request retransmissions; zero on reliable transports.
     const Duration j = config_.timer_j_for(transport_);
     if (j == Duration::zero()) {

@@ -37,6 +37,8 @@ class NonInviteServerTransaction {
     State state() const noexcept { return state_; }
     std::optional<Instant> next_deadline() const noexcept { return timers_.next_deadline(); }
     std::vector<Action> take_actions() noexcept { return actions_.take(); }
+    // Empty once a final response is sent: Completed only resends that response, and a
+    // UDP server holds 32 s of these (Timer J), so the request's memory goes at once.
     const sip::Message& request() const noexcept { return request_; }
 
   private:
