@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "group_commit.hpp"
 #include "happysip/auth/digest_hash.hpp"
 #include "happysip/runtime/endpoint.hpp"
 #include "happysip/runtime/self_signed_certificate.hpp"
@@ -244,6 +245,8 @@ int run_daemon(const Config& config, Logger& log) {
                        auth.dialog_secret.empty() ? random_secret() : auth.dialog_secret,
                        ProxySettings{true, config.tls_only});
     handler.set_proxy(&proxy);
+    GroupCommit group(io, *store, log);
+    handler.set_group_commit(&group);
     server.on_response([&proxy](sip::Message response, const runtime::RequestSource& from) {
         proxy.on_response(std::move(response), from);
     });

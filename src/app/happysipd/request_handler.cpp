@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "group_commit.hpp"
 #include "happysip/sip/text.hpp"
 #include "happysip/sip/uri.hpp"
 #include "proxy_service.hpp"
@@ -107,9 +108,22 @@ void RequestHandler::handle_register(const sip::Message& request,
                       std::chrono::system_clock::now().time_since_epoch())
                       .count();
     context.source = source.text();
+    const bool grouped = group_ && group_->open();
     registrar::RegisterReply reply = registrar_.handle(request, context);
-    responder.respond(reply.status, reply.reason, reply.headers);
     std::string bindings = std::to_string(reply.bindings.size());
+    if (grouped) {
+        // Answered (and logged) once the burst's writes are durable.
+        group_->defer(
+            responder, std::move(reply),
+            [this, request, source, bindings, user = context.authenticated_user](
+                int status, const std::string& reason) {
+                log_register(status >= 500 ? LogLevel::error : LogLevel::info, request, source,
+                             status, status == 200 ? "" : reason,
+                             status == 200 ? std::string_view(bindings) : std::string_view(), user);
+            });
+        return;
+    }
+    responder.respond(reply.status, reply.reason, reply.headers);
     log_register(reply.status >= 500 ? LogLevel::error : LogLevel::info, request, source,
                  reply.status, reply.status == 200 ? "" : reply.reason,
                  reply.status == 200 ? std::string_view(bindings) : std::string_view(),

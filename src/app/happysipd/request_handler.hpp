@@ -16,6 +16,7 @@
 
 namespace happysip::daemon {
 
+class GroupCommit;
 class ProxyService;
 
 class RequestHandler {
@@ -31,6 +32,8 @@ class RequestHandler {
 
     // Requests other than REGISTER and OPTIONS-to-us go to the proxy once it is set.
     void set_proxy(ProxyService* proxy) { proxy_ = proxy; }
+    // REGISTER answers wait for the group commit of their burst (group_commit.hpp).
+    void set_group_commit(GroupCommit* group) { group_ = group; }
 
     // True when the Request-URI names this server itself: a sip/sips URI without a user
     // part whose host is a served domain or one of our addresses.
@@ -47,6 +50,7 @@ class RequestHandler {
     registrar::Registrar& registrar_;
     RequestAuth* auth_;
     ProxyService* proxy_ = nullptr;
+    GroupCommit* group_ = nullptr;
     runtime::SipServer& server_;
     Logger& log_;
     std::vector<std::string> local_hosts_;

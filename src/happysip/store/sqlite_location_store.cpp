@@ -97,10 +97,46 @@ std::vector<Binding> SqliteLocationStore::lookup(std::string_view aor, std::int6
     return out;
 }
 
+registrar::StoreStatus SqliteLocationStore::begin_group() {
+    if (in_group_) return {};
+    auto s = db_->begin();
+    if (!s.ok) return {false, s.error};
+    in_group_ = true;
+    return {};
+}
+
+registrar::StoreStatus SqliteLocationStore::commit_group() {
+    if (!in_group_) return {};
+    in_group_ = false;
+    auto s = db_->commit();
+    if (!s.ok) {
+        db_->rollback();
+        return {false, s.error};
+    }
+    return {};
+}
+
 registrar::StoreStatus SqliteLocationStore::replace(std::string_view aor,
                                                     const std::vector<Binding>& bindings) {
-    SqliteTransaction tx(*db_);
-    if (!tx.status().ok) return {false, tx.status().error};
+    if (!in_group_) {
+        SqliteTransaction tx(*db_);
+        if (!tx.status().ok) return {false, tx.status().error};
+        auto written = write(aor, bindings);
+        if (!written.ok) return written;
+        if (auto s = tx.commit(); !s.ok) return {false, s.error};
+        return {};
+    }
+    // In a group: a savepoint, so a replace that fails halfway leaves nothing behind
+    // while the group's other writes stand.
+    if (auto s = db_->exec("SAVEPOINT binding_set"); !s.ok) return {false, s.error};
+    auto written = write(aor, bindings);
+    if (!written.ok) db_->exec("ROLLBACK TO binding_set");
+    db_->exec("RELEASE binding_set");
+    return written;
+}
+
+registrar::StoreStatus SqliteLocationStore::write(std::string_view aor,
+                                                  const std::vector<Binding>& bindings) {
     delete_aor_.reset();
     delete_aor_.bind(1, aor);
     delete_aor_.step();
@@ -121,7 +157,6 @@ registrar::StoreStatus SqliteLocationStore::replace(std::string_view aor,
         insert_.step();
         if (!insert_.status().ok) return {false, insert_.status().error};
     }
-    if (auto s = tx.commit(); !s.ok) return {false, s.error};
     return {};
 }
 

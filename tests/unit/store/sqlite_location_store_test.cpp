@@ -125,6 +125,26 @@ TEST_F(SqliteLocationStoreTest, CommittedBindingsSurviveKillDashNine) {
     EXPECT_EQ(store->lookup("sip:user49@example.com", k_now).size(), 1u);
 }
 
+TEST_F(SqliteLocationStoreTest, GroupIsInvisibleToOthersUntilCommittedThenDurable) {
+    auto store = open();
+    auto other = open();  // another connection: what a restarted process would read
+    Binding a = binding("sip:alice@192.0.2.10", k_now + 60);
+    Binding b = binding("sip:bob@192.0.2.11", k_now + 60);
+    b.aor = "sip:bob@example.com";
+    ASSERT_TRUE(store->begin_group().ok);
+    ASSERT_TRUE(store->replace(a.aor, {a}).ok);
+    ASSERT_TRUE(store->replace(b.aor, {b}).ok);
+    EXPECT_EQ(store->lookup(b.aor, k_now).size(), 1u);  // the group reads its own writes
+    EXPECT_TRUE(other->lookup(a.aor, k_now).empty());   // nothing durable yet
+    ASSERT_TRUE(store->commit_group().ok);
+    EXPECT_FALSE(store->in_group());
+    EXPECT_EQ(other->lookup(a.aor, k_now).size(), 1u);
+    EXPECT_EQ(other->lookup(b.aor, k_now).size(), 1u);
+    // Outside a group, replace() commits on its own again.
+    ASSERT_TRUE(store->replace(a.aor, {}).ok);
+    EXPECT_TRUE(other->lookup(a.aor, k_now).empty());
+}
+
 TEST_F(SqliteLocationStoreTest, UnwritableLocationIsAClearError) {
     std::string error;
     auto store = SqliteLocationStore::open(dir + "/missing/dir/location.sqlite", error);

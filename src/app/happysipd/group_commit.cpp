@@ -1,0 +1,44 @@
+#include "group_commit.hpp"
+
+#include <asio/post.hpp>
+
+namespace happysip::daemon {
+
+bool GroupCommit::open() {
+    if (!store_.in_group()) {
+        if (auto s = store_.begin_group(); !s.ok) {
+            log_.error("store_group_failed", {{"detail", s.error}});
+            return false;
+        }
+    }
+    if (!flush_posted_) {
+        flush_posted_ = true;
+        asio::post(io_, [this] { flush(); });
+    }
+    return true;
+}
+
+void GroupCommit::defer(runtime::Responder responder, registrar::RegisterReply reply,
+                        std::function<void(int, const std::string&)> after_sent) {
+    pending_.push_back({std::move(responder), std::move(reply), std::move(after_sent)});
+}
+
+void GroupCommit::flush() {
+    flush_posted_ = false;
+    auto committed = store_.commit_group();
+    if (!committed.ok)
+        log_.error("store_commit_failed",
+                   {{"detail", committed.error}, {"answers", std::to_string(pending_.size())}});
+    for (auto& d : std::exchange(pending_, {})) {
+        if (committed.ok || d.reply.status != 200) {
+            d.responder.respond(d.reply.status, d.reply.reason, d.reply.headers);
+            if (d.after_sent) d.after_sent(d.reply.status, d.reply.reason);
+        } else {
+            // The binding was never durable: the phone must not believe it registered.
+            d.responder.respond(500, "Location store failed");
+            if (d.after_sent) d.after_sent(500, "Location store failed");
+        }
+    }
+}
+
+}  // namespace happysip::daemon

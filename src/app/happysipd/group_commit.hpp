@@ -1,0 +1,52 @@
+// Durable answers to REGISTER at a fraction of the cost: the registrar's writes of one
+// burst of requests (what the I/O loop read in one go) go into one SQLite transaction,
+// and their 200s are sent only once it has committed (issue 4: "registrations durable —
+// batched commits are fine"). A crash before the commit loses only requests that were
+// never answered, which the phones retransmit. The commit is posted to the io_context
+// when the group opens, so it runs as soon as the current burst has been handled.
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "happysip/registrar/registrar.hpp"
+#include "happysip/runtime/sip_server.hpp"
+#include "happysip/store/sqlite_location_store.hpp"
+#include "log.hpp"
+
+namespace happysip::daemon {
+
+class GroupCommit {
+  public:
+    GroupCommit(asio::io_context& io, store::SqliteLocationStore& store, Logger& log)
+        : io_(io), store_(store), log_(log) {}
+
+    // Before the registrar writes: opens the group (and schedules its commit) if needed.
+    // False when the store cannot start a transaction: the caller then writes unbatched.
+    bool open();
+    // The registrar's answer for `responder`, sent when the group commits; `after_sent`
+    // (logging) runs with the status actually sent (500 if the commit failed).
+    void defer(runtime::Responder responder, registrar::RegisterReply reply,
+               std::function<void(int status, const std::string& reason)> after_sent);
+    // Commits and answers everything deferred. Idempotent.
+    void flush();
+
+    std::size_t pending() const noexcept { return pending_.size(); }
+
+  private:
+    struct Deferred {
+        runtime::Responder responder;
+        registrar::RegisterReply reply;
+        std::function<void(int, const std::string&)> after_sent;
+    };
+
+    asio::io_context& io_;
+    store::SqliteLocationStore& store_;
+    Logger& log_;
+    std::vector<Deferred> pending_;
+    bool flush_posted_ = false;
+};
+
+}  // namespace happysip::daemon
