@@ -367,7 +367,11 @@ void SipServer::transmit(const txn::TransactionKey& key, const sip::Message& m, 
         c->send(m.serialize());
         return;
     }
-    send_raw(route, m.serialize());
+    // §18.2.2 / RFC 3581 from the response itself (send_raw would parse it again).
+    auto to = udp_response_destination(m).value_or(route.udp_source);
+    route.udp->send(to, m.serialize(), [this, to](std::error_code ec) {
+        if (ec) log("send_failed", to_hostport(to) + ": " + ec.message());
+    });
 }
 
 // Over UDP the response goes where §18.2.2 and RFC 3581 say, read from the stamped Via.

@@ -1,8 +1,11 @@
 #include "happysip/runtime/udp_transport.hpp"
 
+#include <sys/socket.h>
+
 #include <array>
 #include <asio/ip/v6_only.hpp>
 #include <asio/post.hpp>
+#include <cerrno>
 #include <utility>
 
 #include "happysip/runtime/endpoint.hpp"
@@ -16,14 +19,26 @@ constexpr std::size_t k_max_datagram = 65535;
 // under load, and a burst is one handler, so work posted by the first datagram's handler
 // (a group commit of registrations) runs once after the whole burst.
 constexpr int k_burst = 32;
+// Datagrams handed to the kernel per sendmmsg(2).
+constexpr std::size_t k_send_batch = 64;
 }  // namespace
 
 struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
+    struct Outgoing {
+        asio::ip::udp::endpoint to;
+        std::string bytes;
+        std::function<void(std::error_code)> done;
+    };
     struct Socket {
         explicit Socket(asio::io_context& io) : socket(io) {}
         asio::ip::udp::socket socket;
         asio::ip::udp::endpoint from;
         std::array<char, k_max_datagram> buffer{};
+        // Sends queue up while a handler runs and leave together, one sendmmsg per batch,
+        // once it returns: one system call (and one chance for the woken peer to preempt
+        // us) per batch instead of per datagram.
+        std::vector<Outgoing> out;
+        bool flush_posted = false;
     };
 
     explicit State(asio::io_context& io_) : io(io_) {}
@@ -62,6 +77,55 @@ struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
             return;
         }
         if (on_message) on_message(std::move(*parsed), from);
+    }
+
+    // Hands the queued datagrams to the kernel; `done` of each runs here, after its
+    // sendmmsg. A full socket buffer (EAGAIN) waits for the socket to be writable.
+    static void flush(const std::shared_ptr<Socket>& s) {
+        s->flush_posted = false;
+        // Taken out first: a `done` may queue new datagrams (they get their own flush).
+        std::vector<Outgoing> batch = std::exchange(s->out, {});
+        std::size_t next = 0;
+        bool blocked = false;
+        while (next < batch.size() && s->socket.is_open()) {
+            const std::size_t n = std::min(k_send_batch, batch.size() - next);
+            std::array<mmsghdr, k_send_batch> msgs{};
+            std::array<iovec, k_send_batch> iov{};
+            for (std::size_t i = 0; i < n; ++i) {
+                Outgoing& o = batch[next + i];
+                iov[i] = {o.bytes.data(), o.bytes.size()};
+                msgs[i].msg_hdr.msg_name = o.to.data();
+                msgs[i].msg_hdr.msg_namelen = static_cast<socklen_t>(o.to.size());
+                msgs[i].msg_hdr.msg_iov = &iov[i];
+                msgs[i].msg_hdr.msg_iovlen = 1;
+            }
+            const int sent = ::sendmmsg(s->socket.native_handle(), msgs.data(),
+                                        static_cast<unsigned>(n), MSG_DONTWAIT);
+            if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                blocked = true;
+                break;
+            }
+            if (sent < 0) {  // the first datagram failed (EPERM, ENETUNREACH...): skip it
+                const std::error_code failure(errno, std::system_category());
+                if (auto& done = batch[next].done) done(failure);
+                ++next;
+                continue;
+            }
+            // sendmmsg(2): after a partial send the next call reports the failing one.
+            for (int i = 0; i < sent; ++i)
+                if (auto& done = batch[next + static_cast<std::size_t>(i)].done) done({});
+            next += static_cast<std::size_t>(sent);
+        }
+        if (!s->socket.is_open()) return;
+        if (blocked)  // the unsent ones go first, before anything queued meanwhile
+            s->out.insert(s->out.begin(), std::make_move_iterator(batch.begin() + next),
+                          std::make_move_iterator(batch.end()));
+        if (s->out.empty() || s->flush_posted) return;
+        s->flush_posted = true;
+        if (blocked)
+            s->socket.async_wait(asio::socket_base::wait_write, [s](std::error_code) { flush(s); });
+        else
+            asio::post(s->socket.get_executor(), [s] { flush(s); });
     }
 
     asio::io_context& io;
@@ -127,11 +191,11 @@ void UdpTransport::send(const asio::ip::udp::endpoint& to, std::string bytes,
     asio::ip::udp::endpoint dest = to;
     if (to.address().is_v6() && to.address().to_v6().is_v4_mapped())
         dest = {asio::ip::make_address_v4(asio::ip::v4_mapped, to.address().to_v6()), to.port()};
-    auto data = std::make_shared<std::string>(std::move(bytes));
-    s->socket.async_send_to(asio::buffer(*data), dest,
-                            [s, data, done = std::move(done)](std::error_code ec, std::size_t) {
-                                if (done) done(ec);
-                            });
+    s->out.push_back({dest, std::move(bytes), std::move(done)});
+    if (!s->flush_posted) {
+        s->flush_posted = true;
+        asio::post(state_->io, [s] { State::flush(s); });
+    }
 }
 
 void UdpTransport::on_message(MessageHandler handler) {
