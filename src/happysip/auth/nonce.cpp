@@ -52,7 +52,7 @@ std::string NonceFactory::mac_hex(std::string_view stamp, std::string_view realm
     std::string input;
     input.reserve(stamp.size() + 1 + realm.size());
     input.append(stamp).append(":").append(realm);
-    return to_hex(hmac_sha256(secret_, input)).substr(0, k_mac_digits);
+    return to_hex(key_.mac(input)).substr(0, k_mac_digits);
 }
 
 std::string NonceFactory::issue(std::string_view realm, Instant now) const {

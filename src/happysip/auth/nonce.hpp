@@ -16,6 +16,7 @@
 #include <string_view>
 #include <utility>
 
+#include "happysip/auth/hmac_key.hpp"
 #include "happysip/time/virtual_time.hpp"
 
 namespace happysip::auth {
@@ -42,8 +43,8 @@ class NonceFactory {
     static constexpr Duration k_max_future = std::chrono::seconds(2);
 
     // `secret` should be at least k_min_secret_length random bytes (see valid()).
-    NonceFactory(std::string secret, Duration lifetime) noexcept
-        : secret_(std::move(secret)), lifetime_(lifetime) {}
+    NonceFactory(std::string secret, Duration lifetime)
+        : secret_(std::move(secret)), key_(secret_), lifetime_(lifetime) {}
 
     bool valid() const noexcept { return secret_.size() >= k_min_secret_length; }
     Duration lifetime() const noexcept { return lifetime_; }
@@ -55,6 +56,7 @@ class NonceFactory {
     std::string mac_hex(std::string_view stamp_hex, std::string_view realm) const;
 
     std::string secret_;
+    HmacSha256Key key_;  // keyed once with secret_: every challenge and check uses it
     Duration lifetime_;
 };
 

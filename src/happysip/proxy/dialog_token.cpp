@@ -7,7 +7,7 @@
 namespace happysip::proxy {
 
 std::string DialogToken::token(std::string_view call_id) const {
-    return auth::to_hex(auth::hmac_sha256(secret_, call_id)).substr(0, 16);
+    return auth::to_hex(key_.mac(call_id)).substr(0, 16);
 }
 
 std::string DialogToken::uri_param(std::string_view call_id) const {

@@ -12,13 +12,15 @@
 #include <string_view>
 #include <vector>
 
+#include "happysip/auth/hmac_key.hpp"
+
 namespace happysip::proxy {
 
 class DialogToken {
   public:
     static constexpr std::string_view k_param = "hsd";
 
-    explicit DialogToken(std::string secret) : secret_(std::move(secret)) {}
+    explicit DialogToken(std::string_view secret) : key_(secret) {}
 
     // 16 hex digits: HMAC-SHA256(secret, Call-ID), truncated to 64 bits.
     std::string token(std::string_view call_id) const;
@@ -29,7 +31,7 @@ class DialogToken {
     bool carried_by(const std::vector<std::string>& routes, std::string_view call_id) const;
 
   private:
-    std::string secret_;
+    auth::HmacSha256Key key_;
 };
 
 }  // namespace happysip::proxy

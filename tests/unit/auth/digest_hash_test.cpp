@@ -1,4 +1,5 @@
 #include "happysip/auth/digest_hash.hpp"
+#include "happysip/auth/hmac_key.hpp"
 
 #include <gtest/gtest.h>
 
@@ -35,6 +36,14 @@ TEST(DigestHash, HexLengthMatchesWhatTheParserExpects) {
 TEST(DigestHash, HmacSha256MatchesRfc4231TestCase2) {
     EXPECT_EQ(to_hex(hmac_sha256("Jefe", "what do ya want for nothing?")),
               "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST(DigestHash, KeyedHmacMatchesRfc4231AndStaysKeyedAcrossCalls) {
+    const HmacSha256Key key("Jefe");
+    for (int i = 0; i < 3; ++i)  // the key survives every re-initialisation
+        EXPECT_EQ(to_hex(key.mac("what do ya want for nothing?")),
+                  "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    EXPECT_EQ(key.mac("other data"), hmac_sha256("Jefe", "other data"));
 }
 
 TEST(DigestHash, ConstantTimeEqualComparesContentAndLength) {
