@@ -42,6 +42,7 @@ struct ResponseContext::Impl {
         bool cancel_sent = false;
         std::optional<Instant> timer_c;
         std::optional<Instant> cancel_guard;  // §9.1: give up 64*T1 after the CANCEL
+        bool abandoned = false;               // a lost Happy Eyeballs attempt
     };
 
     Impl(sip::Message req, ResponseContextConfig cfg)
@@ -94,8 +95,12 @@ void ResponseContext::Impl::drain(std::size_t b, Instant now) {
         } else if (auto* up = std::get_if<txn::PassToTu>(&a)) {
             on_branch_response(b, up->message, now);
         } else if (std::holds_alternative<txn::Timeout>(a)) {
+            if (branches[b].state != BranchState::completed)
+                actions.push_back(BranchFailed{b, k_timeout_status});
             complete(b, k_timeout_status, std::nullopt, now);
         } else if (std::holds_alternative<txn::TransportError>(a)) {
+            if (branches[b].state != BranchState::completed)
+                actions.push_back(BranchFailed{b, k_transport_error_status});
             complete(b, k_transport_error_status, std::nullopt, now);
         } else if (std::holds_alternative<txn::Terminated>(a)) {
             // Terminated is the transaction's last action: nothing follows it in `pending`.
@@ -145,7 +150,7 @@ void ResponseContext::Impl::on_provisional(std::size_t b, const sip::Message& re
     // §9.1: a CANCEL may only follow a provisional response, never overtake the INVITE.
     if (br.cancel_wanted && !br.cancel_sent) send_cancel(b, now);
     // §16.7 item 5: 100 is hop-by-hop; any other provisional goes up at once.
-    if (response.status_code() != 100 && !final_sent) forward(response);
+    if (response.status_code() != 100 && !final_sent && !br.abandoned) forward(response);
 }
 
 void ResponseContext::Impl::on_2xx(std::size_t b, const sip::Message& response, Instant now) {
@@ -155,8 +160,9 @@ void ResponseContext::Impl::on_2xx(std::size_t b, const sip::Message& response, 
     br.timer_c.reset();
     br.cancel_guard.reset();
     // §16.7 item 5: after a final went up only 2xx to an INVITE may follow (forked 2xx
-    // each establish a dialog, and RFC 6026 retransmissions are the UAS's to send).
-    if (final_sent && !is_invite) return;
+    // each establish a dialog, and RFC 6026 retransmissions are the UAS's to send). A lost
+    // attempt's 2xx to a non-INVITE is absorbed; to an INVITE it made a dialog: it goes up.
+    if ((final_sent || br.abandoned) && !is_invite) return;
     forward(response);
     if (!final_sent) {
         final_sent = true;
@@ -256,14 +262,15 @@ void ResponseContext::Impl::forward(const sip::Message& response) {
 void ResponseContext::Impl::choose_final_if_ready() {
     if (final_sent || !(closed || no_new_branches) || branches.empty()) return;
     for (const Branch& br : branches)
-        if (br.state != BranchState::completed) return;
+        if (!br.abandoned && br.state != BranchState::completed) return;
     std::vector<int> statuses;
     std::vector<const sip::Message*> collected;
     // Received responses first, the 408/503 stand-ins after them: among equals the
-    // earliest wins, and a real response tells the client more than our own.
+    // earliest wins, and a real response tells the client more than our own. Lost
+    // attempts take no part.
     for (const bool received : {true, false}) {
         for (const Branch& br : branches) {
-            if (br.final.has_value() != received) continue;
+            if (br.abandoned || br.final.has_value() != received) continue;
             statuses.push_back(br.final_status);
             collected.push_back(br.final ? &*br.final : nullptr);
         }
@@ -378,6 +385,15 @@ void ResponseContext::on_timer(Instant now) {
     Impl& s = *impl_;
     for (std::size_t b = 0; b < s.branches.size(); ++b)
         s.fire_branch_timers(b, now);
+    s.choose_final_if_ready();
+    s.finish_if_done();
+}
+
+void ResponseContext::abandon_branch(std::size_t branch, Instant now) {
+    Impl& s = *impl_;
+    if (branch >= s.branches.size() || s.branches[branch].abandoned) return;
+    s.branches[branch].abandoned = true;
+    s.cancel_branch(branch, now);  // an INVITE stops ringing there (after a provisional)
     s.choose_final_if_ready();
     s.finish_if_done();
 }

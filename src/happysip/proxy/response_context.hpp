@@ -72,9 +72,17 @@ struct RespondUpstream {
     int status;
     std::string reason;  // empty: the standard phrase
 };
+// The branch ended without a response of its own: its transaction timed out (408) or its
+// transport failed (503). A Happy Eyeballs race over the next hop's addresses
+// (next_hop_race.hpp) treats it as a failed attempt.
+struct BranchFailed {
+    std::size_t branch;
+    int status;
+};
 // Every branch and every CANCEL is over: the caller may drop the context.
 struct ContextFinished {};
-using ContextAction = std::variant<SendOnBranch, ForwardResponse, RespondUpstream, ContextFinished>;
+using ContextAction =
+    std::variant<SendOnBranch, ForwardResponse, RespondUpstream, BranchFailed, ContextFinished>;
 
 struct ResponseContextConfig {
     txn::TimerConfig timers;
@@ -115,6 +123,11 @@ class ResponseContext {
     // The branch's destination could not be reached (connect failed, send failed).
     void on_transport_error(std::size_t branch, Instant now);
     void on_timer(Instant now);
+    // A Happy Eyeballs attempt that lost the race: the branch takes no further part in
+    // choosing the final response, its provisional responses are not forwarded, an INVITE
+    // branch is cancelled (§9.1: after a provisional); a 2xx to an INVITE still goes up
+    // (the UAS made a dialog), one to a non-INVITE is absorbed.
+    void abandon_branch(std::size_t branch, Instant now);
     // The upstream CANCEL (§16.10): cancel every pending branch, create no new ones. The
     // caller answers the CANCEL itself (200); the 487s come back through the branches.
     void cancel(Instant now);

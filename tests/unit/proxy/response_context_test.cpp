@@ -415,6 +415,34 @@ TEST(ResponseContext, Late2xxOfCancelledSilentBranchIsStillForwarded) {
     EXPECT_EQ(h.final_forwarded(), (Statuses{200}));
 }
 
+TEST(ResponseContext, AbandonedAttemptTakesNoPartInTheFinalChoice) {
+    Harness h;
+    const auto lost = h.add();  // a Happy Eyeballs attempt that never answered
+    const auto won = h.add();
+    h.close();
+    h.ctx.abandon_branch(lost, h.now);
+    h.drain();
+    EXPECT_TRUE(h.own_answers().empty());  // its 487 stand-in is not an answer
+    h.respond(won, 486);
+    EXPECT_EQ(h.final_forwarded(), (Statuses{486}));
+    h.respond(lost, 180);  // speaks up late: not forwarded, and now cancelled
+    EXPECT_EQ(h.sent(lost, sip::Method::cancel), 1);
+}
+
+TEST(ResponseContext, TimedOutOrUnreachableBranchIsReportedAsFailed) {
+    Harness h;
+    const auto silent = h.add();
+    const auto broken = h.add();
+    h.ctx.on_transport_error(broken, h.now);
+    h.drain();
+    h.advance(33s);  // Timer B
+    std::vector<std::pair<std::size_t, int>> failed;
+    for (const auto& a : h.out)
+        if (const auto* f = std::get_if<BranchFailed>(&a))
+            failed.emplace_back(f->branch, f->status);
+    EXPECT_EQ(failed, (std::vector<std::pair<std::size_t, int>>{{broken, 503}, {silent, 408}}));
+}
+
 TEST(ResponseContext, UpstreamCancelCancelsAllPendingBranches) {
     Harness h;
     for (int i = 0; i < 3; ++i) {
