@@ -17,11 +17,59 @@ source "$(dirname "$0")/../cli/lib.sh"
 # One called user per scenario, so that no scenario forks to the bindings of another.
 bob_pw='Hb8nW3kRz6yPq1sJ'
 db="$tmp/var/happysip.sqlite"
+printf '%s\n' "$bob_pw" | "$cli" user add alice --db "$db" --realm localhost \
+  --password-stdin > /dev/null 2>&1
+check user-add-alice $? "happysip user add alice failed"
 for user in udp4 udp6 tcp4 tcp6 v6-to-v4 cancel; do
   printf '%s\n' "$bob_pw" | "$cli" user add "bob-$user" --db "$db" --realm localhost \
     --password-stdin > /dev/null 2>&1
   check "user-add-bob-$user" $? "happysip user add bob-$user failed"
 done
+
+# A real DNS server for the other domain far.test (nsd, on a free loopback port): no
+# NAPTR, one _sip._udp SRV whose target has an AAAA (::1) and an A (127.0.0.1). The called
+# UA listens on 127.0.0.1 only, so the IPv6 attempt goes unanswered: Happy Eyeballs must
+# reach it over IPv4 after the attempt delay, not after Timer B.
+free_udp_port() {
+  python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+dns_port=$(free_udp_port); far_port=$(free_udp_port)
+mkdir -p "$tmp/nsd"
+cat > "$tmp/nsd/far.test.zone" <<ZONE
+\$ORIGIN far.test.
+\$TTL 60
+@          IN SOA ns.far.test. hostmaster.far.test. 1 3600 600 86400 60
+@          IN NS  ns.far.test.
+ns         IN A   127.0.0.1
+_sip._udp  IN SRV 10 10 $far_port sip.far.test.
+sip        IN AAAA ::1
+sip        IN A   127.0.0.1
+ZONE
+cat > "$tmp/nsd/nsd.conf" <<NSD
+server:
+    ip-address: 127.0.0.1@$dns_port
+    port: $dns_port
+    username: ""
+    chroot: ""
+    zonesdir: "$tmp/nsd"
+    pidfile: "$tmp/nsd/nsd.pid"
+    xfrdfile: "$tmp/nsd/xfrd.state"
+    xfrdir: "$tmp/nsd"
+    zonelistfile: "$tmp/nsd/zone.list"
+    database: ""
+    server-count: 1
+    verbosity: 1
+remote-control:
+    control-enable: no
+zone:
+    name: "far.test"
+    zonefile: "$tmp/nsd/far.test.zone"
+NSD
+/usr/sbin/nsd -d -c "$tmp/nsd/nsd.conf" > "$tmp/nsd/stderr" 2>&1 &
+nsd_pid=$!
+for _ in $(seq 50); do dig +short +time=1 +tries=1 -p "$dns_port" @127.0.0.1 sip.far.test A 2>/dev/null | grep -q 127.0.0.1 && break; sleep 0.1; done
+check nsd-answers "$(dig +short -p "$dns_port" @127.0.0.1 sip.far.test AAAA | grep -qx '::1'; echo $?)" "nsd: $(cat "$tmp/nsd/stderr")"
+trap 'kill "$nsd_pid" 2>/dev/null; cleanup' EXIT
 
 cat > "$tmp/happysipd.toml" <<CONF
 [server]
@@ -33,6 +81,9 @@ drain_ms = 200
 [auth]
 allow_md5 = true
 md5_first = true
+
+[dns]
+servers = ["127.0.0.1:$dns_port"]
 
 [log]
 level = "debug"
@@ -140,6 +191,24 @@ while True:
 PY
 )
 check forged-dialog-challenged "$([[ "$forged" == "SIP/2.0 407"* ]] && ! grep -q 'event=proxy_forward .*call_id=forged-1' "$tmp/daemon.log"; echo $?)" "forged in-dialog INVITE: $forged"
+
+# RFC 3263 + Happy Eyeballs to another domain: alice (authenticated: 407 first) calls
+# carol@far.test; the proxy resolves far.test with nsd, tries [::1] (nobody there), and
+# after the attempt delay 127.0.0.1, where the called UA answers. The call must be set up
+# in well under Timer B (32 s): the SIPp caller gives up at 10 s.
+sipp_uas far uas_call.xml udp4 "$far_port"
+t0=$(date +%s%N)
+sipp_uac far uac_call_auth.xml udp4 carol -au alice -ap "$bob_pw" -auth_uri carol@far.test -timeout 10s
+rc=$?; far_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check dns-he-call-caller $rc "caller: $(grep -E '^(SIP/2.0|[A-Z]+ sip)' "$tmp/far-uac.log" 2>/dev/null | tr '\n' '|')"
+check dns-he-call-fast "$([ "$far_ms" -lt 3000 ]; echo $?)" "the whole call took $far_ms ms"
+echo "call to far.test (IPv6 unanswered, IPv4 after the attempt delay): $far_ms ms"
+attempts=$(grep 'event=proxy_attempt' "$tmp/daemon.log" | grep -oP ' to=\K\S+' | tr '\n' ' ')
+check dns-he-v6-then-v4 "$([[ "$attempts" == "udp:[::1]:$far_port udp:127.0.0.1:$far_port "* ]]; echo $?)" "attempts: $attempts"
+wait "$sipp_bg_pid"
+check dns-he-call-callee $? "callee: $(grep -E '^(SIP/2.0|[A-Z]+ sip)' "$tmp/far-uas.log" 2>/dev/null | tr '\n' '|')"
+far_invite_v6=$(grep -c 'proxy_resolving' "$tmp/daemon.log")
+check dns-resolved "$([ "$far_invite_v6" -ge 1 ]; echo $?)" "no proxy_resolving in the daemon log"
 
 # A user without bindings: 480.
 cat > "$tmp/nobody.xml" <<XML

@@ -1,5 +1,7 @@
 #include "config.hpp"
 
+#include "happysip/runtime/endpoint.hpp"
+
 #include <exception>
 #include <functional>
 #include <limits>
@@ -178,6 +180,16 @@ const std::map<std::string, std::map<std::string, KeyReader>>& known_keys() {
                auto level = parse_log_level(text(v, k));
                if (!level) refuse(v, k, "must be one of debug, info, warning, error");
                c.log_level = *level;
+           }}}},
+        {"dns",
+         {{"servers",
+           [](const toml::value& v, const std::string& k, Config& c) {
+               c.dns_servers = strings(v, k);
+               for (const auto& s : c.dns_servers) {
+                   std::error_code ec;
+                   if (!runtime::parse_hostport(s, 53, ec))
+                       refuse(v, k, "'" + s + "': expected ADDRESS[:PORT], IPv6 in brackets");
+               }
            }}}},
     };
     return keys;

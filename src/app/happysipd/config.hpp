@@ -43,6 +43,7 @@ struct Config {
     registrar::RegistrarConfig registrar;              // [registrar] ...
     std::uint32_t purge_interval = 60;                 // [registrar] purge_interval (s)
     LogLevel log_level = LogLevel::info;               // [log] level
+    std::vector<std::string> dns_servers;              // [dns] servers (empty: resolv.conf)
     AuthSettings auth;                                 // [auth] ...
 
     std::string database_path() const {

@@ -16,6 +16,7 @@
 
 #include "group_commit.hpp"
 #include "happysip/auth/digest_hash.hpp"
+#include "happysip/runtime/dns_client.hpp"
 #include "happysip/runtime/endpoint.hpp"
 #include "happysip/runtime/self_signed_certificate.hpp"
 #include "happysip/runtime/sip_server.hpp"
@@ -240,10 +241,18 @@ int run_daemon(const Config& config, Logger& log) {
             listeners.push_back({std::string(eyeballs::to_string(bound->transport)),
                                  bound->at.address.to_string(), bound->at.port});
     }
+    // RFC 3263 for next hops that are names ([dns] servers, else /etc/resolv.conf).
+    runtime::DnsClientConfig dns_config;
+    dns_config.servers = config.dns_servers;
+    std::string dns_error;
+    auto dns = runtime::DnsClient::create(io, dns_config, dns_error);
+    if (!dns)
+        log.warning("dns_unavailable",
+                    {{"detail", dns_error}, {"effect", "next hops must be addresses"}});
     ProxyService proxy(io, server, proxy::LocalIdentity(config.domains, listeners), *store,
                        auth.auth.get(), log,
                        auth.dialog_secret.empty() ? random_secret() : auth.dialog_secret,
-                       ProxySettings{true, config.tls_only});
+                       ProxySettings{true, config.tls_only}, dns.get());
     handler.set_proxy(&proxy);
     GroupCommit group(io, *store, log);
     handler.set_group_commit(&group);
@@ -272,7 +281,10 @@ int run_daemon(const Config& config, Logger& log) {
                               {"transactions", std::to_string(server.transactions())}});
         purger.stop();
         signals.cancel();
-        server.stop(std::chrono::milliseconds(config.drain_ms), [&proxy] { proxy.stop(); });
+        server.stop(std::chrono::milliseconds(config.drain_ms), [&proxy, &dns] {
+            proxy.stop();
+            if (dns) dns->cancel_all();  // pending queries would keep io.run() going
+        });
     };
     signals.async_wait(on_signal);
     std::string domains;

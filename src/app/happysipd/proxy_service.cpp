@@ -17,7 +17,20 @@ namespace happysip::daemon {
 
 using eyeballs::Transport;
 
+// A target whose next hop is a host name: RFC 3263 + Happy Eyeballs (next_hop_race.hpp),
+// each attempt one branch of the response context.
+struct ProxyService::TargetRace {
+    proxy::NextHopRace race;
+    std::string target;
+    std::vector<std::string> path;
+    std::vector<std::optional<std::size_t>> branch_of_attempt;
+    bool settled = false;
+};
+
 struct ProxyService::Context {
+    Context(proxy::ResponseContext c, runtime::Responder r)
+        : core(std::move(c)), responder(std::move(r)) {}
+
     proxy::ResponseContext core;
     runtime::Responder responder;
     std::vector<runtime::Destination> destinations;  // per branch
@@ -25,6 +38,24 @@ struct ProxyService::Context {
     std::optional<txn::TransactionKey> invite_key;   // INVITE: for a CANCEL to find us
     std::string call_id;
     std::optional<Instant> scheduled;  // the deadline last pushed on deadlines_
+    // Only with races: what later attempts are built from, and branch -> (race, attempt).
+    std::vector<std::unique_ptr<TargetRace>> races;
+    std::unordered_map<std::size_t, std::pair<std::size_t, std::size_t>> attempt_of_branch;
+    std::optional<sip::Message> base;  // the request after Route preprocessing
+    runtime::RequestSource source;
+    std::string hash;
+
+    std::optional<Instant> next_deadline() const {
+        auto next = core.next_deadline();
+        for (const auto& r : races)
+            if (auto d = r->race.next_deadline(); d && (!next || *d < *next)) next = d;
+        return next;
+    }
+    bool all_settled() const {
+        for (const auto& r : races)
+            if (!r->settled) return false;
+        return true;
+    }
 };
 
 namespace {
@@ -87,7 +118,7 @@ bool from_served_domain(const sip::Message& request, const proxy::LocalIdentity&
 ProxyService::ProxyService(asio::io_context& io, runtime::SipServer& server,
                            proxy::LocalIdentity self, registrar::LocationStore& store,
                            RequestAuth* auth, Logger& log, std::string dialog_secret,
-                           ProxySettings settings)
+                           ProxySettings settings, runtime::DnsClient* dns)
     : io_(io),
       server_(server),
       self_(std::move(self)),
@@ -96,6 +127,7 @@ ProxyService::ProxyService(asio::io_context& io, runtime::SipServer& server,
       log_(log),
       settings_(settings),
       tokens_(std::move(dialog_secret)),
+      dns_(dns),
       timer_(io),
       token_state_(std::random_device{}() ^ (std::uint64_t{std::random_device{}()} << 32)) {}
 
@@ -171,8 +203,7 @@ void ProxyService::handle(const sip::Message& request, const runtime::RequestSou
         return;
 
     std::uint64_t id = next_id_++;
-    auto context = std::make_unique<Context>(Context{
-        proxy::ResponseContext(request), responder, {}, {}, std::nullopt, {}, std::nullopt});
+    auto context = std::make_unique<Context>(proxy::ResponseContext(request), responder);
     context->call_id = std::string(request.header(sip::HeaderId::call_id).value_or(""));
     if (request.method() == sip::Method::invite) {
         if (auto key = txn::server_key(request)) context->invite_key = std::move(key).value();
@@ -184,7 +215,7 @@ void ProxyService::handle(const sip::Message& request, const runtime::RequestSou
     const Instant now = runtime::steady_now();
     for (const auto& target : targets.targets)
         add_branch(id, c, m, source, target.uri, target.path, hash, now);
-    c.core.close_branches(now);
+    if (c.all_settled()) c.core.close_branches(now);  // else when the last race settles
     log_.log(LogLevel::debug, "proxy_forward",
              {{"method", request.method_text()},
               {"call_id", c.call_id},
@@ -235,19 +266,33 @@ void ProxyService::add_branch(std::uint64_t id, Context& c, const sip::Message& 
     }
     std::string error;
     auto destination = destination_of(next_hop, error);
-    std::string sent_by;
-    if (destination && settings_.tls_only && destination->transport != Transport::tls) {
-        error = "[tls] only: will not forward over " + destination->text();
-        destination.reset();
-    }
-    if (destination) {
-        sent_by = server_.via_sent_by(destination->transport, destination->address);
-        if (sent_by.empty()) error = "no listener for " + destination->text();
-    }
-    if (!destination || sent_by.empty()) {
+    if (!destination) {
+        auto uri = sip::parse_uri(next_hop);
+        if (dns_ && uri && uri->is_sip_or_sips() && uri->host.kind == sip::HostKind::hostname) {
+            start_race(c, request, source, target, path, hash, uri.value(), now);
+            return;
+        }
         log_.warning("proxy_branch_failed",
                      {{"call_id", c.call_id}, {"next_hop", next_hop}, {"detail", error}});
         return;  // no branch: the target set may still have others (§16.5)
+    }
+    if (!add_branch_to(id, c, request, source, target, path, hash, *destination, now, error))
+        log_.warning("proxy_branch_failed",
+                     {{"call_id", c.call_id}, {"next_hop", next_hop}, {"detail", error}});
+}
+
+std::optional<std::size_t> ProxyService::add_branch_to(
+    std::uint64_t id, Context& c, const sip::Message& request, const runtime::RequestSource& source,
+    const std::string& target, const std::vector<std::string>& path, const std::string& hash,
+    const runtime::Destination& destination, Instant now, std::string& error) {
+    if (settings_.tls_only && destination.transport != Transport::tls) {
+        error = "[tls] only: will not forward over " + destination.text();
+        return std::nullopt;
+    }
+    const std::string sent_by = server_.via_sent_by(destination.transport, destination.address);
+    if (sent_by.empty()) {
+        error = "no listener for " + destination.text();
+        return std::nullopt;
     }
     proxy::ForwardPlan plan;
     plan.target = target;
@@ -261,34 +306,153 @@ void ProxyService::add_branch(std::uint64_t id, Context& c, const sip::Message& 
         // RFC 5658: one Record-Route per side when the request changes transport or
         // address (family); the outgoing side on top.
         std::string in_side = server_.via_sent_by(source.transport, source.remote_address);
-        std::string out_uri = record_route_uri(destination->transport, sent_by, c.call_id);
+        std::string out_uri = record_route_uri(destination.transport, sent_by, c.call_id);
         std::string in_uri = record_route_uri(source.transport, in_side, c.call_id);
         plan.record_route.push_back(out_uri);
         if (!in_side.empty() && in_uri != out_uri) plan.record_route.push_back(in_uri);
     }
-    plan.via_transport = destination->transport == Transport::udp   ? "UDP"
-                         : destination->transport == Transport::tcp ? "TCP"
-                                                                    : "TLS";
+    plan.via_transport = destination.transport == Transport::udp   ? "UDP"
+                         : destination.transport == Transport::tcp ? "TCP"
+                                                                   : "TLS";
     plan.via_sent_by = sent_by;
     plan.branch_token = random_token();
     plan.loop_hash = hash;
     auto forwarded = proxy::forward_copy(request, plan);
     if (!forwarded) {
-        log_.warning("proxy_branch_failed", {{"call_id", c.call_id},
-                                             {"next_hop", next_hop},
-                                             {"detail", forwarded.error().to_string()}});
-        return;
+        error = forwarded.error().to_string();
+        return std::nullopt;
     }
     auto index = c.core.add_branch(std::move(forwarded->request),
-                                   destination->transport != Transport::udp, now);
-    if (!index) return;
+                                   destination.transport != Transport::udp, now);
+    if (!index) {
+        error = "no new branch may be created";
+        return std::nullopt;
+    }
     if (c.destinations.size() <= *index) {
         c.destinations.resize(*index + 1);
         c.branches.resize(*index + 1);
     }
-    c.destinations[*index] = *destination;
+    c.destinations[*index] = destination;
     c.branches[*index] = forwarded->branch;
     by_branch_[forwarded->branch] = {id, *index};
+    return index;
+}
+
+void ProxyService::start_race(Context& c, const sip::Message& request,
+                              const runtime::RequestSource& source, const std::string& target,
+                              const std::vector<std::string>& path, const std::string& hash,
+                              const sip::Uri& next_hop, Instant now) {
+    if (!c.base) {  // later attempts are built from these, after DNS has answered
+        c.base = request;
+        c.source = source;
+        c.hash = hash;
+    }
+    proxy::NextHopConfig config;
+    if (settings_.tls_only) config.lookup.supported = {false, false, true};
+    auto race = std::make_unique<TargetRace>(
+        TargetRace{proxy::NextHopRace(next_hop, config, &reachability_), target, path, {}, false});
+    race->race.start(now);
+    c.races.push_back(std::move(race));
+    log_.log(LogLevel::debug, "proxy_resolving",
+             {{"call_id", c.call_id}, {"next_hop", next_hop.text}});
+}
+
+// Carries out what the races ask: DNS queries, new attempts (branches), cancelled
+// attempts, settlements. True when any race had something to say.
+bool ProxyService::run_races(std::uint64_t id, Context& c) {
+    bool moved = false;
+    const Instant now = runtime::steady_now();
+    for (std::size_t ri = 0; ri < c.races.size(); ++ri) {
+        TargetRace& t = *c.races[ri];
+        for (auto& action : t.race.take_actions()) {
+            moved = true;
+            if (auto* q = std::get_if<proxy::next_hop::QueryDns>(&action)) {
+                query_dns(id, ri, q->query);
+            } else if (auto* start = std::get_if<proxy::next_hop::StartAttempt>(&action)) {
+                std::string error;
+                std::error_code bad;
+                runtime::Destination d;
+                d.transport = start->candidate.transport;
+                d.address = runtime::to_asio_address(start->candidate.address, bad);
+                d.port = start->candidate.port;
+                d.server_name = start->candidate.target;
+                std::optional<std::size_t> branch;
+                if (!bad)
+                    branch = add_branch_to(id, c, *c.base, c.source, t.target, t.path, c.hash, d,
+                                           now, error);
+                else
+                    error = "bad address " + start->candidate.address;
+                if (t.branch_of_attempt.size() <= start->attempt)
+                    t.branch_of_attempt.resize(start->attempt + 1);
+                log_.log(LogLevel::debug, "proxy_attempt",
+                         {{"call_id", c.call_id},
+                          {"attempt", std::to_string(start->attempt)},
+                          {"to", d.text()},
+                          {"detail", error}});
+                if (branch) {
+                    t.branch_of_attempt[start->attempt] = *branch;
+                    c.attempt_of_branch[*branch] = {ri, start->attempt};
+                } else {
+                    t.race.on_attempt_failed(start->attempt, error, now);
+                }
+            } else if (auto* cancel = std::get_if<proxy::next_hop::CancelAttempt>(&action)) {
+                if (cancel->attempt < t.branch_of_attempt.size())
+                    if (auto b = t.branch_of_attempt[cancel->attempt])
+                        c.core.abandon_branch(*b, now);
+            } else if (auto* settled = std::get_if<proxy::next_hop::Settled>(&action)) {
+                t.settled = true;
+                if (!settled->winner)
+                    log_.info("proxy_next_hop_failed", {{"call_id", c.call_id},
+                                                        {"next_hop", t.race.cache_key()},
+                                                        {"detail", settled->reason}});
+                if (c.all_settled()) c.core.close_branches(now);
+            }
+        }
+    }
+    return moved;
+}
+
+void ProxyService::query_dns(std::uint64_t id, std::size_t ri, const client::DnsQuery& q) {
+    // The answer finds its race again by context and index: the context may be gone.
+    auto deliver = [this, id, ri, qid = q.id](auto apply) {
+        auto it = contexts_.find(id);
+        if (it == contexts_.end() || ri >= it->second->races.size()) return;
+        apply(it->second->races[ri]->race, runtime::steady_now());
+        drain(id);
+    };
+    auto failure = [](const auto& r) {
+        if (r.status == runtime::DnsStatus::ok) return std::string();
+        std::string text(runtime::to_string(r.status));
+        if (!r.detail.empty()) text += " (" + r.detail + ")";
+        return text;
+    };
+    switch (q.type) {
+        case client::DnsType::naptr:
+            dns_->query_naptr(q.name, [deliver, failure, qid = q.id](auto r) {
+                deliver([&](proxy::NextHopRace& race, Instant now) {
+                    race.on_naptr(qid, std::move(r.records), failure(r), now);
+                });
+            });
+            break;
+        case client::DnsType::srv:
+            dns_->query_srv(q.name, [deliver, failure, qid = q.id](auto r) {
+                deliver([&](proxy::NextHopRace& race, Instant now) {
+                    race.on_srv(qid, std::move(r.records), failure(r), now);
+                });
+            });
+            break;
+        case client::DnsType::aaaa:
+        case client::DnsType::a:
+            dns_->query_address(
+                q.name,
+                q.type == client::DnsType::aaaa ? eyeballs::Family::ipv6 : eyeballs::Family::ipv4,
+                [deliver, failure, qid = q.id](auto r) {
+                    deliver([&](proxy::NextHopRace& race, Instant now) {
+                        race.on_address(qid, std::move(r.records), failure(r), now);
+                    });
+                });
+            break;
+    }
 }
 
 void ProxyService::handle_cancel(const sip::Message& cancel, const runtime::RequestSource& source,
@@ -369,7 +533,20 @@ void ProxyService::on_response(sip::Message response, const runtime::RequestSour
     BranchRef ref = it->second;
     auto context = contexts_.find(ref.context);
     if (context == contexts_.end()) return;
-    context->second->core.on_response(ref.branch, response, runtime::steady_now());
+    Context& c = *context->second;
+    const Instant now = runtime::steady_now();
+    if (auto a = c.attempt_of_branch.find(ref.branch); a != c.attempt_of_branch.end()) {
+        auto& race = c.races[a->second.first]->race;
+        const bool to_cancel = response.cseq_method() == sip::Method::cancel;
+        const int status = response.status_code();
+        if (!to_cancel && status == 503) {
+            race.on_attempt_failed(a->second.second, "503 Service Unavailable", now);
+        } else if (!to_cancel) {
+            race.on_attempt_responded(a->second.second, now);
+            if (status >= 200) race.on_attempt_final(a->second.second, now);
+        }
+    }
+    c.core.on_response(ref.branch, response, now);
     drain(ref.context);
 }
 
@@ -378,7 +555,11 @@ void ProxyService::drain(std::uint64_t id) {
     if (it == contexts_.end()) return;
     Context& c = *it->second;
     bool finished = false;
-    for (auto actions = c.core.take_actions(); !actions.empty(); actions = c.core.take_actions()) {
+    // Races start branches and branches end attempts: until neither has anything to say.
+    for (;;) {
+        const bool raced = !c.races.empty() && run_races(id, c);
+        auto actions = c.core.take_actions();
+        if (actions.empty() && !raced) break;
         for (auto& action : actions) {
             if (auto* send = std::get_if<proxy::SendOnBranch>(&action)) {
                 server_.send_request(
@@ -395,6 +576,12 @@ void ProxyService::drain(std::uint64_t id) {
                 c.responder.send(std::move(forward->response));
             } else if (auto* own = std::get_if<proxy::RespondUpstream>(&action)) {
                 c.responder.respond(own->status, own->reason);
+            } else if (auto* failed = std::get_if<proxy::BranchFailed>(&action)) {
+                auto a = c.attempt_of_branch.find(failed->branch);
+                if (a != c.attempt_of_branch.end())
+                    c.races[a->second.first]->race.on_attempt_failed(
+                        a->second.second, failed->status == 408 ? "timeout" : "unreachable",
+                        runtime::steady_now());
             } else if (std::holds_alternative<proxy::ContextFinished>(action)) {
                 finished = true;
             }
@@ -412,7 +599,7 @@ void ProxyService::drain(std::uint64_t id) {
 }
 
 void ProxyService::schedule(std::uint64_t id, Context& c) {
-    auto deadline = c.core.next_deadline();
+    auto deadline = c.next_deadline();
     if (deadline == c.scheduled) return;
     c.scheduled = deadline;
     if (deadline) deadlines_.emplace(*deadline, id);
@@ -451,6 +638,8 @@ void ProxyService::fire_due() {
         if (it == contexts_.end() || it->second->scheduled != deadline) continue;
         it->second->scheduled.reset();
         it->second->core.on_timer(now);
+        for (auto& r : it->second->races)
+            r->race.on_timer(now);
         drain(id);
     }
 }

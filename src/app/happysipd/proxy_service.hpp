@@ -25,12 +25,15 @@
 #include <utility>
 #include <vector>
 
+#include "happysip/eyeballs/reachability_cache.hpp"
 #include "happysip/proxy/dialog_token.hpp"
 #include "happysip/proxy/local_identity.hpp"
+#include "happysip/proxy/next_hop_race.hpp"
 #include "happysip/proxy/response_context.hpp"
 #include "happysip/proxy/route_processing.hpp"
 #include "happysip/proxy/target_set.hpp"
 #include "happysip/registrar/location_store.hpp"
+#include "happysip/runtime/dns_client.hpp"
 #include "happysip/runtime/sip_server.hpp"
 #include "happysip/txn/transaction_key.hpp"
 #include "log.hpp"
@@ -49,7 +52,8 @@ class ProxyService {
     // `dialog_secret` keys the tokens in our Record-Route (proxy/dialog_token.hpp).
     ProxyService(asio::io_context& io, runtime::SipServer& server, proxy::LocalIdentity self,
                  registrar::LocationStore& store, RequestAuth* auth, Logger& log,
-                 std::string dialog_secret, ProxySettings settings = {});
+                 std::string dialog_secret, ProxySettings settings = {},
+                 runtime::DnsClient* dns = nullptr);
     ~ProxyService();
 
     // A new server transaction the registrar does not take (not REGISTER, not an OPTIONS
@@ -68,11 +72,23 @@ class ProxyService {
 
   private:
     struct Context;
+    struct TargetRace;
     struct BranchRef {
         std::uint64_t context;
         std::size_t branch;
     };
 
+    void start_race(Context& context, const sip::Message& request,
+                    const runtime::RequestSource& source, const std::string& target,
+                    const std::vector<std::string>& path, const std::string& hash,
+                    const sip::Uri& next_hop, Instant now);
+    bool run_races(std::uint64_t id, Context& context);
+    void query_dns(std::uint64_t id, std::size_t race, const client::DnsQuery& query);
+    std::optional<std::size_t> add_branch_to(
+        std::uint64_t id, Context& context, const sip::Message& request,
+        const runtime::RequestSource& source, const std::string& target,
+        const std::vector<std::string>& path, const std::string& hash,
+        const runtime::Destination& destination, Instant now, std::string& error);
     void handle_cancel(const sip::Message& cancel, const runtime::RequestSource& source,
                        runtime::Responder& responder);
     bool relay_allowed(const sip::Message& request, const runtime::RequestSource& source,
@@ -100,6 +116,8 @@ class ProxyService {
     Logger& log_;
     ProxySettings settings_;
     proxy::DialogToken tokens_;
+    runtime::DnsClient* dns_;                   // null: next hops must be addresses
+    eyeballs::ReachabilityCache reachability_;  // per next-hop host, shared by all races
     asio::steady_timer timer_;
     std::optional<Instant> armed_;  // the deadline timer_ waits for
     // Context deadlines, checked lazily against Context::scheduled (as in TransactionTable).
