@@ -21,6 +21,20 @@ constexpr std::size_t k_max_datagram = 65535;
 constexpr int k_burst = 32;
 // Datagrams handed to the kernel per sendmmsg(2).
 constexpr std::size_t k_send_batch = 64;
+// Socket buffers for bursts: the kernel default (208 KiB) overflows at a few thousand
+// calls per second while the single-threaded loop is busy, and every dropped datagram
+// costs a 500 ms retransmission (Timer A/E).
+constexpr int k_socket_buffer = 8 << 20;
+
+// SO_RCVBUFFORCE/SO_SNDBUFFORCE pass net.core.[rw]mem_max when we may (CAP_NET_ADMIN);
+// otherwise the plain options take what the limit allows.
+void enlarge_buffers(int fd) {
+    const int size = k_socket_buffer;
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    if (::setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
+        ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+}
 }  // namespace
 
 struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
@@ -159,6 +173,7 @@ std::error_code UdpTransport::open(const asio::ip::udp::endpoint& local) {
     if (local.address().is_v6()) s->socket.set_option(asio::ip::v6_only(true), ec);
     if (!ec) s->socket.bind(local, ec);
     if (!ec) s->socket.non_blocking(true, ec);  // the burst reads must never wait
+    if (!ec) enlarge_buffers(s->socket.native_handle());
     if (ec) {
         std::error_code ignored;
         s->socket.close(ignored);
