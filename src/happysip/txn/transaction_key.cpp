@@ -45,6 +45,7 @@ sip::Result<TransactionKey> server_key_with_method(const sip::Message& request,
         key.kind = KeyKind::server;
         key.branch = std::string(kh.top_via.branch);
         key.sent_by = sent_by(kh.top_via);
+        key.hash = TransactionKeyHash::compute(key);
         return key;
     }
     key.kind = KeyKind::server_rfc2543;
@@ -55,12 +56,21 @@ sip::Result<TransactionKey> server_key_with_method(const sip::Message& request,
     key.cseq = request.cseq_number();
     const auto vias = request.values(sip::HeaderId::via);
     if (!vias.empty()) key.top_via = std::string(vias.front());
+    key.hash = TransactionKeyHash::compute(key);
     return key;
 }
 
 }  // namespace
 
-std::size_t TransactionKeyHash::operator()(const TransactionKey& k) const noexcept {
+bool operator==(const TransactionKey& a, const TransactionKey& b) noexcept {
+    if (a.hash != 0 && b.hash != 0 && a.hash != b.hash) return false;
+    return a.kind == b.kind && a.method == b.method && a.branch == b.branch &&
+           a.sent_by == b.sent_by && a.request_uri == b.request_uri && a.from_tag == b.from_tag &&
+           a.to_tag == b.to_tag && a.call_id == b.call_id && a.cseq == b.cseq &&
+           a.top_via == b.top_via;
+}
+
+std::size_t TransactionKeyHash::compute(const TransactionKey& k) noexcept {
     const std::hash<std::string> h;
     std::size_t seed = static_cast<std::size_t>(k.kind);
     mix(seed, h(k.method));
@@ -91,6 +101,7 @@ sip::Result<TransactionKey> client_key(const sip::Message& message) {
     key.kind = KeyKind::client;
     key.method = std::string(message.cseq_method_text());
     key.branch = std::string(via->branch);
+    key.hash = TransactionKeyHash::compute(key);
     return key;
 }
 

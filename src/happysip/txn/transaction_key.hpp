@@ -30,12 +30,19 @@ struct TransactionKey {
     std::string call_id;
     std::uint32_t cseq = 0;
     std::string top_via;
+    // TransactionKeyHash's value, filled in by the functions below so that the several
+    // tables a request touches hash its strings once; 0: computed on use.
+    std::size_t hash = 0;
 
-    friend bool operator==(const TransactionKey&, const TransactionKey&) = default;
+    // The fields, not the cached hash (a key built by hand has none).
+    friend bool operator==(const TransactionKey& a, const TransactionKey& b) noexcept;
 };
 
 struct TransactionKeyHash {
-    std::size_t operator()(const TransactionKey& key) const noexcept;
+    std::size_t operator()(const TransactionKey& key) const noexcept {
+        return key.hash != 0 ? key.hash : compute(key);
+    }
+    static std::size_t compute(const TransactionKey& key) noexcept;
 };
 
 // §17.1.3: top Via branch + CSeq method. Works on the request a client transaction sends

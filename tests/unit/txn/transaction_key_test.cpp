@@ -72,6 +72,21 @@ TEST(TransactionKey, ClientKeyMatchesResponseToItsRequest) {
     EXPECT_EQ(sent->method, "INVITE");
 }
 
+TEST(TransactionKey, CarriesItsHashAndEqualsTheSameKeyBuiltByHand) {
+    auto sent = client_key(request("INVITE"));
+    ASSERT_TRUE(sent.ok());
+    TransactionKey by_hand;  // no cached hash: computed on use, equal all the same
+    by_hand.kind = KeyKind::client;
+    by_hand.method = "INVITE";
+    by_hand.branch = "z9hG4bK776asdhds";
+    EXPECT_NE(sent->hash, 0u);
+    EXPECT_EQ(sent->hash, TransactionKeyHash::compute(*sent));
+    EXPECT_EQ(*sent, by_hand);
+    EXPECT_EQ(TransactionKeyHash{}(by_hand), TransactionKeyHash{}(*sent));
+    by_hand.branch = "z9hG4bKother";
+    EXPECT_FALSE(*sent == by_hand);
+}
+
 TEST(TransactionKey, ClientKeyKeepsCancelApartFromInvite) {
     // RFC 3261 §17.1.3: a CANCEL shares the INVITE's branch but is its own transaction.
     auto inv = client_key(response(request("INVITE"), 200));
