@@ -1,0 +1,167 @@
+// happysipd's TOML configuration (docs/configuration.md): the defaults that work with no
+// file, every table read, and refusals that name the file, the line and the key.
+#include "config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <variant>
+
+namespace happysip::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A TOML file in a private temporary directory, removed afterwards.
+class ConfigFile {
+  public:
+    explicit ConfigFile(const std::string& text) {
+        char tmpl[] = "/tmp/happysipd-config-XXXXXX";
+        EXPECT_NE(mkdtemp(tmpl), nullptr);
+        dir_ = tmpl;
+        path_ = dir_ + "/happysipd.toml";
+        std::ofstream(path_) << text;
+    }
+    ~ConfigFile() { fs::remove_all(dir_); }
+    const std::string& path() const { return path_; }
+
+  private:
+    std::string dir_;
+    std::string path_;
+};
+
+Config loaded(const std::string& text) {
+    ConfigFile f(text);
+    auto result = load_config(f.path());
+    if (auto* e = std::get_if<ConfigError>(&result)) ADD_FAILURE() << e->to_string();
+    return std::holds_alternative<Config>(result) ? std::get<Config>(result) : Config{};
+}
+
+ConfigError refused(const std::string& text) {
+    ConfigFile f(text);
+    auto result = load_config(f.path());
+    EXPECT_TRUE(std::holds_alternative<ConfigError>(result)) << "accepted:\n" << text;
+    return std::holds_alternative<ConfigError>(result) ? std::get<ConfigError>(result)
+                                                       : ConfigError{};
+}
+
+std::vector<std::string> listen_texts(const Config& c) {
+    std::vector<std::string> out;
+    for (const auto& spec : c.listen)
+        out.push_back(spec.text);
+    return out;
+}
+
+TEST(Config, DefaultsServeLocalhostOnLoopbackOfBothFamilies) {
+    const Config c = default_config();
+    EXPECT_EQ(c.domains, (std::vector<std::string>{"localhost"}));
+    EXPECT_EQ(listen_texts(c), (std::vector<std::string>{"udp:127.0.0.1:5060", "udp:[::1]:5060",
+                                                         "tcp:127.0.0.1:5060", "tcp:[::1]:5060",
+                                                         "tls:127.0.0.1:5061", "tls:[::1]:5061"}));
+    EXPECT_EQ(c.database_path(), "var/happysip.sqlite");
+    EXPECT_EQ(c.users_path(), c.database_path());
+    EXPECT_EQ(c.realm(), "localhost");
+    EXPECT_TRUE(c.auth.enabled);
+    EXPECT_FALSE(c.auth.allow_md5);
+    EXPECT_EQ(c.auth.request_rate, 200u);
+    EXPECT_FALSE(c.tls_only);
+}
+
+TEST(Config, AnEmptyFileKeepsEveryDefault) {
+    const Config c = loaded("");
+    EXPECT_EQ(listen_texts(c), listen_texts(default_config()));
+    EXPECT_EQ(c.domains, default_config().domains);
+}
+
+TEST(Config, ReadsEveryTable) {
+    const Config c = loaded(R"([server]
+domains = ["example.com", "example.org"]
+listen = ["udp:[2001:db8::1]:5070", "tls:192.0.2.1"]
+var_dir = "/srv/happysip"
+drain_ms = 500
+[tls]
+certificate = "/etc/happysip/cert.pem"
+private_key = "/etc/happysip/key.pem"
+[store]
+sqlite = "/srv/db.sqlite"
+[registrar]
+min_expires = 120
+default_expires = 600
+max_expires = 7200
+[auth]
+realm = "example.com"
+allow_md5 = true
+md5_first = true
+max_failures = 3
+block_s = 300
+request_rate = 0
+[dns]
+servers = ["127.0.0.1:5353", "[::1]"]
+[log]
+level = "debug"
+)");
+    EXPECT_EQ(c.domains, (std::vector<std::string>{"example.com", "example.org"}));
+    EXPECT_EQ(listen_texts(c),
+              (std::vector<std::string>{"udp:[2001:db8::1]:5070", "tls:192.0.2.1"}));
+    EXPECT_EQ(c.listen[1].at.port, 5061);  // the TLS default
+    EXPECT_EQ(c.database_path(), "/srv/db.sqlite");
+    EXPECT_EQ(c.drain_ms, 500u);
+    EXPECT_EQ(c.registrar.min_expires, 120u);
+    EXPECT_EQ(c.registrar.max_expires, 7200u);
+    EXPECT_TRUE(c.auth.allow_md5 && c.auth.md5_first);
+    EXPECT_EQ(c.auth.max_failures, 3u);
+    EXPECT_EQ(c.auth.request_rate, 0u);
+    EXPECT_EQ(c.dns_servers, (std::vector<std::string>{"127.0.0.1:5353", "[::1]"}));
+    EXPECT_EQ(c.log_level, LogLevel::debug);
+}
+
+TEST(Config, UnknownKeyIsRefusedWithItsLine) {
+    const ConfigError e =
+        refused("[server]\ndomains = [\"a.example\"]\n\n[registrar]\nmin_expire = 30\n");
+    EXPECT_EQ(e.line, 5u);
+    EXPECT_EQ(e.key, "registrar.min_expire");
+    EXPECT_NE(e.to_string().find(":5: registrar.min_expire: unknown key"), std::string::npos)
+        << e.to_string();
+}
+
+TEST(Config, WrongTypesAndRangesNameTheKey) {
+    EXPECT_EQ(refused("[registrar]\nmax_expires = \"long\"\n").key, "registrar.max_expires");
+    EXPECT_EQ(refused("[registrar]\nmin_expires = 0\n").key, "registrar.min_expires");
+    EXPECT_EQ(refused("[auth]\nenabled = \"no\"\n").key, "auth.enabled");
+    EXPECT_EQ(refused("[log]\nlevel = \"loud\"\n").key, "log.level");
+    EXPECT_EQ(refused("[dns]\nservers = [\"not an address\"]\n").key, "dns.servers");
+    EXPECT_EQ(refused("[server]\nlisten = [\"sctp:[::1]\"]\n").key, "server.listen");
+    EXPECT_EQ(refused("[server]\ndomains = []\n").key, "server.domains");
+}
+
+TEST(Config, ExpiresMustNest) {
+    const ConfigError e = refused("[registrar]\nmin_expires = 600\ndefault_expires = 60\n");
+    EXPECT_EQ(e.key, "registrar.default_expires");
+    EXPECT_EQ(e.line, 3u);
+}
+
+TEST(Config, CertificateAndKeyComeTogether) {
+    EXPECT_EQ(refused("[tls]\ncertificate = \"/c.pem\"\n").key, "tls.private_key");
+}
+
+TEST(Config, TlsOnlyKeepsTheTlsDefaultsAndRefusesOtherListeners) {
+    EXPECT_EQ(listen_texts(loaded("[tls]\nonly = true\n")),
+              (std::vector<std::string>{"tls:127.0.0.1:5061", "tls:[::1]:5061"}));
+    const ConfigError e =
+        refused("[server]\nlisten = [\"tls:[::1]\", \"udp:[::1]\"]\n[tls]\nonly = true\n");
+    EXPECT_EQ(e.key, "server.listen");
+    EXPECT_NE(e.message.find("'udp:[::1]' is not TLS"), std::string::npos) << e.message;
+}
+
+TEST(Config, SyntaxErrorAndMissingFileAreErrorsNotCrashes) {
+    const ConfigError syntax = refused("[server]\ndomains = [\"localhost\"\n");
+    EXPECT_NE(syntax.message.find("TOML syntax"), std::string::npos) << syntax.message;
+    auto missing = load_config("/nonexistent/happysipd.toml");
+    ASSERT_TRUE(std::holds_alternative<ConfigError>(missing));
+    EXPECT_EQ(std::get<ConfigError>(missing).line, 0u);
+}
+
+}  // namespace
+}  // namespace happysip::daemon
