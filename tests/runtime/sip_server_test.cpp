@@ -93,6 +93,28 @@ TEST(SipServer, AnswersOverUdpAndAbsorbsRetransmissions) {
     EXPECT_NE(client.got[0].serialize().find("Server: test"), std::string::npos);
 }
 
+TEST(SipServer, PrefilterDropsOrAnswersStatelesslyWithoutATransaction) {
+    Fixture f(Transport::udp);
+    f.server.on_prefilter([](const sip::Message& m, const RequestSource&) {
+        Prefiltered p;
+        if (m.header(sip::HeaderId::call_id) == "call-z9hG4bKdrop")
+            p.action = Prefiltered::Action::drop;
+        else if (m.header(sip::HeaderId::call_id) == "call-z9hG4bKsl")
+            p = {Prefiltered::Action::respond, 200, {}, {"Allow: OPTIONS"}};
+        return p;
+    });
+    UdpClient client(f.io);
+    client.send(f.port, test::options_text(client.sent_by(), "z9hG4bKdrop"));
+    client.send(f.port, test::options_text(client.sent_by(), "z9hG4bKsl"));
+    run_until(f.io, [&] { return client.got.size() == 1; });
+    ASSERT_EQ(client.got.size(), 1u);  // the dropped one got nothing
+    EXPECT_EQ(client.got[0].header(sip::HeaderId::call_id), "call-z9hG4bKsl");
+    EXPECT_EQ(client.got[0].header(sip::HeaderId::allow), "OPTIONS");
+    EXPECT_NE(client.got[0].serialize().find("Server: test"), std::string::npos);
+    EXPECT_TRUE(f.requests.empty());         // the handler saw neither
+    EXPECT_EQ(f.server.transactions(), 0u);  // and nothing is kept for them
+}
+
 TEST(SipServer, BadKeyHeaderGets400WithTheParserReason) {
     Fixture f(Transport::udp);
     UdpClient client(f.io);

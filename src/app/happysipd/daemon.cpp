@@ -226,6 +226,10 @@ int run_daemon(const Config& config, Logger& log) {
     for (const auto& spec : config.listen)
         local_hosts.push_back(runtime::to_uri_host(spec.at.address));
     RequestHandler handler(registrar, server, log, local_hosts, auth.auth.get());
+    server.on_prefilter(
+        [&handler](const sip::Message& request, const runtime::RequestSource& source) {
+            return handler.prefilter(request, source);
+        });
     server.on_request(
         [&handler](const sip::Message& request, const runtime::RequestSource& source,
                    runtime::Responder& responder) { handler(request, source, responder); });

@@ -27,6 +27,39 @@ bool RequestHandler::addressed_to_us(const sip::Message& request) const {
                        [&](const std::string& h) { return sip::text::iequals(h, host); });
 }
 
+runtime::Prefiltered RequestHandler::prefilter(const sip::Message& request,
+                                               const runtime::RequestSource& source) {
+    using Action = runtime::Prefiltered::Action;
+    std::string_view method = request.method_text();
+    if (auth_ && auth_->over_rate(source)) {
+        // A flood: an answer would only feed it. Debug: the flood is the operator's
+        // concern as a whole (the source's failures, if any, are logged as auth_blocked).
+        log_.log(LogLevel::debug, "rate_limited",
+                 {{"method", method},
+                  {"call_id", request.header(sip::HeaderId::call_id).value_or("")},
+                  {"source", source.text()}});
+        return {Action::drop, 0, {}, {}};
+    }
+    if (auth_ && auth_->drop_as_scanner(request)) {
+        // Issue 4: an answer only confirms that a server is here. Debug only: a scan is a
+        // flood of these, and the operator learns nothing from each one. No transaction
+        // is made, so a scan leaves nothing behind.
+        log_.log(LogLevel::debug, "scanner_dropped",
+                 {{"method", method},
+                  {"call_id", request.header(sip::HeaderId::call_id).value_or("")},
+                  {"source", source.text()}});
+        return {Action::drop, 0, {}, {}};
+    }
+    if (request.method() == sip::Method::options && addressed_to_us(request)) {
+        // RFC 3261 §11.2: what we support, in the headers an INVITE's 200 would carry.
+        return {Action::respond,
+                200,
+                {},
+                {std::string(k_allow), "Accept: application/sdp", "Supported: path"}};
+    }
+    return {};
+}
+
 void RequestHandler::operator()(const sip::Message& request, const runtime::RequestSource& source,
                                 runtime::Responder& responder) {
     std::string_view call_id = request.header(sip::HeaderId::call_id).value_or("");
@@ -35,43 +68,15 @@ void RequestHandler::operator()(const sip::Message& request, const runtime::Requ
         if (proxy_) proxy_->handle_ack(request, source);
         return;
     }
-    if (auth_ && auth_->over_rate(source)) {
-        // A flood: an answer would only feed it. Debug: the flood is the operator's
-        // concern as a whole (the source's failures, if any, are logged as auth_blocked).
-        log_.log(LogLevel::debug, "rate_limited",
-                 {{"method", method}, {"call_id", call_id}, {"source", source.text()}});
-        responder.discard();
-        return;
-    }
-    if (auth_ && auth_->drop_as_scanner(request)) {
-        // Issue 4: an answer only confirms that a server is here. Debug only: a scan is a
-        // flood of these, and the operator learns nothing from each one. The transaction
-        // is discarded, so a scan leaves nothing behind.
-        log_.log(LogLevel::debug, "scanner_dropped",
-                 {{"method", method}, {"call_id", call_id}, {"source", source.text()}});
-        responder.discard();
-        return;
-    }
     log_.log(LogLevel::debug, "request",
              {{"method", method},
               {"call_id", call_id},
               {"branch", source.branch},
               {"source", source.text()},
               {"local", source.local}});
-    switch (request.method()) {
-        case sip::Method::register_:
-            handle_register(request, source, responder);
-            return;
-        case sip::Method::options:
-            if (addressed_to_us(request)) {
-                // RFC 3261 §11.2: what we support, in the headers an INVITE's 200 would carry.
-                responder.respond(
-                    200, {}, {std::string(k_allow), "Accept: application/sdp", "Supported: path"});
-                return;
-            }
-            break;
-        default:
-            break;
+    if (request.method() == sip::Method::register_) {
+        handle_register(request, source, responder);
+        return;
     }
     if (proxy_) {
         proxy_->handle(request, source, responder);

@@ -27,6 +27,12 @@ class RequestHandler {
     RequestHandler(registrar::Registrar& registrar, runtime::SipServer& server, Logger& log,
                    std::vector<std::string> local_hosts, RequestAuth* auth = nullptr);
 
+    // Before any transaction (runtime::SipServer::on_prefilter): a source over its request
+    // rate and a known scanner are dropped, an OPTIONS for the server itself is answered
+    // statelessly (RFC 3261 §8.2.7, §11.2); everything else gets its transaction.
+    runtime::Prefiltered prefilter(const sip::Message& request,
+                                   const runtime::RequestSource& source);
+
     void operator()(const sip::Message& request, const runtime::RequestSource& source,
                     runtime::Responder& responder);
 

@@ -198,7 +198,7 @@ void SipServer::receive(sip::Message request, Route route) {
         if (auto* existing = invite_.find(*key)) {
             existing->on_request(request, t);  // retransmission, or the ACK of a non-2xx
             drain(*key, *existing);
-        } else if (is_invite && !stopping_) {
+        } else if (is_invite && !stopping_ && admit(request, route)) {
             route.to_tag = std::to_string(rng_());
             routes_[*key] = std::make_shared<Route>(std::move(route));
             auto send100 = options_.invite_100_trying ? txn::InviteServerTransaction::Send100::yes
@@ -214,7 +214,7 @@ void SipServer::receive(sip::Message request, Route route) {
         if (auto* existing = non_invite_.find(*key)) {
             existing->on_request(request, t);
             drain(*key, *existing);
-        } else if (!stopping_) {
+        } else if (!stopping_ && admit(request, route)) {
             route.to_tag = std::to_string(rng_());
             routes_[*key] = std::make_shared<Route>(std::move(route));
             non_invite_.insert(
@@ -233,6 +233,22 @@ void SipServer::settle_all() {
     if (depth_ > 0) return;
     for (const auto& [key, invite] : std::exchange(unsettled_, {}))
         invite ? invite_.settle(key) : non_invite_.settle(key);
+}
+
+// The prefilter's say over a request that would start a transaction: false when it was
+// dropped or answered statelessly (RFC 3261 §8.2.7) and no transaction is to be made.
+bool SipServer::admit(const sip::Message& request, const Route& route) {
+    if (!prefilter_) return true;
+    Prefiltered verdict = prefilter_(request, route.source);
+    if (verdict.action == Prefiltered::Action::transaction) return true;
+    if (verdict.action == Prefiltered::Action::respond) {
+        std::vector<std::string> lines = std::move(verdict.headers);
+        if (!options_.server_header.empty()) lines.push_back("Server: " + options_.server_header);
+        auto r = sip::make_response(request, verdict.status, verdict.reason, std::to_string(rng_()),
+                                    lines);
+        if (r) send_response(route, *r);
+    }
+    return false;
 }
 
 void SipServer::purge_discarded() {
@@ -367,7 +383,16 @@ void SipServer::transmit(const txn::TransactionKey& key, const sip::Message& m, 
         c->send(m.serialize());
         return;
     }
-    // §18.2.2 / RFC 3581 from the response itself (send_raw would parse it again).
+    send_response(route, m);
+}
+
+// §18.2.2 / RFC 3581 over UDP, read from the response itself (send_raw would parse it
+// again); on a stream, back on the connection.
+void SipServer::send_response(const Route& route, const sip::Message& m) {
+    if (!route.udp) {
+        if (auto c = route.stream.lock()) c->send(m.serialize());
+        return;
+    }
     auto to = udp_response_destination(m).value_or(route.udp_source);
     route.udp->send(to, m.serialize(), [this, to](std::error_code ec) {
         if (ec) log("send_failed", to_hostport(to) + ": " + ec.message());

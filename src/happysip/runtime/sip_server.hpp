@@ -98,6 +98,19 @@ class Responder {
     bool invite_ = false;
 };
 
+// What a prefilter decides for a request that would start a new server transaction.
+struct Prefiltered {
+    enum class Action : std::uint8_t {
+        transaction,  // the normal path: a transaction and the request handler
+        drop,         // nothing at all: no answer, no state (a flood, a scanner)
+        respond,      // a stateless response (RFC 3261 §8.2.7), no transaction kept
+    };
+    Action action = Action::transaction;
+    int status = 0;                    // respond: the response made from the request
+    std::string reason;                // empty: the standard phrase
+    std::vector<std::string> headers;  // whole lines without CRLF
+};
+
 struct SipServerOptions {
     std::string server_header;       // "Server: ..." line added to every response; empty: none
     bool invite_100_trying = false;  // §17.2.1: let INVITE transactions send 100 themselves
@@ -139,6 +152,11 @@ class SipServer {
     void on_request(RequestHandler handler) { handler_ = std::move(handler); }
     void on_log(LogHandler handler) { log_ = std::move(handler); }
     void on_response(ResponseHandler handler) { response_handler_ = std::move(handler); }
+    // Consulted before each new server transaction (never for retransmissions, ACKs of
+    // non-2xx, or an ACK of a 2xx): what needs no transaction costs none. Cheap checks
+    // only; the request has received/rport stamped.
+    using Prefilter = std::function<Prefiltered(const sip::Message&, const RequestSource&)>;
+    void on_prefilter(Prefilter filter) { prefilter_ = std::move(filter); }
 
     // Opens one listener; `tls` is required for a tls spec. Returns the bound endpoint as
     // "udp:127.0.0.1:5060" (the real port when 0 was asked), or an error text.
@@ -198,10 +216,12 @@ class SipServer {
                                       const std::vector<std::string>& extra);
     bool awaits_final(const txn::TransactionKey& key, bool invite);
     void purge_discarded();
+    bool admit(const sip::Message& request, const Route& route);
     void settle_all();
     void transmit(const txn::TransactionKey& key, const sip::Message& m, bool* failed);
     void reject(const sip::Message& request, const Route& route, const sip::ParseError& e);
     void send_raw(const Route& route, std::string bytes);
+    void send_response(const Route& route, const sip::Message& response);
     void log(std::string_view event, const std::string& detail) const;
     void rearm();
     bool busy();
@@ -216,6 +236,7 @@ class SipServer {
     std::mt19937_64 rng_;
     RequestHandler handler_;
     ResponseHandler response_handler_;
+    Prefilter prefilter_;
     LogHandler log_;
     bool stopping_ = false;
     bool closed_ = false;
