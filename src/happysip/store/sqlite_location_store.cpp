@@ -64,11 +64,20 @@ bool SqliteLocationStore::prepare_statements(std::string& error) {
             "SELECT contact, instance, reg_id, q, call_id, cseq, expires_at, path, source, "
             "user_agent FROM bindings WHERE aor = ?1 AND expires_at > ?2");
     prepare(delete_aor_, "DELETE FROM bindings WHERE aor = ?1");
+    prepare(update_one_,
+            "UPDATE bindings SET instance = ?3, reg_id = ?4, q = ?5, call_id = ?6, cseq = ?7, "
+            "expires_at = ?8, path = ?9, source = ?10, user_agent = ?11 "
+            "WHERE aor = ?1 AND contact = ?2");
+    prepare(delete_others_, "DELETE FROM bindings WHERE aor = ?1 AND contact <> ?2");
     prepare(insert_,
             "INSERT INTO bindings (aor, contact, instance, reg_id, q, call_id, cseq, expires_at, "
             "path, source, user_agent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
     prepare(purge_, "DELETE FROM bindings WHERE expires_at <= ?1");
     prepare(count_, "SELECT count(*) FROM bindings");
+    // Prepared once: sqlite3_exec would parse them again for every REGISTER of a group.
+    prepare(savepoint_, "SAVEPOINT binding_set");
+    prepare(release_, "RELEASE binding_set");
+    prepare(rollback_to_, "ROLLBACK TO binding_set");
     if (!prepare.status().ok) error = prepare.status().error;
     return prepare.status().ok;
 }
@@ -128,15 +137,50 @@ registrar::StoreStatus SqliteLocationStore::replace(std::string_view aor,
     }
     // In a group: a savepoint, so a replace that fails halfway leaves nothing behind
     // while the group's other writes stand.
-    if (auto s = db_->exec("SAVEPOINT binding_set"); !s.ok) return {false, s.error};
+    savepoint_.reset();
+    savepoint_.step();
+    if (!savepoint_.status().ok) return {false, savepoint_.status().error};
     auto written = write(aor, bindings);
-    if (!written.ok) db_->exec("ROLLBACK TO binding_set");
-    db_->exec("RELEASE binding_set");
+    if (!written.ok) {
+        rollback_to_.reset();
+        rollback_to_.step();
+    }
+    release_.reset();
+    release_.step();
     return written;
 }
 
 registrar::StoreStatus SqliteLocationStore::write(std::string_view aor,
                                                   const std::vector<Binding>& bindings) {
+    // A refresh (one contact, re-registered) is most of a registrar's writes: update that
+    // row in place and drop any other of the AOR, instead of deleting and re-inserting it
+    // (one row and one index entry touched instead of a row and two index entries, twice).
+    if (bindings.size() == 1) {
+        const Binding& b = bindings.front();
+        update_one_.reset();
+        update_one_.bind(1, aor);
+        update_one_.bind(2, b.contact);
+        update_one_.bind(3, b.instance);
+        update_one_.bind(4, static_cast<std::int64_t>(b.reg_id));
+        update_one_.bind(5, static_cast<std::int64_t>(b.q));
+        update_one_.bind(6, b.call_id);
+        update_one_.bind(7, static_cast<std::int64_t>(b.cseq));
+        update_one_.bind(8, b.expires_at);
+        update_one_.bind(9, join_path(b.path));
+        update_one_.bind(10, b.source);
+        update_one_.bind(11, b.user_agent);
+        update_one_.step();
+        if (!update_one_.status().ok) return {false, update_one_.status().error};
+        if (db_->changes() == 1) {
+            delete_others_.reset();
+            delete_others_.bind(1, aor);
+            delete_others_.bind(2, b.contact);
+            delete_others_.step();
+            if (!delete_others_.status().ok) return {false, delete_others_.status().error};
+            return {};
+        }
+        // No such row (a new binding), or several with that contact: the general way.
+    }
     delete_aor_.reset();
     delete_aor_.bind(1, aor);
     delete_aor_.step();

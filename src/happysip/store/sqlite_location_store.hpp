@@ -43,6 +43,11 @@ class SqliteLocationStore final : public registrar::LocationStore {
     SqliteStatement insert_;
     SqliteStatement purge_;
     SqliteStatement count_;
+    SqliteStatement update_one_;
+    SqliteStatement delete_others_;
+    SqliteStatement savepoint_;
+    SqliteStatement release_;
+    SqliteStatement rollback_to_;
     bool in_group_ = false;
 };
 

@@ -145,6 +145,25 @@ TEST_F(SqliteLocationStoreTest, GroupIsInvisibleToOthersUntilCommittedThenDurabl
     EXPECT_TRUE(other->lookup(a.aor, k_now).empty());
 }
 
+TEST_F(SqliteLocationStoreTest, RefreshOfOneContactReplacesTheWholeSetToo) {
+    auto store = open();
+    Binding a = binding("sip:alice@192.0.2.10", k_now + 60);
+    Binding b = binding("sip:alice@192.0.2.11", k_now + 60);
+    ASSERT_TRUE(store->replace(a.aor, {a, b}).ok);
+    Binding refreshed = a;  // the in-place path: same contact, new expiry and CSeq
+    refreshed.expires_at = k_now + 3600;
+    refreshed.cseq = 8;
+    ASSERT_TRUE(store->replace(a.aor, {refreshed}).ok);
+    auto got = store->lookup(a.aor, k_now);
+    ASSERT_EQ(got.size(), 1u);  // b is gone: replace() is the whole set
+    EXPECT_EQ(got[0], refreshed);
+    Binding moved = binding("sip:alice@192.0.2.12", k_now + 60);  // a new contact
+    ASSERT_TRUE(store->replace(a.aor, {moved}).ok);
+    got = store->lookup(a.aor, k_now);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0], moved);
+}
+
 TEST_F(SqliteLocationStoreTest, UnwritableLocationIsAClearError) {
     std::string error;
     auto store = SqliteLocationStore::open(dir + "/missing/dir/location.sqlite", error);
