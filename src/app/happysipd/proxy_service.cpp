@@ -9,6 +9,7 @@
 #include "happysip/proxy/target_set.hpp"
 #include "happysip/runtime/delivery_runner.hpp"
 #include "happysip/runtime/endpoint.hpp"
+#include "happysip/runtime/timer_slack.hpp"
 #include "happysip/sip/name_addr.hpp"
 #include "happysip/sip/uri.hpp"
 #include "happysip/sip/via.hpp"
@@ -615,7 +616,7 @@ void ProxyService::rearm() {
         deadlines_.pop();
     }
     std::optional<Instant> next;
-    if (!deadlines_.empty()) next = deadlines_.top().first;
+    if (!deadlines_.empty()) next = runtime::coalesced(deadlines_.top().first);
     if (next == armed_) return;
     timer_.cancel();
     armed_ = next;

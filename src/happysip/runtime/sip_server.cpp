@@ -9,6 +9,7 @@
 
 #include "happysip/runtime/response_route.hpp"
 #include "happysip/runtime/stream_listener.hpp"
+#include "happysip/runtime/timer_slack.hpp"
 #include "happysip/runtime/udp_transport.hpp"
 #include "happysip/sip/builder.hpp"
 #include "happysip/sip/key_headers.hpp"
@@ -430,6 +431,7 @@ void SipServer::rearm() {
     auto a = non_invite_.next_deadline();
     auto b = invite_.next_deadline();
     std::optional<Instant> next = a && b ? std::min(*a, *b) : (a ? a : b);
+    if (next) next = coalesced(*next);  // timer_slack.hpp
     // Most requests leave the earliest deadline where it was: keep the armed timer then.
     if (!stopping_ && !closed_ && next && next == armed_) return;
     timer_.cancel();
