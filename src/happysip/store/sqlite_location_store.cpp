@@ -35,6 +35,22 @@ std::string join_path(const std::vector<std::string>& path) {
     return out;
 }
 
+// The INSERT and the in-place UPDATE number a row's columns alike: ?1 aor ... ?11 user_agent.
+void bind_row(SqliteStatement& s, std::string_view aor, const Binding& b) {
+    s.reset();
+    s.bind(1, aor);
+    s.bind(2, b.contact);
+    s.bind(3, b.instance);
+    s.bind(4, static_cast<std::int64_t>(b.reg_id));
+    s.bind(5, static_cast<std::int64_t>(b.q));
+    s.bind(6, b.call_id);
+    s.bind(7, static_cast<std::int64_t>(b.cseq));
+    s.bind(8, b.expires_at);
+    s.bind(9, join_path(b.path));
+    s.bind(10, b.source);
+    s.bind(11, b.user_agent);
+}
+
 std::vector<std::string> split_path(const std::string& joined) {
     std::vector<std::string> out;
     std::size_t start = 0;
@@ -157,18 +173,7 @@ registrar::StoreStatus SqliteLocationStore::write(std::string_view aor,
     // (one row and one index entry touched instead of a row and two index entries, twice).
     if (bindings.size() == 1) {
         const Binding& b = bindings.front();
-        update_one_.reset();
-        update_one_.bind(1, aor);
-        update_one_.bind(2, b.contact);
-        update_one_.bind(3, b.instance);
-        update_one_.bind(4, static_cast<std::int64_t>(b.reg_id));
-        update_one_.bind(5, static_cast<std::int64_t>(b.q));
-        update_one_.bind(6, b.call_id);
-        update_one_.bind(7, static_cast<std::int64_t>(b.cseq));
-        update_one_.bind(8, b.expires_at);
-        update_one_.bind(9, join_path(b.path));
-        update_one_.bind(10, b.source);
-        update_one_.bind(11, b.user_agent);
+        bind_row(update_one_, aor, b);
         update_one_.step();
         if (!update_one_.status().ok) return {false, update_one_.status().error};
         if (db_->changes() == 1) {
@@ -186,18 +191,7 @@ registrar::StoreStatus SqliteLocationStore::write(std::string_view aor,
     delete_aor_.step();
     if (!delete_aor_.status().ok) return {false, delete_aor_.status().error};
     for (const Binding& b : bindings) {
-        insert_.reset();
-        insert_.bind(1, aor);
-        insert_.bind(2, b.contact);
-        insert_.bind(3, b.instance);
-        insert_.bind(4, static_cast<std::int64_t>(b.reg_id));
-        insert_.bind(5, static_cast<std::int64_t>(b.q));
-        insert_.bind(6, b.call_id);
-        insert_.bind(7, static_cast<std::int64_t>(b.cseq));
-        insert_.bind(8, b.expires_at);
-        insert_.bind(9, join_path(b.path));
-        insert_.bind(10, b.source);
-        insert_.bind(11, b.user_agent);
+        bind_row(insert_, aor, b);
         insert_.step();
         if (!insert_.status().ok) return {false, insert_.status().error};
     }
