@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <variant>
 
@@ -153,6 +154,43 @@ TEST(Config, TlsOnlyKeepsTheTlsDefaultsAndRefusesOtherListeners) {
         refused("[server]\nlisten = [\"tls:[::1]\", \"udp:[::1]\"]\n[tls]\nonly = true\n");
     EXPECT_EQ(e.key, "server.listen");
     EXPECT_NE(e.message.find("'udp:[::1]' is not TLS"), std::string::npos) << e.message;
+}
+
+// docs/configuration.md's "Example (the defaults, spelled out)" must stay true: it parses,
+// and it says exactly what the defaults are.
+TEST(Config, TheDocumentedExampleIsAcceptedAndIsTheDefaults) {
+    std::ifstream doc(HAPPYSIP_CONFIGURATION_DOC);
+    ASSERT_TRUE(doc) << HAPPYSIP_CONFIGURATION_DOC;
+    const std::string text((std::istreambuf_iterator<char>(doc)), std::istreambuf_iterator<char>());
+    const auto section = text.find("## Example (the defaults, spelled out)");
+    ASSERT_NE(section, std::string::npos);
+    const auto start = text.find("```toml\n", section);
+    ASSERT_NE(start, std::string::npos);
+    const auto end = text.find("```", start + 8);
+    ASSERT_NE(end, std::string::npos);
+    const Config c = loaded(text.substr(start + 8, end - start - 8));
+    const Config d = default_config();
+    EXPECT_EQ(listen_texts(c), listen_texts(d));
+    EXPECT_EQ(c.domains, d.domains);
+    EXPECT_EQ(c.var_dir, d.var_dir);
+    EXPECT_EQ(c.drain_ms, d.drain_ms);
+    EXPECT_EQ(c.registrar.min_expires, d.registrar.min_expires);
+    EXPECT_EQ(c.registrar.default_expires, d.registrar.default_expires);
+    EXPECT_EQ(c.registrar.max_expires, d.registrar.max_expires);
+    EXPECT_EQ(c.registrar.max_bindings_per_aor, d.registrar.max_bindings_per_aor);
+    EXPECT_EQ(c.purge_interval, d.purge_interval);
+    EXPECT_EQ(c.auth.enabled, d.auth.enabled);
+    EXPECT_EQ(c.auth.allow_md5, d.auth.allow_md5);
+    EXPECT_EQ(c.auth.md5_first, d.auth.md5_first);
+    EXPECT_EQ(c.auth.nonce_lifetime_s, d.auth.nonce_lifetime_s);
+    EXPECT_EQ(c.auth.max_failures, d.auth.max_failures);
+    EXPECT_EQ(c.auth.block_s, d.auth.block_s);
+    EXPECT_EQ(c.auth.request_rate, d.auth.request_rate);
+    EXPECT_EQ(c.auth.request_burst, d.auth.request_burst);
+    EXPECT_EQ(c.auth.drop_scanners, d.auth.drop_scanners);
+    EXPECT_EQ(c.tls_only, d.tls_only);
+    EXPECT_EQ(c.dns_servers, d.dns_servers);
+    EXPECT_EQ(c.log_level, d.log_level);
 }
 
 TEST(Config, SyntaxErrorAndMissingFileAreErrorsNotCrashes) {
