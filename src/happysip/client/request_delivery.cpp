@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "happysip/eyeballs/overloaded.hpp"
 #include "happysip/txn/transaction_key.hpp"
 
 namespace happysip::client {
@@ -11,13 +12,6 @@ using eyeballs::Family;
 using eyeballs::Transport;
 
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-    using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 bool is_stream(Transport t) noexcept {
     return t != Transport::udp;

@@ -5,19 +5,9 @@
 #include <utility>
 
 #include "happysip/eyeballs/interleave.hpp"
+#include "happysip/eyeballs/overloaded.hpp"
 
 namespace happysip::eyeballs {
-
-namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-    using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
-
-}  // namespace
 
 std::string to_string(const Action& action) {
     return std::visit(
