@@ -27,6 +27,7 @@
 #include "proxy_service.hpp"
 #include "request_auth.hpp"
 #include "request_handler.hpp"
+#include "wall_clock.hpp"
 
 namespace happysip::daemon {
 
@@ -83,12 +84,6 @@ std::shared_ptr<asio::ssl::context> tls_context(const Config& config, Logger& lo
     auto made = runtime::make_server_context(tls);
     if (!made.context) log.error("tls_context_failed", {{"detail", made.error}});
     return made.context;
-}
-
-std::int64_t wall_seconds() {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
 }
 
 // Expired bindings leave the store every `interval` (RFC 3261 §10.3: they are gone once

@@ -13,58 +13,26 @@
 #include "happysip/sip/name_addr.hpp"
 #include "happysip/sip/uri.hpp"
 #include "happysip/sip/via.hpp"
+#include "proxy_context.hpp"
+#include "wall_clock.hpp"
 
 namespace happysip::daemon {
 
 using eyeballs::Transport;
 
-// A target whose next hop is a host name: RFC 3263 + Happy Eyeballs (next_hop_race.hpp),
-// each attempt one branch of the response context.
-struct ProxyService::TargetRace {
-    proxy::NextHopRace race;
-    std::string target;
-    std::vector<std::string> path;
-    std::vector<std::optional<std::size_t>> branch_of_attempt;
-    bool settled = false;
-};
-
-struct ProxyService::Context {
-    Context(proxy::ResponseContext c, runtime::Responder r)
-        : core(std::move(c)), responder(std::move(r)) {}
-
-    proxy::ResponseContext core;
-    runtime::Responder responder;
-    std::vector<runtime::Destination> destinations;  // per branch
-    std::vector<std::string> branches;               // our Via branch, per branch
-    std::optional<txn::TransactionKey> invite_key;   // INVITE: for a CANCEL to find us
-    std::string call_id;
-    std::optional<Instant> scheduled;  // the deadline last pushed on deadlines_
-    // Only with races: what later attempts are built from, and branch -> (race, attempt).
-    std::vector<std::unique_ptr<TargetRace>> races;
-    std::unordered_map<std::size_t, std::pair<std::size_t, std::size_t>> attempt_of_branch;
-    std::optional<sip::Message> base;  // the request after Route preprocessing
-    runtime::RequestSource source;
-    std::string hash;
-
-    std::optional<Instant> next_deadline() const {
-        auto next = core.next_deadline();
-        for (const auto& r : races)
-            if (auto d = r->race.next_deadline(); d && (!next || *d < *next)) next = d;
-        return next;
-    }
-    bool all_settled() const {
-        for (const auto& r : races)
-            if (!r->settled) return false;
-        return true;
-    }
-};
-
 namespace {
 
-std::int64_t wall_seconds() {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
+// §16.6 item 7, where a copy for `target` goes: the first Path value, else the top Route,
+// else the target itself (empty: the Request-URI).
+std::string next_hop_of(const sip::Message& request, const std::string& target,
+                        const std::vector<std::string>& path) {
+    if (!path.empty()) {
+        sip::Message probe = request;
+        proxy::set_routes(probe, {path.front()});
+        return proxy::next_hop_uri(probe);
+    }
+    if (request.header(sip::HeaderId::route)) return proxy::next_hop_uri(request);
+    return target.empty() ? std::string(request.request_uri()) : target;
 }
 
 // RFC 3263 is not wired in here yet: a next hop must name an address. Transport from the
@@ -206,6 +174,8 @@ void ProxyService::handle(const sip::Message& request, const runtime::RequestSou
     std::uint64_t id = next_id_++;
     auto context = std::make_unique<Context>(proxy::ResponseContext(request), responder);
     context->call_id = std::string(request.header(sip::HeaderId::call_id).value_or(""));
+    context->record_route =
+        settings_.record_route && creates_dialog(request.method()) && !targets.in_dialog;
     if (request.method() == sip::Method::invite) {
         if (auto key = txn::server_key(request)) context->invite_key = std::move(key).value();
     }
@@ -253,18 +223,7 @@ void ProxyService::add_branch(std::uint64_t id, Context& c, const sip::Message& 
                               const runtime::RequestSource& source, const std::string& target,
                               const std::vector<std::string>& path, const std::string& hash,
                               Instant now) {
-    // Where the copy goes (§16.6 item 7): the first Path value, else the top Route, else
-    // the target itself.
-    std::string next_hop;
-    if (!path.empty()) {
-        sip::Message probe = request;
-        proxy::set_routes(probe, {path.front()});
-        next_hop = proxy::next_hop_uri(probe);
-    } else if (request.header(sip::HeaderId::route)) {
-        next_hop = proxy::next_hop_uri(request);
-    } else {
-        next_hop = target.empty() ? std::string(request.request_uri()) : target;
-    }
+    const std::string next_hop = next_hop_of(request, target, path);
     std::string error;
     auto destination = destination_of(next_hop, error);
     if (!destination) {
@@ -298,12 +257,7 @@ std::optional<std::size_t> ProxyService::add_branch_to(
     proxy::ForwardPlan plan;
     plan.target = target;
     plan.routes_before = path;
-    bool in_dialog = false;
-    if (auto to = request.header(sip::HeaderId::to)) {
-        auto na = sip::parse_name_addr(*to);
-        in_dialog = na && na.value().tag().has_value();
-    }
-    if (settings_.record_route && creates_dialog(request.method()) && !in_dialog) {
+    if (c.record_route) {
         // RFC 5658: one Record-Route per side when the request changes transport or
         // address (family); the outgoing side on top.
         std::string in_side = server_.via_sent_by(source.transport, source.remote_address);
@@ -312,9 +266,7 @@ std::optional<std::size_t> ProxyService::add_branch_to(
         plan.record_route.push_back(out_uri);
         if (!in_side.empty() && in_uri != out_uri) plan.record_route.push_back(in_uri);
     }
-    plan.via_transport = destination.transport == Transport::udp   ? "UDP"
-                         : destination.transport == Transport::tcp ? "TCP"
-                                                                   : "TLS";
+    plan.via_transport = std::string(eyeballs::via_name(destination.transport));
     plan.via_sent_by = sent_by;
     plan.branch_token = random_token();
     plan.loop_hash = hash;
@@ -337,123 +289,6 @@ std::optional<std::size_t> ProxyService::add_branch_to(
     c.branches[*index] = forwarded->branch;
     by_branch_[forwarded->branch] = {id, *index};
     return index;
-}
-
-void ProxyService::start_race(Context& c, const sip::Message& request,
-                              const runtime::RequestSource& source, const std::string& target,
-                              const std::vector<std::string>& path, const std::string& hash,
-                              const sip::Uri& next_hop, Instant now) {
-    if (!c.base) {  // later attempts are built from these, after DNS has answered
-        c.base = request;
-        c.source = source;
-        c.hash = hash;
-    }
-    proxy::NextHopConfig config;
-    if (settings_.tls_only) config.lookup.supported = {false, false, true};
-    auto race = std::make_unique<TargetRace>(
-        TargetRace{proxy::NextHopRace(next_hop, config, &reachability_), target, path, {}, false});
-    race->race.start(now);
-    c.races.push_back(std::move(race));
-    log_.log(LogLevel::debug, "proxy_resolving",
-             {{"call_id", c.call_id}, {"next_hop", next_hop.text}});
-}
-
-// Carries out what the races ask: DNS queries, new attempts (branches), cancelled
-// attempts, settlements. True when any race had something to say.
-bool ProxyService::run_races(std::uint64_t id, Context& c) {
-    bool moved = false;
-    const Instant now = runtime::steady_now();
-    for (std::size_t ri = 0; ri < c.races.size(); ++ri) {
-        TargetRace& t = *c.races[ri];
-        for (auto& action : t.race.take_actions()) {
-            moved = true;
-            if (auto* q = std::get_if<proxy::next_hop::QueryDns>(&action)) {
-                query_dns(id, ri, q->query);
-            } else if (auto* start = std::get_if<proxy::next_hop::StartAttempt>(&action)) {
-                std::string error;
-                std::error_code bad;
-                runtime::Destination d;
-                d.transport = start->candidate.transport;
-                d.address = runtime::to_asio_address(start->candidate.address, bad);
-                d.port = start->candidate.port;
-                d.server_name = start->candidate.target;
-                std::optional<std::size_t> branch;
-                if (!bad)
-                    branch = add_branch_to(id, c, *c.base, c.source, t.target, t.path, c.hash, d,
-                                           now, error);
-                else
-                    error = "bad address " + start->candidate.address;
-                if (t.branch_of_attempt.size() <= start->attempt)
-                    t.branch_of_attempt.resize(start->attempt + 1);
-                log_.log(LogLevel::debug, "proxy_attempt",
-                         {{"call_id", c.call_id},
-                          {"attempt", std::to_string(start->attempt)},
-                          {"to", d.text()},
-                          {"detail", error}});
-                if (branch) {
-                    t.branch_of_attempt[start->attempt] = *branch;
-                    c.attempt_of_branch[*branch] = {ri, start->attempt};
-                } else {
-                    t.race.on_attempt_failed(start->attempt, error, now);
-                }
-            } else if (auto* cancel = std::get_if<proxy::next_hop::CancelAttempt>(&action)) {
-                if (cancel->attempt < t.branch_of_attempt.size())
-                    if (auto b = t.branch_of_attempt[cancel->attempt])
-                        c.core.abandon_branch(*b, now);
-            } else if (auto* settled = std::get_if<proxy::next_hop::Settled>(&action)) {
-                t.settled = true;
-                if (!settled->winner)
-                    log_.info("proxy_next_hop_failed", {{"call_id", c.call_id},
-                                                        {"next_hop", t.race.cache_key()},
-                                                        {"detail", settled->reason}});
-                if (c.all_settled()) c.core.close_branches(now);
-            }
-        }
-    }
-    return moved;
-}
-
-void ProxyService::query_dns(std::uint64_t id, std::size_t ri, const client::DnsQuery& q) {
-    // The answer finds its race again by context and index: the context may be gone.
-    auto deliver = [this, id, ri, qid = q.id](auto apply) {
-        auto it = contexts_.find(id);
-        if (it == contexts_.end() || ri >= it->second->races.size()) return;
-        apply(it->second->races[ri]->race, runtime::steady_now());
-        drain(id);
-    };
-    auto failure = [](const auto& r) {
-        if (r.status == runtime::DnsStatus::ok) return std::string();
-        std::string text(runtime::to_string(r.status));
-        if (!r.detail.empty()) text += " (" + r.detail + ")";
-        return text;
-    };
-    switch (q.type) {
-        case client::DnsType::naptr:
-            dns_->query_naptr(q.name, [deliver, failure, qid = q.id](auto r) {
-                deliver([&](proxy::NextHopRace& race, Instant now) {
-                    race.on_naptr(qid, std::move(r.records), failure(r), now);
-                });
-            });
-            break;
-        case client::DnsType::srv:
-            dns_->query_srv(q.name, [deliver, failure, qid = q.id](auto r) {
-                deliver([&](proxy::NextHopRace& race, Instant now) {
-                    race.on_srv(qid, std::move(r.records), failure(r), now);
-                });
-            });
-            break;
-        case client::DnsType::aaaa:
-        case client::DnsType::a:
-            dns_->query_address(
-                q.name,
-                q.type == client::DnsType::aaaa ? eyeballs::Family::ipv6 : eyeballs::Family::ipv4,
-                [deliver, failure, qid = q.id](auto r) {
-                    deliver([&](proxy::NextHopRace& race, Instant now) {
-                        race.on_address(qid, std::move(r.records), failure(r), now);
-                    });
-                });
-            break;
-    }
 }
 
 void ProxyService::handle_cancel(const sip::Message& cancel, const runtime::RequestSource& source,
@@ -491,20 +326,17 @@ void ProxyService::handle_ack(const sip::Message& ack, const runtime::RequestSou
                   {"source", source.text()}});
         return;
     }
-    std::string next_hop = m.header(sip::HeaderId::route)        ? proxy::next_hop_uri(m)
-                           : targets.targets.front().uri.empty() ? std::string(m.request_uri())
-                                                                 : targets.targets.front().uri;
+    const proxy::Target& target = targets.targets.front();
+    const std::string next_hop = next_hop_of(m, target.uri, target.path);
     std::string error;
     auto destination = destination_of(next_hop, error);
     if (!destination) return;
     std::string sent_by = server_.via_sent_by(destination->transport, destination->address);
     if (sent_by.empty()) return;
     proxy::ForwardPlan plan;
-    plan.target = targets.targets.front().uri;
-    plan.routes_before = targets.targets.front().path;
-    plan.via_transport = destination->transport == Transport::udp   ? "UDP"
-                         : destination->transport == Transport::tcp ? "TCP"
-                                                                    : "TLS";
+    plan.target = target.uri;
+    plan.routes_before = target.path;
+    plan.via_transport = std::string(eyeballs::via_name(destination->transport));
     plan.via_sent_by = sent_by;
     // §16.11: a stateless proxy's branch is a function of the request, so a retransmitted
     // ACK gets the same one.

@@ -7,6 +7,7 @@
 #include "happysip/sip/text.hpp"
 #include "happysip/sip/uri.hpp"
 #include "proxy_service.hpp"
+#include "wall_clock.hpp"
 
 namespace happysip::daemon {
 
@@ -109,9 +110,7 @@ void RequestHandler::handle_register(const sip::Message& request,
         }
         context.authenticated_user = std::move(decision.user);
     }
-    context.now = std::chrono::duration_cast<std::chrono::seconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
+    context.now = wall_seconds();
     context.source = source.text();
     const bool grouped = group_ && group_->open();
     registrar::RegisterReply reply = registrar_.handle(request, context);

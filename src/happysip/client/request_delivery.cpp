@@ -17,24 +17,8 @@ bool is_stream(Transport t) noexcept {
     return t != Transport::udp;
 }
 
-std::string_view via_transport(Transport t) noexcept {
-    switch (t) {
-        case Transport::udp:
-            return "UDP";
-        case Transport::tcp:
-            return "TCP";
-        case Transport::tls:
-            return "TLS";
-        case Transport::ws:
-            return "WS";
-        case Transport::wss:
-            return "WSS";
-    }
-    return "UDP";
-}
-
 std::string describe(const Candidate& c) {
-    std::string out(via_transport(c.transport));
+    std::string out(eyeballs::via_name(c.transport));
     out += ' ';
     out += c.family == Family::ipv6 ? "[" + c.address + "]" : c.address;
     out += ':' + std::to_string(c.port);
@@ -393,7 +377,7 @@ void RequestDelivery::start_attempt(std::size_t race_index, Instant now) {
 void RequestDelivery::send_request(std::size_t attempt, std::string_view sent_by, Instant now) {
     const Candidate& candidate = attempts_[attempt].candidate;
     sip::RequestParts parts = request_;
-    parts.via_transport = std::string(via_transport(candidate.transport));
+    parts.via_transport = std::string(eyeballs::via_name(candidate.transport));
     parts.via_sent_by = std::string(sent_by);
     parts.branch = attempts_[attempt].branch;
     auto message = sip::make_request(parts);

@@ -37,6 +37,23 @@ constexpr std::string_view to_string(Transport t) noexcept {
     return "unknown";
 }
 
+// "UDP", "TCP", "TLS", "WS", "WSS": as in a Via header's sent-protocol (RFC 3261 §20.42).
+constexpr std::string_view via_name(Transport t) noexcept {
+    switch (t) {
+        case Transport::udp:
+            return "UDP";
+        case Transport::tcp:
+            return "TCP";
+        case Transport::tls:
+            return "TLS";
+        case Transport::ws:
+            return "WS";
+        case Transport::wss:
+            return "WSS";
+    }
+    return "UDP";
+}
+
 struct Candidate {
     Family family = Family::ipv6;
     std::string address;  // literal, without brackets: "2001:db8::1", "192.0.2.1"

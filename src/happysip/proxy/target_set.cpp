@@ -21,7 +21,8 @@ TargetSet find_targets(const sip::Message& request, const RoutePreprocessing& pr
                        const LocalIdentity& self, registrar::LocationStore& store,
                        std::int64_t now) {
     TargetSet set;
-    set.in_our_dialog = preprocessing.routes_removed > 0 && has_to_tag(request);
+    set.in_dialog = has_to_tag(request);
+    set.in_our_dialog = preprocessing.routes_removed > 0 && set.in_dialog;
     // §16.5: a Request-URI we are not responsible for, or a Route still to follow, gives
     // a single target: the request as it is.
     if (request.header(sip::HeaderId::route)) {

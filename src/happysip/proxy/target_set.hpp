@@ -33,6 +33,7 @@ struct TargetSet {
     std::vector<Target> targets;
     std::string aor;             // the canonical AOR looked up, when one was
     bool leaves_domain = false;  // the next hop is not a binding of ours
+    bool in_dialog = false;      // the request has a To tag (RFC 3261 §12.2)
     // A request inside a dialog we record-routed: it has a To tag and came with our own
     // Route on top (RFC 3261 §16.4 removed it).
     bool in_our_dialog = false;

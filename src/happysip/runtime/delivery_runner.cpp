@@ -31,14 +31,6 @@ std::chrono::steady_clock::time_point to_steady(Instant t) {
         std::chrono::duration_cast<std::chrono::steady_clock::duration>(t.time_since_epoch())};
 }
 
-template <class Record>
-std::string failure_text(const DnsResult<Record>& r) {
-    if (r.status == DnsStatus::ok) return {};
-    std::string text(to_string(r.status));
-    if (!r.detail.empty()) text += " (" + r.detail + ")";
-    return text;
-}
-
 using PoolKey = std::tuple<Transport, std::string, std::uint16_t>;
 
 }  // namespace

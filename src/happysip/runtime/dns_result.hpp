@@ -34,4 +34,14 @@ struct DnsResult {
     std::uint32_t negative_ttl_seconds = 0;
 };
 
+// What the sans-I/O lookups take as `failure`: empty on success, else the status and
+// c-ares' words ("nxdomain", "timeout (...)").
+template <class Record>
+std::string failure_text(const DnsResult<Record>& r) {
+    if (r.status == DnsStatus::ok) return {};
+    std::string text(to_string(r.status));
+    if (!r.detail.empty()) text += " (" + r.detail + ")";
+    return text;
+}
+
 }  // namespace happysip::runtime

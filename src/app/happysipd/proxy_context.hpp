@@ -1,0 +1,58 @@
+// What ProxyService keeps per proxied request (private to proxy_service*.cpp): the
+// response context, where each branch goes, and the DNS races of named next hops.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "proxy_service.hpp"
+
+namespace happysip::daemon {
+
+// A target whose next hop is a host name: RFC 3263 + Happy Eyeballs (next_hop_race.hpp),
+// each attempt one branch of the response context.
+struct ProxyService::TargetRace {
+    proxy::NextHopRace race;
+    std::string target;
+    std::vector<std::string> path;
+    std::vector<std::optional<std::size_t>> branch_of_attempt;
+    bool settled = false;
+};
+
+struct ProxyService::Context {
+    Context(proxy::ResponseContext c, runtime::Responder r)
+        : core(std::move(c)), responder(std::move(r)) {}
+
+    proxy::ResponseContext core;
+    runtime::Responder responder;
+    std::vector<runtime::Destination> destinations;  // per branch
+    std::vector<std::string> branches;               // our Via branch, per branch
+    std::optional<txn::TransactionKey> invite_key;   // INVITE: for a CANCEL to find us
+    std::string call_id;
+    bool record_route = false;         // a dialog-creating request outside a dialog: we stay in it
+    std::optional<Instant> scheduled;  // the deadline last pushed on deadlines_
+    // Only with races: what later attempts are built from, and branch -> (race, attempt).
+    std::vector<std::unique_ptr<TargetRace>> races;
+    std::unordered_map<std::size_t, std::pair<std::size_t, std::size_t>> attempt_of_branch;
+    std::optional<sip::Message> base;  // the request after Route preprocessing
+    runtime::RequestSource source;
+    std::string hash;
+
+    std::optional<Instant> next_deadline() const {
+        auto next = core.next_deadline();
+        for (const auto& r : races)
+            if (auto d = r->race.next_deadline(); d && (!next || *d < *next)) next = d;
+        return next;
+    }
+    bool all_settled() const {
+        for (const auto& r : races)
+            if (!r->settled) return false;
+        return true;
+    }
+};
+
+}  // namespace happysip::daemon
