@@ -249,11 +249,6 @@ check short-secret-refused "$([ "$rc" = 1 ] && grep -q 'event=nonce_secret_faile
   [ "$(cat "$secret")" = short ]; echo $?)" "exit $rc: $(cat "$tmp/start4.log")"
 
 # Bad [auth] values: exit 2, the key and the line named.
-bad_config() {  # bad_config NAME EXPECTED-REGEX (config on stdin)
-  cat > "$tmp/$1.toml"
-  "$bin" --config "$tmp/$1.toml" --check-config > /dev/null 2> "$tmp/$1.err"; local rc=$?
-  check "config-$1" "$([ "$rc" = 2 ] && grep -qE "$2" "$tmp/$1.err"; echo $?)" "exit $rc: $(cat "$tmp/$1.err")"
-}
 bad_config enabled-type ':2: auth.enabled: must be true or false' < <(printf '[auth]\nenabled = "no"\n')
 bad_config max-failures ':2: auth.max_failures: must be between 1 and' < <(printf '[auth]\nmax_failures = 0\n')
 bad_config lifetime ':3: auth.nonce_lifetime_s: must be between 10 and' < <(printf '[auth]\n\nnonce_lifetime_s = 5\n')

@@ -180,11 +180,6 @@ check sigterm-exit-0 "$([ "$rc" = 0 ]; echo $?)" "exit $rc after SIGTERM"
 grep -q 'event=stopped' "$tmp/start2.log"; check stopped-logged $? "$(tail -3 "$tmp/start2.log")"
 
 # Bad configurations: exit 2, the file, the line and the key named.
-bad_config() {  # bad_config NAME EXPECTED-REGEX (config on stdin)
-  cat > "$tmp/$1.toml"
-  "$bin" --config "$tmp/$1.toml" --check-config > /dev/null 2> "$tmp/$1.err"; local rc=$?
-  check "config-$1" "$([ "$rc" = 2 ] && grep -qE "$2" "$tmp/$1.err"; echo $?)" "exit $rc: $(cat "$tmp/$1.err")"
-}
 bad_config unknown-key "$tmp/unknown-key.toml:5: registrar.min_expire: unknown key" < <(printf '[server]\ndomains = ["localhost"]\n\n[registrar]\nmin_expire = 30\n')
 bad_config wrong-type ':2: registrar.max_expires: must be an integer' < <(printf '[registrar]\nmax_expires = "long"\n')
 bad_config range ':2: registrar.min_expires: must be between 1 and' < <(printf '[registrar]\nmin_expires = 0\n')
