@@ -1,5 +1,7 @@
 #include "happysip/sip/message.hpp"
 
+#include <stdexcept>
+
 #include "happysip/sip/text.hpp"
 
 namespace happysip::sip {
@@ -13,9 +15,9 @@ std::string_view Message::name(const HeaderField& f) const noexcept {
 const HeaderField* Message::find(HeaderId id) const noexcept {
     if (const auto i = static_cast<std::size_t>(id); first_index_valid_ && i < k_indexed) {
         const std::size_t at = first_index_[i];
-        return at == 0 ? nullptr : &fields_[at - 1];
+        return at == 0 ? nullptr : &fields()[at - 1];
     }
-    for (const HeaderField& f : fields_)
+    for (const HeaderField& f : fields())
         if (f.id == id && !f.removed) return &f;
     return nullptr;
 }
@@ -23,7 +25,7 @@ const HeaderField* Message::find(HeaderId id) const noexcept {
 const HeaderField* Message::find(std::string_view header_name) const noexcept {
     HeaderId id = header_id_from_name(header_name);
     if (id != HeaderId::other) return find(id);
-    for (const HeaderField& f : fields_)
+    for (const HeaderField& f : fields())
         if (f.id == HeaderId::other && !f.removed && text::iequals(name(f), header_name)) return &f;
     return nullptr;
 }
@@ -36,7 +38,7 @@ std::optional<std::string_view> Message::header(HeaderId id) const noexcept {
 
 std::size_t Message::count(HeaderId id) const noexcept {
     std::size_t n = 0;
-    for (const HeaderField& f : fields_)
+    for (const HeaderField& f : fields())
         if (f.id == id && !f.removed) ++n;
     return n;
 }
@@ -44,7 +46,7 @@ std::size_t Message::count(HeaderId id) const noexcept {
 std::vector<std::string_view> Message::values(HeaderId id) const {
     std::vector<std::string_view> out;
     const bool split = is_list_header(id);
-    for (const HeaderField& f : fields_) {
+    for (const HeaderField& f : fields()) {
         if (f.id != id || f.removed) continue;
         if (!split) {
             out.push_back(value(f));
@@ -64,21 +66,28 @@ Span Message::store(std::string_view text) {
 }
 
 std::size_t Message::top_index(HeaderId id) const noexcept {
-    for (std::size_t i = 0; i < fields_.size(); ++i)
-        if (fields_[i].id == id && !fields_[i].removed) return i;
+    const std::span<const HeaderField> all = fields();
+    for (std::size_t i = 0; i < all.size(); ++i)
+        if (all[i].id == id && !all[i].removed) return i;
     // Not present: a new topmost Via goes first, anything else at the end.
-    return id == HeaderId::via ? 0 : fields_.size();
+    return id == HeaderId::via ? 0 : all.size();
+}
+
+HeaderField& Message::field(std::size_t index) {
+    const std::span<HeaderField> all = storage_.fields();
+    if (index >= all.size()) throw std::out_of_range("Message: no header field at this index");
+    return all[index];
 }
 
 void Message::set_value(std::size_t index, std::string_view value) {
-    HeaderField& f = fields_.at(index);
+    HeaderField& f = field(index);
     f.value = store(value);
     f.value_in_arena = true;
     f.edited = true;
 }
 
 void Message::remove(std::size_t index) {
-    fields_.at(index).removed = true;
+    field(index).removed = true;
     first_index_valid_ = false;
 }
 
@@ -88,8 +97,7 @@ void Message::insert(std::size_t index, HeaderId id, std::string_view value) {
     f.value = store(value);
     f.value_in_arena = true;
     f.edited = true;
-    fields_.insert(fields_.begin() + static_cast<std::ptrdiff_t>(std::min(index, fields_.size())),
-                   f);
+    storage_.insert(index, f);
     first_index_valid_ = false;
 }
 
@@ -97,15 +105,15 @@ void Message::insert(std::size_t index, std::string_view header_name, std::strin
     HeaderId id = header_id_from_name(header_name);
     insert(index, id, value);
     if (id == HeaderId::other) {
-        HeaderField& f = fields_[std::min(index, fields_.size() - 1)];
+        HeaderField& f = storage_.fields()[std::min(index, fields().size() - 1)];
         f.name = store(header_name);
         f.name_in_arena = true;
     }
 }
 
 void Message::set(HeaderId id, std::string_view value) {
-    for (std::size_t i = 0; i < fields_.size(); ++i) {
-        if (fields_[i].id == id && !fields_[i].removed) {
+    for (std::size_t i = 0; i < fields().size(); ++i) {
+        if (fields()[i].id == id && !fields()[i].removed) {
             set_value(i, value);
             return;
         }
@@ -115,7 +123,7 @@ void Message::set(HeaderId id, std::string_view value) {
 
 std::size_t Message::remove_all(HeaderId id) {
     std::size_t n = 0;
-    for (HeaderField& f : fields_) {
+    for (HeaderField& f : storage_.fields()) {
         if (f.id == id && !f.removed) {
             f.removed = true;
             first_index_valid_ = false;
@@ -126,16 +134,16 @@ std::size_t Message::remove_all(HeaderId id) {
 }
 
 bool Message::remove_first_value(HeaderId id) {
-    for (std::size_t i = 0; i < fields_.size(); ++i) {
-        if (fields_[i].id != id || fields_[i].removed) continue;
-        text::CommaList list(value(fields_[i]));
+    for (std::size_t i = 0; i < fields().size(); ++i) {
+        if (fields()[i].id != id || fields()[i].removed) continue;
+        text::CommaList list(value(fields()[i]));
         list.next();  // the topmost value, the one to drop
         auto second = list.next();
         if (!second) {
             remove(i);
         } else {
             // "Via: a, b, c" -> "Via: b, c": keep the rest of the line as it was.
-            std::string_view whole = value(fields_[i]);
+            std::string_view whole = value(fields()[i]);
             std::string rest(text::trim(whole.substr(text::offset_in(whole, *second))));
             set_value(i, rest);
         }
@@ -164,7 +172,7 @@ void Message::set_body(std::string_view body) {
 }
 
 void Message::serialize_to(std::string& out) const {
-    out.reserve(out.size() + buffer_.size() + arena_.size() + 32);
+    out.reserve(out.size() + raw().size() + arena_.size() + 32);
     if (!start_line_edited_) {
         out.append(view(start_line_, false));
     } else if (is_request_) {
@@ -175,7 +183,7 @@ void Message::serialize_to(std::string& out) const {
     out.append("\r\n");
     const std::string length = std::to_string(body().size());
     bool wrote_length = false;
-    for (const HeaderField& f : fields_) {
+    for (const HeaderField& f : fields()) {
         if (f.removed) continue;
         if (f.id == HeaderId::content_length) {
             if (wrote_length) continue;

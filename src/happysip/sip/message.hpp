@@ -18,28 +18,13 @@
 #include <string_view>
 #include <vector>
 
+#include "happysip/sip/header_field.hpp"
 #include "happysip/sip/header_id.hpp"
+#include "happysip/sip/message_storage.hpp"
 #include "happysip/sip/method.hpp"
 #include "happysip/sip/result.hpp"
 
 namespace happysip::sip {
-
-// Offset and size in one of the message's two buffers (original bytes or edit arena).
-struct Span {
-    std::uint32_t offset = 0;
-    std::uint32_t size = 0;
-};
-
-struct HeaderField {
-    HeaderId id = HeaderId::other;
-    bool value_in_arena = false;  // value edited, inserted or unfolded: lives in the arena
-    bool name_in_arena = false;   // inserted header whose name lives in the arena
-    bool removed = false;
-    bool edited = false;  // serialise canonically instead of copying `line`
-    Span line;            // original line(s), name to last byte before the line end
-    Span name;
-    Span value;  // trimmed; continuation lines are unfolded into the arena
-};
 
 struct ParseLimits {
     std::size_t max_message_size = 64 * 1024;
@@ -49,7 +34,10 @@ struct ParseLimits {
 
 class Message {
   public:
-    Message() = default;
+    // User-provided, not defaulted: every member has its initialiser, and value-initialising a
+    // defaulted one (as Result's in-place constructor does) zeroes the whole object first with
+    // a `rep stos` that cost more than the rest of the start of a parse.
+    Message() noexcept {}  // NOLINT(modernize-use-equals-default)
 
     bool is_request() const noexcept { return is_request_; }
     bool is_response() const noexcept { return !is_request_; }
@@ -72,7 +60,7 @@ class Message {
     }
 
     // Headers in wire order, including removed ones (check `removed`).
-    std::span<const HeaderField> fields() const noexcept { return fields_; }
+    std::span<const HeaderField> fields() const noexcept { return storage_.fields(); }
     std::string_view name(const HeaderField& f) const noexcept;
     std::string_view value(const HeaderField& f) const noexcept {
         return view(f.value, f.value_in_arena);
@@ -93,7 +81,7 @@ class Message {
     std::string_view body() const noexcept { return view(body_span_, body_in_arena_); }
 
     // The bytes the message was parsed from (as received, before any edit).
-    std::string_view raw() const noexcept { return buffer_; }
+    std::string_view raw() const noexcept { return storage_.bytes(); }
 
     // ---- editing (a proxy changes a few headers and forwards the rest verbatim) ----
     // Index-based operations take an index into fields().
@@ -103,7 +91,7 @@ class Message {
     void insert(std::size_t index, HeaderId id, std::string_view value);
     void insert(std::size_t index, std::string_view name, std::string_view value);
     void prepend(HeaderId id, std::string_view value) { insert(top_index(id), id, value); }
-    void append(HeaderId id, std::string_view value) { insert(fields_.size(), id, value); }
+    void append(HeaderId id, std::string_view value) { insert(fields().size(), id, value); }
     // Replaces the first live header's value, or appends the header if absent.
     void set(HeaderId id, std::string_view value);
     // Removes every live header with this id; returns how many.
@@ -124,17 +112,17 @@ class Message {
     friend class MessageParser;
 
     std::string_view view(Span s, bool in_arena) const noexcept {
-        const std::string& b = in_arena ? arena_ : buffer_;
+        const std::string_view b = in_arena ? std::string_view(arena_) : storage_.bytes();
         return {b.data() + s.offset, s.size};
     }
     Span store(std::string_view text);  // appends to the arena
     std::size_t top_index(HeaderId id) const noexcept;
+    HeaderField& field(std::size_t index);  // bounds-checked, as vector::at
 
-    std::string buffer_;  // the original bytes
-    std::string arena_;   // edited, inserted and unfolded values
-    std::vector<HeaderField> fields_;
+    MessageStorage storage_;  // the original bytes and the header fields
+    std::string arena_;       // edited, inserted and unfolded values
     // The parser already knows where the first Via, From, To, Call-ID, CSeq, Max-Forwards
-    // and Content-Length are (the first HeaderIds): index + 1 into fields_, 0 when absent.
+    // and Content-Length are (the first HeaderIds): index + 1 into fields(), 0 when absent.
     // find() answers from it until an edit adds or removes a field.
     static constexpr std::size_t k_indexed = static_cast<std::size_t>(HeaderId::content_length) + 1;
     std::array<std::uint16_t, k_indexed> first_index_{};

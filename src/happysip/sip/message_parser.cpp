@@ -6,7 +6,13 @@
 #include <bit>
 #include <cstring>
 #include <initializer_list>
+#include <memory>
+#include <span>
 #include <utility>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "happysip/sip/line_feed_finder.hpp"
 #include "happysip/sip/message.hpp"
@@ -14,25 +20,79 @@
 
 namespace happysip::sip {
 
+namespace {
+
+// The fields of the message being parsed, on the stack while they fit. They reach the
+// Message in the one block it allocates once the parse has succeeded (message_storage.hpp),
+// so a parse allocates once and a rejected message not at all.
+class FieldScratch {
+  public:
+    FieldScratch() noexcept : data_(reinterpret_cast<HeaderField*>(inline_)) {}
+    FieldScratch(const FieldScratch&) = delete;
+    FieldScratch& operator=(const FieldScratch&) = delete;
+
+    HeaderField& emplace_back() {
+        if (size_ == capacity_) [[unlikely]]
+            grow();
+        return *std::construct_at(data_ + size_++);
+    }
+    std::size_t size() const noexcept { return size_; }
+    HeaderField& operator[](std::size_t i) noexcept { return data_[i]; }
+    std::span<const HeaderField> view() const noexcept { return {data_, size_}; }
+
+  private:
+    static constexpr std::size_t k_inline = 64;  // RFC 3261 messages carry 10-30 headers
+
+    [[gnu::cold]] void grow() {
+        if (heap_.empty()) heap_.assign(data_, data_ + size_);
+        heap_.resize(capacity_ * 2);
+        data_ = heap_.data();
+        capacity_ = heap_.size();
+    }
+
+    alignas(HeaderField) unsigned char inline_[k_inline * sizeof(HeaderField)];
+    HeaderField* data_;
+    std::size_t size_ = 0;
+    std::size_t capacity_ = k_inline;
+    std::vector<HeaderField> heap_;
+};
+
+}  // namespace
+
 class MessageParser {
   public:
-    static Result<Message> parse(std::string&& bytes, const ParseLimits& limits) {
-        Message m;
-        m.buffer_ = std::move(bytes);
-        MessageParser parser(m, limits);
+    // Parses `bytes`; on success the Message copies them into its block, or takes `*owned`
+    // (which holds `bytes`) over. On failure nothing is allocated and `*owned` is untouched,
+    // so a server can still answer 400 from it.
+    static Result<Message> parse(std::string_view bytes, std::string* owned,
+                                 const ParseLimits& limits) {
+        // One return object for both outcomes, so that it is built in the caller's place.
+        Result<Message> result(std::in_place);
+        Message& m = *result;
+        MessageParser parser(m, bytes, limits);
         if (auto e = parser.run()) {
-            bytes = std::move(m.buffer_);  // the caller keeps the input, e.g. to answer 400
-            return std::move(*e);
+            result = std::move(*e);
+            return result;
         }
-        return m;
+        if (owned != nullptr) {
+            m.storage_.assign(parser.fields_.view(), std::move(*owned));
+        } else {
+            m.storage_.assign(parser.fields_.view(), bytes);
+        }
+        return result;
     }
 
   private:
-    MessageParser(Message& m, const ParseLimits& limits)
-        : m_(m), limits_(limits), lines_(m.buffer_.data(), m.buffer_.size()) {}
+    MessageParser(Message& m, std::string_view bytes, const ParseLimits& limits)
+        : m_(m), b_(bytes), limits_(limits), lines_(bytes.data(), bytes.size()) {}
     std::optional<ParseError> run();
 
-    std::string_view buf() const { return m_.buffer_; }
+    std::string_view buf() const { return b_; }
+    // A field's value while the Message does not hold the bytes yet.
+    std::string_view value(const HeaderField& f) const noexcept {
+        const char* base = f.value_in_arena ? m_.arena_.data() : b_.data();
+        return {base + f.value.offset, f.value.size};
+    }
     Span span(std::size_t begin, std::size_t end) const {
         return Span{static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(end - begin)};
     }
@@ -70,8 +130,10 @@ class MessageParser {
     static Tracked tracked(HeaderId id) noexcept;
 
     Message& m_;
+    const std::string_view b_;  // the input; the Message gets its copy on success
     const ParseLimits& limits_;
     LineFeedFinder lines_;
+    FieldScratch fields_;
     // First index in fields_ of each tracked header, -1 when absent (first_[none] is scratch).
     int first_[none + 1] = {-1, -1, -1, -1, -1, -1, -1, -1};
 };
@@ -172,6 +234,36 @@ std::size_t find_colon(std::string_view b, std::size_t pos, std::size_t end) noe
     return c == nullptr ? end : static_cast<std::size_t>(static_cast<const char*>(c) - b.data());
 }
 
+#if defined(__SSE2__)
+// Bit k set when byte k of the 16 at p is a control character or white space: unsigned
+// at most 0x20 (SP, HTAB and the C0 controls) or DEL.
+unsigned ctl_or_wsp_bits(const char* p) noexcept {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x20)), v);
+    const __m128i del = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f));
+    return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(low, del)));
+}
+#endif
+
+// Index of the first control character or white space at or after `i` in `s`, or s.size():
+// the end of a Request-URI, 16 bytes at a time. Never reads outside s.
+std::size_t skip_uri_chars(std::string_view s, std::size_t i) noexcept {
+#if defined(__SSE2__)
+    if (s.size() >= 16) {
+        for (; i + 16 <= s.size(); i += 16)
+            if (const unsigned bits = ctl_or_wsp_bits(s.data() + i); bits != 0)
+                return i + static_cast<std::size_t>(std::countr_zero(bits));
+        // The last bytes: the final 16 of s again, from i on.
+        const std::size_t tail = s.size() - 16;
+        const unsigned bits = ctl_or_wsp_bits(s.data() + tail) >> (i - tail);
+        return bits != 0 ? i + static_cast<std::size_t>(std::countr_zero(bits)) : s.size();
+    }
+#endif
+    while (i < s.size() && !chars::is(s[i], chars::k_ctl | chars::k_wsp))
+        ++i;
+    return i;
+}
+
 }  // namespace
 
 inline std::optional<std::size_t> MessageParser::line_end(std::size_t pos, std::size_t& next) {
@@ -200,8 +292,11 @@ std::optional<ParseError> MessageParser::run() {
     pos = next;
     if (auto e = parse_headers(pos)) return e;
     record_first_index();
-    // Checked once the head's extent is known (after any leading CRLFs, before the body).
-    if (auto nul = first_bare_nul(buf().substr(head_begin, pos - head_begin)))
+    // Checked once the head's extent is known (after any leading CRLFs, before the body), and
+    // only if the line-feed search met a NUL on its way (in the head, or in the body's first
+    // bytes).
+    if (auto nul = lines_.saw_nul() ? first_bare_nul(buf().substr(head_begin, pos - head_begin))
+                                    : std::nullopt)
         return error_at(ParseErrc::bad_header, "", head_begin + *nul, "NUL byte in message head");
     return check_essentials(pos);
 }
@@ -237,9 +332,7 @@ std::optional<ParseError> MessageParser::parse_request_line(std::string_view lin
     while (sp1 < line.size() && chars::is_token(line[sp1]))
         ++sp1;
     if (sp1 > 0 && sp1 + 9 < line.size() && line[sp1] == ' ') {
-        std::size_t sp2 = sp1 + 1;
-        while (sp2 < line.size() && !chars::is(line[sp2], chars::k_ctl | chars::k_wsp))
-            ++sp2;
+        const std::size_t sp2 = skip_uri_chars(line, sp1 + 1);
         if (sp2 > sp1 + 1 && sp2 < line.size() && line[sp2] == ' ' &&
             is_sip_2_0(line.substr(sp2 + 1))) {
             set_request_line(line, begin, sp1, sp2);
@@ -318,8 +411,7 @@ std::optional<ParseError> MessageParser::parse_headers(std::size_t& pos_io) {
     // One tight loop per header line: every fault leaves through a cold path, so the
     // common line costs a line-feed lookup, a colon test, a name lookup and a few stores.
     const std::string_view b = buf();
-    std::vector<HeaderField>& fields = m_.fields_;
-    fields.reserve(24);
+    FieldScratch& fields = fields_;
     std::size_t pos = pos_io;
     while (true) {
         const std::size_t lf = lines_.next(pos);
@@ -362,7 +454,9 @@ std::optional<ParseError> MessageParser::parse_headers(std::size_t& pos_io) {
         if (fields.size() >= limits_.max_headers) [[unlikely]]
             return error_at(ParseErrc::too_large, "", pos,
                             "more than " + std::to_string(limits_.max_headers) + " headers");
-        // Remembers the first of each tracked header without a branch on which it is.
+        // Remembers the first of each tracked header without a branch on which it is. (A
+        // branch-free min of the unsigned indices, bit masks with the first indices found
+        // after the loop, and this loop's state in locals were no faster.)
         const Tracked t = tracked(id);
         const int earlier = first_[t];
         first_[t] = earlier < 0 ? static_cast<int>(fields.size()) : earlier;
@@ -394,7 +488,7 @@ void MessageParser::record_first_index() noexcept {
                   static_cast<int>(HeaderId::cseq) == 4 &&
                   static_cast<int>(HeaderId::max_forwards) == 5 &&
                   static_cast<int>(HeaderId::content_length) == 6 && Message::k_indexed == 7);
-    if (m_.fields_.size() >= 0xffff) return;  // find() then walks the fields
+    if (fields_.size() >= 0xffff) return;  // find() then walks the fields
     for (std::size_t i = 0; i < Message::k_indexed; ++i) {
         const int at = first_[tracked(static_cast<HeaderId>(i))];
         m_.first_index_[i] = static_cast<std::uint16_t>(at + 1);
@@ -445,8 +539,8 @@ void MessageParser::unfold(HeaderField& f) {
 
 std::optional<ParseError> MessageParser::parse_cseq() {
     // RFC 3261 §8.1.1.5: CSeq = 1*DIGIT LWS Method; the number is below 2**31.
-    const HeaderField& f = m_.fields_[static_cast<std::size_t>(first_[cseq])];
-    const std::string_view v = m_.value(f);
+    const HeaderField& f = fields_[static_cast<std::size_t>(first_[cseq])];
+    const std::string_view v = value(f);
     std::size_t digits = 0;
     std::uint64_t number = 0;
     while (digits < v.size() && chars::is_digit(v[digits]) && digits <= 10)
@@ -465,10 +559,11 @@ std::optional<ParseError> MessageParser::parse_cseq() {
     m_.cseq_method_ = method_from_name(method);
     m_.cseq_method_span_ = span(f.value.offset + method_begin, f.value.offset + v.size());
     m_.cseq_method_in_arena_ = f.value_in_arena;
-    if (m_.is_request_ && method != m_.method_text())
+    const std::string_view request_method = b_.substr(m_.method_span_.offset, m_.method_span_.size);
+    if (m_.is_request_ && method != request_method)
         return error_at(ParseErrc::cseq_method_mismatch, "CSeq", f.line.offset,
                         "CSeq method " + std::string(method) + " does not match request method " +
-                            std::string(m_.method_text()));
+                            std::string(request_method));
     return std::nullopt;
 }
 
@@ -481,23 +576,22 @@ std::optional<ParseError> MessageParser::check_essentials(std::size_t body_begin
          {Required{first_[via], "Via"}, Required{first_[from], "From"}, Required{first_[to], "To"},
           Required{first_[call_id], "Call-ID"}, Required{first_[cseq], "CSeq"}}) {
         if (r.index < 0) return error_at(ParseErrc::missing_header, r.name, 0, "");
-        if (m_.value(m_.fields_[static_cast<std::size_t>(r.index)]).empty())
+        if (value(fields_[static_cast<std::size_t>(r.index)]).empty())
             return error_at(ParseErrc::bad_header, r.name,
-                            m_.fields_[static_cast<std::size_t>(r.index)].line.offset,
-                            "empty value");
+                            fields_[static_cast<std::size_t>(r.index)].line.offset, "empty value");
     }
     if (auto e = parse_cseq()) return e;
     if (first_[max_forwards] >= 0) {
-        const HeaderField& f = m_.fields_[static_cast<std::size_t>(first_[max_forwards])];
-        if (!text::parse_uint(m_.value(f), 255))
+        const HeaderField& f = fields_[static_cast<std::size_t>(first_[max_forwards])];
+        if (!text::parse_uint(value(f), 255))
             return error_at(ParseErrc::bad_header, "Max-Forwards", f.line.offset,
                             "expected a number from 0 to 255");
     }
     std::size_t available = buf().size() - body_begin;
     std::size_t body_size = available;
     if (first_[content_length] >= 0) {
-        const HeaderField& f = m_.fields_[static_cast<std::size_t>(first_[content_length])];
-        auto length = text::parse_uint(m_.value(f));
+        const HeaderField& f = fields_[static_cast<std::size_t>(first_[content_length])];
+        auto length = text::parse_uint(value(f));
         if (!length)
             return error_at(ParseErrc::bad_content_length, "Content-Length", f.line.offset,
                             "not a decimal number");
@@ -512,14 +606,11 @@ std::optional<ParseError> MessageParser::check_essentials(std::size_t body_begin
 }
 
 Result<Message> parse_message(std::string&& bytes, const ParseLimits& limits) {
-    return MessageParser::parse(std::move(bytes), limits);
+    return MessageParser::parse(bytes, &bytes, limits);
 }
 
 Result<Message> parse_message(std::string_view bytes, const ParseLimits& limits) {
-    if (bytes.size() > limits.max_message_size)
-        return make_error(ParseErrc::too_large, "", limits.max_message_size,
-                          "message exceeds " + std::to_string(limits.max_message_size) + " bytes");
-    return parse_message(std::string(bytes), limits);
+    return MessageParser::parse(bytes, nullptr, limits);
 }
 
 }  // namespace happysip::sip

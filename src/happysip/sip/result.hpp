@@ -46,6 +46,11 @@ class [[nodiscard]] Result {
     Result(const T& value) : v_(std::in_place_index<0>, value) {}               // NOLINT
     Result(T&& value) : v_(std::in_place_index<0>, std::move(value)) {}         // NOLINT
     Result(ParseError error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
+    // The value constructed in place, for a producer that fills it and returns it by name
+    // (no move at all: the parser builds its Message inside the Result it returns).
+    template <class... Args>
+    explicit Result(std::in_place_t, Args&&... args)
+        : v_(std::in_place_index<0>, std::forward<Args>(args)...) {}
 
     bool ok() const noexcept { return v_.index() == 0; }
     explicit operator bool() const noexcept { return ok(); }
