@@ -1,5 +1,11 @@
 #include "happysip/sip/host.hpp"
 
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "happysip/sip/char_class.hpp"
 #include "happysip/sip/text.hpp"
 
@@ -60,9 +66,71 @@ std::optional<int> read_ipv6_groups(std::string_view s, std::array<std::uint16_t
     return n;
 }
 
+#if defined(__SSE2__)
+// std::popcount without the POPCNT instruction (not in the x86-64 baseline) is a libgcc
+// call; this is the same count in a dozen inline instructions.
+constexpr int bit_count(std::uint64_t x) noexcept {
+    x = x - (x >> 1 & 0x5555555555555555ull);
+    x = (x & 0x3333333333333333ull) + (x >> 2 & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    return static_cast<int>((x * 0x0101010101010101ull) >> 56);
+}
+static_assert(bit_count(0) == 0 && bit_count(0xff00000000000001ull) == 9);
+
+// The forms of RFC 4291 §2.2 without an IPv4 tail (hex groups, at most one "::") decided
+// from bit masks of the whole text instead of group by group; nullopt when the text needs
+// the scalar reading below (it holds a '.', or is longer than any such address). Gives
+// exactly the scalar reading's answer on every text it decides.
+std::optional<bool> ipv6_hex_form(std::string_view s) noexcept {
+    constexpr std::size_t k_longest = 39;  // eight groups of four and seven colons
+    if (s.empty()) return false;
+    if (s.size() > k_longest) return std::nullopt;
+    alignas(16) char padded[48] = {};  // zeros: neither hex digits nor colons
+    std::memcpy(padded, s.data(), s.size());
+    std::uint64_t hex = 0;
+    std::uint64_t colon = 0;
+    std::uint64_t dot = 0;
+    const int blocks = static_cast<int>((s.size() + 15) / 16);  // most addresses fit one
+    for (int k = 0; k < blocks; ++k) {
+        const __m128i v = _mm_load_si128(reinterpret_cast<const __m128i*>(padded + 16 * k));
+        const __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
+        // Signed compares: bytes >= 0x80 are negative and fall outside both ranges.
+        const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                            _mm_cmpgt_epi8(_mm_set1_epi8('9' + 1), v));
+        const __m128i a_to_f = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)),
+                                             _mm_cmpgt_epi8(_mm_set1_epi8('f' + 1), lower));
+        auto bits = [](__m128i m) {
+            return static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(m)));
+        };
+        hex |= bits(_mm_or_si128(digit, a_to_f)) << (16 * k);
+        colon |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8(':'))) << (16 * k);
+        dot |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8('.'))) << (16 * k);
+    }
+    if (dot != 0) return std::nullopt;  // an IPv4 tail: read group by group
+    const std::uint64_t all = (std::uint64_t{1} << s.size()) - 1;
+    if ((hex | colon) != all) return false;  // some byte is neither a hex digit nor ':'
+    const std::uint64_t long_group = hex & hex >> 1 & hex >> 2 & hex >> 3 & hex >> 4;
+    const std::uint64_t double_colon = colon & colon >> 1;  // bit i: "::" at i
+    const std::uint64_t last = std::uint64_t{1} << (s.size() - 1);
+    const bool lone_leading_colon = (colon & 1) != 0 && (colon & 2) == 0;
+    const bool lone_trailing_colon =
+        s.size() >= 2 && (colon & last) != 0 && (colon & last >> 1) == 0;
+    const bool two_double_colons = (double_colon & (double_colon - 1)) != 0;
+    if (long_group != 0 || (double_colon & colon >> 2) != 0 || two_double_colons ||
+        lone_leading_colon || lone_trailing_colon)
+        return false;
+    // Without "::" all 8 groups are written; "::" stands for at least one zero group.
+    const int groups = bit_count(hex & ~(hex << 1));  // the first digit of each group
+    return double_colon != 0 ? groups <= 7 : groups == 8;
+}
+#endif
+
 // The same grammar as read_ipv6_groups + parse_ipv6_address, answering only "valid?": no
 // group values, no 16-byte address. This is what parsing a Via or URI host needs.
 bool ipv6_syntax(std::string_view s) noexcept {
+#if defined(__SSE2__)
+    if (const auto decided = ipv6_hex_form(s)) return *decided;
+#endif
     int n = 0;
     bool gap = false;
     std::size_t i = 0;
