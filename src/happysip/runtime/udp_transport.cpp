@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "happysip/runtime/endpoint.hpp"
+#include "happysip/stun/keepalive_responder.hpp"
 
 namespace happysip::runtime {
 
@@ -34,6 +35,10 @@ void enlarge_buffers(int fd) {
         ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
     if (::setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
         ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+}
+
+bool is_crlf_keepalive(std::string_view d) noexcept {
+    return !d.empty() && d.find_first_not_of("\r\n") == std::string_view::npos;
 }
 }  // namespace
 
@@ -70,12 +75,12 @@ struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
                 // ICMP errors of earlier sends surface here on some systems
                 // (connection_refused): they are not fatal for an unconnected socket.
                 if (!ec) {
-                    self->deliver(std::string_view(s->buffer.data(), n), s->from);
+                    self->deliver(s, std::string_view(s->buffer.data(), n));
                     for (int i = 1; i < k_burst && s->socket.is_open(); ++i) {
                         std::error_code more;  // would_block ends the burst
                         n = s->socket.receive_from(asio::buffer(s->buffer), s->from, 0, more);
                         if (more) break;
-                        self->deliver(std::string_view(s->buffer.data(), n), s->from);
+                        self->deliver(s, std::string_view(s->buffer.data(), n));
                     }
                 }
                 if (!s->socket.is_open()) return;
@@ -83,14 +88,53 @@ struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
             });
     }
 
-    void deliver(std::string_view datagram, const asio::ip::udp::endpoint& from) {
-        if (is_udp_keepalive(datagram)) return;
+    void deliver(const std::shared_ptr<Socket>& s, std::string_view datagram) {
+        const asio::ip::udp::endpoint& from = s->from;
+        // Every datagram pays for this test: for SIP it ends at the first byte (a start
+        // line or CRLF, never below 4).
+        if (stun::looks_like_stun(datagram)) {
+            answer_stun(s, datagram);
+            return;
+        }
+        if (is_crlf_keepalive(datagram)) {
+            ++counters.crlf;
+            return;
+        }
         auto parsed = sip::parse_message(datagram);
         if (!parsed) {
             if (on_bad) on_bad(parsed.error().to_string(), from, datagram);
             return;
         }
         if (on_message) on_message(std::move(*parsed), from);
+    }
+
+    // RFC 5626 §8 / RFC 5389 §7.3: the answer goes to the datagram's source only, from the
+    // socket it arrived on, and exists only for requests (never for a response, so two
+    // servers cannot bounce a message between them).
+    void answer_stun(const std::shared_ptr<Socket>& s, std::string_view datagram) {
+        stun::Reply reply = stun::answer_keepalive(datagram, stun_address(s->from));
+        switch (reply.kind) {
+            case stun::ReplyKind::binding_success:
+                ++counters.stun_success;
+                break;
+            case stun::ReplyKind::bad_request:
+            case stun::ReplyKind::unknown_attribute:
+                ++counters.stun_error;
+                break;
+            case stun::ReplyKind::ignored:
+                ++counters.stun_ignored;
+                return;
+        }
+        queue(s, {s->from, std::move(reply.bytes), {}});
+    }
+
+    // Queues one datagram; the flush runs once the current handler returns.
+    void queue(const std::shared_ptr<Socket>& s, Outgoing o) {
+        s->out.push_back(std::move(o));
+        if (!s->flush_posted) {
+            s->flush_posted = true;
+            asio::post(io, [s] { flush(s); });
+        }
     }
 
     // Hands the queued datagrams to the kernel; `done` of each runs here, after its
@@ -147,14 +191,17 @@ struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
     std::shared_ptr<Socket> v6;
     MessageHandler on_message;
     BadDatagramHandler on_bad;
+    KeepaliveCounters counters;
 };
 
 bool is_udp_keepalive(std::string_view d) noexcept {
-    if (d.size() >= 20 && (static_cast<unsigned char>(d[0]) & 0xC0) == 0 &&
-        static_cast<unsigned char>(d[4]) == 0x21 && static_cast<unsigned char>(d[5]) == 0x12 &&
-        static_cast<unsigned char>(d[6]) == 0xA4 && static_cast<unsigned char>(d[7]) == 0x42)
-        return true;
-    return !d.empty() && d.find_first_not_of("\r\n") == std::string_view::npos;
+    return stun::looks_like_stun(d) || is_crlf_keepalive(d);
+}
+
+stun::TransportAddress stun_address(const asio::ip::udp::endpoint& ep) {
+    if (ep.address().is_v4())
+        return stun::TransportAddress::v4(ep.address().to_v4().to_bytes(), ep.port());
+    return stun::TransportAddress::v6(ep.address().to_v6().to_bytes(), ep.port());
 }
 
 UdpTransport::UdpTransport(asio::io_context& io) : state_(std::make_shared<State>(io)) {}
@@ -206,11 +253,7 @@ void UdpTransport::send(const asio::ip::udp::endpoint& to, std::string bytes,
     asio::ip::udp::endpoint dest = to;
     if (to.address().is_v6() && to.address().to_v6().is_v4_mapped())
         dest = {asio::ip::make_address_v4(asio::ip::v4_mapped, to.address().to_v6()), to.port()};
-    s->out.push_back({dest, std::move(bytes), std::move(done)});
-    if (!s->flush_posted) {
-        s->flush_posted = true;
-        asio::post(state_->io, [s] { State::flush(s); });
-    }
+    state_->queue(s, {dest, std::move(bytes), std::move(done)});
 }
 
 void UdpTransport::on_message(MessageHandler handler) {
@@ -219,6 +262,10 @@ void UdpTransport::on_message(MessageHandler handler) {
 
 void UdpTransport::on_bad_datagram(BadDatagramHandler handler) {
     state_->on_bad = std::move(handler);
+}
+
+const UdpTransport::KeepaliveCounters& UdpTransport::keepalive_counters() const noexcept {
+    return state_->counters;
 }
 
 void UdpTransport::close() {

@@ -2,12 +2,17 @@
 // per datagram. Each socket of the IPv6 family is IPv6-only, so a v4 and a v6 socket can
 // share a port and every peer is seen with its own family (no v4-mapped addresses).
 //
+// The port is shared with STUN (RFC 5626 §8): a Binding request is answered from the socket
+// it came in on, to its source (stun/keepalive_responder.hpp), and never reaches the SIP
+// parser; STUN responses and indications are dropped unanswered.
+//
 // Handlers run on the io_context's thread. Pending operations keep the sockets alive
 // through a shared state, so destroying the transport while the loop runs is safe.
 #pragma once
 
 #include <asio/io_context.hpp>
 #include <asio/ip/udp.hpp>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -17,6 +22,7 @@
 
 #include "happysip/eyeballs/candidate.hpp"
 #include "happysip/sip/message.hpp"
+#include "happysip/stun/message.hpp"
 
 namespace happysip::runtime {
 
@@ -46,14 +52,24 @@ class UdpTransport {
     void send(const asio::ip::udp::endpoint& to, std::string bytes,
               std::function<void(std::error_code)> done = {});
 
-    // Every datagram that parses as SIP. Keep-alives (RFC 5626 §4.4.1: STUN over UDP,
-    // and the CRLF some UAs send anyway) are dropped silently.
+    // Every datagram that parses as SIP. Keep-alives never get here: STUN Binding requests
+    // (RFC 5626 §4.4.2) are answered, other STUN and the CRLF some UAs send anyway
+    // (§4.4.1) are dropped.
     void on_message(MessageHandler handler);
     // Datagrams that are neither SIP nor a keep-alive, with the parse error.
     void on_bad_datagram(BadDatagramHandler handler);
 
     // Closes both sockets; pending receives end, io.run() can return. Idempotent.
     void close();
+
+    // Keep-alive traffic seen by both sockets, for operators and tests.
+    struct KeepaliveCounters {
+        std::uint64_t stun_success = 0;  // Binding requests answered with a success
+        std::uint64_t stun_error = 0;    // requests answered 400 or 420
+        std::uint64_t stun_ignored = 0;  // STUN not answered: responses, indications...
+        std::uint64_t crlf = 0;          // CRLF keep-alives (dropped)
+    };
+    const KeepaliveCounters& keepalive_counters() const noexcept;
 
     struct State;  // shared with pending operations
 
@@ -62,7 +78,10 @@ class UdpTransport {
 };
 
 // True for what RFC 5626 §4.4.1 lets a peer send as a UDP keep-alive: a STUN message
-// (RFC 5389 §6: first two bits zero, magic cookie 0x2112A442) or only CR/LF bytes.
+// (stun::looks_like_stun: RFC 5389 §6 header with the magic cookie) or only CR/LF bytes.
 bool is_udp_keepalive(std::string_view datagram) noexcept;
+
+// The endpoint as stun/ takes it (and writes it into XOR-MAPPED-ADDRESS).
+stun::TransportAddress stun_address(const asio::ip::udp::endpoint& ep);
 
 }  // namespace happysip::runtime
