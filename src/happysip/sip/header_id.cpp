@@ -3,6 +3,10 @@
 #include <array>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "happysip/sip/char_class.hpp"
 
 namespace happysip::sip {
@@ -97,6 +101,27 @@ constexpr std::array<std::uint8_t, 26> make_compact() {
 
 constexpr std::array<std::uint8_t, 26> k_compact = make_compact();
 
+#if defined(__SSE2__)
+// `x` (n bytes, followed by at least k_max_name - n readable ones) equals `f` up to the
+// case of its letters: a 16-byte and an 8-byte masked compare, no loop, no branch per byte.
+bool folded_equal(const char* x, const FoldedName& f) noexcept {
+    static_assert(k_max_name == 24);
+    auto load16 = [](const char* p) {
+        return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    };
+    auto load8 = [](const char* p) {  // the upper 8 bytes zero: they compare equal
+        return _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+    };
+    auto same = [](__m128i name, __m128i mask, __m128i care, __m128i lower) {
+        return _mm_movemask_epi8(
+            _mm_cmpeq_epi8(_mm_and_si128(_mm_or_si128(name, mask), care), lower));
+    };
+    const int low = same(load16(x), load16(f.mask), load16(f.care), load16(f.lower));
+    const int high =
+        same(load8(x + 16), load8(f.mask + 16), load8(f.care + 16), load8(f.lower + 16));
+    return (low & high) == 0xffff;
+}
+#else
 std::uint64_t load64(const char* p) noexcept {
     std::uint64_t w;
     std::memcpy(&w, p, sizeof w);
@@ -111,6 +136,7 @@ bool folded_equal(const char* x, const FoldedName& f) noexcept {
         diff |= ((load64(x + i) | load64(f.mask + i)) & load64(f.care + i)) ^ load64(f.lower + i);
     return diff == 0;
 }
+#endif
 
 HeaderId compact_id(char c) noexcept {
     c = chars::to_lower(c);

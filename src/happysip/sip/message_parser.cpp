@@ -27,33 +27,40 @@ namespace {
 // so a parse allocates once and a rejected message not at all.
 class FieldScratch {
   public:
-    FieldScratch() noexcept : data_(reinterpret_cast<HeaderField*>(inline_)) {}
+    // `max_size` is ParseLimits::max_headers: full() covers both that limit and the room.
+    explicit FieldScratch(std::size_t max_size) noexcept
+        : data_(reinterpret_cast<HeaderField*>(inline_)),
+          max_size_(max_size),
+          limit_(std::min(k_inline, max_size)) {}
     FieldScratch(const FieldScratch&) = delete;
     FieldScratch& operator=(const FieldScratch&) = delete;
 
-    HeaderField& emplace_back() {
-        if (size_ == capacity_) [[unlikely]]
-            grow();
-        return *std::construct_at(data_ + size_++);
-    }
-    std::size_t size() const noexcept { return size_; }
-    HeaderField& operator[](std::size_t i) noexcept { return data_[i]; }
-    std::span<const HeaderField> view() const noexcept { return {data_, size_}; }
-
-  private:
-    static constexpr std::size_t k_inline = 64;  // RFC 3261 messages carry 10-30 headers
-
+    // One test per line: either the limit is reached (size() >= max_size) or grow() first.
+    bool full() const noexcept { return size_ == limit_; }
     [[gnu::cold]] void grow() {
         if (heap_.empty()) heap_.assign(data_, data_ + size_);
         heap_.resize(capacity_ * 2);
         data_ = heap_.data();
         capacity_ = heap_.size();
+        limit_ = std::min(capacity_, max_size_);
     }
+    // Only when !full().
+    HeaderField& emplace_back() noexcept { return *std::construct_at(data_ + size_++); }
+
+    std::size_t size() const noexcept { return size_; }
+    HeaderField& operator[](std::size_t i) noexcept { return data_[i]; }
+    const HeaderField& operator[](std::size_t i) const noexcept { return data_[i]; }
+    std::span<const HeaderField> view() const noexcept { return {data_, size_}; }
+
+  private:
+    static constexpr std::size_t k_inline = 64;  // RFC 3261 messages carry 10-30 headers
 
     alignas(HeaderField) unsigned char inline_[k_inline * sizeof(HeaderField)];
     HeaderField* data_;
     std::size_t size_ = 0;
     std::size_t capacity_ = k_inline;
+    std::size_t max_size_;
+    std::size_t limit_;  // min(capacity_, max_size_)
     std::vector<HeaderField> heap_;
 };
 
@@ -84,7 +91,11 @@ class MessageParser {
 
   private:
     MessageParser(Message& m, std::string_view bytes, const ParseLimits& limits)
-        : m_(m), b_(bytes), limits_(limits), lines_(bytes.data(), bytes.size()) {}
+        : m_(m),
+          b_(bytes),
+          limits_(limits),
+          lines_(bytes.data(), bytes.size()),
+          fields_(limits.max_headers) {}
     std::optional<ParseError> run();
 
     std::string_view buf() const { return b_; }
@@ -114,6 +125,7 @@ class MessageParser {
     [[gnu::cold]] void unfold(HeaderField& f);
     void record_first_index() noexcept;
     std::optional<ParseError> check_essentials(std::size_t body_begin);
+    [[gnu::cold]] ParseError missing_essential() const;
     std::optional<ParseError> parse_cseq();
 
     // The headers interpreted or required here, as indices into first_.
@@ -208,28 +220,19 @@ std::optional<std::size_t> first_bare_nul(std::string_view head) {
 }
 
 // Offset of the first ':' in b[pos, end), or end. Header names are short, so the first
-// 16 bytes are tested as two words (a zero-byte test on bytes XORed with ':'), choosing
-// between them without a branch; longer names fall back to memchr.
+// 16 bytes are compared at once; longer names fall back to memchr.
 std::size_t find_colon(std::string_view b, std::size_t pos, std::size_t end) noexcept {
-    if constexpr (std::endian::native == std::endian::little) {
-        if (pos + 16 <= b.size()) {
-            constexpr std::uint64_t ones = 0x0101010101010101ull;
-            auto colons = [&](std::size_t at) {
-                std::uint64_t w = 0;
-                std::memcpy(&w, b.data() + at, sizeof w);
-                const std::uint64_t x = w ^ (ones * ':');
-                return (x - ones) & ~x & (ones * 0x80);  // lowest set bit: first ':'
-            };
-            const std::uint64_t low = colons(pos), high = colons(pos + 8);
-            const std::size_t at = low != 0
-                                       ? std::countr_zero(low) / 8
-                                       : 8 + static_cast<std::size_t>(std::countr_zero(high)) / 8;
-            if (at < 16) [[likely]]
-                return std::min(end, pos + at);
-            if (pos + 16 >= end) return end;
-            pos += 16;
-        }
+#if defined(__SSE2__)
+    if (pos + 16 <= b.size()) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.data() + pos));
+        const unsigned colons =
+            static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(':'))));
+        if (colons != 0) [[likely]]
+            return std::min(end, pos + static_cast<std::size_t>(std::countr_zero(colons)));
+        if (pos + 16 >= end) return end;
+        pos += 16;
     }
+#endif
     const void* c = std::memchr(b.data() + pos, ':', end - pos);
     return c == nullptr ? end : static_cast<std::size_t>(static_cast<const char*>(c) - b.data());
 }
@@ -412,6 +415,9 @@ std::optional<ParseError> MessageParser::parse_headers(std::size_t& pos_io) {
     // common line costs a line-feed lookup, a colon test, a name lookup and a few stores.
     const std::string_view b = buf();
     FieldScratch& fields = fields_;
+    // No line can be too long when the whole message is not: one test instead of one per line.
+    const std::size_t max_line_length =
+        b.size() > limits_.max_line_length ? limits_.max_line_length : b.size();
     std::size_t pos = pos_io;
     while (true) {
         const std::size_t lf = lines_.next(pos);
@@ -423,7 +429,7 @@ std::optional<ParseError> MessageParser::parse_headers(std::size_t& pos_io) {
             pos_io = next;
             return std::nullopt;
         }
-        if (end - pos > limits_.max_line_length || chars::is_wsp(b[pos])) [[unlikely]]
+        if (end - pos > max_line_length || chars::is_wsp(b[pos])) [[unlikely]]
             return line_error(pos, end);
         // header-name HCOLON: the name is everything before the first ':' but trailing
         // white space, and must be a token (known names are matched exactly, below).
@@ -451,9 +457,12 @@ std::optional<ParseError> MessageParser::parse_headers(std::size_t& pos_io) {
                 last_end = (b[cont_lf - 1] == '\r') ? cont_lf - 1 : cont_lf;
                 next = cont_lf + 1;
             }
-        if (fields.size() >= limits_.max_headers) [[unlikely]]
-            return error_at(ParseErrc::too_large, "", pos,
-                            "more than " + std::to_string(limits_.max_headers) + " headers");
+        if (fields.full()) [[unlikely]] {
+            if (fields.size() >= limits_.max_headers)
+                return error_at(ParseErrc::too_large, "", pos,
+                                "more than " + std::to_string(limits_.max_headers) + " headers");
+            fields.grow();
+        }
         // Remembers the first of each tracked header without a branch on which it is. (A
         // branch-free min of the unsigned indices, bit masks with the first indices found
         // after the loop, and this loop's state in locals were no faster.)
@@ -462,9 +471,11 @@ std::optional<ParseError> MessageParser::parse_headers(std::size_t& pos_io) {
         first_[t] = earlier < 0 ? static_cast<int>(fields.size()) : earlier;
         if (earlier >= 0 && t != via && t != none) [[unlikely]]
             return duplicate_error(id, pos);
-        std::size_t v = colon + 1;
+        // HCOLON = *( SP / HTAB ) ":" SWS: nearly always one SP. (b[colon + 1] is at most
+        // the line end, so it can be read.)
+        std::size_t v = colon + 1 + (b[colon + 1] == ' ' ? 1 : 0);
         while (v < last_end && (chars::is_wsp(b[v]) || b[v] == '\r' || b[v] == '\n'))
-            ++v;
+            [[unlikely]]++ v;
         std::size_t ve = last_end;
         while (ve > v && chars::is_wsp(b[ve - 1]))
             --ve;
@@ -551,23 +562,27 @@ std::optional<ParseError> MessageParser::parse_cseq() {
     const std::string_view method = v.substr(method_begin);
     const bool number_ok = digits > 0 && digits <= 10 && number <= 0x7fffffffu &&
                            (digits == v.size() || !chars::is_digit(v[digits]));
-    if (!number_ok || method_begin == digits || !chars::is_token(method))
+    // A request's CSeq method is its request line's, already checked to be a token and
+    // identified: compared first, it needs neither again.
+    const std::string_view request_method{b_.data() + m_.method_span_.offset, m_.method_span_.size};
+    const bool same_as_request = m_.is_request_ && method == request_method;
+    if (!number_ok || method_begin == digits || (!same_as_request && !chars::is_token(method)))
         return error_at(ParseErrc::bad_header, "CSeq", f.line.offset,
                         !number_ok ? "sequence number missing or not below 2**31"
                                    : "expected: number SP method");
     m_.cseq_number_ = static_cast<std::uint32_t>(number);
-    m_.cseq_method_ = method_from_name(method);
+    m_.cseq_method_ = same_as_request ? m_.method_ : method_from_name(method);
     m_.cseq_method_span_ = span(f.value.offset + method_begin, f.value.offset + v.size());
     m_.cseq_method_in_arena_ = f.value_in_arena;
-    const std::string_view request_method = b_.substr(m_.method_span_.offset, m_.method_span_.size);
-    if (m_.is_request_ && method != request_method)
+    if (m_.is_request_ && !same_as_request)
         return error_at(ParseErrc::cseq_method_mismatch, "CSeq", f.line.offset,
                         "CSeq method " + std::string(method) + " does not match request method " +
                             std::string(request_method));
     return std::nullopt;
 }
 
-std::optional<ParseError> MessageParser::check_essentials(std::size_t body_begin) {
+// The first of Via, From, To, Call-ID and CSeq (in that order) that is missing or empty.
+ParseError MessageParser::missing_essential() const {
     struct Required {
         int index;
         std::string_view name;
@@ -576,10 +591,25 @@ std::optional<ParseError> MessageParser::check_essentials(std::size_t body_begin
          {Required{first_[via], "Via"}, Required{first_[from], "From"}, Required{first_[to], "To"},
           Required{first_[call_id], "Call-ID"}, Required{first_[cseq], "CSeq"}}) {
         if (r.index < 0) return error_at(ParseErrc::missing_header, r.name, 0, "");
-        if (value(fields_[static_cast<std::size_t>(r.index)]).empty())
-            return error_at(ParseErrc::bad_header, r.name,
-                            fields_[static_cast<std::size_t>(r.index)].line.offset, "empty value");
+        const HeaderField& f = fields_[static_cast<std::size_t>(r.index)];
+        if (f.value.size == 0)
+            return error_at(ParseErrc::bad_header, r.name, f.line.offset, "empty value");
     }
+    return error_at(ParseErrc::bad_header, "", 0, "");  // not reached: called when one is
+}
+
+std::optional<ParseError> MessageParser::check_essentials(std::size_t body_begin) {
+    // RFC 3261 §8.1.1: Via, From, To, Call-ID and CSeq present, with values. All at once
+    // first (an index is -1 when absent, so an OR of them is negative); missing_essential
+    // names the first one missing or empty.
+    const bool all_present =
+        (first_[via] | first_[from] | first_[to] | first_[call_id] | first_[cseq]) >= 0;
+    if (!all_present || fields_[static_cast<std::size_t>(first_[via])].value.size == 0 ||
+        fields_[static_cast<std::size_t>(first_[from])].value.size == 0 ||
+        fields_[static_cast<std::size_t>(first_[to])].value.size == 0 ||
+        fields_[static_cast<std::size_t>(first_[call_id])].value.size == 0 ||
+        fields_[static_cast<std::size_t>(first_[cseq])].value.size == 0) [[unlikely]]
+        return missing_essential();
     if (auto e = parse_cseq()) return e;
     if (first_[max_forwards] >= 0) {
         const HeaderField& f = fields_[static_cast<std::size_t>(first_[max_forwards])];
