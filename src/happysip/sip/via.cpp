@@ -34,6 +34,15 @@ struct Cursor {
     }
 };
 
+// parse_ip_literal(text).ok() without building a Result: what a Via's received needs.
+bool is_ip_literal(std::string_view text) noexcept {
+    if (text.empty()) return false;
+    if (text.front() == '[')
+        return text.size() >= 2 && text.back() == ']' &&
+               is_ipv6_address(text.substr(1, text.size() - 2));
+    return parse_ipv4_address(text).has_value() || is_ipv6_address(text);
+}
+
 // Picks out the parameters a transport and transaction layer act on, during the one
 // validating scan of the parameter list. Names are tokens (checked by the scan), so a
 // switch on the length and a folded compare identify them.
@@ -50,7 +59,7 @@ std::optional<ParseError> read_known_param(Via& via, const HeaderParam& p, std::
             if (token_iequals(p.name, "received")) {
                 // RFC 3261: IPv4address / IPv6address. RFC 5118 §4.5: accept the bracketed
                 // form too, which deployed stacks send.
-                if (!p.has_value || !parse_ip_literal(p.value))
+                if (!p.has_value || !is_ip_literal(p.value))
                     return via_error(at, "received is not an IP address");
                 via.received = p.value;
             }
@@ -120,13 +129,15 @@ std::optional<ParseError> parse_via_into(std::string_view value, Via& via) {
     Cursor c{value};
     c.skip_wsp();
     // sent-protocol = protocol-name SLASH protocol-version SLASH transport (SLASH = SWS "/" SWS)
-    const std::string_view rest = value.substr(c.i);
+    // (Views built from pointers here and below where the bounds are known: substr's own
+    // check and throw path kept it from being inlined.)
+    const std::string_view rest{value.data() + c.i, value.size() - c.i};
     if (rest.size() > 8 && (rest[0] | 0x20) == 's' && (rest[1] | 0x20) == 'i' &&
         (rest[2] | 0x20) == 'p' && rest[3] == '/' && rest[4] == '2' && rest[5] == '.' &&
         rest[6] == '0' && rest[7] == '/') {
         // What every Via carries, without white space around the slashes.
-        via.protocol_name = rest.substr(0, 3);
-        via.protocol_version = rest.substr(4, 3);
+        via.protocol_name = {rest.data(), 3};
+        via.protocol_version = {rest.data() + 4, 3};
         c.i += 8;
     } else {
         via.protocol_name = c.token();
@@ -150,19 +161,22 @@ std::optional<ParseError> parse_via_into(std::string_view value, Via& via) {
         while (c.i < value.size() && chars::is(value[c.i], chars::k_host))
             ++c.i;
     }
-    if (parse_host_into(value.substr(host_begin, c.i - host_begin), via.host))
+    if (parse_host_into({value.data() + host_begin, c.i - host_begin}, via.host))
         return via_error(host_begin, "bad sent-by host");
     if (c.eat(':')) {
-        std::size_t port_begin = c.i;
-        while (c.i < value.size() && chars::is_digit(value[c.i]))
-            ++c.i;
-        auto port = text::parse_uint(value.substr(port_begin, c.i - port_begin), 65535);
-        if (!port) return via_error(port_begin, "bad sent-by port");
-        via.port = static_cast<std::uint16_t>(*port);
+        // port = 1*DIGIT, read as it is scanned: at most 65535 in at most 10 digits (leading
+        // zeros allowed), as text::parse_uint would take it.
+        const std::size_t port_begin = c.i;
+        std::uint32_t port = 0;
+        while (c.i < value.size() && chars::is_digit(value[c.i]) && port <= 65535)
+            port = port * 10 + static_cast<std::uint32_t>(value[c.i++] - '0');
+        if (c.i == port_begin || port > 65535 || c.i - port_begin > 10)
+            return via_error(port_begin, "bad sent-by port");
+        via.port = static_cast<std::uint16_t>(port);
     }
     c.skip_wsp();
     auto e = HeaderParams::parse_into(
-        value.substr(c.i), c.i, via.params,
+        {value.data() + c.i, value.size() - c.i}, c.i, via.params,
         [&via](const HeaderParam& p, std::size_t at) { return read_known_param(via, p, at); });
     if (e) e->header = "Via";
     return e;
