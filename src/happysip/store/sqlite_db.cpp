@@ -142,17 +142,34 @@ std::int64_t SqliteDb::changes() const {
     return sqlite3_changes64(db_);
 }
 
+std::int64_t SqliteDb::last_insert_rowid() const {
+    return sqlite3_last_insert_rowid(db_);
+}
+
+SqliteStatus SqliteDb::run_cached(SqliteStatement& statement, std::string_view sql) {
+    if (!statement.stmt_) {
+        SqliteStatus prepared;
+        statement = prepare(sql, prepared);
+        if (!prepared.ok) return prepared;
+    }
+    statement.reset();
+    statement.step();
+    auto status = statement.status();
+    statement.reset();  // a finished statement must not hold the transaction open
+    return status;
+}
+
 SqliteStatus SqliteDb::begin() {
-    return exec("BEGIN IMMEDIATE");
+    return run_cached(begin_, "BEGIN IMMEDIATE");
 }
 
 SqliteStatus SqliteDb::commit() {
-    return exec("COMMIT");
+    return run_cached(commit_, "COMMIT");
 }
 
 SqliteStatus SqliteDb::rollback() {
     if (sqlite3_get_autocommit(db_)) return {};
-    return exec("ROLLBACK");
+    return run_cached(rollback_, "ROLLBACK");
 }
 
 }  // namespace happysip::store

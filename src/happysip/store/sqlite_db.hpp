@@ -69,6 +69,8 @@ class SqliteDb {
 
     // Rows changed by the last INSERT, UPDATE or DELETE.
     std::int64_t changes() const;
+    // The rowid the last successful INSERT gave its row.
+    std::int64_t last_insert_rowid() const;
 
     SqliteStatus begin();  // BEGIN IMMEDIATE: take the write lock up front
     SqliteStatus commit();
@@ -76,7 +78,14 @@ class SqliteDb {
 
   private:
     explicit SqliteDb(sqlite3* db) : db_(db) {}
+    // Runs one of the transaction statements below, prepared on first use: a registrar
+    // opens and commits a transaction per burst of REGISTERs, and sqlite3_exec would
+    // parse the text again every time.
+    SqliteStatus run_cached(SqliteStatement& statement, std::string_view sql);
     sqlite3* db_;
+    SqliteStatement begin_;
+    SqliteStatement commit_;
+    SqliteStatement rollback_;
 };
 
 // Prepares a store's statements one after another; the first failure sticks, so a store

@@ -22,8 +22,10 @@ CREATE TABLE IF NOT EXISTS bindings (
     source      TEXT    NOT NULL,
     user_agent  TEXT    NOT NULL
 );
-CREATE INDEX IF NOT EXISTS bindings_by_aor ON bindings(aor);
-CREATE INDEX IF NOT EXISTS bindings_by_expiry ON bindings(expires_at);
+-- Lookups and expiry are served from memory (see the header): an index would only be
+-- one more B-tree to update on every refresh. Files made by earlier versions had two.
+DROP INDEX IF EXISTS bindings_by_aor;
+DROP INDEX IF EXISTS bindings_by_expiry;
 )sql";
 
 std::string join_path(const std::vector<std::string>& path) {
@@ -35,10 +37,12 @@ std::string join_path(const std::vector<std::string>& path) {
     return out;
 }
 
-// The INSERT and the in-place UPDATE number a row's columns alike: ?1 aor ... ?11 user_agent.
-void bind_row(SqliteStatement& s, std::string_view aor, const Binding& b) {
+// The INSERT and the UPDATE number a row's columns alike: ?1 aor or rowid, ?2 contact ...
+// ?11 user_agent.
+template <typename Key>
+void bind_row(SqliteStatement& s, Key key, const Binding& b) {
     s.reset();
-    s.bind(1, aor);
+    s.bind(1, key);
     s.bind(2, b.contact);
     s.bind(3, b.instance);
     s.bind(4, static_cast<std::int64_t>(b.reg_id));
@@ -71,26 +75,26 @@ std::unique_ptr<SqliteLocationStore> SqliteLocationStore::open(const std::string
     if (!db) return nullptr;
     std::unique_ptr<SqliteLocationStore> store(new SqliteLocationStore(std::move(db)));
     if (!store->prepare_statements(error)) return nullptr;
+    if (auto loaded = store->load(); !loaded.ok) {
+        error = "load " + path + ": " + loaded.error;
+        return nullptr;
+    }
     return store;
 }
 
 bool SqliteLocationStore::prepare_statements(std::string& error) {
     StatementPreparer prepare(*db_);
-    prepare(select_,
-            "SELECT contact, instance, reg_id, q, call_id, cseq, expires_at, path, source, "
-            "user_agent FROM bindings WHERE aor = ?1 AND expires_at > ?2");
-    prepare(delete_aor_, "DELETE FROM bindings WHERE aor = ?1");
-    prepare(update_one_,
-            "UPDATE bindings SET instance = ?3, reg_id = ?4, q = ?5, call_id = ?6, cseq = ?7, "
-            "expires_at = ?8, path = ?9, source = ?10, user_agent = ?11 "
-            "WHERE aor = ?1 AND contact = ?2");
-    prepare(delete_others_, "DELETE FROM bindings WHERE aor = ?1 AND contact <> ?2");
+    prepare(load_,
+            "SELECT rowid, aor, contact, instance, reg_id, q, call_id, cseq, expires_at, path, "
+            "source, user_agent FROM bindings");
     prepare(insert_,
             "INSERT INTO bindings (aor, contact, instance, reg_id, q, call_id, cseq, expires_at, "
             "path, source, user_agent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
-    prepare(purge_, "DELETE FROM bindings WHERE expires_at <= ?1");
-    prepare(count_, "SELECT count(*) FROM bindings");
-    // Prepared once: sqlite3_exec would parse them again for every REGISTER of a group.
+    prepare(update_,
+            "UPDATE bindings SET contact = ?2, instance = ?3, reg_id = ?4, q = ?5, call_id = ?6, "
+            "cseq = ?7, expires_at = ?8, path = ?9, source = ?10, user_agent = ?11 "
+            "WHERE rowid = ?1");
+    prepare(delete_, "DELETE FROM bindings WHERE rowid = ?1");
     prepare(savepoint_, "SAVEPOINT binding_set");
     prepare(release_, "RELEASE binding_set");
     prepare(rollback_to_, "ROLLBACK TO binding_set");
@@ -98,26 +102,45 @@ bool SqliteLocationStore::prepare_statements(std::string& error) {
     return prepare.status().ok;
 }
 
+registrar::StoreStatus SqliteLocationStore::load() {
+    by_aor_.clear();
+    aor_of_.clear();
+    rows_ = 0;
+    std::vector<Expiry> expiries;
+    load_.reset();
+    while (load_.step()) {
+        Row row;
+        row.rowid = load_.integer(0);
+        Binding& b = row.binding;
+        b.aor = load_.text(1);
+        b.contact = load_.text(2);
+        b.instance = load_.text(3);
+        b.reg_id = static_cast<std::uint32_t>(load_.integer(4));
+        b.q = static_cast<std::uint16_t>(load_.integer(5));
+        b.call_id = load_.text(6);
+        b.cseq = static_cast<std::uint32_t>(load_.integer(7));
+        b.expires_at = load_.integer(8);
+        b.path = split_path(load_.text(9));
+        b.source = load_.text(10);
+        b.user_agent = load_.text(11);
+        expiries.push_back({b.expires_at, row.rowid});
+        auto [it, _] = by_aor_.try_emplace(b.aor);
+        aor_of_.emplace(row.rowid, it->first);
+        it->second.push_back(std::move(row));
+        ++rows_;
+    }
+    expiries_ = decltype(expiries_)(std::greater<>{}, std::move(expiries));
+    if (!load_.status().ok) return {false, load_.status().error};
+    load_.reset();
+    return {};
+}
+
 std::vector<Binding> SqliteLocationStore::lookup(std::string_view aor, std::int64_t now) {
     std::vector<Binding> out;
-    select_.reset();
-    select_.bind(1, aor);
-    select_.bind(2, now);
-    while (select_.step()) {
-        Binding b;
-        b.aor = std::string(aor);
-        b.contact = select_.text(0);
-        b.instance = select_.text(1);
-        b.reg_id = static_cast<std::uint32_t>(select_.integer(2));
-        b.q = static_cast<std::uint16_t>(select_.integer(3));
-        b.call_id = select_.text(4);
-        b.cseq = static_cast<std::uint32_t>(select_.integer(5));
-        b.expires_at = select_.integer(6);
-        b.path = split_path(select_.text(7));
-        b.source = select_.text(8);
-        b.user_agent = select_.text(9);
-        out.push_back(std::move(b));
-    }
+    auto it = by_aor_.find(aor);
+    if (it == by_aor_.end()) return out;
+    for (const Row& row : it->second)
+        if (row.binding.expires_at > now) out.push_back(row.binding);
     registrar::sort_for_lookup(out);
     return out;
 }
@@ -136,79 +159,187 @@ registrar::StoreStatus SqliteLocationStore::commit_group() {
     auto s = db_->commit();
     if (!s.ok) {
         db_->rollback();
+        // Memory holds the group's writes, the file does not: take the file's word.
+        if (auto reloaded = load(); !reloaded.ok) s.error += "; reload: " + reloaded.error;
         return {false, s.error};
     }
     return {};
 }
 
-registrar::StoreStatus SqliteLocationStore::replace(std::string_view aor,
-                                                    const std::vector<Binding>& bindings) {
+registrar::StoreStatus SqliteLocationStore::begin_atomic() {
     if (!in_group_) {
-        SqliteTransaction tx(*db_);
-        if (!tx.status().ok) return {false, tx.status().error};
-        auto written = write(aor, bindings);
-        if (!written.ok) return written;
-        if (auto s = tx.commit(); !s.ok) return {false, s.error};
-        return {};
+        auto s = db_->begin();
+        return {s.ok, s.error};
     }
-    // In a group: a savepoint, so a replace that fails halfway leaves nothing behind
-    // while the group's other writes stand.
     savepoint_.reset();
     savepoint_.step();
-    if (!savepoint_.status().ok) return {false, savepoint_.status().error};
-    auto written = write(aor, bindings);
-    if (!written.ok) {
+    return {savepoint_.status().ok, savepoint_.status().error};
+}
+
+registrar::StoreStatus SqliteLocationStore::end_atomic(bool keep) {
+    if (!in_group_) {
+        if (!keep) {
+            db_->rollback();
+            return {};
+        }
+        auto s = db_->commit();
+        if (!s.ok) db_->rollback();
+        return {s.ok, s.error};
+    }
+    if (!keep) {
         rollback_to_.reset();
         rollback_to_.step();
     }
     release_.reset();
     release_.step();
-    return written;
+    return {release_.status().ok, release_.status().error};
 }
 
-registrar::StoreStatus SqliteLocationStore::write(std::string_view aor,
-                                                  const std::vector<Binding>& bindings) {
-    // A refresh (one contact, re-registered) is most of a registrar's writes: update that
-    // row in place and drop any other of the AOR, instead of deleting and re-inserting it
-    // (one row and one index entry touched instead of a row and two index entries, twice).
-    if (bindings.size() == 1) {
-        const Binding& b = bindings.front();
-        bind_row(update_one_, aor, b);
-        update_one_.step();
-        if (!update_one_.status().ok) return {false, update_one_.status().error};
-        if (db_->changes() == 1) {
-            delete_others_.reset();
-            delete_others_.bind(1, aor);
-            delete_others_.bind(2, b.contact);
-            delete_others_.step();
-            if (!delete_others_.status().ok) return {false, delete_others_.status().error};
-            return {};
-        }
-        // No such row (a new binding), or several with that contact: the general way.
-    }
-    delete_aor_.reset();
-    delete_aor_.bind(1, aor);
-    delete_aor_.step();
-    if (!delete_aor_.status().ok) return {false, delete_aor_.status().error};
-    for (const Binding& b : bindings) {
-        bind_row(insert_, aor, b);
-        insert_.step();
-        if (!insert_.status().ok) return {false, insert_.status().error};
-    }
+registrar::StoreStatus SqliteLocationStore::insert(std::string_view aor, const Binding& b,
+                                                   std::int64_t& rowid) {
+    bind_row(insert_, aor, b);
+    insert_.step();
+    if (!insert_.status().ok) return {false, insert_.status().error};
+    rowid = db_->last_insert_rowid();
     return {};
 }
 
-std::size_t SqliteLocationStore::purge_expired(std::int64_t now) {
-    purge_.reset();
-    purge_.bind(1, now);
-    purge_.step();
-    return purge_.status().ok ? static_cast<std::size_t>(db_->changes()) : 0;
+registrar::StoreStatus SqliteLocationStore::update(std::int64_t rowid, const Binding& b) {
+    bind_row(update_, rowid, b);
+    update_.step();
+    return {update_.status().ok, update_.status().error};
 }
 
-std::size_t SqliteLocationStore::size() {
-    count_.reset();
-    if (!count_.step()) return 0;
-    return static_cast<std::size_t>(count_.integer(0));
+registrar::StoreStatus SqliteLocationStore::erase(std::int64_t rowid) {
+    delete_.reset();
+    delete_.bind(1, rowid);
+    delete_.step();
+    return {delete_.status().ok, delete_.status().error};
+}
+
+registrar::StoreStatus SqliteLocationStore::replace(std::string_view aor,
+                                                    const std::vector<Binding>& bindings) {
+    static const std::vector<Row> no_rows;
+    auto it = by_aor_.find(aor);
+    const std::vector<Row>& old = it == by_aor_.end() ? no_rows : it->second;
+    std::vector<Row> rows;
+    if (auto s = write(aor, old, bindings, rows); !s.ok) return s;
+    install(it, aor, std::move(rows));
+    return {};
+}
+
+registrar::StoreStatus SqliteLocationStore::write(std::string_view aor, const std::vector<Row>& old,
+                                                  const std::vector<Binding>& bindings,
+                                                  std::vector<Row>& rows) {
+    // Match the new set against the stored rows by contact: a refresh (the common case)
+    // becomes one UPDATE by rowid; only new contacts are inserted, only dropped ones deleted.
+    std::vector<std::size_t> old_index(bindings.size(), old.size());  // old.size(): insert
+    std::vector<bool> kept(old.size(), false);
+    std::size_t statements = 0;
+    for (std::size_t i = 0; i < bindings.size(); ++i) {
+        for (std::size_t j = 0; j < old.size(); ++j) {
+            if (!kept[j] && old[j].binding.contact == bindings[i].contact) {
+                kept[j] = true;
+                old_index[i] = j;
+                break;
+            }
+        }
+        if (old_index[i] == old.size() || !(old[old_index[i]].binding == bindings[i])) ++statements;
+    }
+    for (bool k : kept)
+        statements += k ? 0 : 1;
+
+    // One statement is atomic on its own; several must apply whole.
+    const bool atomic = statements > 1;
+    if (atomic) {
+        if (auto s = begin_atomic(); !s.ok) return s;
+    }
+    auto fail = [&](registrar::StoreStatus s) {
+        if (atomic) end_atomic(false);
+        return s;
+    };
+    for (std::size_t j = 0; j < old.size(); ++j) {
+        if (kept[j]) continue;
+        if (auto s = erase(old[j].rowid); !s.ok) return fail(s);
+    }
+    rows.reserve(bindings.size());
+    for (std::size_t i = 0; i < bindings.size(); ++i) {
+        Row row{0, bindings[i]};
+        if (old_index[i] == old.size()) {
+            if (auto s = insert(aor, bindings[i], row.rowid); !s.ok) return fail(s);
+        } else {
+            row.rowid = old[old_index[i]].rowid;
+            if (!(old[old_index[i]].binding == bindings[i])) {
+                if (auto s = update(row.rowid, bindings[i]); !s.ok) return fail(s);
+            }
+        }
+        rows.push_back(std::move(row));
+    }
+    if (atomic) return end_atomic(true);
+    return {};
+}
+
+void SqliteLocationStore::install(AorMap::iterator it, std::string_view aor,
+                                  std::vector<Row> rows) {
+    std::vector<Row> old;
+    if (it != by_aor_.end()) {
+        old = std::move(it->second);
+        for (const Row& row : old)
+            aor_of_.erase(row.rowid);
+        rows_ -= old.size();
+        if (rows.empty()) by_aor_.erase(it);
+    }
+    if (rows.empty()) return;
+    if (it == by_aor_.end()) it = by_aor_.try_emplace(std::string(aor)).first;
+    for (const Row& row : rows) {
+        aor_of_.emplace(row.rowid, it->first);
+        // A new expiry goes on the heap; the entry of the old one is skipped when it
+        // comes up, since it no longer matches the row.
+        bool known = false;
+        for (const Row& before : old)
+            known |=
+                before.rowid == row.rowid && before.binding.expires_at == row.binding.expires_at;
+        if (!known) expiries_.push({row.binding.expires_at, row.rowid});
+    }
+    rows_ += rows.size();
+    it->second = std::move(rows);
+}
+
+std::size_t SqliteLocationStore::purge_expired(std::int64_t now) {
+    std::vector<Expiry> due;
+    while (!expiries_.empty() && expiries_.top().at <= now) {
+        const Expiry e = expiries_.top();
+        expiries_.pop();
+        auto owner = aor_of_.find(e.rowid);
+        if (owner == aor_of_.end()) continue;  // the row is gone
+        const auto& rows = by_aor_.find(owner->second)->second;
+        for (const Row& row : rows)
+            if (row.rowid == e.rowid && row.binding.expires_at == e.at) due.push_back(e);
+    }
+    if (due.empty()) return 0;
+    const bool atomic = due.size() > 1;
+    bool ok = !atomic || begin_atomic().ok;
+    for (std::size_t i = 0; ok && i < due.size(); ++i)
+        ok = erase(due[i].rowid).ok;
+    if (atomic && ok) ok = end_atomic(true).ok;
+    if (!ok) {
+        if (atomic) end_atomic(false);
+        for (const Expiry& e : due)
+            expiries_.push(e);  // tried again next time
+        return 0;
+    }
+    std::size_t purged = 0;
+    for (const Expiry& e : due) {
+        auto owner = aor_of_.find(e.rowid);
+        if (owner == aor_of_.end()) continue;  // the heap held this expiry twice
+        auto it = by_aor_.find(owner->second);
+        aor_of_.erase(owner);
+        std::erase_if(it->second, [&](const Row& row) { return row.rowid == e.rowid; });
+        if (it->second.empty()) by_aor_.erase(it);
+        --rows_;
+        ++purged;
+    }
+    return purged;
 }
 
 }  // namespace happysip::store

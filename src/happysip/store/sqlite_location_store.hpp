@@ -1,13 +1,29 @@
 // The durable LocationStore: bindings in one SQLite table (WAL), so registrations survive
-// a restart, kill -9 included. replace() is one IMMEDIATE transaction per AOR, or, inside
-// a group (begin_group / commit_group), one savepoint of the group's transaction: a
-// registrar under load then pays one commit per burst of REGISTERs instead of one each
-// (issue 4: "registrations durable — batched commits are fine"). Nothing in a group is
-// durable before commit_group() returns ok, so a caller answers 200 only after it.
+// a restart, kill -9 included, with every binding also held in memory.
+//
+// Why the memory copy: a registrar reads an AOR's bindings on every REGISTER and a proxy
+// on every request for a user, and nearly every write is a refresh of one contact. With
+// the rows in memory a lookup is a hash probe instead of a SELECT, and a write touches
+// only the rows that change, by rowid, with no secondary index to maintain (the table has
+// none: expiry is tracked by an in-memory heap). The copy is loaded when the store opens
+// and changes only after SQLite accepted the write, so it never holds what the file does
+// not. This assumes one process owns the bindings table, which happysipd does.
+//
+// replace() is one IMMEDIATE transaction per AOR, or, inside a group (begin_group /
+// commit_group), part of the group's transaction: a registrar under load then pays one
+// commit per burst of REGISTERs instead of one each (issue 4: "registrations durable —
+// batched commits are fine"). Nothing in a group is durable before commit_group() returns
+// ok, so a caller answers 200 only after it.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <queue>
 #include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "happysip/registrar/location_store.hpp"
 #include "happysip/store/sqlite_db.hpp"
@@ -16,39 +32,77 @@ namespace happysip::store {
 
 class SqliteLocationStore final : public registrar::LocationStore {
   public:
-    // Opens or creates the database and its schema; nullptr + `error` on failure.
+    // Opens or creates the database and its schema and loads every binding; nullptr +
+    // `error` on failure.
     static std::unique_ptr<SqliteLocationStore> open(const std::string& path, std::string& error);
 
     std::vector<registrar::Binding> lookup(std::string_view aor, std::int64_t now) override;
     registrar::StoreStatus replace(std::string_view aor,
                                    const std::vector<registrar::Binding>& bindings) override;
     std::size_t purge_expired(std::int64_t now) override;
-    std::size_t size() override;
+    std::size_t size() override { return rows_; }
 
     registrar::StoreStatus begin_group();
-    // Commits every replace() since begin_group(); on failure everything is rolled back.
+    // Commits every replace() since begin_group(); on failure everything is rolled back
+    // (and the memory copy reloaded from the file).
     registrar::StoreStatus commit_group();
     bool in_group() const noexcept { return in_group_; }
 
   private:
+    struct Row {
+        std::int64_t rowid = 0;
+        registrar::Binding binding;
+    };
+    struct Expiry {
+        std::int64_t at = 0;
+        std::int64_t rowid = 0;
+        bool operator>(const Expiry& o) const noexcept { return at > o.at; }
+    };
+    struct AorHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
+    using AorMap = std::unordered_map<std::string, std::vector<Row>, AorHash, std::equal_to<>>;
+
     explicit SqliteLocationStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
     bool prepare_statements(std::string& error);
-    // The DELETE and INSERTs of replace(), inside whatever transaction is open.
-    registrar::StoreStatus write(std::string_view aor,
-                                 const std::vector<registrar::Binding>& bindings);
+    // Reads the whole table into memory (open, and after a failed group commit).
+    registrar::StoreStatus load();
+    // Writes `bindings` over `old` (the AOR's current rows); fills `rows` with the new set.
+    registrar::StoreStatus write(std::string_view aor, const std::vector<Row>& old,
+                                 const std::vector<registrar::Binding>& bindings,
+                                 std::vector<Row>& rows);
+    registrar::StoreStatus insert(std::string_view aor, const registrar::Binding& b,
+                                  std::int64_t& rowid);
+    registrar::StoreStatus update(std::int64_t rowid, const registrar::Binding& b);
+    registrar::StoreStatus erase(std::int64_t rowid);
+    // Starts/ends a unit that must apply whole: a savepoint inside a group, else a
+    // transaction of its own.
+    registrar::StoreStatus begin_atomic();
+    registrar::StoreStatus end_atomic(bool keep);
+    // Makes `rows` the AOR's rows in memory (empty: forgets the AOR); `it` is the AOR's
+    // entry, or end() when it has none yet.
+    void install(AorMap::iterator it, std::string_view aor, std::vector<Row> rows);
 
     std::unique_ptr<SqliteDb> db_;
-    SqliteStatement select_;
-    SqliteStatement delete_aor_;
+    SqliteStatement load_;
     SqliteStatement insert_;
-    SqliteStatement purge_;
-    SqliteStatement count_;
-    SqliteStatement update_one_;
-    SqliteStatement delete_others_;
+    SqliteStatement update_;
+    SqliteStatement delete_;
     SqliteStatement savepoint_;
     SqliteStatement release_;
     SqliteStatement rollback_to_;
     bool in_group_ = false;
+
+    AorMap by_aor_;
+    // rowid -> the AOR key in by_aor_ (keys of an unordered_map do not move).
+    std::unordered_map<std::int64_t, std::string_view> aor_of_;
+    // Every expiry written, soonest first; entries of rows since refreshed or removed
+    // are skipped when they come up.
+    std::priority_queue<Expiry, std::vector<Expiry>, std::greater<>> expiries_;
+    std::size_t rows_ = 0;
 };
 
 }  // namespace happysip::store

@@ -127,7 +127,9 @@ TEST_F(SqliteLocationStoreTest, CommittedBindingsSurviveKillDashNine) {
 
 TEST_F(SqliteLocationStoreTest, GroupIsInvisibleToOthersUntilCommittedThenDurable) {
     auto store = open();
-    auto other = open();  // another connection: what a restarted process would read
+    // What a process reading the file now would see (each call opens it afresh: a store
+    // loads the table when it opens).
+    auto durable = [&](const std::string& aor) { return open()->lookup(aor, k_now).size(); };
     Binding a = binding("sip:alice@192.0.2.10", k_now + 60);
     Binding b = binding("sip:bob@192.0.2.11", k_now + 60);
     b.aor = "sip:bob@example.com";
@@ -135,14 +137,14 @@ TEST_F(SqliteLocationStoreTest, GroupIsInvisibleToOthersUntilCommittedThenDurabl
     ASSERT_TRUE(store->replace(a.aor, {a}).ok);
     ASSERT_TRUE(store->replace(b.aor, {b}).ok);
     EXPECT_EQ(store->lookup(b.aor, k_now).size(), 1u);  // the group reads its own writes
-    EXPECT_TRUE(other->lookup(a.aor, k_now).empty());   // nothing durable yet
+    EXPECT_EQ(durable(a.aor), 0u);                      // nothing durable yet
     ASSERT_TRUE(store->commit_group().ok);
     EXPECT_FALSE(store->in_group());
-    EXPECT_EQ(other->lookup(a.aor, k_now).size(), 1u);
-    EXPECT_EQ(other->lookup(b.aor, k_now).size(), 1u);
+    EXPECT_EQ(durable(a.aor), 1u);
+    EXPECT_EQ(durable(b.aor), 1u);
     // Outside a group, replace() commits on its own again.
     ASSERT_TRUE(store->replace(a.aor, {}).ok);
-    EXPECT_TRUE(other->lookup(a.aor, k_now).empty());
+    EXPECT_EQ(durable(a.aor), 0u);
 }
 
 TEST_F(SqliteLocationStoreTest, RefreshOfOneContactReplacesTheWholeSetToo) {
@@ -162,6 +164,35 @@ TEST_F(SqliteLocationStoreTest, RefreshOfOneContactReplacesTheWholeSetToo) {
     got = store->lookup(a.aor, k_now);
     ASSERT_EQ(got.size(), 1u);
     EXPECT_EQ(got[0], moved);
+}
+
+TEST_F(SqliteLocationStoreTest, PurgeRemovesExpiredRowsFromMemoryAndFile) {
+    auto store = open();
+    Binding soon = binding("sip:alice@192.0.2.10", k_now + 10);
+    Binding later = binding("sip:alice@192.0.2.11", k_now + 100);
+    Binding bob = binding("sip:bob@192.0.2.12", k_now + 10);
+    bob.aor = "sip:bob@example.com";
+    ASSERT_TRUE(store->replace(soon.aor, {soon, later}).ok);
+    ASSERT_TRUE(store->replace(bob.aor, {bob}).ok);
+    // Bob refreshes before he expires: the expiry his first REGISTER set must not purge him.
+    Binding bob_refreshed = bob;
+    bob_refreshed.expires_at = k_now + 200;
+    bob_refreshed.cseq = 8;
+    ASSERT_TRUE(store->replace(bob.aor, {bob_refreshed}).ok);
+    EXPECT_EQ(store->size(), 3u);
+    EXPECT_EQ(store->purge_expired(k_now + 5), 0u);
+    EXPECT_EQ(store->purge_expired(k_now + 10), 1u);  // alice's first contact only
+    EXPECT_EQ(store->size(), 2u);
+    EXPECT_EQ(store->purge_expired(k_now + 150), 1u);  // alice's second: alice is gone
+    EXPECT_EQ(open()->size(), 1u);                     // and gone from the file too
+    EXPECT_TRUE(store->lookup(soon.aor, 0).empty());
+    EXPECT_EQ(store->lookup(bob.aor, k_now).size(), 1u);
+    EXPECT_EQ(store->purge_expired(k_now + 200), 1u);
+    EXPECT_EQ(store->size(), 0u);
+    // A binding registered again after its purge is a new row, stored and found.
+    ASSERT_TRUE(store->replace(bob.aor, {bob_refreshed}).ok);
+    EXPECT_EQ(store->lookup(bob.aor, k_now).size(), 1u);
+    EXPECT_EQ(open()->size(), 1u);
 }
 
 TEST_F(SqliteLocationStoreTest, UnwritableLocationIsAClearError) {
