@@ -122,5 +122,55 @@ TEST(SipServerOutbound, ConnectFailureIsReported) {
     a.server.stop();
 }
 
+TEST(SipServerOutbound, DestinationTextRoundTrips) {
+    for (const char* text : {"udp:192.0.2.1:5060", "tcp:[2001:db8::2]:40001", "tls:[::1]:5061"}) {
+        auto d = parse_destination(text);
+        ASSERT_TRUE(d) << text;
+        EXPECT_EQ(d->text(), text);
+    }
+    for (const char* bad : {"", "udp", "sctp:192.0.2.1:5060", "udp:192.0.2.1", "tcp:[::1]",
+                            "udp:example.com:5060", "tcp:192.0.2.1:0", "udp:192.0.2.1:99999"})
+        EXPECT_FALSE(parse_destination(bad)) << bad;
+}
+
+TEST(SipServerOutbound, FlowRequestGoesDownThePeersConnectionOrFails) {
+    // RFC 5626 §5.3: a request for an Outbound flow uses the connection the UA opened; once
+    // it is gone the request fails at once instead of connecting anew.
+    asio::io_context io;
+    Peer ua(io);
+    Peer proxy(io);
+    Destination to{Transport::tcp, k_loopback_v4, proxy.port(1), {}};
+    bool failed = false;
+    ua.server.send_request(to,
+                           test::options_text(ua.server.via_sent_by(Transport::tcp, k_loopback_v4),
+                                              "z9hG4bKflow1", "TCP"),
+                           [&](std::string) { failed = true; });
+    run_until(io, [&] { return ua.responses.size() == 1 || failed; });
+    ASSERT_EQ(proxy.sources.size(), 1u);
+    auto flow = parse_destination(proxy.sources[0].text());
+    ASSERT_TRUE(flow) << proxy.sources[0].text();
+    flow->existing_flow_only = true;
+    EXPECT_TRUE(proxy.server.flow_alive(*flow));
+    proxy.server.send_request(
+        *flow,
+        test::options_text(proxy.server.via_sent_by(Transport::tcp, k_loopback_v4), "z9hG4bKflow2",
+                           "TCP"),
+        [&](std::string) { failed = true; });
+    run_until(io, [&] { return proxy.responses.size() == 1 || failed; });
+    ASSERT_FALSE(failed);
+    ASSERT_EQ(ua.requests.size(), 1u);  // it reached the UA over its own connection
+    EXPECT_EQ(ua.server.connections().size(), 1u);
+
+    ua.server.stop();  // the UA goes away: its connection closes
+    run_until(io, [&] { return !proxy.server.flow_alive(*flow); });
+    EXPECT_FALSE(proxy.server.flow_alive(*flow));
+    std::string error;
+    proxy.server.send_request(*flow, "OPTIONS sip:x SIP/2.0\r\n\r\n",
+                              [&](std::string detail) { error = std::move(detail); });
+    run_until(io, [&] { return !error.empty(); });
+    EXPECT_NE(error.find("flow failed"), std::string::npos) << error;
+    proxy.server.stop();
+}
+
 }  // namespace
 }  // namespace happysip::runtime

@@ -138,6 +138,8 @@ const std::map<std::string, std::map<std::string, KeyReader>>& known_keys() {
            [](const toml::value& v, const std::string& k, Config& c) {
                c.registrar.max_bindings_per_aor = integer(v, k, 1, 1000);
            }},
+          {"flow_timer", [](const toml::value& v, const std::string& k,
+                            Config& c) { c.registrar.flow_timer = integer(v, k, 0, 86400); }},
           {"purge_interval", [](const toml::value& v, const std::string& k,
                                 Config& c) { c.purge_interval = integer(v, k, 1, 86400); }}}},
         {"auth",

@@ -170,6 +170,22 @@ void ProxyService::handle(const sip::Message& request, const runtime::RequestSou
     if (targets.leaves_domain && !in_our_dialog(targets, pre, request) &&
         !relay_allowed(request, source, responder))
         return;
+    // Outbound instances registered here are reached over their flows only; when every
+    // target is one whose flows have all failed, nobody can be reached.
+    std::vector<std::optional<runtime::Destination>> flows(targets.targets.size());
+    std::size_t dead = 0;
+    for (std::size_t i = 0; i < targets.targets.size(); ++i) {
+        if (targets.targets[i].flows.empty()) continue;
+        flows[i] = live_flow(targets.targets[i]);
+        if (!flows[i]) ++dead;
+    }
+    if (dead > 0 && dead == targets.targets.size()) {
+        responder.respond(480, "Flow Failed");
+        log_.info(
+            "proxy_flows_failed",
+            {{"method", request.method_text()}, {"aor", targets.aor}, {"source", source.text()}});
+        return;
+    }
 
     std::uint64_t id = next_id_++;
     auto context = std::make_unique<Context>(proxy::ResponseContext(request), responder);
@@ -184,8 +200,18 @@ void ProxyService::handle(const sip::Message& request, const runtime::RequestSou
     if (c.invite_key) by_invite_[*c.invite_key] = id;
     const std::string hash = proxy::loop_hash(request);
     const Instant now = runtime::steady_now();
-    for (const auto& target : targets.targets)
-        add_branch(id, c, m, source, target.uri, target.path, hash, now);
+    for (std::size_t i = 0; i < targets.targets.size(); ++i) {
+        const proxy::Target& target = targets.targets[i];
+        if (target.flows.empty()) {
+            add_branch(id, c, m, source, target.uri, target.path, hash, now);
+            continue;
+        }
+        if (!flows[i]) continue;  // every flow of that instance has failed
+        std::string error;
+        if (!add_branch_to(id, c, m, source, target.uri, target.path, hash, *flows[i], now, error))
+            log_.warning("proxy_branch_failed",
+                         {{"call_id", c.call_id}, {"flow", flows[i]->text()}, {"detail", error}});
+    }
     if (c.all_settled()) c.core.close_branches(now);  // else when the last race settles
     log_.log(LogLevel::debug, "proxy_forward",
              {{"method", request.method_text()},
@@ -217,6 +243,17 @@ bool ProxyService::relay_allowed(const sip::Message& request, const runtime::Req
                                        {"ruri", request.request_uri()},
                                        {"source", source.text()}});
     return false;
+}
+
+std::optional<runtime::Destination> ProxyService::live_flow(const proxy::Target& target) {
+    for (const auto& flow : target.flows) {
+        auto destination = runtime::parse_destination(flow);
+        if (!destination) continue;
+        destination->existing_flow_only = true;
+        if (server_.flow_alive(*destination)) return destination;
+        log_.info("flow_failed", {{"instance", target.instance}, {"flow", flow}});
+    }
+    return std::nullopt;
 }
 
 void ProxyService::add_branch(std::uint64_t id, Context& c, const sip::Message& request,
@@ -329,7 +366,7 @@ void ProxyService::handle_ack(const sip::Message& ack, const runtime::RequestSou
     const proxy::Target& target = targets.targets.front();
     const std::string next_hop = next_hop_of(m, target.uri, target.path);
     std::string error;
-    auto destination = destination_of(next_hop, error);
+    auto destination = target.flows.empty() ? destination_of(next_hop, error) : live_flow(target);
     if (!destination) return;
     std::string sent_by = server_.via_sent_by(destination->transport, destination->address);
     if (sent_by.empty()) return;

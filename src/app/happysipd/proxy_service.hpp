@@ -97,6 +97,8 @@ class ProxyService {
                     const runtime::RequestSource& source, const std::string& target,
                     const std::vector<std::string>& path, const std::string& loop_hash,
                     Instant now);
+    // RFC 5626 §5.3: the flow a target registered over that can carry a request now.
+    std::optional<runtime::Destination> live_flow(const proxy::Target& target);
     void drain(std::uint64_t id);
     void schedule(std::uint64_t id, Context& context);
     void rearm();

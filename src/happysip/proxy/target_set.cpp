@@ -1,5 +1,7 @@
 #include "happysip/proxy/target_set.hpp"
 
+#include <algorithm>
+
 #include "happysip/registrar/aor.hpp"
 #include "happysip/sip/name_addr.hpp"
 #include "happysip/sip/uri.hpp"
@@ -48,8 +50,27 @@ TargetSet find_targets(const sip::Message& request, const RoutePreprocessing& pr
         return set;
     }
     set.aor = *aor;
-    for (auto& binding : store.lookup(*aor, now))
-        set.targets.push_back({std::move(binding.contact), std::move(binding.path), binding.q});
+    for (auto& binding : store.lookup(*aor, now)) {
+        const bool own_flow = binding.reg_id != 0 && !binding.instance.empty() &&
+                              binding.path.empty() && !binding.source.empty();
+        if (own_flow) {
+            // Bindings come highest q, then most recently registered, first: the first
+            // flow of an instance is its preferred one, the others its fall-backs.
+            auto same = std::find_if(set.targets.begin(), set.targets.end(), [&](const Target& t) {
+                return t.instance == binding.instance;
+            });
+            if (same != set.targets.end()) {
+                same->flows.push_back(std::move(binding.source));
+                continue;
+            }
+        }
+        Target t{std::move(binding.contact), std::move(binding.path), binding.q, {}, {}};
+        if (own_flow) {
+            t.flows.push_back(std::move(binding.source));
+            t.instance = std::move(binding.instance);
+        }
+        set.targets.push_back(std::move(t));
+    }
     if (set.targets.empty()) set.kind = TargetSet::Kind::no_bindings;
     return set;
 }

@@ -1,7 +1,8 @@
 // RFC 3261 §16.5: where a validated, Route-preprocessed request goes. A request that still
 // carries a Route goes to its top Route (a dialog's route set or a preloaded route); one
 // for a user of a domain we serve goes to every binding of that AOR (parallel forking,
-// RFC 3327 Path in front); anything else leaves the domain to its Request-URI.
+// RFC 3327 Path in front, RFC 5626 flows for Outbound instances); anything else leaves the
+// domain to its Request-URI.
 // Whether a request may leave the domain at all is the caller's question (no open relay:
 // issue 4); this only says that it would.
 #pragma once
@@ -21,6 +22,12 @@ struct Target {
     std::string uri;                // the new Request-URI; empty: keep the request's
     std::vector<std::string> path;  // Route values to put in front (the binding's Path)
     std::uint16_t q = 1000;         // the binding's q-value x1000
+    // RFC 5626 §5.3: an Outbound instance registered here directly is reached over one of
+    // the flows it registered ("udp:[2001:db8::2]:5060", as RegisterContext::source),
+    // never by its Contact URI: the first flow that is still up, most recent first; one
+    // branch per instance, not one per flow. Empty for every other target.
+    std::vector<std::string> flows;
+    std::string instance;  // the +sip.instance of those flows
 };
 
 struct TargetSet {

@@ -53,6 +53,61 @@ bool same_binding(const Binding& existing, const RequestedContact& wanted) {
     return sip::uri_equal(a.value(), b.value());
 }
 
+struct OptionTags {
+    bool path = false;
+    bool outbound = false;
+};
+
+OptionTags supported_tags(const sip::Message& request) {
+    OptionTags out;
+    for (const auto value : request.values(sip::HeaderId::supported)) {
+        auto tags = sip::parse_token_list(value, "Supported");
+        if (!tags) continue;
+        out.path |= tags.value().contains("path");
+        out.outbound |= tags.value().contains("outbound");
+    }
+    return out;
+}
+
+enum class OutboundUse : std::uint8_t {
+    not_asked,                // no Contact with instance and reg-id, or no Supported: outbound
+    applied,                  // Outbound bindings, each on the flow it came over
+    not_possible,             // asked without Supported: outbound over a hop that cannot
+    first_hop_lacks_support,  // asked with Supported: outbound over such a hop: 439
+    too_many_contacts,        // reg-id on one of several Contacts being registered: 400
+};
+
+// RFC 5626 §6. Outbound needs the flow's first hop to take part: either this registrar is
+// the first hop (the request has a single Via and no Path), or the first Path URI (the
+// proxy that added it) carries "ob".
+OutboundUse outbound_use(const sip::Message& request, const std::vector<std::string>& path,
+                         const OptionTags& supported, const std::vector<RequestedContact>& wanted) {
+    bool asked = false;
+    bool registers_flow = false;  // a reg-id on a Contact with a non-zero expiration
+    std::size_t registering = 0;
+    for (const RequestedContact& r : wanted) {
+        asked |= r.reg_id != 0;
+        registers_flow |= r.reg_id != 0 && r.expires != 0;
+        registering += r.expires != 0 ? 1 : 0;
+    }
+    if (!asked) return OutboundUse::not_asked;
+    bool first_hop_takes_part = false;
+    if (path.empty()) {
+        first_hop_takes_part = request.values(sip::HeaderId::via).size() == 1;
+    } else {
+        auto first = sip::parse_name_addr(path.front(), "Path");
+        first_hop_takes_part = first && first.value().uri.has_ob();
+    }
+    if (!first_hop_takes_part) {
+        return supported.outbound ? OutboundUse::first_hop_lacks_support
+                                  : OutboundUse::not_possible;
+    }
+    // A UA that does not say it supports Outbound would not understand Require: outbound.
+    if (!supported.outbound) return OutboundUse::not_asked;
+    if (registers_flow && registering > 1) return OutboundUse::too_many_contacts;
+    return OutboundUse::applied;
+}
+
 // RFC 3261 §20.17: "Date: Sat, 13 Nov 2010 23:29:00 GMT" (RFC 1123 form, always GMT).
 std::string sip_date(std::int64_t unix_seconds) {
     static constexpr const char* k_days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
@@ -155,7 +210,8 @@ RegisterReply Registrar::handle(const sip::Message& request, const RegisterConte
         RequestedContact r;
         r.uri = std::string(c.uri_text);
         r.instance = std::string(sip::contact_instance(c).value_or(""));
-        r.reg_id = sip::contact_reg_id(c).value_or(0);
+        // RFC 5626 §6: a reg-id without an instance is ignored.
+        if (!r.instance.empty()) r.reg_id = sip::contact_reg_id(c).value_or(0);
         r.q = sip::contact_q(c).value_or(1000);
         r.expires =
             sip::contact_expires(c).value_or(header_expires.value_or(config_.default_expires));
@@ -170,10 +226,23 @@ RegisterReply Registrar::handle(const sip::Message& request, const RegisterConte
         return reject(400, "Contact * needs to be alone and with Expires: 0");
     }
 
-    std::vector<Binding> bindings = store_.lookup(*aor, context.now);
     std::vector<std::string> path;
     for (const auto value : request.values(sip::HeaderId::path))
         path.emplace_back(value);
+    const OptionTags supported = supported_tags(request);
+    const OutboundUse outbound = outbound_use(request, path, supported, wanted);
+    if (outbound == OutboundUse::first_hop_lacks_support) {
+        return reject(439, "First Hop Lacks Outbound Support");
+    }
+    if (outbound == OutboundUse::too_many_contacts) {
+        return reject(400, "Only one Contact may register with reg-id (RFC 5626 section 6)");
+    }
+    if (outbound != OutboundUse::applied) {
+        for (RequestedContact& r : wanted)
+            r.reg_id = 0;  // RFC 3261 rules, by URI
+    }
+
+    std::vector<Binding> bindings = store_.lookup(*aor, context.now);
 
     // Step 7: Call-ID/CSeq ordering, then update, add or remove.
     auto in_order = [&](const Binding& b) { return b.call_id != call_id || cseq > b.cseq; };
@@ -227,13 +296,15 @@ RegisterReply Registrar::handle(const sip::Message& request, const RegisterConte
     for (const Binding& b : bindings)
         reply.headers.push_back(contact_line(b, context.now));
     reply.headers.push_back("Date: " + sip_date(context.now));
-    bool path_supported = false;
-    for (const auto value : request.values(sip::HeaderId::supported)) {
-        auto tags = sip::parse_token_list(value, "Supported");
-        if (tags && tags.value().contains("path")) path_supported = true;
+    if (outbound == OutboundUse::applied) {
+        // RFC 5626 §6: the UA learns its flows are Outbound flows; the keep-alive interval
+        // is ours to give only when the flow ends here (with a Path, the edge gives it).
+        reply.headers.push_back("Require: outbound");
+        if (path.empty() && config_.flow_timer != 0)
+            reply.headers.push_back("Flow-Timer: " + std::to_string(config_.flow_timer));
     }
     // RFC 3327 §5.3: the Path values are echoed, in order, to a UA that supports Path.
-    if (path_supported) {
+    if (supported.path) {
         for (const auto& p : path)
             reply.headers.push_back("Path: " + p);
     }

@@ -1,5 +1,7 @@
 // The registrar of RFC 3261 §10.3, steps 1, 2 and 5-8 (authentication, steps 3-4, is the
-// caller's: it passes who authenticated), with RFC 3327 Path. Given a REGISTER, it
+// caller's: it passes who authenticated), with RFC 3327 Path and RFC 5626 Outbound (§6:
+// bindings keyed by instance and reg-id, each remembering the flow it came over, answered
+// with Require: outbound; 439 when the first hop cannot do Outbound). Given a REGISTER, it
 // computes the AOR's new binding set, stores it in one call and says what to answer:
 // 200 with every current binding, 423 with Min-Expires, 420 with Unsupported, 404 for a
 // foreign domain, 400 for a malformed Contact, Expires or out-of-order CSeq, 403 when the
@@ -25,11 +27,17 @@ struct RegistrarConfig {
     std::uint32_t min_expires = 60;                    // shorter non-zero requests get 423
     std::uint32_t max_expires = 86400;                 // longer ones are shortened
     std::size_t max_bindings_per_aor = 16;             // a cap against binding floods
+    // RFC 5626 §4.4.1: seconds between a UA's keep-alives on an Outbound flow, sent as
+    // Flow-Timer in the 200 when this registrar is the flow's first hop; 0 leaves it to
+    // the UA (95-120 s on TCP/TLS, 24-29 s on UDP).
+    std::uint32_t flow_timer = 0;
 };
 
 struct RegisterContext {
-    std::int64_t now = 0;            // wall clock, seconds since the Unix epoch
-    std::string source;              // "udp:[2001:db8::2]:5060"
+    std::int64_t now = 0;  // wall clock, seconds since the Unix epoch
+    // "udp:[2001:db8::2]:5060": where the request came from. For an Outbound binding
+    // registered directly (no Path), this is the flow requests for it must go back over.
+    std::string source;
     std::string authenticated_user;  // empty when the caller did not authenticate
 };
 
@@ -54,6 +62,6 @@ class Registrar {
 };
 
 // Option tags this registrar understands in Require (RFC 3261 §8.2.2.3).
-inline constexpr std::string_view k_registrar_option_tags[] = {"path"};
+inline constexpr std::string_view k_registrar_option_tags[] = {"path", "outbound"};
 
 }  // namespace happysip::registrar

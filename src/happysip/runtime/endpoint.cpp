@@ -82,4 +82,11 @@ std::optional<HostPort> parse_hostport(std::string_view text, std::uint16_t defa
     return out;
 }
 
+std::optional<eyeballs::Transport> transport_named(std::string_view name) {
+    if (name == "udp") return eyeballs::Transport::udp;
+    if (name == "tcp") return eyeballs::Transport::tcp;
+    if (name == "tls") return eyeballs::Transport::tls;
+    return std::nullopt;
+}
+
 }  // namespace happysip::runtime

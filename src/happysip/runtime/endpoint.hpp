@@ -31,6 +31,10 @@ std::string to_hostport(const asio::ip::tcp::endpoint& endpoint);
 // The address as written in a URI host: IPv6 in brackets.
 std::string to_uri_host(const asio::ip::address& address);
 
+// "udp", "tcp", "tls": the transports a listener or a flow can name (lower case, as in a
+// listen spec, a Destination's text and a binding's source). nullopt for anything else.
+std::optional<eyeballs::Transport> transport_named(std::string_view name);
+
 struct HostPort {
     asio::ip::address address;
     std::uint16_t port = 0;

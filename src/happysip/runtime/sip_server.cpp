@@ -21,17 +21,11 @@ using eyeballs::Transport;
 std::optional<ListenSpec> parse_listen_spec(std::string_view text) {
     auto colon = text.find(':');
     if (colon == std::string_view::npos) return std::nullopt;
-    std::string_view name = text.substr(0, colon);
+    auto transport = transport_named(text.substr(0, colon));
+    if (!transport) return std::nullopt;
     ListenSpec spec;
     spec.text = std::string(text);
-    if (name == "udp")
-        spec.transport = Transport::udp;
-    else if (name == "tcp")
-        spec.transport = Transport::tcp;
-    else if (name == "tls")
-        spec.transport = Transport::tls;
-    else
-        return std::nullopt;
+    spec.transport = *transport;
     std::uint16_t default_port = spec.transport == Transport::tls ? 5061 : 5060;
     std::error_code ec;
     auto at = parse_hostport(text.substr(colon + 1), default_port, ec);

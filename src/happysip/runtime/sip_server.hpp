@@ -125,9 +125,16 @@ struct Destination {
     asio::ip::address address;
     std::uint16_t port = 5060;
     std::string server_name;  // TLS: SNI and RFC 5922 identity; empty: the address
+    // RFC 5626 §5.3: a flow the UA opened (an Outbound binding's). Over TCP/TLS the request
+    // goes down that connection or fails: a UA behind NAT cannot be connected to.
+    bool existing_flow_only = false;
 
     std::string text() const;  // "tcp:[2001:db8::2]:5060"
 };
+
+// The inverse of Destination::text() (a RequestSource's text too): "udp:192.0.2.1:5060",
+// "tls:[2001:db8::2]:5061". nullopt for anything else.
+std::optional<Destination> parse_destination(std::string_view text);
 
 class SipServer {
   public:
@@ -179,6 +186,9 @@ class SipServer {
     // family, connect or TLS failure, send error).
     void send_request(const Destination& to, std::string bytes,
                       std::function<void(std::string detail)> on_error = {});
+    // Whether send_request could use the flow `to` now: over UDP, a listener of its family;
+    // over TCP/TLS, an open connection to it (RFC 5626 §5.3 flow failure detection).
+    bool flow_alive(const Destination& to);
 
     // For a CANCEL: a Responder for the INVITE transaction it targets (§9.2), empty if none.
     Responder invite_of_cancel(const sip::Message& cancel);

@@ -16,6 +16,27 @@ std::string Destination::text() const {
     return std::string(eyeballs::to_string(transport)) + ":" + to_hostport(address, port);
 }
 
+std::optional<Destination> parse_destination(std::string_view text) {
+    const auto colon = text.find(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    auto transport = transport_named(text.substr(0, colon));
+    if (!transport) return std::nullopt;
+    Destination d;
+    d.transport = *transport;
+    std::error_code ec;
+    auto hostport = parse_hostport(text.substr(colon + 1), 0, ec);
+    if (!hostport || hostport->port == 0) return std::nullopt;
+    d.address = hostport->address;
+    d.port = hostport->port;
+    return d;
+}
+
+bool SipServer::flow_alive(const Destination& to) {
+    if (closed_) return false;
+    if (to.transport == Transport::udp) return udp_for(to.address) != nullptr;
+    return connections_.find(to.transport, asio::ip::tcp::endpoint(to.address, to.port)) != nullptr;
+}
+
 UdpTransport* SipServer::udp_for(const asio::ip::address& to) const {
     eyeballs::Family family = family_of(to);
     for (const auto& t : udp_)
@@ -88,6 +109,14 @@ void SipServer::send_stream(const Destination& to, std::string bytes,
     asio::ip::tcp::endpoint remote(to.address, to.port);
     if (auto c = connections_.find(to.transport, remote)) {
         c->send(std::move(bytes));
+        return;
+    }
+    if (to.existing_flow_only) {
+        log("flow_failed", to.text() + ": the connection is gone");
+        if (on_error)
+            asio::post(io_, [cb = std::move(on_error), d = to.text()] {
+                cb(d + ": flow failed (connection closed)");
+            });
         return;
     }
     ConnectionTable::Key key{to.transport, remote};

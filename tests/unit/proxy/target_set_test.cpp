@@ -77,6 +77,38 @@ TEST(TargetSet, ExpiredBindingIsNoTarget) {
     EXPECT_EQ(targets_of(request("sip:bob@example.com"), store).kind, TargetSet::Kind::no_bindings);
 }
 
+TEST(TargetSet, OutboundInstanceIsOneTargetOverItsFlowsMostRecentFirst) {
+    // RFC 5626 §5.3: one branch per instance, over the flow it registered (not to its
+    // Contact URI), the other flows of the instance kept as fall-backs.
+    registrar::MemoryLocationStore store;
+    auto flow = [](std::uint32_t reg_id, std::string source, std::int64_t expires_at) {
+        auto b = binding("sip:bob@10.0.0.5:5060;transport=tcp;ob", 1000);
+        b.instance = "<urn:uuid:00000000-0000-1000-8000-000000000001>";
+        b.reg_id = reg_id;
+        b.source = std::move(source);
+        b.expires_at = expires_at;
+        return b;
+    };
+    auto behind_edge = flow(1, "udp:192.0.2.7:5060", k_now + 100);
+    behind_edge.instance = "<urn:uuid:00000000-0000-1000-8000-000000000002>";
+    behind_edge.path = {"<sip:tok@edge.example.com;lr;ob>"};
+    auto plain = binding("sip:bob@192.0.2.30:5060", 1000);
+    plain.expires_at = k_now + 50;
+    store.replace("sip:bob@example.com",
+                  {flow(1, "tcp:[2001:db8::9]:40001", k_now + 300),
+                   flow(2, "tcp:192.0.2.9:40002", k_now + 600), behind_edge, plain});
+    auto set = targets_of(request("sip:bob@example.com"), store);
+    ASSERT_EQ(set.targets.size(), 3u);
+    const Target& outbound = set.targets[0];  // registered most recently
+    EXPECT_EQ(outbound.uri, "sip:bob@10.0.0.5:5060;transport=tcp;ob");
+    EXPECT_EQ(outbound.flows,
+              (std::vector<std::string>{"tcp:192.0.2.9:40002", "tcp:[2001:db8::9]:40001"}));
+    // Behind an edge proxy the flow is the edge's business: the Path leads there.
+    EXPECT_TRUE(set.targets[1].flows.empty());
+    EXPECT_EQ(set.targets[1].path, behind_edge.path);
+    EXPECT_TRUE(set.targets[2].flows.empty());  // a plain binding
+}
+
 TEST(TargetSet, ProxyItselfIsNotFound) {
     registrar::MemoryLocationStore store;
     EXPECT_EQ(targets_of(request("sip:example.com"), store).kind, TargetSet::Kind::not_found);

@@ -235,20 +235,140 @@ TEST_P(RegistrarTest, PathIsStoredAndEchoedToAUaThatSupportsIt) {
         EXPECT_FALSE(h.starts_with("Path:")) << h;
 }
 
+const std::string k_instance = "+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>\"";
+
+// An Outbound Contact of alice's one instance on 192.0.2.2.
+std::string flow_contact(int reg_id = 1) {
+    return "Contact: <sip:alice@192.0.2.2>;" + k_instance + ";reg-id=" + std::to_string(reg_id);
+}
+
+bool has_header(const RegisterReply& r, std::string_view line) {
+    return std::find(r.headers.begin(), r.headers.end(), line) != r.headers.end();
+}
+
 TEST_P(RegistrarTest, SameInstanceAndRegIdReplacesTheOldContact) {
     // RFC 5626 §6: a UA that moved (new address) keeps one binding per instance and reg-id.
-    const std::string instance =
-        "+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>\"";
-    registrar.handle(register_with({"Contact: <sip:alice@192.0.2.2>;" + instance + ";reg-id=1"}, 1),
-                     at(k_now));
+    registrar.handle(register_with({flow_contact(), "Supported: outbound"}, 1), at(k_now));
     auto reply = registrar.handle(
-        register_with({"Contact: <sip:alice@[2001:db8::9]>;" + instance + ";reg-id=1"}, 1,
-                      "new-call"),
+        register_with({"Contact: <sip:alice@[2001:db8::9]>;" + k_instance + ";reg-id=1",
+                       "Supported: path, outbound"},
+                      1, "new-call"),
         at(k_now));
     ASSERT_EQ(contacts_of(reply).size(), 1u);
-    EXPECT_EQ(store.lookup("sip:alice@example.com", k_now)[0].contact, "sip:alice@[2001:db8::9]");
-    EXPECT_EQ(store.lookup("sip:alice@example.com", k_now)[0].instance,
-              "<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>");
+    EXPECT_TRUE(has_header(reply, "Require: outbound"));
+    auto bindings = store.lookup("sip:alice@example.com", k_now);
+    ASSERT_EQ(bindings.size(), 1u);
+    EXPECT_EQ(bindings[0].contact, "sip:alice@[2001:db8::9]");
+    EXPECT_EQ(bindings[0].instance, "<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>");
+    EXPECT_EQ(bindings[0].reg_id, 1u);
+    // Registered directly (one Via, no Path): the binding's flow is where it came from.
+    EXPECT_EQ(bindings[0].source, "udp:[2001:db8::2]:5060");
+    EXPECT_TRUE(bindings[0].path.empty());
+}
+
+TEST_P(RegistrarTest, TwoFlowsOfOneInstanceAreTwoBindings) {
+    // RFC 5626 §4.2: one binding per reg-id, each on its own flow.
+    for (std::uint32_t reg_id : {1u, 2u}) {
+        RegisterContext c = at(k_now);
+        c.source = "tcp:[2001:db8::2]:4900" + std::to_string(reg_id);
+        auto reply =
+            registrar.handle(register_with({"Contact: <sip:alice@[2001:db8::2];transport=tcp;ob>;" +
+                                                k_instance + ";reg-id=" + std::to_string(reg_id),
+                                            "Supported: outbound"},
+                                           reg_id, "flow-" + std::to_string(reg_id)),
+                             c);
+        EXPECT_EQ(reply.status, 200);
+    }
+    auto bindings = store.lookup("sip:alice@example.com", k_now);
+    ASSERT_EQ(bindings.size(), 2u);
+    EXPECT_NE(bindings[0].source, bindings[1].source);
+}
+
+TEST_P(RegistrarTest, FlowTimerIsSentWhenTheFlowEndsHere) {
+    RegistrarConfig c;
+    c.domains = {"example.com"};
+    c.flow_timer = 120;
+    Registrar with_timer(c, *owned_);
+    auto reply =
+        with_timer.handle(register_with({flow_contact(), "Supported: outbound"}), at(k_now));
+    EXPECT_TRUE(has_header(reply, "Flow-Timer: 120"));
+    // Behind an edge proxy the edge owns the flow and its keep-alive interval.
+    reply = with_timer.handle(
+        register_with(
+            {flow_contact(), "Supported: outbound", "Path: <sip:tok@edge.example.com;lr;ob>"}, 2),
+        at(k_now));
+    EXPECT_EQ(reply.status, 200);
+    EXPECT_TRUE(has_header(reply, "Require: outbound"));
+    EXPECT_FALSE(has_header(reply, "Flow-Timer: 120"));
+    // A plain registration gets neither.
+    reply = with_timer.handle(
+        register_with({"Contact: <sip:bob@192.0.2.3>"}, 1, "b", "sip:bob@example.com"), at(k_now));
+    EXPECT_FALSE(has_header(reply, "Flow-Timer: 120"));
+    EXPECT_FALSE(has_header(reply, "Require: outbound"));
+}
+
+TEST_P(RegistrarTest, RegIdWithoutSupportedOutboundFollowsRfc3261) {
+    // RFC 5626 §6: the registrar ignores reg-id when Outbound is not in use; bindings then
+    // match by URI, so a second contact is a second binding.
+    registrar.handle(register_with({flow_contact()}), at(k_now));
+    auto reply = registrar.handle(
+        register_with({"Contact: <sip:alice@192.0.2.9>;" + k_instance + ";reg-id=1"}, 2),
+        at(k_now));
+    EXPECT_EQ(reply.status, 200);
+    EXPECT_FALSE(has_header(reply, "Require: outbound"));
+    auto bindings = store.lookup("sip:alice@example.com", k_now);
+    ASSERT_EQ(bindings.size(), 2u);
+    EXPECT_EQ(bindings[0].reg_id, 0u);
+    EXPECT_EQ(bindings[1].reg_id, 0u);
+}
+
+TEST_P(RegistrarTest, RegIdWithoutInstanceIsIgnored) {
+    auto reply = registrar.handle(
+        register_with({"Contact: <sip:alice@192.0.2.2>;reg-id=1", "Supported: outbound"}),
+        at(k_now));
+    EXPECT_EQ(reply.status, 200);
+    EXPECT_FALSE(has_header(reply, "Require: outbound"));
+    EXPECT_EQ(store.lookup("sip:alice@example.com", k_now)[0].reg_id, 0u);
+}
+
+TEST_P(RegistrarTest, FirstHopWithoutOutboundGets439) {
+    // RFC 5626 §6 and §11.6: a proxy between the UA and us that did not add a Path with
+    // "ob" cannot keep the flow, so a UA that asked for Outbound is told so.
+    const std::string contact = flow_contact();
+    const std::string second_via = "Via: SIP/2.0/UDP 192.0.2.2:5060;branch=z9hG4bKua";
+    auto reply =
+        registrar.handle(register_with({second_via, contact, "Supported: outbound"}), at(k_now));
+    EXPECT_EQ(reply.status, 439);
+    EXPECT_EQ(reply.reason, "First Hop Lacks Outbound Support");
+    reply = registrar.handle(register_with({second_via, contact, "Supported: outbound, path",
+                                            "Path: <sip:edge.example.com;lr>"}),
+                             at(k_now));
+    EXPECT_EQ(reply.status, 439);
+    EXPECT_EQ(store.size(), 0u);
+    reply = registrar.handle(register_with({second_via, contact, "Supported: outbound, path",
+                                            "Path: <sip:tok@edge.example.com;lr;ob>"}),
+                             at(k_now));
+    EXPECT_EQ(reply.status, 200);
+    EXPECT_TRUE(has_header(reply, "Require: outbound"));
+    // Without Supported: outbound the UA did not ask: a plain binding, no 439.
+    reply = registrar.handle(
+        register_with({second_via, contact}, 1, "other-call", "sip:bob@example.com"), at(k_now));
+    EXPECT_EQ(reply.status, 200);
+    EXPECT_FALSE(has_header(reply, "Require: outbound"));
+}
+
+TEST_P(RegistrarTest, RegIdOnOneOfSeveralRegisteringContactsIs400) {
+    auto reply = registrar.handle(
+        register_with({flow_contact(), "Contact: <sip:alice@192.0.2.3>", "Supported: outbound"}),
+        at(k_now));
+    EXPECT_EQ(reply.status, 400);
+    EXPECT_EQ(store.size(), 0u);
+    // Removing other contacts in the same request is fine: only one is registered.
+    reply = registrar.handle(
+        register_with(
+            {flow_contact(), "Contact: <sip:alice@192.0.2.3>;expires=0", "Supported: outbound"}, 2),
+        at(k_now));
+    EXPECT_EQ(reply.status, 200);
 }
 
 TEST_P(RegistrarTest, AuthenticatedUserMayOnlyRegisterItsOwnAor) {
