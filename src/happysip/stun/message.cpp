@@ -46,11 +46,6 @@ std::string_view to_string(StunErrc code) noexcept {
     return "STUN error";
 }
 
-bool looks_like_stun(std::string_view b) noexcept {
-    return b.size() >= k_header_size && static_cast<unsigned char>(b[0]) < 4 &&
-           read_u32(b, 4) == k_magic_cookie;
-}
-
 std::optional<Header> read_header(std::string_view b, StunErrc& error) noexcept {
     if (!looks_like_stun(b)) {
         error = StunErrc::not_stun;

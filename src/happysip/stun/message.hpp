@@ -73,8 +73,14 @@ inline StunError stun_error(StunErrc code, const TransactionId& id = {}) {
 
 // The demultiplexing test (RFC 5389 §6, RFC 7983 §7: a first byte of 0-3 is STUN): at
 // least a header, a first byte below 4 and the magic cookie. A SIP message starts with a
-// token character or CR/LF, so for SIP this fails on its first byte.
-bool looks_like_stun(std::string_view bytes) noexcept;
+// token character or CR/LF, so for SIP this fails on its first byte. Inline: every UDP
+// datagram pays for it.
+inline bool looks_like_stun(std::string_view b) noexcept {
+    const auto byte = [&b](std::size_t i) { return static_cast<unsigned char>(b[i]); };
+    return b.size() >= k_header_size && byte(0) < 4 && byte(4) == (k_magic_cookie >> 24) &&
+           byte(5) == ((k_magic_cookie >> 16) & 0xFF) &&
+           byte(6) == ((k_magic_cookie >> 8) & 0xFF) && byte(7) == (k_magic_cookie & 0xFF);
+}
 
 struct Header {
     MessageClass message_class{};
