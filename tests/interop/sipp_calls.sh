@@ -20,7 +20,7 @@ db="$tmp/var/happysip.sqlite"
 printf '%s\n' "$bob_pw" | "$cli" user add alice --db "$db" --realm localhost \
   --password-stdin > /dev/null 2>&1
 check user-add-alice $? "happysip user add alice failed"
-for user in udp4 udp6 tcp4 tcp6 v6-to-v4 cancel; do
+for user in udp4 udp6 tcp4 tcp6 v6-to-v4 cancel ob; do
   printf '%s\n' "$bob_pw" | "$cli" user add "bob-$user" --db "$db" --realm localhost \
     --password-stdin > /dev/null 2>&1
   check "user-add-bob-$user" $? "happysip user add bob-$user failed"
@@ -232,6 +232,26 @@ XML
 timeout 20 sipp -sf "$tmp/nobody.xml" "127.0.0.1:${proxy_port[udp4]}" -i 127.0.0.1 -p "$(free_port)" \
   -m 1 -nostdin -timeout 10s > /dev/null 2>&1
 check no-bindings-480 $? "OPTIONS for a user without bindings did not get 480"
+
+# RFC 5626 Outbound over TCP: the registrar answers Require: outbound and keeps the flow
+# (the REGISTER's own connection). SIPp closes it when it exits, so the next request for
+# the user finds every flow of the instance gone: 480 Flow Failed, and the proxy never
+# connects to the Contact (nobody listens on its port: a connection attempt would show as
+# a refused branch instead).
+ob_port=$(free_port)
+printf 'SEQUENTIAL\n%s;%s;%s\n' bob-ob 127.0.0.1 "$ob_port" > "$tmp/reg-ob.csv"
+timeout 20 sipp -sf "$scenarios/register_outbound.xml" -inf "$tmp/reg-ob.csv" -au bob-ob \
+  -ap "$bob_pw" -auth_uri localhost "127.0.0.1:${proxy_port[tcp4]}" -i 127.0.0.1 \
+  -p "$(free_port)" -t t1 -m 1 -nostdin -timeout 15s -trace_msg \
+  -message_file "$tmp/reg-ob.log" > /dev/null 2>&1
+check outbound-register-require-outbound $? "Outbound REGISTER: $(grep -E '^(SIP/2.0|REGISTER|Require)' "$tmp/reg-ob.log" 2>/dev/null | tr '\n' '|')"
+sed -e 's/nobody@localhost/bob-ob@localhost/g' "$tmp/nobody.xml" > "$tmp/flow-failed.xml"
+timeout 20 sipp -sf "$tmp/flow-failed.xml" "127.0.0.1:${proxy_port[udp4]}" -i 127.0.0.1 \
+  -p "$(free_port)" -m 1 -nostdin -timeout 10s -trace_msg -message_file "$tmp/flow-failed.log" \
+  > /dev/null 2>&1
+check outbound-dead-flow-480 $? "request for bob-ob after its flow closed: $(grep -E '^SIP/2.0' "$tmp/flow-failed.log" 2>/dev/null | tr '\n' '|')"
+check outbound-480-says-flow-failed "$(grep -q '^SIP/2.0 480 Flow Failed' "$tmp/flow-failed.log"; echo $?)" "$(grep -E '^SIP/2.0' "$tmp/flow-failed.log" 2>/dev/null | tr '\n' '|')"
+check outbound-never-connects-to-contact "$(! grep -E "event=(proxy_attempt|connect_failed|proxy_branch_failed).*:$ob_port" "$tmp/daemon.log" > /dev/null && grep -q 'event=flow_failed' "$tmp/daemon.log"; echo $?)" "$(grep -E "flow_failed|:$ob_port" "$tmp/daemon.log" | tail -3)"
 
 # sipsak (Debian sipsak): OPTIONS to the server itself.
 # (sipsak cuts a five-digit port out of a URI, so the port goes in -r.)
