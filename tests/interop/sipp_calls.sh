@@ -20,7 +20,7 @@ db="$tmp/var/happysip.sqlite"
 printf '%s\n' "$bob_pw" | "$cli" user add alice --db "$db" --realm localhost \
   --password-stdin > /dev/null 2>&1
 check user-add-alice $? "happysip user add alice failed"
-for user in udp4 udp6 tcp4 tcp6 v6-to-v4 cancel ob; do
+for user in udp4 udp6 tcp4 tcp6 v6-to-v4 cancel ob obcall; do
   printf '%s\n' "$bob_pw" | "$cli" user add "bob-$user" --db "$db" --realm localhost \
     --password-stdin > /dev/null 2>&1
   check "user-add-bob-$user" $? "happysip user add bob-$user failed"
@@ -252,6 +252,22 @@ timeout 20 sipp -sf "$tmp/flow-failed.xml" "127.0.0.1:${proxy_port[udp4]}" -i 12
 check outbound-dead-flow-480 $? "request for bob-ob after its flow closed: $(grep -E '^SIP/2.0' "$tmp/flow-failed.log" 2>/dev/null | tr '\n' '|')"
 check outbound-480-says-flow-failed "$(grep -q '^SIP/2.0 480 Flow Failed' "$tmp/flow-failed.log"; echo $?)" "$(grep -E '^SIP/2.0' "$tmp/flow-failed.log" 2>/dev/null | tr '\n' '|')"
 check outbound-never-connects-to-contact "$(! grep -E "event=(proxy_attempt|connect_failed|proxy_branch_failed).*:$ob_port" "$tmp/daemon.log" > /dev/null && grep -q 'event=flow_failed' "$tmp/daemon.log"; echo $?)" "$(grep -E "flow_failed|:$ob_port" "$tmp/daemon.log" | tail -3)"
+
+# RFC 5626 §5.1: an Outbound caller over TCP (Contact with "ob", on a port nobody
+# listens on) calls a UDP user who then hangs up: the callee's BYE can reach the caller
+# only down the caller's own connection, named by the flow token in our Record-Route
+# (the TCP side's value of the two: the call also crosses from TCP to UDP, RFC 5658).
+uas_port=$(free_port)
+register bob-obcall udp4 "$uas_port"
+sipp_uas obcall uas_call_hangs_up.xml udp4 "$uas_port"
+closed_port=$(free_port)
+sipp_uac obcall uac_call_ob.xml tcp4 bob-obcall -key closed_port "$closed_port"
+check outbound-caller-gets-callee-bye $? "caller: $(grep -E '^(SIP/2.0|[A-Z]+ sip)' "$tmp/obcall-uac.log" 2>/dev/null | tr '\n' '|')"
+wait "$sipp_bg_pid"
+check outbound-callee-bye-answered $? "callee: $(grep -E '^(SIP/2.0|[A-Z]+ sip)' "$tmp/obcall-uas.log" 2>/dev/null | tr '\n' '|')"
+rr_token=$(awk '/^INVITE /,/^$/' "$tmp/obcall-uas.log" | grep '^Record-Route:' | grep -c 'sip:tcp%3A127.0.0.1%3A[0-9]*~[0-9a-f]\{16\}@')
+check outbound-record-route-flow-token "$([ "$rr_token" = 1 ]; echo $?)" "Record-Route at the callee: $(awk '/^INVITE /,/^$/' "$tmp/obcall-uas.log" | grep '^Record-Route:' | tr '\n' ' ')"
+check outbound-bye-not-to-contact "$(! grep -E "event=(proxy_attempt|connect_failed|proxy_branch_failed).*:$closed_port" "$tmp/daemon.log" > /dev/null; echo $?)" "$(grep ":$closed_port" "$tmp/daemon.log" | tail -3)"
 
 # sipsak (Debian sipsak): OPTIONS to the server itself.
 # (sipsak cuts a five-digit port out of a URI, so the port goes in -r.)

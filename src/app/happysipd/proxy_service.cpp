@@ -63,6 +63,14 @@ std::optional<runtime::Destination> destination_of(std::string_view next_hop, st
     return d;
 }
 
+// RFC 5626 §5.1: a UA that wants its flow used for the dialog puts "ob" in its Contact.
+bool contact_has_ob(const sip::Message& request) {
+    auto value = request.header(sip::HeaderId::contact);
+    if (!value) return false;
+    auto contact = sip::parse_contact(*value);
+    return contact && !contact.value().is_star && contact.value().uri.has_ob();
+}
+
 bool creates_dialog(sip::Method m) {
     return m == sip::Method::invite || m == sip::Method::subscribe || m == sip::Method::refer;
 }
@@ -95,7 +103,8 @@ ProxyService::ProxyService(asio::io_context& io, runtime::SipServer& server,
       auth_(auth),
       log_(log),
       settings_(settings),
-      tokens_(std::move(dialog_secret)),
+      tokens_(dialog_secret),
+      flow_tokens_(dialog_secret),
       dns_(dns),
       timer_(io),
       token_state_(std::random_device{}() ^ (std::uint64_t{std::random_device{}()} << 32)) {}
@@ -127,8 +136,10 @@ std::string ProxyService::random_token() {
 }
 
 std::string ProxyService::record_route_uri(Transport transport, const std::string& hostport,
-                                           std::string_view call_id) const {
-    std::string uri = "sip:" + hostport;
+                                           std::string_view call_id, std::string_view flow) const {
+    std::string uri = "sip:";
+    if (!flow.empty()) uri += flow_tokens_.encode(flow) + "@";
+    uri += hostport;
     if (transport != Transport::udp)
         uri += ";transport=" + std::string(eyeballs::to_string(transport));
     return uri + ";lr" + tokens_.uri_param(call_id);
@@ -170,6 +181,12 @@ void ProxyService::handle(const sip::Message& request, const runtime::RequestSou
     if (targets.leaves_domain && !in_our_dialog(targets, pre, request) &&
         !relay_allowed(request, source, responder))
         return;
+    if (!follow_dialog_flow(targets, pre, m, source)) {
+        responder.respond(430, "Flow Failed");
+        log_.info("proxy_dialog_flow_failed",
+                  {{"method", request.method_text()}, {"source", source.text()}});
+        return;
+    }
     // Outbound instances registered here are reached over their flows only; when every
     // target is one whose flows have all failed, nobody can be reached.
     std::vector<std::optional<runtime::Destination>> flows(targets.targets.size());
@@ -245,6 +262,20 @@ bool ProxyService::relay_allowed(const sip::Message& request, const runtime::Req
     return false;
 }
 
+bool ProxyService::follow_dialog_flow(proxy::TargetSet& targets,
+                                      const proxy::RoutePreprocessing& pre,
+                                      const sip::Message& request,
+                                      const runtime::RequestSource& source) {
+    if (pre.removed.empty() || targets.targets.size() != 1) return true;
+    if (request.header(sip::HeaderId::route)) return true;  // another hop comes first
+    auto flow = proxy::flow_for_request(flow_tokens_.flows_in(pre.removed), source.text());
+    if (!flow) return true;
+    proxy::Target& target = targets.targets.front();
+    target.flows = {*flow};
+    target.instance = "dialog";
+    return live_flow(target).has_value();
+}
+
 std::optional<runtime::Destination> ProxyService::live_flow(const proxy::Target& target) {
     for (const auto& flow : target.flows) {
         auto destination = runtime::parse_destination(flow);
@@ -297,9 +328,14 @@ std::optional<std::size_t> ProxyService::add_branch_to(
     if (c.record_route) {
         // RFC 5658: one Record-Route per side when the request changes transport or
         // address (family); the outgoing side on top.
+        // RFC 5626 §5.1: a side that is an Outbound flow (the caller's, when its Contact
+        // says "ob"; the callee's, when we reach it over its flow) is named in the user
+        // part, so the dialog's later requests go down the same flow.
         std::string in_side = server_.via_sent_by(source.transport, source.remote_address);
-        std::string out_uri = record_route_uri(destination.transport, sent_by, c.call_id);
-        std::string in_uri = record_route_uri(source.transport, in_side, c.call_id);
+        const std::string out_flow = destination.existing_flow_only ? destination.text() : "";
+        const std::string in_flow = contact_has_ob(request) ? source.text() : "";
+        std::string out_uri = record_route_uri(destination.transport, sent_by, c.call_id, out_flow);
+        std::string in_uri = record_route_uri(source.transport, in_side, c.call_id, in_flow);
         plan.record_route.push_back(out_uri);
         if (!in_side.empty() && in_uri != out_uri) plan.record_route.push_back(in_uri);
     }
@@ -363,6 +399,7 @@ void ProxyService::handle_ack(const sip::Message& ack, const runtime::RequestSou
                   {"source", source.text()}});
         return;
     }
+    if (!follow_dialog_flow(targets, pre, m, source)) return;
     const proxy::Target& target = targets.targets.front();
     const std::string next_hop = next_hop_of(m, target.uri, target.path);
     std::string error;

@@ -27,6 +27,7 @@
 
 #include "happysip/eyeballs/reachability_cache.hpp"
 #include "happysip/proxy/dialog_token.hpp"
+#include "happysip/proxy/flow_token.hpp"
 #include "happysip/proxy/local_identity.hpp"
 #include "happysip/proxy/next_hop_race.hpp"
 #include "happysip/proxy/response_context.hpp"
@@ -99,12 +100,16 @@ class ProxyService {
                     Instant now);
     // RFC 5626 §5.3: the flow a target registered over that can carry a request now.
     std::optional<runtime::Destination> live_flow(const proxy::Target& target);
+    // RFC 5626 §5.3: an in-dialog request whose Route (ours, removed) names a flow goes down
+    // it: the single target gets that flow. False when the request should get 430.
+    bool follow_dialog_flow(proxy::TargetSet& targets, const proxy::RoutePreprocessing& pre,
+                            const sip::Message& request, const runtime::RequestSource& source);
+    std::string record_route_uri(eyeballs::Transport transport, const std::string& hostport,
+                                 std::string_view call_id, std::string_view flow) const;
     void drain(std::uint64_t id);
     void schedule(std::uint64_t id, Context& context);
     void rearm();
     void fire_due();
-    std::string record_route_uri(eyeballs::Transport transport, const std::string& hostport,
-                                 std::string_view call_id) const;
     // In a dialog we record-routed: To tag, our Route removed, and our token in it.
     bool in_our_dialog(const proxy::TargetSet& targets, const proxy::RoutePreprocessing& pre,
                        const sip::Message& request) const;
@@ -118,6 +123,7 @@ class ProxyService {
     Logger& log_;
     ProxySettings settings_;
     proxy::DialogToken tokens_;
+    proxy::FlowToken flow_tokens_;              // RFC 5626 §5.1, in our Record-Route user parts
     runtime::DnsClient* dns_;                   // null: next hops must be addresses
     eyeballs::ReachabilityCache reachability_;  // per next-hop host, shared by all races
     asio::steady_timer timer_;
