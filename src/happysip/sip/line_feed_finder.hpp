@@ -44,6 +44,8 @@ class LineFeedFinder {
         block_ = begin;
         if (begin + k_block <= size_) {
             mask_ = line_feeds(data_ + begin);
+        } else if (begin >= size_) {
+            mask_ = 0;  // at the end (the shift below would be by 64)
         } else if (size_ >= k_block) {
             // The last, partial block: the last 64 bytes of the input, shifted so that bit 0
             // is `begin` (the bytes before it were compared already).

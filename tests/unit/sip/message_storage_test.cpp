@@ -132,5 +132,21 @@ TEST(MessageStorage, NulChecksAtTheEndOfTheInput) {
     }
 }
 
+// Found by fuzz_message: a head without its empty line whose last line ends on a 64-byte
+// boundary made the line-feed search shift a 64-bit mask by 64.
+TEST(MessageStorage, HeadEndingOnABlockBoundaryWithoutEmptyLineIsTruncated) {
+    std::string head(k_options);
+    head.resize(head.size() - 2);  // drop the empty line
+    for (std::size_t total : {std::size_t{320}, std::size_t{384}}) {
+        ASSERT_LT(head.size() + 11, total);
+        const std::string text =
+            head + "X-Pad: " + std::string(total - head.size() - 9, 'p') + "\r\n";
+        ASSERT_EQ(text.size(), total);
+        auto m = parse_message(text);
+        ASSERT_FALSE(m.ok());
+        EXPECT_EQ(m.error().code, ParseErrc::truncated);
+    }
+}
+
 }  // namespace
 }  // namespace happysip::sip
