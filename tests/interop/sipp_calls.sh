@@ -20,7 +20,7 @@ db="$tmp/var/happysip.sqlite"
 printf '%s\n' "$bob_pw" | "$cli" user add alice --db "$db" --realm localhost \
   --password-stdin > /dev/null 2>&1
 check user-add-alice $? "happysip user add alice failed"
-for user in udp4 udp6 tcp4 tcp6 v6-to-v4 cancel ob obcall; do
+for user in udp4 udp6 tcp4 tcp6 v6-to-v4 cancel ob obcall gruu; do
   printf '%s\n' "$bob_pw" | "$cli" user add "bob-$user" --db "$db" --realm localhost \
     --password-stdin > /dev/null 2>&1
   check "user-add-bob-$user" $? "happysip user add bob-$user failed"
@@ -268,6 +268,24 @@ check outbound-callee-bye-answered $? "callee: $(grep -E '^(SIP/2.0|[A-Z]+ sip)'
 rr_token=$(awk '/^INVITE /,/^$/' "$tmp/obcall-uas.log" | grep '^Record-Route:' | grep -c 'sip:tcp%3A127.0.0.1%3A[0-9]*~[0-9a-f]\{16\}@')
 check outbound-record-route-flow-token "$([ "$rr_token" = 1 ]; echo $?)" "Record-Route at the callee: $(awk '/^INVITE /,/^$/' "$tmp/obcall-uas.log" | grep '^Record-Route:' | tr '\n' ' ')"
 check outbound-bye-not-to-contact "$(! grep -E "event=(proxy_attempt|connect_failed|proxy_branch_failed).*:$closed_port" "$tmp/daemon.log" > /dev/null; echo $?)" "$(grep ":$closed_port" "$tmp/daemon.log" | tail -3)"
+
+# RFC 5627: a UA registering with Supported: gruu and an instance gets pub-gruu and
+# temp-gruu in the 200; a call to the temp GRUU (opaque: no user name in it) reaches it.
+uas_port=$(free_port)
+printf 'SEQUENTIAL\n%s;%s;%s\n' bob-gruu 127.0.0.1 "$uas_port" > "$tmp/reg-gruu.csv"
+timeout 20 sipp -sf "$scenarios/register_gruu.xml" -inf "$tmp/reg-gruu.csv" -au bob-gruu \
+  -ap "$bob_pw" -auth_uri localhost "127.0.0.1:${proxy_port[udp4]}" -i 127.0.0.1 \
+  -p "$(free_port)" -m 1 -nostdin -timeout 15s -trace_msg -message_file "$tmp/reg-gruu.log" \
+  > /dev/null 2>&1
+check gruu-register-offers-gruus $? "GRUU REGISTER: $(grep -E '^(SIP/2.0|Contact)' "$tmp/reg-gruu.log" 2>/dev/null | tr '\n' '|')"
+temp_gruu=$(grep -oP 'temp-gruu="\Ksip:tgruu\.[^"]*' "$tmp/reg-gruu.log" | tail -1)
+check gruu-temp-is-opaque "$([[ "$temp_gruu" == *';gr' ]] && [[ "$temp_gruu" != *bob* ]]; echo $?)" "temp-gruu: $temp_gruu"
+printf 'SEQUENTIAL\n%s\n' "${temp_gruu%;gr}" > "$tmp/gruu-call.csv"
+sipp_uas gruu uas_call.xml udp4 "$uas_port"
+sipp_uac gruu uac_call_gruu.xml udp4 bob-gruu -inf "$tmp/gruu-call.csv"
+check gruu-call-caller $? "caller: $(grep -E '^(SIP/2.0|[A-Z]+ sip)' "$tmp/gruu-uac.log" 2>/dev/null | tr '\n' '|')"
+wait "$sipp_bg_pid"
+check gruu-call-callee $? "callee: $(grep -E '^(SIP/2.0|[A-Z]+ sip)' "$tmp/gruu-uas.log" 2>/dev/null | tr '\n' '|')"
 
 # sipsak (Debian sipsak): OPTIONS to the server itself.
 # (sipsak cuts a five-digit port out of a URI, so the port goes in -r.)

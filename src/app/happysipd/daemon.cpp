@@ -253,6 +253,15 @@ int run_daemon(const Config& config, Logger& log) {
                        auth.dialog_secret.empty() ? random_secret() : auth.dialog_secret,
                        ProxySettings{true, config.tls_only}, dns.get());
     handler.set_proxy(&proxy);
+    // RFC 5627: the registrar hands out the GRUUs the proxy can read back. Temp GRUU nonces
+    // count up from a random start, so none repeats across restarts under one secret.
+    registrar.make_gruus_with([&proxy, nonce = std::uint64_t{std::random_device{}()}
+                                               << 32](const registrar::Binding& b) mutable {
+        const std::string_view domain = std::string_view(b.aor).substr(b.aor.find('@') + 1);
+        return registrar::Gruus{
+            proxy::public_gruu(b.aor, b.instance),
+            proxy.gruu().temp_gruu(b.aor, b.instance, b.call_id, domain, ++nonce)};
+    });
     GroupCommit group(io, *store, log);
     handler.set_group_commit(&group);
     server.on_response([&proxy](sip::Message response, const runtime::RequestSource& from) {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <random>
 
+#include "happysip/auth/digest_hash.hpp"
 #include "happysip/proxy/forward.hpp"
 #include "happysip/proxy/request_checks.hpp"
 #include "happysip/proxy/route_processing.hpp"
@@ -105,6 +106,7 @@ ProxyService::ProxyService(asio::io_context& io, runtime::SipServer& server,
       settings_(settings),
       tokens_(dialog_secret),
       flow_tokens_(dialog_secret),
+      gruu_(auth::hmac_sha256(dialog_secret, "happysipd temp-gruu")),
       dns_(dns),
       timer_(io),
       token_state_(std::random_device{}() ^ (std::uint64_t{std::random_device{}()} << 32)) {}
@@ -165,7 +167,7 @@ void ProxyService::handle(const sip::Message& request, const runtime::RequestSou
     }
     sip::Message m = request;
     auto pre = proxy::preprocess_routes(m, self_);
-    auto targets = proxy::find_targets(m, pre, self_, store_, wall_seconds());
+    auto targets = proxy::find_targets(m, pre, self_, store_, wall_seconds(), &gruu_);
     using Kind = proxy::TargetSet::Kind;
     if (targets.kind == Kind::not_found) {
         responder.respond(404);
@@ -360,6 +362,11 @@ std::optional<std::size_t> ProxyService::add_branch_to(
     }
     c.destinations[*index] = destination;
     c.branches[*index] = forwarded->branch;
+    log_.log(LogLevel::debug, "proxy_branch",
+             {{"call_id", c.call_id},
+              {"branch", forwarded->branch},
+              {"to", destination.text()},
+              {"flow", destination.existing_flow_only ? "true" : "false"}});
     by_branch_[forwarded->branch] = {id, *index};
     return index;
 }
@@ -390,7 +397,7 @@ void ProxyService::handle_ack(const sip::Message& ack, const runtime::RequestSou
     if (proxy::check_request(ack, self_)) return;
     sip::Message m = ack;
     auto pre = proxy::preprocess_routes(m, self_);
-    auto targets = proxy::find_targets(m, pre, self_, store_, wall_seconds());
+    auto targets = proxy::find_targets(m, pre, self_, store_, wall_seconds(), &gruu_);
     if (targets.kind != proxy::TargetSet::Kind::forward || targets.targets.size() != 1) return;
     // No relaying ACKs either: out of the domain only inside a dialog we record-routed.
     if (targets.leaves_domain && !in_our_dialog(targets, pre, ack)) {

@@ -28,6 +28,7 @@
 #include "happysip/eyeballs/reachability_cache.hpp"
 #include "happysip/proxy/dialog_token.hpp"
 #include "happysip/proxy/flow_token.hpp"
+#include "happysip/proxy/gruu.hpp"
 #include "happysip/proxy/local_identity.hpp"
 #include "happysip/proxy/next_hop_race.hpp"
 #include "happysip/proxy/response_context.hpp"
@@ -98,6 +99,12 @@ class ProxyService {
                     const runtime::RequestSource& source, const std::string& target,
                     const std::vector<std::string>& path, const std::string& loop_hash,
                     Instant now);
+
+  public:
+    // The GRUUs the registrar hands out are the ones this proxy routes.
+    const proxy::GruuCodec& gruu() const noexcept { return gruu_; }
+
+  private:
     // RFC 5626 §5.3: the flow a target registered over that can carry a request now.
     std::optional<runtime::Destination> live_flow(const proxy::Target& target);
     // RFC 5626 §5.3: an in-dialog request whose Route (ours, removed) names a flow goes down
@@ -124,6 +131,7 @@ class ProxyService {
     ProxySettings settings_;
     proxy::DialogToken tokens_;
     proxy::FlowToken flow_tokens_;              // RFC 5626 §5.1, in our Record-Route user parts
+    proxy::GruuCodec gruu_;                     // RFC 5627: temp GRUUs made and read back
     runtime::DnsClient* dns_;                   // null: next hops must be addresses
     eyeballs::ReachabilityCache reachability_;  // per next-hop host, shared by all races
     asio::steady_timer timer_;

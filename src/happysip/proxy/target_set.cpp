@@ -20,8 +20,8 @@ bool has_to_tag(const sip::Message& request) {
 }  // namespace
 
 TargetSet find_targets(const sip::Message& request, const RoutePreprocessing& preprocessing,
-                       const LocalIdentity& self, registrar::LocationStore& store,
-                       std::int64_t now) {
+                       const LocalIdentity& self, registrar::LocationStore& store, std::int64_t now,
+                       const GruuCodec* gruu) {
     TargetSet set;
     set.in_dialog = has_to_tag(request);
     set.in_our_dialog = preprocessing.routes_removed > 0 && set.in_dialog;
@@ -44,13 +44,27 @@ TargetSet find_targets(const sip::Message& request, const RoutePreprocessing& pr
         set.kind = TargetSet::Kind::not_found;
         return set;
     }
-    auto aor = registrar::canonical_aor(uri.value());
+    // RFC 5627 §5.5: a GRUU reaches the bindings of its instance only.
+    std::optional<GruuTarget> by_gruu;
+    if (gruu && uri->gr()) {
+        by_gruu = gruu->target_of(uri.value());
+        if (!by_gruu) {  // a temp GRUU we did not make
+            set.kind = TargetSet::Kind::not_found;
+            return set;
+        }
+    }
+    auto aor =
+        by_gruu ? std::optional<std::string>(by_gruu->aor) : registrar::canonical_aor(uri.value());
     if (!aor) {
         set.kind = TargetSet::Kind::not_found;
         return set;
     }
     set.aor = *aor;
     for (auto& binding : store.lookup(*aor, now)) {
+        if (by_gruu &&
+            (binding.instance != by_gruu->instance ||
+             (by_gruu->call_id_tag && gruu->call_id_tag(binding.call_id) != *by_gruu->call_id_tag)))
+            continue;
         const bool own_flow = binding.reg_id != 0 && !binding.instance.empty() &&
                               binding.path.empty() && !binding.source.empty();
         if (own_flow) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "happysip/proxy/gruu.hpp"
 #include "happysip/proxy/local_identity.hpp"
 #include "happysip/proxy/route_processing.hpp"
 #include "happysip/registrar/location_store.hpp"
@@ -46,9 +47,11 @@ struct TargetSet {
     bool in_our_dialog = false;
 };
 
-// `now`: wall-clock seconds, for binding expiry.
+// `now`: wall-clock seconds, for binding expiry. `gruu`: how to read RFC 5627 GRUUs in
+// the Request-URI (a GRUU targets only the bindings of its instance; an unknown temp GRUU
+// is not_found); null when GRUUs are not in use.
 TargetSet find_targets(const sip::Message& request, const RoutePreprocessing& preprocessing,
-                       const LocalIdentity& self, registrar::LocationStore& store,
-                       std::int64_t now);
+                       const LocalIdentity& self, registrar::LocationStore& store, std::int64_t now,
+                       const GruuCodec* gruu = nullptr);
 
 }  // namespace happysip::proxy

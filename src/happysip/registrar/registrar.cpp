@@ -56,6 +56,7 @@ bool same_binding(const Binding& existing, const RequestedContact& wanted) {
 struct OptionTags {
     bool path = false;
     bool outbound = false;
+    bool gruu = false;
 };
 
 OptionTags supported_tags(const sip::Message& request) {
@@ -65,6 +66,7 @@ OptionTags supported_tags(const sip::Message& request) {
         if (!tags) continue;
         out.path |= tags.value().contains("path");
         out.outbound |= tags.value().contains("outbound");
+        out.gruu |= tags.value().contains("gruu");
     }
     return out;
 }
@@ -123,7 +125,7 @@ std::string sip_date(std::int64_t unix_seconds) {
     return buf;
 }
 
-std::string contact_line(const Binding& b, std::int64_t now) {
+std::string contact_line(const Binding& b, std::int64_t now, const Gruus* gruus) {
     std::string line = "Contact: <" + b.contact +
                        ">;expires=" + std::to_string(std::max<std::int64_t>(0, b.expires_at - now));
     if (b.q != 1000) {
@@ -134,6 +136,10 @@ std::string contact_line(const Binding& b, std::int64_t now) {
     }
     if (!b.instance.empty()) line += ";+sip.instance=\"" + b.instance + "\"";
     if (b.reg_id != 0) line += ";reg-id=" + std::to_string(b.reg_id);
+    if (gruus) {  // RFC 5627 §5.2: quoted, since a GRUU has parameters of its own
+        line += ";pub-gruu=\"" + gruus->pub + "\"";
+        line += ";temp-gruu=\"" + gruus->temp + "\"";
+    }
     return line;
 }
 
@@ -207,6 +213,8 @@ RegisterReply Registrar::handle(const sip::Message& request, const RegisterConte
             continue;
         }
         if (!c.uri.is_sip_or_sips()) return reject(400, "Contact must be a SIP or SIPS URI");
+        // RFC 5627 §5.1: a GRUU names a binding; bound itself it would route in a loop.
+        if (c.uri.gr()) return reject(403, "A GRUU cannot be registered as a Contact");
         RequestedContact r;
         r.uri = std::string(c.uri_text);
         r.instance = std::string(sip::contact_instance(c).value_or(""));
@@ -293,8 +301,11 @@ RegisterReply Registrar::handle(const sip::Message& request, const RegisterConte
 
     // Step 8: 200 with every current binding, the Date, and Path when the UA supports it.
     RegisterReply reply{200, "", {}, {}};
-    for (const Binding& b : bindings)
-        reply.headers.push_back(contact_line(b, context.now));
+    for (const Binding& b : bindings) {
+        std::optional<Gruus> gruus;
+        if (gruus_ && supported.gruu && !b.instance.empty()) gruus = gruus_(b);
+        reply.headers.push_back(contact_line(b, context.now, gruus ? &*gruus : nullptr));
+    }
     reply.headers.push_back("Date: " + sip_date(context.now));
     if (outbound == OutboundUse::applied) {
         // RFC 5626 §6: the UA learns its flows are Outbound flows; the keep-alive interval

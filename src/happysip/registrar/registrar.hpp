@@ -1,7 +1,8 @@
 // The registrar of RFC 3261 §10.3, steps 1, 2 and 5-8 (authentication, steps 3-4, is the
 // caller's: it passes who authenticated), with RFC 3327 Path and RFC 5626 Outbound (§6:
 // bindings keyed by instance and reg-id, each remembering the flow it came over, answered
-// with Require: outbound; 439 when the first hop cannot do Outbound). Given a REGISTER, it
+// with Require: outbound; 439 when the first hop cannot do Outbound) and RFC 5627 GRUUs
+// (pub-gruu/temp-gruu in the 200; a GRUU as a Contact is refused). Given a REGISTER, it
 // computes the AOR's new binding set, stores it in one call and says what to answer:
 // 200 with every current binding, 423 with Min-Expires, 420 with Unsupported, 404 for a
 // foreign domain, 400 for a malformed Contact, Expires or out-of-order CSeq, 403 when the
@@ -11,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,9 +50,21 @@ struct RegisterReply {
     std::vector<Binding> bindings;     // the AOR's bindings after the request (on 200)
 };
 
+// RFC 5627: the public and temporary GRUU of a binding with an instance, made by whoever
+// holds the GRUU secret (happysipd: proxy::GruuCodec, which also reads them back).
+struct Gruus {
+    std::string pub;   // "sip:alice@example.com;gr=urn:uuid:..."
+    std::string temp;  // "sip:tgruu.AbC...@example.com;gr"
+};
+using GruuMaker = std::function<Gruus(const Binding&)>;
+
 class Registrar {
   public:
     Registrar(RegistrarConfig config, LocationStore& store);
+
+    // Turns on RFC 5627: a UA with Supported: gruu gets pub-gruu and temp-gruu on every
+    // Contact of the 200 that has an instance.
+    void make_gruus_with(GruuMaker maker) { gruus_ = std::move(maker); }
 
     RegisterReply handle(const sip::Message& request, const RegisterContext& context);
     bool serves(std::string_view domain) const;
@@ -59,9 +73,10 @@ class Registrar {
   private:
     RegistrarConfig config_;
     LocationStore& store_;
+    GruuMaker gruus_;
 };
 
 // Option tags this registrar understands in Require (RFC 3261 §8.2.2.3).
-inline constexpr std::string_view k_registrar_option_tags[] = {"path", "outbound"};
+inline constexpr std::string_view k_registrar_option_tags[] = {"path", "outbound", "gruu"};
 
 }  // namespace happysip::registrar

@@ -371,6 +371,39 @@ TEST_P(RegistrarTest, RegIdOnOneOfSeveralRegisteringContactsIs400) {
     EXPECT_EQ(reply.status, 200);
 }
 
+TEST_P(RegistrarTest, GruusAreOfferedToAUaThatSupportsThem) {
+    // RFC 5627 §5.2: pub-gruu and temp-gruu on each Contact with an instance.
+    registrar_->make_gruus_with([](const Binding& b) {
+        return Gruus{"sip:pub-of-" + b.call_id + "@example.com;gr=x", "sip:tgruu.t@example.com;gr"};
+    });
+    auto reply = registrar.handle(
+        register_with({"Contact: <sip:alice@192.0.2.2>;" + k_instance, "Supported: gruu"}, 1, "g1"),
+        at(k_now));
+    ASSERT_EQ(contacts_of(reply).size(), 1u);
+    EXPECT_NE(contacts_of(reply)[0].find(";pub-gruu=\"sip:pub-of-g1@example.com;gr=x\""),
+              std::string::npos)
+        << contacts_of(reply)[0];
+    EXPECT_NE(contacts_of(reply)[0].find(";temp-gruu=\"sip:tgruu.t@example.com;gr\""),
+              std::string::npos)
+        << contacts_of(reply)[0];
+    // Without Supported: gruu, or without an instance, there is nothing to offer.
+    reply = registrar.handle(
+        register_with({"Contact: <sip:alice@192.0.2.2>;" + k_instance}, 2, "g1"), at(k_now));
+    EXPECT_EQ(contacts_of(reply)[0].find("gruu"), std::string::npos) << contacts_of(reply)[0];
+    reply = registrar.handle(register_with({"Contact: <sip:bob@192.0.2.3>", "Supported: gruu"}, 1,
+                                           "b", "sip:bob@example.com"),
+                             at(k_now));
+    EXPECT_EQ(contacts_of(reply)[0].find("gruu"), std::string::npos) << contacts_of(reply)[0];
+}
+
+TEST_P(RegistrarTest, AGruuCannotBeRegisteredAsAContact) {
+    auto reply = registrar.handle(
+        register_with({"Contact: <sip:alice@example.com;gr=urn:uuid:1>", "Supported: gruu"}),
+        at(k_now));
+    EXPECT_EQ(reply.status, 403);
+    EXPECT_EQ(store.size(), 0u);
+}
+
 TEST_P(RegistrarTest, AuthenticatedUserMayOnlyRegisterItsOwnAor) {
     EXPECT_EQ(registrar.handle(register_with({"Contact: <sip:alice@192.0.2.2>"}), at(k_now, "bob"))
                   .status,
