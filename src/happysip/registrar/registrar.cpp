@@ -282,11 +282,12 @@ RegisterReply Registrar::handle(const sip::Message& request, const RegisterConte
         b.path = path;
         b.source = context.source;
         b.user_agent = std::string(request.header(sip::HeaderId::user_agent).value_or(""));
-        if (it != bindings.end()) {
-            *it = std::move(b);
-        } else {
-            bindings.push_back(std::move(b));
-        }
+        // The bindings this request wrote go in front: lookups order by q and expiry
+        // (whole seconds) with ties kept in stored order, so among bindings that expire in
+        // the same second the most recently registered comes first (RFC 5626 §5.3: the
+        // flow to try first).
+        if (it != bindings.end()) bindings.erase(it);
+        bindings.insert(bindings.begin(), std::move(b));
     }
     if (bindings.size() > config_.max_bindings_per_aor) {
         return reject(403, "Too many registrations for " + *aor);

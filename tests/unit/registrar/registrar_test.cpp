@@ -284,6 +284,24 @@ TEST_P(RegistrarTest, TwoFlowsOfOneInstanceAreTwoBindings) {
     EXPECT_NE(bindings[0].source, bindings[1].source);
 }
 
+TEST_P(RegistrarTest, LatestFlowComesFirstAmongThoseExpiringInTheSameSecond) {
+    // Two flows registered within one second expire in the same second; the later one is
+    // the one a proxy tries first, even when it is a refresh of an older binding.
+    std::uint32_t cseq = 0;
+    for (std::uint32_t reg_id : {1u, 2u, 1u}) {
+        RegisterContext c = at(k_now);
+        c.source = "tcp:192.0.2.2:4900" + std::to_string(reg_id);
+        auto reply = registrar.handle(register_with({flow_contact(static_cast<int>(reg_id)),
+                                                     "Supported: outbound", "Expires: 600"},
+                                                    ++cseq, "flow-" + std::to_string(reg_id)),
+                                      c);
+        ASSERT_EQ(reply.status, 200);
+        auto bindings = store.lookup("sip:alice@example.com", k_now);
+        ASSERT_FALSE(bindings.empty());
+        EXPECT_EQ(bindings[0].reg_id, reg_id);
+    }
+}
+
 TEST_P(RegistrarTest, FlowTimerIsSentWhenTheFlowEndsHere) {
     RegistrarConfig c;
     c.domains = {"example.com"};
