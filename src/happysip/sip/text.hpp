@@ -12,6 +12,10 @@
 
 #include "happysip/sip/char_class.hpp"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace happysip::sip::text {
 
 constexpr std::string_view trim(std::string_view s) noexcept {
@@ -88,10 +92,27 @@ class CommaList {
     bool unterminated_ = false;
 };
 
-// s.find(c, pos) for the short spans of a header value: eight bytes per step (a zero-byte
-// test on the bytes XORed with c) and no library call, which for a few dozen bytes costs
-// more than the search. Never reads outside s.
+// s.find(c, pos) for the short spans of a header value: sixteen bytes per step (eight
+// without SSE2) and no library call, which for a few dozen bytes costs more than the
+// search. Never reads outside s: the last bytes are the final 16 of s again.
 inline std::size_t find_char(std::string_view s, char c, std::size_t pos = 0) noexcept {
+#if defined(__SSE2__)
+    if (s.size() >= 16 && pos < s.size()) {
+        const __m128i pattern = _mm_set1_epi8(c);
+        auto matches = [&](std::size_t at) {
+            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + at));
+            return static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, pattern)));
+        };
+        for (; pos + 16 <= s.size(); pos += 16)
+            if (const unsigned m = matches(pos); m != 0)
+                return pos + static_cast<std::size_t>(std::countr_zero(m));
+        if (pos == s.size()) return std::string_view::npos;
+        const std::size_t tail = s.size() - 16;
+        const unsigned m = matches(tail) >> (pos - tail);
+        return m != 0 ? pos + static_cast<std::size_t>(std::countr_zero(m))
+                      : std::string_view::npos;
+    }
+#endif
     constexpr std::uint64_t ones = 0x0101010101010101ull;
     const std::uint64_t pattern = ones * static_cast<unsigned char>(c);
     if constexpr (std::endian::native == std::endian::little) {
