@@ -1,7 +1,7 @@
 // Finds the line feeds of a message head 64 bytes at a time: one block of compares gives
 // a bit mask of every '\n' in it, and each further line end in that block costs a count of
-// trailing zeros instead of a memchr call. The parser asks for line ends in increasing
-// order, so each block is compared once. The same compares note whether any block held a
+// trailing zeros instead of a memchr call. The parser takes the line ends in order, so
+// each block is compared once. The same compares note whether any block held a
 // NUL byte, so the parser looks for NULs in the head only when one is there. Used by the
 // message parser only.
 #pragma once
@@ -21,20 +21,27 @@ class LineFeedFinder {
         load_block(0);
     }
 
-    // Whether a block compared so far (every byte from the first `next` position to the
-    // last line feed returned, and more) holds a NUL byte.
+    // Whether a block compared so far (every byte from the start_at position to the last
+    // line feed returned, and more) holds a NUL byte.
     bool saw_nul() const noexcept { return nul_ != 0; }
 
-    // Offset of the first '\n' at or after `pos` (pos <= size), or size if there is none.
-    [[gnu::always_inline]] std::size_t next(std::size_t pos) noexcept {
-        if (pos < block_ || pos - block_ >= k_block) load_block(pos & ~(k_block - 1));
-        std::uint64_t bits = mask_ & (~std::uint64_t{0} << (pos - block_));
-        while (bits == 0) {
+    // The line feeds before `pos` are not returned (the CRLFs before a start line).
+    void start_at(std::size_t pos) noexcept {
+        if (pos - block_ >= k_block) load_block(pos & ~(k_block - 1));
+        mask_ &= ~std::uint64_t{0} << (pos - block_);
+    }
+
+    // Offset of the next '\n' not returned yet, or size if there is none: the parser takes
+    // every line end in order, so each costs a count of trailing zeros and the clearing of
+    // that bit (a search from a given position cost a range test and a shifted mask more).
+    [[gnu::always_inline]] std::size_t next() noexcept {
+        while (mask_ == 0) {
             if (block_ + k_block >= size_) return size_;
             load_block(block_ + k_block);
-            bits = mask_;
         }
-        return block_ + static_cast<std::size_t>(__builtin_ctzll(bits));
+        const std::size_t lf = block_ + static_cast<std::size_t>(__builtin_ctzll(mask_));
+        mask_ &= mask_ - 1;
+        return lf;
     }
 
   private:

@@ -271,7 +271,7 @@ std::size_t skip_uri_chars(std::string_view s, std::size_t i) noexcept {
 
 inline std::optional<std::size_t> MessageParser::line_end(std::size_t pos, std::size_t& next) {
     const char* base = buf().data();
-    const std::size_t lf = lines_.next(pos);
+    const std::size_t lf = lines_.next();
     if (lf == buf().size()) return std::nullopt;
     next = lf + 1;
     return (lf > pos && base[lf - 1] == '\r') ? lf - 1 : lf;
@@ -288,6 +288,7 @@ std::optional<ParseError> MessageParser::run() {
     if (pos == buf().size()) return error_at(ParseErrc::truncated, "", pos, "empty message");
 
     std::size_t next = 0;
+    lines_.start_at(pos);
     auto end = line_end(pos, next);
     if (!end) return error_at(ParseErrc::truncated, "", buf().size(), "no end of start line");
     if (auto e = parse_start_line(pos, *end)) return e;
@@ -420,7 +421,7 @@ std::optional<ParseError> MessageParser::parse_headers(std::size_t& pos_io) {
         b.size() > limits_.max_line_length ? limits_.max_line_length : b.size();
     std::size_t pos = pos_io;
     while (true) {
-        const std::size_t lf = lines_.next(pos);
+        const std::size_t lf = lines_.next();
         if (lf == b.size()) [[unlikely]]
             return error_at(ParseErrc::truncated, "", b.size(), "no empty line after headers");
         const std::size_t end = (lf > pos && b[lf - 1] == '\r') ? lf - 1 : lf;
@@ -434,9 +435,11 @@ std::optional<ParseError> MessageParser::parse_headers(std::size_t& pos_io) {
         // header-name HCOLON: the name is everything before the first ':' but trailing
         // white space, and must be a token (known names are matched exactly, below).
         const std::size_t colon = find_colon(b, pos, end);
+        // (b[colon - 1] can be read: the start line comes before any header line.)
         std::size_t name_end = colon;
-        while (name_end > pos && chars::is_wsp(b[name_end - 1]))
-            [[unlikely]]-- name_end;
+        if (chars::is_wsp(b[colon - 1])) [[unlikely]]
+            while (name_end > pos && chars::is_wsp(b[name_end - 1]))
+                --name_end;
         if (colon == end || name_end == pos) [[unlikely]]
             return header_line_error(pos, end);
         const HeaderId id = pos + k_header_name_lookahead <= b.size()
@@ -450,7 +453,7 @@ std::optional<ParseError> MessageParser::parse_headers(std::size_t& pos_io) {
         std::size_t last_end = end;
         while (next < b.size() && chars::is_wsp(b[next]))
             [[unlikely]] {
-                const std::size_t cont_lf = lines_.next(next);
+                const std::size_t cont_lf = lines_.next();
                 if (cont_lf == b.size())
                     return error_at(ParseErrc::truncated, "", b.size(),
                                     "no empty line after headers");
@@ -477,8 +480,9 @@ std::optional<ParseError> MessageParser::parse_headers(std::size_t& pos_io) {
         while (v < last_end && (chars::is_wsp(b[v]) || b[v] == '\r' || b[v] == '\n'))
             [[unlikely]]++ v;
         std::size_t ve = last_end;
-        while (ve > v && chars::is_wsp(b[ve - 1]))
-            --ve;
+        if (chars::is_wsp(b[last_end - 1])) [[unlikely]]  // b[colon] at the least
+            while (ve > v && chars::is_wsp(b[ve - 1]))
+                --ve;
         // Built in place: assembling a HeaderField on the stack and copying it in made the CPU
         // reload byte-wise stores as one wide word (a store-forwarding stall on every line).
         HeaderField& f = fields.emplace_back();
