@@ -159,9 +159,16 @@ HeaderId header_id_from_padded_name(const char* name, std::size_t size) noexcept
 HeaderId header_id_from_name(std::string_view name) noexcept {
     if (name.size() < 2 || name.size() > k_max_name)
         return name.size() == 1 ? compact_id(name[0]) : HeaderId::other;
-    char padded[k_max_name] = {};
-    std::memcpy(padded, name.data(), name.size());
-    return header_id_from_padded_name(padded, name.size());
+    // The same masked compare byte by byte over the name alone. (Copying the name into a
+    // zero-padded buffer for the wide compare made the wide loads wait for the copy's
+    // narrow stores; the parser takes this path for a last header line near the end.)
+    const std::uint8_t idx = k_slots_table[perfect_hash(name.data(), name.size())];
+    if (idx == k_empty || k_folded[idx].size != name.size()) return HeaderId::other;
+    const FoldedName& f = k_folded[idx];
+    unsigned diff = 0;
+    for (std::size_t i = 0; i < name.size(); ++i)
+        diff |= static_cast<unsigned char>((name[i] | f.mask[i]) ^ f.lower[i]);
+    return diff == 0 ? static_cast<HeaderId>(idx) : HeaderId::other;
 }
 
 std::string_view canonical_name(HeaderId id) noexcept {

@@ -1,5 +1,7 @@
 #include "happysip/sip/host.hpp"
 
+#include <bit>
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -188,9 +190,74 @@ bool ipv6_syntax(std::string_view s) noexcept {
 // checks the hostname grammar and notices a letter; invalid otherwise.
 enum class NameKind : std::uint8_t { invalid, hostname, digits_and_dots };
 
+#if defined(__SSE2__)
+// Bit masks of the letters, digits, '-' and '.' of a text, one bit per byte.
+struct NameMasks {
+    std::uint64_t alpha = 0;
+    std::uint64_t digit = 0;
+    std::uint64_t dash = 0;
+    std::uint64_t dot = 0;
+
+    // Adds the bytes of v (zero bytes match nothing) as the bits from `at` on.
+    void add(__m128i v, std::size_t at) noexcept {
+        const __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
+        // Signed compares: bytes >= 0x80 are negative and fall outside both ranges.
+        const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)),
+                                             _mm_cmpgt_epi8(_mm_set1_epi8('z' + 1), lower));
+        const __m128i number = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                             _mm_cmpgt_epi8(_mm_set1_epi8('9' + 1), v));
+        auto bits = [at](__m128i m) {
+            return static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(m))) << at;
+        };
+        alpha |= bits(letter);
+        digit |= bits(number);
+        dash |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')));
+        dot |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+    }
+};
+
+// classify_name's answer for a name (its trailing dot removed) of 8 to 64 bytes, from bit
+// masks of the whole name instead of byte by byte; nullopt for other lengths. Every load
+// lies inside the name: overlapping loads cover its end.
+std::optional<NameKind> classify_by_masks(std::string_view name) noexcept {
+    const std::size_t n = name.size();
+    if (n < 8 || n > 64) return std::nullopt;
+    auto load16 = [&name](std::size_t at) {
+        return _mm_loadu_si128(reinterpret_cast<const __m128i*>(name.data() + at));
+    };
+    auto load8 = [&name](std::size_t at) {  // the upper 8 bytes zero
+        return _mm_loadl_epi64(reinterpret_cast<const __m128i*>(name.data() + at));
+    };
+    NameMasks m;
+    if (n >= 16) {
+        for (std::size_t at = 0; at + 16 <= n; at += 16)
+            m.add(load16(at), at);
+        m.add(load16(n - 16), n - 16);
+    } else {
+        m.add(load8(0), 0);
+        m.add(load8(n - 8), n - 8);
+    }
+    const std::uint64_t all = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
+    if ((m.alpha | m.digit | m.dash | m.dot) != all) return NameKind::invalid;
+    if ((m.alpha | m.dash) == 0) return NameKind::digits_and_dots;
+    const std::uint64_t starts = (1 | m.dot << 1) & all;  // where each label begins
+    const std::uint64_t last = std::uint64_t{1} << (n - 1);
+    // An empty label, a label ending or starting with '-', a name ending with '-' or
+    // (after its one trailing dot was removed) with another '.'.
+    const std::uint64_t bad =
+        (m.dot & starts) | (m.dot & m.dash << 1) | (m.dash & starts) | ((m.dash | m.dot) & last);
+    if (bad != 0) return NameKind::invalid;
+    const int top_label = 63 - std::countl_zero(starts);  // toplabel starts with ALPHA
+    return (m.alpha >> top_label & 1) != 0 ? NameKind::hostname : NameKind::invalid;
+}
+#endif
+
 NameKind classify_name(std::string_view text) noexcept {
     if (text.empty()) return NameKind::invalid;
     std::string_view name = text.ends_with('.') ? text.substr(0, text.size() - 1) : text;
+#if defined(__SSE2__)
+    if (const auto kind = classify_by_masks(name)) return *kind;
+#endif
     bool letters_or_dashes = false;
     bool valid = !name.empty();
     std::size_t label_begin = 0;

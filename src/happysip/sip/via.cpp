@@ -40,7 +40,10 @@ bool is_ip_literal(std::string_view text) noexcept {
     if (text.front() == '[')
         return text.size() >= 2 && text.back() == ']' &&
                is_ipv6_address(text.substr(1, text.size() - 2));
-    return parse_ipv4_address(text).has_value() || is_ipv6_address(text);
+    // An IPv4 address has no ':' and every IPv6 address has one: one check, not both.
+    return text::find_char(text, ':') != std::string_view::npos
+               ? is_ipv6_address(text)
+               : parse_ipv4_address(text).has_value();
 }
 
 // Picks out the parameters a transport and transaction layer act on, during the one
