@@ -77,55 +77,84 @@ constexpr int bit_count(std::uint64_t x) noexcept {
 }
 static_assert(bit_count(0) == 0 && bit_count(0xff00000000000001ull) == 9);
 
-// Bit masks of the hex digits, colons and dots of a text, one bit per byte.
+// Bytes of x from first to last, as a compare mask. Signed compares: bytes >= 0x80 are
+// negative and fall outside every range used here.
+__m128i byte_range(__m128i x, char first, char last) noexcept {
+    return _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(static_cast<char>(first - 1))),
+                         _mm_cmpgt_epi8(_mm_set1_epi8(static_cast<char>(last + 1)), x));
+}
+__m128i byte_is(__m128i x, char c) noexcept {
+    return _mm_cmpeq_epi8(x, _mm_set1_epi8(c));
+}
+// A compare mask as bits from `at` on.
+std::uint64_t mask_bits(__m128i m, std::size_t at) noexcept {
+    return static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(m))) << at;
+}
+__m128i folded(__m128i x) noexcept {  // letters in lower case (and other bytes moved)
+    return _mm_or_si128(x, _mm_set1_epi8(0x20));
+}
+
+// Bit masks of the classes the IPv6 check reads, one bit per byte.
 struct Ipv6Masks {
     std::uint64_t hex = 0;
     std::uint64_t colon = 0;
     std::uint64_t dot = 0;
-
-    // Adds the bytes of v (zero bytes match nothing) as the bits from `at` on.
     void add(__m128i v, std::size_t at) noexcept {
-        const __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
-        // Signed compares: bytes >= 0x80 are negative and fall outside both ranges.
-        const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
-                                            _mm_cmpgt_epi8(_mm_set1_epi8('9' + 1), v));
-        const __m128i a_to_f = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)),
-                                             _mm_cmpgt_epi8(_mm_set1_epi8('f' + 1), lower));
-        auto bits = [at](__m128i m) {
-            return static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(m))) << at;
-        };
-        hex |= bits(_mm_or_si128(digit, a_to_f));
-        colon |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')));
-        dot |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+        hex |=
+            mask_bits(_mm_or_si128(byte_range(v, '0', '9'), byte_range(folded(v), 'a', 'f')), at);
+        colon |= mask_bits(byte_is(v, ':'), at);
+        dot |= mask_bits(byte_is(v, '.'), at);
     }
 };
 
-// The forms of RFC 4291 §2.2 without an IPv4 tail (hex groups, at most one "::") decided
-// from bit masks of the whole text instead of group by group, whose loop exits mispredicted
-// on every group; nullopt when the text needs the scalar reading below (it holds a '.', or
-// is shorter than 8 bytes or longer than any such address). Gives the scalar reading's
-// answer on every text it decides. Every load lies inside the text: overlapping loads
-// cover its end. (A zero-padded copy of the text was slower: the wide loads waited for
-// the copy's narrow stores.)
-std::optional<bool> ipv6_hex_form(std::string_view s) noexcept {
-    constexpr std::size_t k_longest = 39;  // eight groups of four and seven colons
+// Bit masks of the classes the hostname check reads, one bit per byte.
+struct NameMasks {
+    std::uint64_t alpha = 0;
+    std::uint64_t digit = 0;
+    std::uint64_t dash = 0;
+    std::uint64_t dot = 0;
+    void add(__m128i v, std::size_t at) noexcept {
+        alpha |= mask_bits(byte_range(folded(v), 'a', 'z'), at);
+        digit |= mask_bits(byte_range(v, '0', '9'), at);
+        dash |= mask_bits(byte_is(v, '-'), at);
+        dot |= mask_bits(byte_is(v, '.'), at);
+    }
+};
+
+// The masks of `s` (8 <= s.size() <= 64), zero bytes matching nothing. Every load lies
+// inside s: overlapping loads cover its end. (A zero-padded copy was slower: the wide
+// loads waited for the copy's narrow stores.)
+template <class Masks>
+Masks text_masks(std::string_view s) noexcept {
     const std::size_t n = s.size();
-    if (n < 8 || n > k_longest) return std::nullopt;
     auto load16 = [&s](std::size_t at) {
         return _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + at));
     };
     auto load8 = [&s](std::size_t at) {  // the upper 8 bytes zero
         return _mm_loadl_epi64(reinterpret_cast<const __m128i*>(s.data() + at));
     };
-    Ipv6Masks m;
+    Masks m;
     if (n >= 16) {
-        m.add(load16(0), 0);
-        if (n >= 32) m.add(load16(16), 16);
+        for (std::size_t at = 0; at + 16 <= n; at += 16)
+            m.add(load16(at), at);
         m.add(load16(n - 16), n - 16);
     } else {
         m.add(load8(0), 0);
         m.add(load8(n - 8), n - 8);
     }
+    return m;
+}
+
+// The forms of RFC 4291 §2.2 without an IPv4 tail (hex groups, at most one "::") decided
+// from bit masks of the whole text instead of group by group, whose loop exits mispredicted
+// on every group; nullopt when the text needs the scalar reading below (it holds a '.', or
+// is shorter than 8 bytes or longer than any such address). Gives the scalar reading's
+// answer on every text it decides.
+std::optional<bool> ipv6_hex_form(std::string_view s) noexcept {
+    constexpr std::size_t k_longest = 39;  // eight groups of four and seven colons
+    const std::size_t n = s.size();
+    if (n < 8 || n > k_longest) return std::nullopt;
+    const Ipv6Masks m = text_masks<Ipv6Masks>(s);
     const std::uint64_t hex = m.hex;
     const std::uint64_t colon = m.colon;
     if (m.dot != 0) return std::nullopt;  // an IPv4 tail: read group by group
@@ -191,52 +220,12 @@ bool ipv6_syntax(std::string_view s) noexcept {
 enum class NameKind : std::uint8_t { invalid, hostname, digits_and_dots };
 
 #if defined(__SSE2__)
-// Bit masks of the letters, digits, '-' and '.' of a text, one bit per byte.
-struct NameMasks {
-    std::uint64_t alpha = 0;
-    std::uint64_t digit = 0;
-    std::uint64_t dash = 0;
-    std::uint64_t dot = 0;
-
-    // Adds the bytes of v (zero bytes match nothing) as the bits from `at` on.
-    void add(__m128i v, std::size_t at) noexcept {
-        const __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
-        // Signed compares: bytes >= 0x80 are negative and fall outside both ranges.
-        const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)),
-                                             _mm_cmpgt_epi8(_mm_set1_epi8('z' + 1), lower));
-        const __m128i number = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
-                                             _mm_cmpgt_epi8(_mm_set1_epi8('9' + 1), v));
-        auto bits = [at](__m128i m) {
-            return static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(m))) << at;
-        };
-        alpha |= bits(letter);
-        digit |= bits(number);
-        dash |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')));
-        dot |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
-    }
-};
-
 // classify_name's answer for a name (its trailing dot removed) of 8 to 64 bytes, from bit
-// masks of the whole name instead of byte by byte; nullopt for other lengths. Every load
-// lies inside the name: overlapping loads cover its end.
+// masks of the whole name instead of byte by byte; nullopt for other lengths.
 std::optional<NameKind> classify_by_masks(std::string_view name) noexcept {
     const std::size_t n = name.size();
     if (n < 8 || n > 64) return std::nullopt;
-    auto load16 = [&name](std::size_t at) {
-        return _mm_loadu_si128(reinterpret_cast<const __m128i*>(name.data() + at));
-    };
-    auto load8 = [&name](std::size_t at) {  // the upper 8 bytes zero
-        return _mm_loadl_epi64(reinterpret_cast<const __m128i*>(name.data() + at));
-    };
-    NameMasks m;
-    if (n >= 16) {
-        for (std::size_t at = 0; at + 16 <= n; at += 16)
-            m.add(load16(at), at);
-        m.add(load16(n - 16), n - 16);
-    } else {
-        m.add(load8(0), 0);
-        m.add(load8(n - 8), n - 8);
-    }
+    const NameMasks m = text_masks<NameMasks>(name);
     const std::uint64_t all = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
     if ((m.alpha | m.digit | m.dash | m.dot) != all) return NameKind::invalid;
     if ((m.alpha | m.dash) == 0) return NameKind::digits_and_dots;
