@@ -112,6 +112,7 @@ level = "debug"
     EXPECT_EQ(c.registrar.min_expires, 120u);
     EXPECT_EQ(c.registrar.max_expires, 7200u);
     EXPECT_TRUE(c.auth.allow_md5 && c.auth.md5_first);
+    EXPECT_FALSE(c.auth.md5_only);
     EXPECT_EQ(c.auth.max_failures, 3u);
     EXPECT_EQ(c.auth.request_rate, 0u);
     EXPECT_EQ(c.dns_servers, (std::vector<std::string>{"127.0.0.1:5353", "[::1]"}));
@@ -141,6 +142,14 @@ TEST(Config, ExpiresMustNest) {
     const ConfigError e = refused("[registrar]\nmin_expires = 600\ndefault_expires = 60\n");
     EXPECT_EQ(e.key, "registrar.default_expires");
     EXPECT_EQ(e.line, 3u);
+}
+
+TEST(Config, Md5OnlyNeedsMd5Allowed) {
+    const ConfigError e = refused("[auth]\nmd5_only = true\n");
+    EXPECT_EQ(e.key, "auth.md5_only");
+    EXPECT_EQ(e.line, 2u);
+    const Config c = loaded("[auth]\nallow_md5 = true\nmd5_only = true\n");
+    EXPECT_TRUE(c.auth.md5_only);
 }
 
 TEST(Config, CertificateAndKeyComeTogether) {

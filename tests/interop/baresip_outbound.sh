@@ -16,8 +16,9 @@
 #     Failed, the proxy never dials the registered Contact.
 # baresip 1.0.0 limits, found by running it (see also the libre sources):
 #  - Digest: libre 1.1.0 knows MD5 only, and gives up ("Register: Function not implemented",
-#    ENOSYS) on a 401 that also offers another algorithm, even after an MD5 challenge;
-#    happysipd always offers SHA-256 too, so this test runs with [auth] enabled = false.
+#    ENOSYS) on a 401 that also offers another algorithm, even after an MD5 challenge; so
+#    happysipd runs with [auth] allow_md5 + md5_only (MD5 offered alone), bob registers
+#    with a password created by `happysip user add`.
 #  - One sip_listen address: listening on 127.0.0.1 gives no IPv6 transport (a flow to
 #    [::1] fails with "Protocol not supported"); a wildcard listen binds the host's
 #    non-loopback addresses instead. So both flows are IPv4, to 127.0.0.1 and 127.0.0.2.
@@ -26,7 +27,8 @@
 # Every wait is bounded; only the processes started here are stopped, by PID.
 set -u
 bin=$1
-scenarios=$3  # ($2, happysip for `user add`, is unused while [auth] is off: see above)
+cli=$2
+scenarios=$3
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../cli/lib.sh"
 
@@ -48,6 +50,11 @@ free_port() {  # a free TCP (and, as SIPp needs, UDP) port on 127.0.0.1, from th
 
 # happysipd: UDP for the SIPp caller, TCP on two loopback addresses for baresip's flows.
 db="$tmp/var/happysip.sqlite"
+bob_pw='Qz7vN2kLw9xRt4mB'
+mkdir -p "$tmp/var"
+printf '%s\n' "$bob_pw" | "$cli" user add bob --db "$db" --realm localhost --password-stdin \
+  > /dev/null 2>&1
+check user-add-bob $? "happysip user add bob failed"
 cat > "$tmp/happysipd.toml" <<CONF
 [server]
 domains = ["localhost"]
@@ -56,7 +63,8 @@ var_dir = "$tmp/var"
 drain_ms = 200
 
 [auth]
-enabled = false   # libre 1.1.0 cannot answer a challenge that offers SHA-256 (see above)
+allow_md5 = true
+md5_only = true   # libre 1.1.0 cannot answer a 401 that also offers SHA-256 (see above)
 
 [registrar]
 flow_timer = 2
@@ -94,7 +102,7 @@ module            aubridge.so
 module_tmp        uuid.so
 module_tmp        account.so
 CONF
-printf '%s\n' "<sip:bob@localhost;transport=tcp>;sipnat=outbound;answermode=auto;regint=600;audio_codecs=pcmu;outbound1=\"sip:127.0.0.1:$tcp1_port;transport=tcp\";outbound2=\"sip:127.0.0.2:$tcp2_port;transport=tcp\"" \
+printf '%s\n' "<sip:bob@localhost;transport=tcp>;auth_pass=$bob_pw;sipnat=outbound;answermode=auto;regint=600;audio_codecs=pcmu;outbound1=\"sip:127.0.0.1:$tcp1_port;transport=tcp\";outbound2=\"sip:127.0.0.2:$tcp2_port;transport=tcp\"" \
   > "$bs_dir/accounts"
 bs_out="$tmp/baresip.out"
 slow=${HAPPYSIP_INTEROP_SLOW:-0}
@@ -138,6 +146,13 @@ oks=$(messages '(^|\n)SIP/2.0 200 .*\nCSeq: [0-9]+ REGISTER')
 oks_with_outbound=$(echo "$oks" | awk -v RS= '/\nRequire: outbound(\n|$)/ && /\nFlow-Timer: 2(\n|$)/' | grep -c '^SIP/2.0 200')
 check register-200-require-outbound "$([ "$oks_with_outbound" -ge 2 ]; echo $?)" \
   "$oks_with_outbound 200s to REGISTER with Require: outbound and Flow-Timer: 2: $(echo "$oks" | grep -aE '^(Require|Flow-Timer):' | tr '\n' ' ')"
+# Digest: the challenge offered MD5 alone, and both flows' REGISTERs proved bob's password.
+challenges=$(messages '(^|\n)SIP/2.0 401 ' | grep -a '^WWW-Authenticate:')
+check register-challenge-md5-only "$([ -n "$challenges" ] && ! echo "$challenges" | grep -q 'SHA-256'; echo $?)" \
+  "challenges: $(echo "$challenges" | tr '\n' ' ')"
+authenticated=$(grep -c 'event=register .*status=200 .*user=bob ' "$tmp/daemon.log")
+check register-authenticated "$([ "$authenticated" -ge 2 ]; echo $?)" \
+  "$authenticated authenticated REGISTERs of bob in the daemon log"
 
 # 2. A call reaches baresip over a flow, is answered by itself, and completes.
 call() {  # call NAME [SCENARIO]: alice calls bob through the proxy over UDP, waited for

@@ -157,6 +157,8 @@ const std::map<std::string, std::map<std::string, KeyReader>>& known_keys() {
                            Config& c) { c.auth.allow_md5 = boolean(v, k); }},
           {"md5_first", [](const toml::value& v, const std::string& k,
                            Config& c) { c.auth.md5_first = boolean(v, k); }},
+          {"md5_only", [](const toml::value& v, const std::string& k,
+                          Config& c) { c.auth.md5_only = boolean(v, k); }},
           {"nonce_lifetime_s",
            [](const toml::value& v, const std::string& k, Config& c) {
                c.auth.nonce_lifetime_s = integer(v, k, 10, 86400);
@@ -234,6 +236,9 @@ void read_tables(const toml::value& root, Config& config) {
     }
     check_expires(root, config);
     check_tls_only(root, config);
+    // md5_only without allow_md5 would offer nothing a client can answer.
+    if (config.auth.md5_only && !config.auth.allow_md5)
+        refuse(root.at("auth").at("md5_only"), "auth.md5_only", "needs auth.allow_md5 = true");
 }
 
 }  // namespace

@@ -21,6 +21,7 @@ struct AuthSettings {
     std::string realm;                     // empty: the first served domain
     bool allow_md5 = false;                // RFC 8760 §3: MD5 only for clients that need it
     bool md5_first = false;                // MD5 challenge before SHA-256 (SIPp reads the first)
+    bool md5_only = false;                 // MD5 challenge alone (legacy UAs; needs allow_md5)
     std::uint32_t nonce_lifetime_s = 300;  // RFC 7616 §3.3: then stale=true
     std::string users_db;                  // empty: the location store's database
     std::uint32_t max_failures = 5;        // failed authentications per source before a block

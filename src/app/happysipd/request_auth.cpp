@@ -15,6 +15,7 @@ auth::DigestServerConfig digest_config(const AuthSettings& s, std::string realm,
     c.proxy = proxy;
     c.allow_md5 = s.allow_md5;
     c.md5_first = s.md5_first;
+    c.md5_only = s.md5_only;
     c.nonce_lifetime = std::chrono::seconds(s.nonce_lifetime_s);
     return c;
 }
@@ -57,6 +58,7 @@ RequestAuth::RequestAuth(const AuthSettings& settings, std::string realm, std::s
 
 std::string RequestAuth::algorithms() const {
     if (!digest_.config().allow_md5) return "SHA-256";
+    if (digest_.config().md5_only) return "MD5";
     return digest_.config().md5_first ? "MD5,SHA-256" : "SHA-256,MD5";
 }
 

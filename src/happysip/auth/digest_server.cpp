@@ -81,12 +81,14 @@ sip::HeaderId DigestServer::credentials_header() const noexcept {
 }
 
 bool DigestServer::algorithm_allowed(DigestAlgorithm a) const noexcept {
+    // With md5_only SHA-256 is not offered but still accepted: stronger is never refused.
     return a == DigestAlgorithm::sha256 ||
            (a == DigestAlgorithm::sha512_256 && config_.allow_sha512_256) ||
            (a == DigestAlgorithm::md5 && config_.allow_md5);
 }
 
 std::string DigestServer::offered_algorithms() const {
+    if (config_.allow_md5 && config_.md5_only) return "MD5";
     std::string out = "SHA-256";
     if (config_.allow_sha512_256) out += ", SHA-512-256";
     if (config_.allow_md5) out = config_.md5_first ? "MD5, " + out : out + ", MD5";
@@ -97,7 +99,9 @@ std::vector<std::string> DigestServer::challenges(Instant now, bool stale) const
     const std::string nonce = nonces_.issue(config_.realm, now);
     std::vector<DigestAlgorithm> order{DigestAlgorithm::sha256};
     if (config_.allow_sha512_256) order.push_back(DigestAlgorithm::sha512_256);
-    if (config_.allow_md5) {
+    if (config_.allow_md5 && config_.md5_only) {
+        order = {DigestAlgorithm::md5};
+    } else if (config_.allow_md5) {
         auto at = config_.md5_first ? order.begin() : order.end();
         order.insert(at, DigestAlgorithm::md5);
     }

@@ -36,6 +36,9 @@ struct DigestServerConfig {
     // and know nothing but MD5 (SIPp). Every client then answers with MD5 (RFC 8760 §2.4:
     // the first challenge it supports), so it is off unless an operator asks.
     bool md5_first = false;
+    // MD5 offered alone (with allow_md5): for legacy UAs that give up on any challenge
+    // they cannot answer, even when an MD5 one is there too (libre 1.x, baresip 1.0).
+    bool md5_only = false;
     std::optional<std::string> opaque;  // sent in every challenge, must come back unchanged
     Duration nonce_lifetime = std::chrono::minutes(5);
     std::size_t replay_capacity = ReplayGuard::k_default_capacity;

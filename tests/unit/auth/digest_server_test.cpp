@@ -178,6 +178,19 @@ TEST(DigestServer, Md5FirstPutsMd5BeforeSha256OnlyWhenMd5IsAllowed) {
     EXPECT_NE(v[1].find("algorithm=SHA-256"), std::string::npos);
 }
 
+TEST(DigestServer, Md5OnlyOffersMd5AloneOnlyWhenMd5IsAllowed) {
+    DigestServerConfig c;
+    c.realm = "example.com";
+    c.md5_only = true;
+    auto v = DigestServer(c, k_secret).challenges(k_t0);
+    ASSERT_EQ(v.size(), 1u);  // MD5 not allowed: SHA-256 as always
+    EXPECT_NE(v[0].find("algorithm=SHA-256"), std::string::npos);
+    c.allow_md5 = true;
+    v = DigestServer(c, k_secret).challenges(k_t0);
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_NE(v[0].find("algorithm=MD5"), std::string::npos);
+}
+
 TEST_F(DigestServerTest, RequestWithoutCredentialsIsChallenged) {
     const auto r = server.verify(request("REGISTER", "sip:example.com", {}), users, k_t0);
     EXPECT_EQ(r.verdict, AuthVerdict::challenge);
