@@ -122,6 +122,56 @@ TEST(SipServerOutbound, ConnectFailureIsReported) {
     a.server.stop();
 }
 
+// A response to an INVITE of Call-ID `call_id` whose only Via is `via`.
+sip::Message response_via(const std::string& status, const std::string& via,
+                          const std::string& call_id) {
+    auto m = sip::parse_message("SIP/2.0 " + status + "\r\nVia: " + via +
+                                "\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>;tag=2\r\nCall-ID: " +
+                                call_id + "\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
+    EXPECT_TRUE(m) << m.error().to_string();
+    return std::move(m).value();
+}
+
+TEST(SipServerOutbound, ResponseIsForwardedStatelesslyToItsNextVia) {
+    // RFC 3261 §16.11: a proxy's own Via removed, the response goes where the next Via
+    // says: over UDP to received/rport, over TCP down the open connection to them.
+    asio::io_context io;
+    Peer proxy(io);
+    Peer uac(io);
+    // UDP: the UAC's Via as a proxy would have stamped it (received, rport).
+    EXPECT_TRUE(proxy.server.forward_response(
+        response_via("200 OK",
+                     "SIP/2.0/UDP 192.0.2.99:5060;branch=z9hG4bKsl1;received=127.0.0.1;rport=" +
+                         std::to_string(uac.port(0)),
+                     "sl1")));
+    run_until(io, [&] { return uac.responses.size() == 1; });
+    ASSERT_EQ(uac.responses.size(), 1u);
+    EXPECT_EQ(uac.responses[0].header(sip::HeaderId::call_id), "sl1");
+
+    // TCP: the UAC opened a connection to the proxy; the response goes down it.
+    bool failed = false;
+    uac.server.send_request(
+        {Transport::tcp, k_loopback_v4, proxy.port(1), {}},
+        test::options_text(uac.server.via_sent_by(Transport::tcp, k_loopback_v4), "z9hG4bKsl2",
+                           "TCP"),
+        [&](std::string) { failed = true; });
+    run_until(io, [&] { return uac.responses.size() == 2 || failed; });
+    ASSERT_EQ(proxy.sources.size(), 1u);
+    EXPECT_TRUE(proxy.server.forward_response(
+        response_via("180 Ringing",
+                     "SIP/2.0/TCP 192.0.2.99:5060;branch=z9hG4bKsl3;received=127.0.0.1;rport=" +
+                         std::to_string(proxy.sources[0].remote_port),
+                     "sl3")));
+    run_until(io, [&] { return uac.responses.size() == 3; });
+    ASSERT_EQ(uac.responses.size(), 3u);
+    EXPECT_EQ(uac.responses[2].header(sip::HeaderId::call_id), "sl3");
+    // No connection to that address: nothing is opened, the caller learns it.
+    EXPECT_FALSE(proxy.server.forward_response(
+        response_via("200 OK", "SIP/2.0/TCP 127.0.0.1:9;branch=z9hG4bKsl4", "sl4")));
+    proxy.server.stop();
+    uac.server.stop();
+}
+
 TEST(SipServerOutbound, DestinationTextRoundTrips) {
     for (const char* text : {"udp:192.0.2.1:5060", "tcp:[2001:db8::2]:40001", "tls:[::1]:5061"}) {
         auto d = parse_destination(text);

@@ -278,6 +278,24 @@ bool ProxyService::follow_dialog_flow(proxy::TargetSet& targets,
     return live_flow(target).has_value();
 }
 
+void ProxyService::forward_statelessly(sip::Message response, const sip::Via& top,
+                                       const runtime::RequestSource& from) {
+    // RFC 3261 §16.7 step 1: a response no context claims (a 2xx retransmitted after its
+    // INVITE's context ended, because the caller's ACK was lost; a late 2xx of a fork) is
+    // forwarded statelessly when the top Via is ours: ours removed, on to the next one.
+    const bool ours = response.values(sip::HeaderId::via).size() >= 2 &&
+                      self_.is_local_address(top.host.address(), top.port.value_or(5060));
+    bool sent = false;
+    if (ours) {
+        response.remove_first_value(sip::HeaderId::via);
+        sent = server_.forward_response(response);
+    }
+    log_.log(LogLevel::debug, sent ? "response_forwarded_statelessly" : "response_unmatched",
+             {{"status", std::to_string(response.status_code())},
+              {"call_id", response.header(sip::HeaderId::call_id).value_or("")},
+              {"source", from.text()}});
+}
+
 std::optional<runtime::Destination> ProxyService::live_flow(const proxy::Target& target) {
     for (const auto& flow : target.flows) {
         auto destination = runtime::parse_destination(flow);
@@ -438,10 +456,7 @@ void ProxyService::on_response(sip::Message response, const runtime::RequestSour
     auto branch = top_via_branch(response, via);
     auto it = branch ? by_branch_.find(std::string(*branch)) : by_branch_.end();
     if (it == by_branch_.end()) {
-        log_.log(LogLevel::debug, "response_unmatched",
-                 {{"status", std::to_string(response.status_code())},
-                  {"call_id", response.header(sip::HeaderId::call_id).value_or("")},
-                  {"source", from.text()}});
+        forward_statelessly(std::move(response), via, from);
         return;
     }
     BranchRef ref = it->second;

@@ -37,6 +37,7 @@
 #include "happysip/registrar/location_store.hpp"
 #include "happysip/runtime/dns_client.hpp"
 #include "happysip/runtime/sip_server.hpp"
+#include "happysip/sip/via.hpp"
 #include "happysip/txn/transaction_key.hpp"
 #include "log.hpp"
 #include "request_auth.hpp"
@@ -107,6 +108,8 @@ class ProxyService {
   private:
     // RFC 5626 §5.3: the flow a target registered over that can carry a request now.
     std::optional<runtime::Destination> live_flow(const proxy::Target& target);
+    void forward_statelessly(sip::Message response, const sip::Via& top,
+                             const runtime::RequestSource& from);
     // RFC 5626 §5.3: an in-dialog request whose Route (ours, removed) names a flow goes down
     // it: the single target gets that flow. False when the request should get 430.
     bool follow_dialog_flow(proxy::TargetSet& targets, const proxy::RoutePreprocessing& pre,

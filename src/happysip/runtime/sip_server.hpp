@@ -186,6 +186,12 @@ class SipServer {
     // family, connect or TLS failure, send error).
     void send_request(const Destination& to, std::string bytes,
                       std::function<void(std::string detail)> on_error = {});
+    // RFC 3261 §16.7 step 1 / §16.11: sends a response statelessly towards its (new) top
+    // Via, the caller's own Via already removed: over UDP to the address and port §18.2.2
+    // and RFC 3581 give (received, rport, sent-by); over TCP/TLS down an open connection
+    // to that address (none: false, nothing opened). False too when the Via names no
+    // address or no listener of its family exists.
+    bool forward_response(const sip::Message& response);
     // Whether send_request could use the flow `to` now: over UDP, a listener of its family;
     // over TCP/TLS, an open connection to it (RFC 5626 §5.3 flow failure detection).
     bool flow_alive(const Destination& to);

@@ -3,10 +3,12 @@
 // serve. The server half is sip_server.cpp.
 #include <asio/post.hpp>
 
+#include "happysip/runtime/response_route.hpp"
 #include "happysip/runtime/sip_server.hpp"
 #include "happysip/runtime/stream_connection.hpp"
 #include "happysip/runtime/stream_listener.hpp"
 #include "happysip/runtime/udp_transport.hpp"
+#include "happysip/sip/via.hpp"
 
 namespace happysip::runtime {
 
@@ -29,6 +31,34 @@ std::optional<Destination> parse_destination(std::string_view text) {
     d.address = hostport->address;
     d.port = hostport->port;
     return d;
+}
+
+bool SipServer::forward_response(const sip::Message& response) {
+    if (closed_) return false;
+    auto vias = response.values(sip::HeaderId::via);
+    if (vias.empty()) return false;
+    auto via = sip::parse_via(vias.front());
+    if (!via) return false;
+    if (via->transport_is("UDP")) {
+        auto to = udp_response_destination(response);
+        UdpTransport* udp = to ? udp_for(to->address()) : nullptr;
+        if (!udp) return false;
+        udp->send(*to, response.serialize(), [this, d = to_hostport(*to)](std::error_code ec) {
+            if (ec) log("send_failed", "udp:" + d + ": " + ec.message());
+        });
+        return true;
+    }
+    const bool tls = via->transport_is("TLS");
+    if (!tls && !via->transport_is("TCP")) return false;
+    std::error_code ec;
+    auto address = to_asio_address(via->received ? *via->received : via->host.address(), ec);
+    if (ec) return false;
+    const std::uint16_t port = via->rport ? *via->rport : via->port.value_or(tls ? 5061 : 5060);
+    auto c = connections_.find(tls ? Transport::tls : Transport::tcp,
+                               asio::ip::tcp::endpoint(address, port));
+    if (!c) return false;
+    c->send(response.serialize());
+    return true;
 }
 
 bool SipServer::flow_alive(const Destination& to) {
