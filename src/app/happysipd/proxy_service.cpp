@@ -183,14 +183,10 @@ void ProxyService::handle(const sip::Message& request, const runtime::RequestSou
     if (targets.leaves_domain && !in_our_dialog(targets, pre, request) &&
         !relay_allowed(request, source, responder))
         return;
-    if (!follow_dialog_flow(targets, pre, m, source)) {
-        responder.respond(430, "Flow Failed");
-        log_.info("proxy_dialog_flow_failed",
-                  {{"method", request.method_text()}, {"source", source.text()}});
-        return;
-    }
-    // Outbound instances registered here are reached over their flows only; when every
-    // target is one whose flows have all failed, nobody can be reached.
+    const bool dialog_flow = follow_dialog_flow(targets, pre, m, source);
+    // Outbound instances registered here, and dialogs with a flow token, are reached over
+    // their flows only; when every target is one whose flows have all failed, nobody can
+    // be reached: 430 for the dialog's flow (RFC 5626 §5.3), 480 for a user's.
     std::vector<std::optional<runtime::Destination>> flows(targets.targets.size());
     std::size_t dead = 0;
     for (std::size_t i = 0; i < targets.targets.size(); ++i) {
@@ -199,9 +195,9 @@ void ProxyService::handle(const sip::Message& request, const runtime::RequestSou
         if (!flows[i]) ++dead;
     }
     if (dead > 0 && dead == targets.targets.size()) {
-        responder.respond(480, "Flow Failed");
+        responder.respond(dialog_flow ? 430 : 480, "Flow Failed");
         log_.info(
-            "proxy_flows_failed",
+            dialog_flow ? "proxy_dialog_flow_failed" : "proxy_flows_failed",
             {{"method", request.method_text()}, {"aor", targets.aor}, {"source", source.text()}});
         return;
     }
@@ -268,14 +264,14 @@ bool ProxyService::follow_dialog_flow(proxy::TargetSet& targets,
                                       const proxy::RoutePreprocessing& pre,
                                       const sip::Message& request,
                                       const runtime::RequestSource& source) {
-    if (pre.removed.empty() || targets.targets.size() != 1) return true;
-    if (request.header(sip::HeaderId::route)) return true;  // another hop comes first
+    if (pre.removed.empty() || targets.targets.size() != 1) return false;
+    if (request.header(sip::HeaderId::route)) return false;  // another hop comes first
     auto flow = proxy::flow_for_request(flow_tokens_.flows_in(pre.removed), source.text());
-    if (!flow) return true;
+    if (!flow) return false;
     proxy::Target& target = targets.targets.front();
     target.flows = {*flow};
     target.instance = "dialog";
-    return live_flow(target).has_value();
+    return true;
 }
 
 void ProxyService::forward_statelessly(sip::Message response, const sip::Via& top,
@@ -424,7 +420,7 @@ void ProxyService::handle_ack(const sip::Message& ack, const runtime::RequestSou
                   {"source", source.text()}});
         return;
     }
-    if (!follow_dialog_flow(targets, pre, m, source)) return;
+    follow_dialog_flow(targets, pre, m, source);
     const proxy::Target& target = targets.targets.front();
     const std::string next_hop = next_hop_of(m, target.uri, target.path);
     std::string error;

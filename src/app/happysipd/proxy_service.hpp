@@ -111,7 +111,8 @@ class ProxyService {
     void forward_statelessly(sip::Message response, const sip::Via& top,
                              const runtime::RequestSource& from);
     // RFC 5626 §5.3: an in-dialog request whose Route (ours, removed) names a flow goes down
-    // it: the single target gets that flow. False when the request should get 430.
+    // it: the single target gets that flow (whether it is up is live_flow's question).
+    // True when it did.
     bool follow_dialog_flow(proxy::TargetSet& targets, const proxy::RoutePreprocessing& pre,
                             const sip::Message& request, const runtime::RequestSource& source);
     std::string record_route_uri(eyeballs::Transport transport, const std::string& hostport,
