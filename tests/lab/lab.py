@@ -3,12 +3,16 @@
 
 usage:
   lab.py run  [--happysip PATH] [--server auto|happysip|kamailio] [--no-reference]
+              [--no-bridge]
               build the lab, self-check it, run every scenario x transport with
               `happysip options`, the naive and Kamailio comparisons, print the table,
+              then the calls from an IPv6-only to an IPv4-only UA through happysipd
+              (bridge.py, with the happysipd beside PATH) and their table,
               tear everything down; exit 1 on any failure
   lab.py up   [--happysip PATH] [--server ...]   build the lab and leave it running
   lab.py down [STATE.json ...]                   tear down labs made by `up` (or stale ones)
-  lab.py check                                   build, self-check, tear down
+  lab.py check                                   build, self-check (the bridge's
+                                                 namespaces too), tear down
 
 Needs root and network namespaces; otherwise prints "SKIP: ..." and exits 0.
 docs/lab.md describes the topology, the scenarios and the table.
@@ -21,9 +25,11 @@ import shutil
 import signal
 import subprocess
 import sys
+import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import bridge  # noqa: E402
 import labdns  # noqa: E402
 import labnet  # noqa: E402
 import labpki  # noqa: E402
@@ -97,6 +103,8 @@ def main():
     ap.add_argument("--server", choices=("auto", "happysip", "kamailio"), default="auto")
     ap.add_argument("--no-reference", action="store_true",
                     help="skip Kamailio as the reference client (the slow ~30 s comparison)")
+    ap.add_argument("--no-bridge", action="store_true",
+                    help="skip the IPv6-only -> IPv4-only calls through happysipd (bridge.py)")
     args = ap.parse_args()
     args.happysip = os.path.abspath(args.happysip)
 
@@ -127,10 +135,25 @@ def main():
 
     state, pki = build("run", args)
     failures = selfcheck.run(state, pki)
+    if args.command == "check" and not args.no_bridge:
+        failures += _bridge(lambda: bridge.check(state))
     if args.command == "check" or failures:
         print(f"self-check: {len(failures)} failure(s)" if failures else "self-check: all ok")
         return 1 if failures else 0
-    return scenarios.run_all(state, pki, args.happysip, reference=not args.no_reference)
+    code = scenarios.run_all(state, pki, args.happysip, reference=not args.no_reference)
+    if not args.no_bridge and _bridge(lambda: bridge.run(state, args.happysip)):
+        code = 1
+    return code
+
+
+def _bridge(step):
+    """Runs a bridge step (it returns its failures); an exception is one more failure, and
+    the lab's teardown removes whatever the step made."""
+    try:
+        return step()
+    except (RuntimeError, OSError, subprocess.SubprocessError):
+        print(f"FAIL family bridge: {traceback.format_exc()}")
+        return ["family bridge"]
 
 
 if __name__ == "__main__":

@@ -56,8 +56,13 @@ def _cells(row):
             row.winner or "-", str(row.server_txns), row.result)
 
 
-def _line(cells):
-    return "| " + " | ".join(str(c).ljust(w) for c, (_, w) in zip(cells, COLUMNS)) + " |"
+def table_lines(columns, rows):
+    """A fixed-width markdown table: columns are (name, width), rows are lists of cells."""
+    def line(cells):
+        return "| " + " | ".join(str(c).ljust(w) for c, (_, w) in zip(cells, columns)) + " |"
+    return ([line([name for name, _ in columns]),
+             "|" + "|".join("-" * (w + 2) for _, w in columns) + "|"] +
+            [line(cells) for cells in rows])
 
 
 def print_row(row):
@@ -71,10 +76,7 @@ def print_table(rows, state):
     rtt = state.data.get("rtt_ms", 0)
     print(f"\nlab results (SIP link RTT {rtt} ms; server: {state.data.get('server_kind')}; "
           "first = request 1, later = slowest of requests 2..N, time to first response)")
-    print(_line([name for name, _ in COLUMNS]))
-    print("|" + "|".join("-" * (w + 2) for _, w in COLUMNS) + "|")
-    for row in rows:
-        print(_line(_cells(row)))
+    print("\n".join(table_lines(COLUMNS, [_cells(row) for row in rows])))
     for row in rows:
         if row.note:
             print(f"  {row.result}: {row.scenario} / {row.transport} / {row.tool}: {row.note}")
