@@ -43,8 +43,8 @@ def build(state):
         ns_exec(ns, "ip", "link", "set", "lo", "up")
     # Before the veth exists, so that it is created without IPv6 (default) and lo loses ::1
     # (all): the IPv4-only UA has no IPv6 at all, not even link-local.
-    ns_exec(ns4, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1",
-            "net.ipv6.conf.default.disable_ipv6=1")
+    for conf in ("all", "default"):
+        sysctl(ns4, f"net.ipv6.conf.{conf}.disable_ipv6", "1")
     sh("ip", "link", "add", "u6", "netns", ns6, "type", "veth", "peer", "name", "p6", "netns", nsp)
     sh("ip", "link", "add", "u4", "netns", ns4, "type", "veth", "peer", "name", "p4", "netns", nsp)
     # nodad: no tentative period, so happysipd and SIPp can bind at once.
@@ -54,6 +54,15 @@ def build(state):
     ns_exec(nsp, "ip", "addr", "add", f"{PROXY4}/24", "dev", "p4")
     for ns, dev in ((ns6, "u6"), (nsp, "p6"), (ns4, "u4"), (nsp, "p4")):
         ns_exec(ns, "ip", "link", "set", dev, "up")
+
+
+def sysctl(ns, key, value=None):
+    """Reads (or writes) a sysctl of a namespace through /proc/sys, which shows the network
+    namespace of the process reading it (no dependency on procps' sysctl)."""
+    path = "/proc/sys/" + key.replace(".", "/")
+    code = (f"open({path!r}, 'w').write({value!r})" if value is not None else
+            f"print(open({path!r}).read().strip())")
+    return ns_exec(ns, sys.executable, "-c", code, capture=True).stdout.strip()
 
 
 def wait_links_ready(state, timeout_s=5.0):
@@ -100,8 +109,8 @@ def check_families(state, check):
     check("IPv6-only UA: its IPv6 address", UA6 in _addresses(ns6, 6))
     v6_in_4 = _addresses(ns4, 6)
     check("IPv4-only UA: no IPv6 address at all", v6_in_4 == [], " ".join(v6_in_4))
-    off = ns_exec(ns4, "sysctl", "-n", "net.ipv6.conf.all.disable_ipv6", capture=True).stdout
-    check("IPv4-only UA: net.ipv6.conf.all.disable_ipv6 = 1", off.strip() == "1", off.strip())
+    off = sysctl(ns4, "net.ipv6.conf.all.disable_ipv6")
+    check("IPv4-only UA: net.ipv6.conf.all.disable_ipv6 = 1", off == "1", off)
     # The other family is not just unused but unreachable: the call needs the proxy.
     r = probe(ns6, "udp", PROXY4, 0.3)
     check("IPv6-only UA cannot send to IPv4", r.get("status") is None, _outcome(r))
