@@ -50,7 +50,8 @@ def check(state):
 
 
 def run(state, happysip):
-    """Everything above; returns the names of what failed ([] when all passed or skipped)."""
+    """The self-check, happysipd, bob's registration, the calls and their table; returns the
+    names of what failed ([] when all passed or skipped)."""
     reason = skip_reason(happysip)
     if reason:
         print(f"SKIP: family bridge calls: {reason}")
