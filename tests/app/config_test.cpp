@@ -199,7 +199,25 @@ TEST(Config, TheDocumentedExampleIsAcceptedAndIsTheDefaults) {
     EXPECT_EQ(c.auth.drop_scanners, d.auth.drop_scanners);
     EXPECT_EQ(c.tls_only, d.tls_only);
     EXPECT_EQ(c.dns_servers, d.dns_servers);
+    EXPECT_EQ(c.edge_domains, d.edge_domains);
+    EXPECT_EQ(c.edge_registrar, d.edge_registrar);
     EXPECT_EQ(c.log_level, d.log_level);
+}
+
+TEST(Config, EdgeDomainsAndRegistrarAreRead) {
+    const Config d = default_config();
+    EXPECT_TRUE(d.edge_domains.empty());
+    EXPECT_TRUE(d.edge_registrar.empty());
+    const Config c = loaded(
+        "[edge]\ndomains = [\"a.example\", \"b.example\"]\nregistrar = "
+        "\"sips:reg.a.example;transport=tcp\"\n");
+    EXPECT_EQ(c.edge_domains, (std::vector<std::string>{"a.example", "b.example"}));
+    EXPECT_EQ(c.edge_registrar, "sips:reg.a.example;transport=tcp");
+    EXPECT_EQ(refused("[edge]\ndomains = [\"a b\"]\n").key, "edge.domains");
+    const ConfigError e = refused("[edge]\n\nregistrar = \"tel:+15551234\"\n");
+    EXPECT_EQ(e.key, "edge.registrar");
+    EXPECT_EQ(e.line, 3u);
+    EXPECT_EQ(refused("[edge]\nregistrar = \"reg.a.example\"\n").key, "edge.registrar");
 }
 
 TEST(Config, SyntaxErrorAndMissingFileAreErrorsNotCrashes) {

@@ -1,6 +1,7 @@
 #include "config.hpp"
 
 #include "happysip/runtime/endpoint.hpp"
+#include "happysip/sip/uri.hpp"
 
 #include <exception>
 #include <functional>
@@ -57,6 +58,15 @@ std::vector<std::string> strings(const toml::value& v, const std::string& key) {
     return out;
 }
 
+// A list of domain names ([server] domains, [edge] domains).
+std::vector<std::string> domain_names(const toml::value& v, const std::string& key) {
+    std::vector<std::string> out = strings(v, key);
+    for (const auto& d : out)
+        if (d.empty() || d.find_first_of(" \t;:@<>") != std::string::npos)
+            refuse(v, key, "'" + d + "' is not a domain name");
+    return out;
+}
+
 using KeyReader = std::function<void(const toml::value&, const std::string& key, Config&)>;
 
 // [tls] only: the default listeners shrink to the TLS ones; listeners named in the file
@@ -82,11 +92,8 @@ const std::map<std::string, std::map<std::string, KeyReader>>& known_keys() {
         {"server",
          {{"domains",
            [](const toml::value& v, const std::string& k, Config& c) {
-               c.domains = strings(v, k);
+               c.domains = domain_names(v, k);
                if (c.domains.empty()) refuse(v, k, "must name at least one domain");
-               for (const auto& d : c.domains)
-                   if (d.empty() || d.find_first_of(" \t;:@<>") != std::string::npos)
-                       refuse(v, k, "'" + d + "' is not a domain name");
            }},
           {"listen",
            [](const toml::value& v, const std::string& k, Config& c) {
@@ -184,6 +191,17 @@ const std::map<std::string, std::map<std::string, KeyReader>>& known_keys() {
                auto level = parse_log_level(text(v, k));
                if (!level) refuse(v, k, "must be one of debug, info, warning, error");
                c.log_level = *level;
+           }}}},
+        {"edge",
+         {{"domains", [](const toml::value& v, const std::string& k,
+                         Config& c) { c.edge_domains = domain_names(v, k); }},
+          {"registrar",
+           [](const toml::value& v, const std::string& k, Config& c) {
+               c.edge_registrar = text(v, k);
+               if (c.edge_registrar.empty()) return;
+               auto uri = sip::parse_uri(c.edge_registrar);
+               if (!uri || !uri->is_sip_or_sips())
+                   refuse(v, k, "'" + c.edge_registrar + "' is not a sip: or sips: URI");
            }}}},
         {"dns",
          {{"servers",

@@ -46,6 +46,11 @@ struct Config {
     LogLevel log_level = LogLevel::info;               // [log] level
     std::vector<std::string> dns_servers;              // [dns] servers (empty: resolv.conf)
     AuthSettings auth;                                 // [auth] ...
+    // [edge] domains: domains whose registrar is a neighbour; happysipd is their RFC 5626
+    // edge proxy. [edge] registrar: where requests for those domains go (a sip:/sips:
+    // URI); empty: RFC 3263 on the domain. Read and checked only; no behaviour yet.
+    std::vector<std::string> edge_domains;
+    std::string edge_registrar;
 
     std::string database_path() const {
         return database.empty() ? var_dir + "/happysip.sqlite" : database;
