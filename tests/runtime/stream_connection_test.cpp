@@ -79,6 +79,27 @@ TEST_P(StreamConnectionOnFamily, ConnectsAndFramesMessagesBothWays) {
 
 INSTANTIATE_TEST_SUITE_P(Loopback, StreamConnectionOnFamily, ::testing::Values("127.0.0.1", "::1"));
 
+// Plain TCP reads into a buffer shared by all connections, a few reads per readiness: a
+// burst far larger than that buffer still arrives whole and in order.
+TEST(StreamConnection, BurstLargerThanTheSharedReadBufferArrivesInOrder) {
+    asio::io_context io;
+    TcpPair pair(io, test::k_loopback_v4);
+    auto client = StreamConnection::connect(io, pair.address(), std::nullopt,
+                                            [](std::error_code, std::string) {});
+    std::string burst;
+    constexpr int k_count = 3000;  // ~1 MB
+    for (int i = 0; i < k_count; ++i)
+        burst += test::options_text("client.invalid", "z9hG4bKburst" + std::to_string(i), "TCP");
+    ASSERT_GT(burst.size(), 4u * 64 * 1024);
+    client->send(std::move(burst));
+    run_until(io, [&] { return pair.server_got.size() == k_count; });
+    ASSERT_EQ(pair.server_got.size(), static_cast<std::size_t>(k_count));
+    EXPECT_EQ(*pair.server_got.back().header(sip::HeaderId::call_id),
+              "call-z9hG4bKburst" + std::to_string(k_count - 1));
+    EXPECT_FALSE(pair.server_closed.has_value());
+    client->close();
+}
+
 TEST(StreamConnection, ConnectToAClosedPortFailsFast) {
     asio::io_context io;
     // Bind a port and let it go: nothing listens there afterwards.

@@ -3,6 +3,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <array>
 #include <asio/connect.hpp>
 #include <asio/post.hpp>
 #include <asio/write.hpp>
@@ -12,6 +13,21 @@
 #include "happysip/runtime/tls_context.hpp"
 
 namespace happysip::runtime {
+
+namespace {
+
+// Plain TCP reads land here, one buffer per thread instead of one per connection: the
+// bytes are copied into the connection's framer before any handler runs.
+constexpr std::size_t k_shared_read_size = 64 * 1024;
+// Reads per readiness: a peer that keeps the socket full yields to the others.
+constexpr int k_reads_per_wakeup = 4;
+
+std::array<char, k_shared_read_size>& shared_read_buffer() {
+    thread_local std::array<char, k_shared_read_size> buffer;
+    return buffer;
+}
+
+}  // namespace
 
 std::shared_ptr<StreamConnection> StreamConnection::connect(asio::io_context& io,
                                                             const asio::ip::tcp::endpoint& remote,
@@ -69,8 +85,9 @@ std::shared_ptr<StreamConnection> StreamConnection::accept(asio::ip::tcp::socket
     c->tls_context_ = std::move(tls);
     c->tls_ =
         std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(c->socket_, *c->tls_context_);
-    c->handshake_timer_.expires_after(k_server_handshake_timeout);
-    c->handshake_timer_.async_wait([c](std::error_code e) {
+    c->handshake_timer_ = std::make_unique<asio::steady_timer>(c->socket_.get_executor());
+    c->handshake_timer_->expires_after(k_server_handshake_timeout);
+    c->handshake_timer_->async_wait([c](std::error_code e) {
         if (e || c->state_ != State::handshaking) return;
         c->handshake_timed_out_ = true;
         std::error_code ignored;
@@ -81,7 +98,7 @@ std::shared_ptr<StreamConnection> StreamConnection::accept(asio::ip::tcp::socket
 }
 
 StreamConnection::StreamConnection(Private, asio::ip::tcp::socket socket)
-    : socket_(std::move(socket)), handshake_timer_(socket_.get_executor()) {}
+    : socket_(std::move(socket)) {}
 
 void StreamConnection::on_tcp_connected(std::error_code ec) {
     if (state_ == State::closed) {
@@ -117,7 +134,7 @@ void StreamConnection::start_handshake(asio::ssl::stream_base::handshake_type ty
 }
 
 void StreamConnection::on_handshake(std::error_code ec) {
-    handshake_timer_.cancel();
+    handshake_timer_.reset();  // cancels its wait
     if (handshake_timed_out_) {
         state_ = State::closed;
         finish_connect(asio::error::timed_out, "TLS handshake timed out");
@@ -169,10 +186,19 @@ std::string StreamConnection::check_peer_identity() {
 
 void StreamConnection::become_open() {
     state_ = State::open;
+    activity_.opened = activity_.last_received = std::chrono::steady_clock::now();
+    if (tls_) {
+        // OpenSSL's own record buffers are freed while the connection is idle.
+        SSL_set_mode(tls_->native_handle(), SSL_MODE_RELEASE_BUFFERS);
+        tls_read_buffer_ = std::make_unique<char[]>(k_tls_read_buffer_size);
+    } else {
+        std::error_code ignored;
+        socket_.non_blocking(true, ignored);  // reads after readiness must never block
+    }
     finish_connect({}, {});
     if (state_ != State::open) return;  // the handler closed it
     start_read();
-    if (!writing_ && !write_queue_.empty()) write_next();
+    if (!writing_ && !queued_.empty()) write_next();
 }
 
 void StreamConnection::finish_connect(std::error_code ec, std::string detail) {
@@ -181,26 +207,54 @@ void StreamConnection::finish_connect(std::error_code ec, std::string detail) {
 }
 
 void StreamConnection::start_read() {
-    with_stream([this](auto& stream) {
-        stream.async_read_some(asio::buffer(read_buffer_),
-                               [self = shared_from_this()](std::error_code ec, std::size_t n) {
-                                   self->on_read(ec, n);
-                               });
-    });
+    if (tls_) {
+        tls_->async_read_some(asio::buffer(tls_read_buffer_.get(), k_tls_read_buffer_size),
+                              [self = shared_from_this()](std::error_code ec, std::size_t n) {
+                                  self->on_read(ec, n);
+                              });
+        return;
+    }
+    socket_.async_wait(asio::socket_base::wait_read,
+                       [self = shared_from_this()](std::error_code ec) { self->on_readable(ec); });
+}
+
+void StreamConnection::on_readable(std::error_code ec) {
+    if (state_ != State::open) return;
+    if (ec) return read_failed(ec);
+    auto& buffer = shared_read_buffer();
+    for (int i = 0; i < k_reads_per_wakeup; ++i) {
+        std::size_t n = socket_.read_some(asio::buffer(buffer), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+        if (ec) return read_failed(ec);
+        if (!deliver(std::string_view(buffer.data(), n))) return;
+        if (n < buffer.size()) break;  // drained
+    }
+    start_read();
 }
 
 void StreamConnection::on_read(std::error_code ec, std::size_t n) {
     if (state_ != State::open) return;
-    if (ec) {
-        // A TLS peer that closes without close_notify is reported as stream_truncated;
-        // for SIP that is an ordinary close (RFC 5246 §7.2.1 lets the initiator not wait).
-        bool orderly = ec == asio::error::eof || ec == asio::ssl::error::stream_truncated ||
-                       ec == asio::error::connection_reset;
-        fail(ec, orderly ? "closed by peer" : "read: " + ec.message());
-        return;
-    }
-    framer_.feed(std::string_view(read_buffer_.data(), n));
-    if (handle_frames()) start_read();
+    if (ec) return read_failed(ec);
+    if (deliver(std::string_view(tls_read_buffer_.get(), n))) start_read();
+}
+
+void StreamConnection::read_failed(std::error_code ec) {
+    // A TLS peer that closes without close_notify is reported as stream_truncated;
+    // for SIP that is an ordinary close (RFC 5246 §7.2.1 lets the initiator not wait).
+    bool orderly = ec == asio::error::eof || ec == asio::ssl::error::stream_truncated ||
+                   ec == asio::error::connection_reset;
+    fail(ec, orderly ? "closed by peer" : "read: " + ec.message());
+}
+
+// Frames what arrived and hands it over; false once the connection is closed.
+bool StreamConnection::deliver(std::string_view bytes) {
+    activity_.last_received = std::chrono::steady_clock::now();
+    framer_.feed(bytes);
+    if (!handle_frames()) return false;
+    // Between messages nothing is buffered: a fresh framer gives the buffer that held the
+    // last message back (an idle flow keeps no message-sized allocation).
+    if (framer_.buffered() == 0) framer_ = sip::StreamFramer{};
+    return true;
 }
 
 // Returns false once the connection is closed (by a framing error or by a handler).
@@ -212,6 +266,7 @@ bool StreamConnection::handle_frames() {
             case sip::StreamFramer::Kind::need_more:
                 return true;
             case sip::StreamFramer::Kind::message: {
+                activity_.message_seen = true;
                 auto parsed = sip::parse_message(std::move(ev.frame));  // kept on failure
                 if (parsed) {
                     if (on_message_) on_message_(std::move(*parsed));
@@ -221,6 +276,7 @@ bool StreamConnection::handle_frames() {
                 break;
             }
             case sip::StreamFramer::Kind::ping:
+                activity_.ping_seen = true;
                 send("\r\n");  // RFC 5626 §4.4.1: the pong
                 break;
             case sip::StreamFramer::Kind::pong:
@@ -236,23 +292,28 @@ bool StreamConnection::handle_frames() {
 
 void StreamConnection::send(std::string bytes) {
     if (state_ == State::closed) return;
-    write_queue_.push_back(std::move(bytes));
+    if (queued_.empty())
+        queued_ = std::move(bytes);
+    else
+        queued_ += bytes;
     if (state_ == State::open && !writing_) write_next();
 }
 
 void StreamConnection::write_next() {
     writing_ = true;
+    writing_buffer_.swap(queued_);  // queued_ is empty after a completed write
     with_stream([this](auto& stream) {
-        asio::async_write(stream, asio::buffer(write_queue_.front()),
+        asio::async_write(stream, asio::buffer(writing_buffer_),
                           [self = shared_from_this()](std::error_code ec, std::size_t) {
                               self->writing_ = false;
+                              // Released, not cleared: an idle flow keeps no write buffer.
+                              std::string().swap(self->writing_buffer_);
                               if (self->state_ != State::open) return;
                               if (ec) {
                                   self->fail(ec, "write: " + ec.message());
                                   return;
                               }
-                              self->write_queue_.pop_front();
-                              if (!self->write_queue_.empty()) self->write_next();
+                              if (!self->queued_.empty()) self->write_next();
                           });
     });
 }
@@ -271,13 +332,17 @@ void StreamConnection::on_closed(CloseHandler handler) {
 }
 
 void StreamConnection::close() {
+    close(asio::error::operation_aborted, "closed locally");
+}
+
+void StreamConnection::close(std::error_code reason, std::string detail) {
     if (state_ == State::closed) return;
     bool was_open = state_ == State::open;
     state_ = State::closed;
-    handshake_timer_.cancel();
+    if (handshake_timer_) handshake_timer_->cancel();
     std::error_code ignored;
     socket_.close(ignored);  // pending connect/handshake complete with operation_aborted
-    if (was_open) report_closed(asio::error::operation_aborted, "closed locally");
+    if (was_open) report_closed(reason, std::move(detail));
 }
 
 void StreamConnection::fail(std::error_code ec, std::string detail) {
@@ -290,7 +355,7 @@ void StreamConnection::fail(std::error_code ec, std::string detail) {
 
 // Posted, so that a handler calling close() is never re-entered by on_closed.
 void StreamConnection::report_closed(std::error_code ec, std::string detail) {
-    if (!writing_) write_queue_.clear();  // a pending write still points into the front
+    std::string().swap(queued_);  // a pending write points into writing_buffer_, not here
     asio::post(socket_.get_executor(), [self = shared_from_this(), ec, d = std::move(detail)] {
         CloseHandler h = std::exchange(self->on_closed_, nullptr);
         self->on_message_ = nullptr;

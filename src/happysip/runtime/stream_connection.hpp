@@ -7,15 +7,19 @@
 // Lifetime: pending operations hold a shared_ptr, so an open connection stays alive
 // while it reads, even if nobody else holds it; close() ends it. Handlers run on the
 // io_context's thread and are dropped once the connection is closed (no cycles remain).
+//
+// Memory (a server holds one per Outbound flow, RFC 5626): a plain TCP connection owns no
+// read buffer. It waits for readability and reads into one buffer per thread; only an
+// unfinished frame stays with the connection (in the framer, released once complete), and
+// its write buffers are released once written. TLS keeps asio::ssl::stream's own buffers.
 #pragma once
 
-#include <array>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/ssl/context.hpp>
 #include <asio/ssl/stream.hpp>
 #include <asio/steady_timer.hpp>
-#include <deque>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -40,6 +44,9 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection> {
 
     // How long an accepted connection may take to complete its TLS handshake.
     static constexpr std::chrono::seconds k_server_handshake_timeout{10};
+    // A TLS connection's own read buffer; SIP messages are mostly smaller, and a bigger
+    // record is handed over in pieces (OpenSSL keeps the rest).
+    static constexpr std::size_t k_tls_read_buffer_size = 4 * 1024;
 
     // Client side: TCP connect, then (with `tls`) the handshake and the RFC 5922 identity
     // check. `on_connected` runs exactly once, always asynchronously.
@@ -75,6 +82,18 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection> {
 
     // Idempotent. A pending connect or handshake ends with operation_aborted.
     void close();
+    // The same, with the reason on_closed reports (an idle flow: timed_out).
+    void close(std::error_code reason, std::string detail);
+
+    // What the server's idle sweep looks at (RFC 5626 §4.4.1; SipServerOptions).
+    struct Activity {
+        std::chrono::steady_clock::time_point opened;         // became open
+        std::chrono::steady_clock::time_point last_received;  // any bytes (opened: none yet)
+        bool message_seen = false;  // one complete SIP message, well-formed or not
+        bool ping_seen = false;     // one CRLFCRLF keep-alive: this connection is a flow
+    };
+    const Activity& activity() const { return activity_; }
+    bool is_server_side() const { return server_side_; }
 
     asio::ip::tcp::endpoint remote_endpoint() const { return remote_; }
     std::optional<asio::ip::tcp::endpoint> local_endpoint() const { return local_; }
@@ -100,7 +119,10 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection> {
     void become_open();
     void finish_connect(std::error_code ec, std::string detail);
     void start_read();
+    void on_readable(std::error_code ec);
     void on_read(std::error_code ec, std::size_t n);
+    void read_failed(std::error_code ec);
+    bool deliver(std::string_view bytes);
     bool handle_frames();
     void write_next();
     void fail(std::error_code ec, std::string detail);
@@ -109,7 +131,7 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection> {
     asio::ip::tcp::socket socket_;  // declared before tls_, which refers to it
     std::shared_ptr<asio::ssl::context> tls_context_;
     std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
-    asio::steady_timer handshake_timer_;
+    std::unique_ptr<asio::steady_timer> handshake_timer_;  // a server's TLS handshake only
     bool server_side_ = false;
     bool handshake_timed_out_ = false;
     std::string server_name_;  // client TLS: SNI and the identity to check
@@ -124,9 +146,15 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection> {
     std::function<void()> on_pong_;
     CloseHandler on_closed_;
 
+    Activity activity_;
     sip::StreamFramer framer_;
-    std::array<char, 16 * 1024> read_buffer_{};
-    std::deque<std::string> write_queue_;
+    // TLS only: asio::ssl::stream may fill the buffer after its read completes and before
+    // the handler runs, so a buffer shared between connections cannot be used there.
+    std::unique_ptr<char[]> tls_read_buffer_;
+    // Being written (its bytes must stay put until the write completes), and what was sent
+    // meanwhile: appended, then written as one. Both released when the queue runs empty.
+    std::string writing_buffer_;
+    std::string queued_;
     bool writing_ = false;
 };
 
