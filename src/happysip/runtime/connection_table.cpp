@@ -1,6 +1,7 @@
 #include "happysip/runtime/connection_table.hpp"
 
 #include <utility>
+#include <vector>
 
 namespace happysip::runtime {
 
@@ -70,6 +71,43 @@ void ConnectionTable::close_all() {
         connection->close();  // idempotent: most are in `all` too
     for (auto& [key, connection] : all)
         connection->close();
+}
+
+std::size_t ConnectionTable::close_idle(std::chrono::steady_clock::time_point now,
+                                        const IdleLimits& limits, const IdleHandler& closed) {
+    const bool first = limits.first_message.count() > 0;
+    const bool flow = limits.flow_idle.count() > 0;
+    std::vector<std::pair<std::shared_ptr<StreamConnection>, IdleReason>> expired;
+    bool dropped = false;
+    for (auto it = map_.begin(); it != map_.end();) {
+        const StreamConnection& c = *it->second;
+        if (!c.is_open()) {  // the walk prunes too
+            it = map_.erase(it);
+            dropped = true;
+            continue;
+        }
+        const StreamConnection::Activity& a = c.activity();
+        if (c.is_server_side()) {
+            if (!a.message_seen) {
+                if (first && now - a.opened >= limits.first_message)
+                    expired.emplace_back(it->second, IdleReason::no_message);
+            } else if (a.ping_seen && flow && now - a.last_received >= limits.flow_idle) {
+                expired.emplace_back(it->second, IdleReason::flow_silent);
+            }
+        }
+        ++it;
+    }
+    // Closed after the walk: a handler may touch the table.
+    for (const auto& [c, reason] : expired) {
+        const StreamConnection::Activity& a = c->activity();
+        Duration silent = now - (reason == IdleReason::no_message ? a.opened : a.last_received);
+        c->close(asio::error::timed_out, reason == IdleReason::no_message
+                                             ? "no SIP message since the connection opened"
+                                             : "keep-alive flow silent");
+        if (closed) closed(c, reason, silent);
+    }
+    if (dropped || !expired.empty()) prune();
+    return expired.size();
 }
 
 void ConnectionTable::prune() {

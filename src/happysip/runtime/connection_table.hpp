@@ -6,10 +6,16 @@
 // need not wire each on_closed to the table. RFC 5923 aliases are a second key: a
 // connection the peer opened is also filed under the sent-by it advertised with `alias`,
 // so requests to that peer reuse it instead of opening a connection back.
+//
+// Idle connections are closed by one sweep over the table (close_idle), run periodically
+// by the owner, instead of a timer per connection: a server may hold 100,000 flows.
 #pragma once
 
 #include <asio/ip/tcp.hpp>
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <tuple>
@@ -20,6 +26,9 @@
 namespace happysip::runtime {
 
 class ConnectionTable {
+  public:
+    using Duration = std::chrono::steady_clock::duration;
+
   public:
     struct Key {
         eyeballs::Transport transport = eyeballs::Transport::tcp;
@@ -46,6 +55,26 @@ class ConnectionTable {
     std::size_t size();
     // Closes every connection and empties the table (shutdown).
     void close_all();
+
+    // Limits on connections peers opened to us; zero turns one off.
+    struct IdleLimits {
+        // No complete SIP message this long after the connection opened: a scanner or a
+        // half-dead peer holding a descriptor.
+        std::chrono::milliseconds first_message{0};
+        // A keep-alive flow (it sent a CRLFCRLF ping, RFC 5626 §4.4.1) from which nothing
+        // arrived this long.
+        std::chrono::milliseconds flow_idle{0};
+    };
+    enum class IdleReason : std::uint8_t { no_message, flow_silent };
+    using IdleHandler =
+        std::function<void(const std::shared_ptr<StreamConnection>&, IdleReason, Duration)>;
+    // Closes each server-side connection past a limit at `now` (on_closed reports
+    // timed_out) and tells `closed` which limit and how long it had been silent; returns
+    // how many. Connections we opened are never closed here. Drops closed ones as well.
+    std::size_t close_idle(std::chrono::steady_clock::time_point now, const IdleLimits& limits,
+                           const IdleHandler& closed = {});
+    // Nothing filed (closed connections may still be, until a lookup or a sweep).
+    bool empty() const noexcept { return map_.empty(); }
 
     static Key key_of(const StreamConnection& connection);
 

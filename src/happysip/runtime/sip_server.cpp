@@ -82,6 +82,7 @@ SipServer::SipServer(asio::io_context& io, Options options)
       options_(std::move(options)),
       timer_(io),
       grace_timer_(io),
+      sweep_timer_(io),
       start_(std::chrono::steady_clock::now()),
       rng_(std::random_device{}()) {}
 
@@ -149,6 +150,7 @@ void SipServer::serve(std::shared_ptr<StreamConnection> c) {
         return;
     }
     connections_.add(c);
+    arm_idle_sweep();
     Route route;
     route.source = {c->is_tls() ? Transport::tls : Transport::tcp,
                     c->remote_endpoint().address(),
@@ -165,6 +167,41 @@ void SipServer::serve(std::shared_ptr<StreamConnection> c) {
             if (auto connection = weak.lock()) connection->send(*reply);
         }
     });
+}
+
+// One timer for every connection (a server may hold 100,000 flows): armed while the table
+// holds any, it walks the table once per interval.
+void SipServer::arm_idle_sweep() {
+    const bool any =
+        options_.first_message_timeout.count() > 0 || options_.flow_idle_timeout.count() > 0;
+    if (sweep_armed_ || closed_ || !any || options_.idle_sweep_interval.count() <= 0) return;
+    sweep_armed_ = true;
+    sweep_timer_.expires_after(options_.idle_sweep_interval);
+    sweep_timer_.async_wait([this](std::error_code ec) {
+        sweep_armed_ = false;
+        if (ec || closed_) return;
+        sweep_idle();
+        if (!connections_.empty()) arm_idle_sweep();
+    });
+}
+
+void SipServer::sweep_idle() {
+    using Reason = ConnectionTable::IdleReason;
+    ConnectionTable::IdleLimits limits{options_.first_message_timeout, options_.flow_idle_timeout};
+    connections_.close_idle(
+        std::chrono::steady_clock::now(), limits,
+        [this](const std::shared_ptr<StreamConnection>& c, Reason reason,
+               ConnectionTable::Duration silent) {
+            const bool flow = reason == Reason::flow_silent;
+            ++(flow ? counters_.idle_flows_closed : counters_.no_message_closed);
+            auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(silent).count();
+            std::string transport = c->is_tls() ? "tls:" : "tcp:";
+            // RFC 5626 §4.4.1: a flow whose keep-alives stopped has failed.
+            log(flow ? "flow_idle_closed" : "connection_idle_closed",
+                transport + to_hostport(c->remote_endpoint()) + ": " +
+                    (flow ? "no keep-alive or message for " : "no SIP message in ") +
+                    std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100) + " s");
+        });
 }
 
 void SipServer::receive(sip::Message request, Route route) {
@@ -497,6 +534,7 @@ void SipServer::close_all() {
     connections_.close_all();
     timer_.cancel();
     grace_timer_.cancel();
+    sweep_timer_.cancel();
     if (auto done = std::exchange(done_, {})) done();
 }
 

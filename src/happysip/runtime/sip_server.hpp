@@ -117,6 +117,23 @@ struct SipServerOptions {
     // Outgoing TLS connections (send_request): RFC 5922 verification of the peer.
     std::string tls_ca_file;  // empty: the system's default verify paths
     bool tls_verify = true;
+    // Connections peers opened to us (TCP/TLS), checked by one sweep every
+    // idle_sweep_interval rather than a timer per connection; 0 turns a limit off.
+    // No complete SIP message within this after the connection opened: closed (idle
+    // sockets from scanners would otherwise hold descriptors for ever).
+    std::chrono::milliseconds first_message_timeout{32'000};
+    // RFC 5626 §4.4.1: a connection that sent a CRLFCRLF ping is a keep-alive flow; when
+    // nothing (ping or message) arrives on it for this long it is closed, so flow_alive()
+    // reports it failed. A UA pings every 95-120 s when no Flow-Timer is sent and then
+    // waits 10 s for the pong: 120 + 10 s. With Flow-Timer F, F + 10 s is the match.
+    std::chrono::milliseconds flow_idle_timeout{130'000};
+    std::chrono::milliseconds idle_sweep_interval{1'000};
+};
+
+// Connections the idle sweep closed (SipServer::connection_counters()).
+struct ConnectionCounters {
+    std::uint64_t no_message_closed = 0;  // first_message_timeout
+    std::uint64_t idle_flows_closed = 0;  // flow_idle_timeout
 };
 
 // Where send_request sends: a transport and a peer endpoint (RFC 3263 already done).
@@ -211,6 +228,7 @@ class SipServer {
     bool stopping() const noexcept { return stopping_; }
 
     ConnectionTable& connections() noexcept { return connections_; }
+    const ConnectionCounters& connection_counters() const noexcept { return counters_; }
     std::size_t transactions() const noexcept { return non_invite_.size() + invite_.size(); }
 
   private:
@@ -240,6 +258,8 @@ class SipServer {
     void send_response(const Route& route, const sip::Message& response);
     void log(std::string_view event, const std::string& detail) const;
     void rearm();
+    void arm_idle_sweep();
+    void sweep_idle();
     bool busy();
     void close_all();
 
@@ -248,6 +268,9 @@ class SipServer {
     asio::steady_timer timer_;
     std::optional<Instant> armed_;  // the deadline timer_ waits for, if any
     asio::steady_timer grace_timer_;
+    asio::steady_timer sweep_timer_;  // the idle sweep over connections_
+    bool sweep_armed_ = false;
+    ConnectionCounters counters_;
     std::chrono::steady_clock::time_point start_;
     std::mt19937_64 rng_;
     RequestHandler handler_;
