@@ -2,6 +2,7 @@
 // [--check-config]`. Exit status: 0 after SIGTERM/SIGINT or a good --check-config, 1 when
 // the store, TLS or a listener cannot be set up, 2 for a usage or configuration error.
 #include <malloc.h>
+#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <iostream>
@@ -23,10 +24,21 @@ void keep_free_heap() {
     mallopt(M_TOP_PAD, 4 << 20);
 }
 
+// Every TCP/TLS flow (RFC 5626) holds a descriptor, and the soft limit is often 1024: take
+// what the hard limit allows, as servers do. Failing leaves the soft limit as it was.
+void raise_descriptor_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+    // An unlimited hard limit is still bounded by fs.nr_open (1,048,576 by default).
+    limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? rlim_t{1} << 20 : limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     keep_free_heap();
+    raise_descriptor_limit();
     CLI::App app{"happysipd: a dual-stack SIP registrar and proxy, secure by default"};
     std::string config_file;
     bool check_only = false;
