@@ -220,6 +220,53 @@ TEST(Config, EdgeDomainsAndRegistrarAreRead) {
     EXPECT_EQ(refused("[edge]\nregistrar = \"reg.a.example\"\n").key, "edge.registrar");
 }
 
+TEST(Config, GinTrunksAreReadWithTheirNumberBlocks) {
+    const Config c = loaded(R"([server]
+domains = ["example.com"]
+
+[[gin.trunk]]
+aor = "sip:pbx1@example.com"
+uris = ["sip:+1555123*@example.com", "sip:sales@example.com"]
+
+[[gin.trunk]]
+aor = "sip:pbx2@EXAMPLE.com"
+uris = ["sip:+15559870001@example.com"]
+)");
+    ASSERT_EQ(c.registrar.gin_trunks.size(), 2u);
+    EXPECT_EQ(c.registrar.gin_trunks[0].aor, "sip:pbx1@example.com");
+    ASSERT_EQ(c.registrar.gin_trunks[0].serves.size(), 2u);
+    EXPECT_EQ(c.registrar.gin_trunks[0].serves[0].user, "+1555123");
+    EXPECT_TRUE(c.registrar.gin_trunks[0].serves[0].prefix);
+    EXPECT_EQ(c.registrar.gin_trunks[1].aor, "sip:pbx2@example.com");
+    EXPECT_TRUE(default_config().registrar.gin_trunks.empty());
+}
+
+TEST(Config, GinTrunkMistakesNameTheKeyAndLine) {
+    const std::string head = "[server]\ndomains = [\"example.com\"]\n[[gin.trunk]]\n";
+    ConfigError e =
+        refused(head + "aor = \"sip:pbx1@example.com\"\nuris = [\"sip:+15*5*@example.com\"]\n");
+    EXPECT_EQ(e.key, "gin.trunk.uris");
+    EXPECT_EQ(e.line, 5u);
+    EXPECT_NE(e.message.find("a block is a number prefix"), std::string::npos) << e.message;
+    e = refused(head + "uris = [\"sip:+1555*@example.com\"]\n");
+    EXPECT_EQ(e.key, "gin.trunk.aor");
+    e = refused(head +
+                "aor = \"sip:pbx1@example.com\"\nuris = [\"sip:+1@example.com\"]\nnumbers = 1\n");
+    EXPECT_EQ(e.key, "gin.trunk.numbers");
+    EXPECT_EQ(e.message, "unknown key");
+    e = refused(head + "aor = \"sip:pbx1@example.org\"\nuris = [\"sip:+1@example.com\"]\n");
+    EXPECT_EQ(e.key, "gin.trunk.aor");
+    EXPECT_EQ(e.line, 4u);
+    e = refused(head + "aor = \"sip:pbx1@example.com\"\nuris = [\"sip:+1@example.net\"]\n");
+    EXPECT_EQ(e.key, "gin.trunk.uris");
+    e = refused(
+        head + "aor = \"sip:pbx1@example.com\"\nuris = [\"sip:+1555*@example.com\"]\n" +
+        "[[gin.trunk]]\naor = \"sip:pbx2@example.com\"\nuris = [\"sip:+15551@example.com\"]\n");
+    EXPECT_EQ(e.key, "gin.trunk");
+    EXPECT_NE(e.message.find("overlaps"), std::string::npos) << e.message;
+    EXPECT_EQ(refused("[gin]\ntrunk = 3\n").key, "gin.trunk");
+}
+
 TEST(Config, SyntaxErrorAndMissingFileAreErrorsNotCrashes) {
     const ConfigError syntax = refused("[server]\ndomains = [\"localhost\"\n");
     EXPECT_NE(syntax.message.find("TOML syntax"), std::string::npos) << syntax.message;

@@ -1,8 +1,12 @@
 #include "config.hpp"
 
+#include "happysip/registrar/aor.hpp"
+#include "happysip/registrar/gin.hpp"
 #include "happysip/runtime/endpoint.hpp"
+#include "happysip/sip/text.hpp"
 #include "happysip/sip/uri.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <functional>
 #include <limits>
@@ -68,6 +72,49 @@ std::vector<std::string> domain_names(const toml::value& v, const std::string& k
 }
 
 using KeyReader = std::function<void(const toml::value&, const std::string& key, Config&)>;
+
+// [[gin.trunk]] (RFC 6140): one table per SIP-PBX trunk, `aor` (what it registers as) and
+// `uris` (the AORs it takes requests for: exact URIs and "sip:+1555123*@domain" blocks).
+registrar::GinTrunk gin_trunk(const toml::value& v, const std::string& k) {
+    if (!v.is_table()) refuse(v, k, "must be a table ([[gin.trunk]])");
+    registrar::GinTrunk trunk;
+    bool has_aor = false;
+    bool has_uris = false;
+    for (const auto& [name, value] : v.as_table()) {
+        const std::string key = k + "." + name;
+        if (name == "aor") {
+            const std::string s = text(value, key);
+            auto uri = sip::parse_uri(s);
+            auto aor = uri ? registrar::canonical_aor(uri.value()) : std::nullopt;
+            if (!aor || !uri->has_user)
+                refuse(value, key, "'" + s + "' is not a sip: URI with a user part");
+            trunk.aor = *aor;
+            has_aor = true;
+        } else if (name == "uris") {
+            for (const auto& s : strings(value, key)) {
+                auto parsed = registrar::parse_gin_pattern(s);
+                if (!parsed.pattern) refuse(value, key, parsed.error);
+                trunk.serves.push_back(std::move(*parsed.pattern));
+            }
+            if (trunk.serves.empty()) refuse(value, key, "must name at least one URI");
+            has_uris = true;
+        } else {
+            refuse(value, key, "unknown key");
+        }
+    }
+    if (!has_aor) refuse(v, k + ".aor", "missing: the AOR the trunk registers as");
+    if (!has_uris) refuse(v, k + ".uris", "missing: the URIs the trunk serves");
+    return trunk;
+}
+
+void gin_trunks(const toml::value& v, const std::string& k, Config& c) {
+    if (!v.is_array()) refuse(v, k, "must be an array of tables ([[gin.trunk]])");
+    c.registrar.gin_trunks.clear();
+    for (const toml::value& item : v.as_array())
+        c.registrar.gin_trunks.push_back(gin_trunk(item, k));
+    if (auto overlap = registrar::gin_overlap(c.registrar.gin_trunks); !overlap.empty())
+        refuse(v, k, overlap);
+}
 
 // [tls] only: the default listeners shrink to the TLS ones; listeners named in the file
 // must all be TLS.
@@ -203,6 +250,7 @@ const std::map<std::string, std::map<std::string, KeyReader>>& known_keys() {
                if (!uri || !uri->is_sip_or_sips())
                    refuse(v, k, "'" + c.edge_registrar + "' is not a sip: or sips: URI");
            }}}},
+        {"gin", {{"trunk", gin_trunks}}},
         {"dns",
          {{"servers",
            [](const toml::value& v, const std::string& k, Config& c) {
@@ -234,6 +282,31 @@ void check_expires(const toml::value& root, const Config& c) {
                "must lie between registrar.min_expires and registrar.max_expires");
 }
 
+// Trunk AORs and the URIs they serve are in served domains (a request for another domain
+// never reaches the location service). Checked once [server] domains is known.
+void check_gin_domains(const toml::value& root, const Config& c) {
+    if (c.registrar.gin_trunks.empty()) return;
+    const auto& items = root.at("gin").at("trunk").as_array();
+    auto served = [&](std::string_view domain_port) {  // "example.com:5070", "[::1]"
+        auto end = domain_port.starts_with('[') ? domain_port.find(']') + 1 : domain_port.find(':');
+        const std::string_view host = domain_port.substr(0, end);
+        return std::any_of(c.domains.begin(), c.domains.end(),
+                           [&](const std::string& d) { return sip::text::iequals(d, host); });
+    };
+    for (std::size_t i = 0; i < c.registrar.gin_trunks.size(); ++i) {
+        const auto& trunk = c.registrar.gin_trunks[i];
+        const toml::value& item = items.at(i);
+        const std::string aor_domain = trunk.aor.substr(trunk.aor.rfind('@') + 1);
+        if (!served(aor_domain))
+            refuse(item.at("aor"), "gin.trunk.aor",
+                   "'" + trunk.aor + "' is not in a domain of server.domains");
+        for (const auto& p : trunk.serves)
+            if (!served(p.domain))
+                refuse(item.at("uris"), "gin.trunk.uris",
+                       "'" + p.domain + "' is not a domain of server.domains");
+    }
+}
+
 void read_tables(const toml::value& root, Config& config) {
     const auto& keys = known_keys();
     for (const auto& [table_name, table] : root.as_table()) {
@@ -254,6 +327,7 @@ void read_tables(const toml::value& root, Config& config) {
     }
     check_expires(root, config);
     check_tls_only(root, config);
+    check_gin_domains(root, config);
     // md5_only without allow_md5 would offer nothing a client can answer.
     if (config.auth.md5_only && !config.auth.allow_md5)
         refuse(root.at("auth").at("md5_only"), "auth.md5_only", "needs auth.allow_md5 = true");

@@ -16,6 +16,7 @@
 
 #include "group_commit.hpp"
 #include "happysip/auth/digest_hash.hpp"
+#include "happysip/registrar/gin_location_view.hpp"
 #include "happysip/runtime/dns_client.hpp"
 #include "happysip/runtime/endpoint.hpp"
 #include "happysip/runtime/self_signed_certificate.hpp"
@@ -248,7 +249,12 @@ int run_daemon(const Config& config, Logger& log) {
     if (!dns)
         log.warning("dns_unavailable",
                     {{"detail", dns_error}, {"effect", "next hops must be addresses"}});
-    ProxyService proxy(io, server, proxy::LocalIdentity(config.domains, listeners), *store,
+    // RFC 6140: the proxy looks bindings up through the GIN view, so a trunk's numbers
+    // reach its bnc bindings; the registrar writes the store itself.
+    registrar::GinLocationView routed(*store, registrar.gin_trunks());
+    for (const auto& trunk : registrar.gin_trunks().trunks())
+        log.info("gin_trunk", {{"aor", trunk.aor}, {"uris", std::to_string(trunk.serves.size())}});
+    ProxyService proxy(io, server, proxy::LocalIdentity(config.domains, listeners), routed,
                        auth.auth.get(), log,
                        auth.dialog_secret.empty() ? random_secret() : auth.dialog_secret,
                        ProxySettings{true, config.tls_only}, dns.get());

@@ -27,6 +27,7 @@ struct RequestedContact {
     std::uint32_t reg_id = 0;
     std::uint16_t q = 1000;
     std::uint32_t expires = 0;
+    bool bnc = false;  // RFC 6140: stands for a trunk's numbers
 };
 
 std::optional<std::uint32_t> parse_delta_seconds(std::string_view text) {
@@ -110,6 +111,25 @@ OutboundUse outbound_use(const sip::Message& request, const std::vector<std::str
     return OutboundUse::applied;
 }
 
+// RFC 6140 §7.1.1. A bnc Contact is accepted only with Require: gin (without it the
+// request would ask for a literal binding of a URI that names nobody), never beside a
+// plain Contact (one REGISTER is either bulk or not), and only for an AOR configured as a
+// trunk: the numbers it takes are the operator's to assign, so any other AOR, however well
+// authenticated, gets 403.
+std::optional<RegisterReply> gin_refusal(const GinTrunks& trunks, const std::string& aor,
+                                         bool require_gin,
+                                         const std::vector<RequestedContact>& wanted) {
+    std::size_t bnc = 0;
+    for (const RequestedContact& r : wanted)
+        bnc += r.bnc ? 1 : 0;
+    if (bnc == 0 && !require_gin) return std::nullopt;
+    if (!require_gin) return reject(400, "A bnc Contact needs Require: gin (RFC 6140)");
+    if (bnc != wanted.size())
+        return reject(400, "Require: gin with a Contact that is not bnc (RFC 6140)");
+    if (!trunks.trunk_with_aor(aor)) return reject(403, aor + " is not a GIN trunk");
+    return std::nullopt;
+}
+
 // RFC 3261 §20.17: "Date: Sat, 13 Nov 2010 23:29:00 GMT" (RFC 1123 form, always GMT).
 std::string sip_date(std::int64_t unix_seconds) {
     static constexpr const char* k_days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
@@ -146,7 +166,7 @@ std::string contact_line(const Binding& b, std::int64_t now, const Gruus* gruus)
 }  // namespace
 
 Registrar::Registrar(RegistrarConfig config, LocationStore& store)
-    : config_(std::move(config)), store_(store) {}
+    : config_(std::move(config)), gin_(config_.gin_trunks), store_(store) {}
 
 bool Registrar::serves(std::string_view domain) const {
     return std::any_of(config_.domains.begin(), config_.domains.end(),
@@ -165,10 +185,12 @@ RegisterReply Registrar::handle(const sip::Message& request, const RegisterConte
 
     // Step 2: every Require option tag must be understood (§8.2.2.3).
     std::string unsupported;
+    bool require_gin = false;
     for (const auto value : request.values(sip::HeaderId::require)) {
         auto tags = sip::parse_token_list(value, "Require");
         if (!tags) return reject(400, tags.error().to_string());
         for (const auto tag : tags.value()) {
+            require_gin |= sip::text::iequals(tag, "gin");
             const bool known =
                 std::any_of(std::begin(k_registrar_option_tags), std::end(k_registrar_option_tags),
                             [&](std::string_view t) { return sip::text::iequals(t, tag); });
@@ -217,6 +239,10 @@ RegisterReply Registrar::handle(const sip::Message& request, const RegisterConte
         if (c.uri.gr()) return reject(403, "A GRUU cannot be registered as a Contact");
         RequestedContact r;
         r.uri = std::string(c.uri_text);
+        r.bnc = is_bnc_contact(c.uri);
+        // RFC 6140 §7.1.1: a bnc Contact is a template the numbers' user parts go into.
+        if (r.bnc && c.uri.has_user)
+            return reject(400, "A bnc Contact must not have a user part (RFC 6140)");
         r.instance = std::string(sip::contact_instance(c).value_or(""));
         // RFC 5626 §6: a reg-id without an instance is ignored.
         if (!r.instance.empty()) r.reg_id = sip::contact_reg_id(c).value_or(0);
@@ -233,6 +259,8 @@ RegisterReply Registrar::handle(const sip::Message& request, const RegisterConte
     if (star && (contact_values.size() != 1 || header_expires != 0u)) {
         return reject(400, "Contact * needs to be alone and with Expires: 0");
     }
+
+    if (auto refused = gin_refusal(gin_, *aor, require_gin, wanted)) return *refused;
 
     std::vector<std::string> path;
     for (const auto value : request.values(sip::HeaderId::path))
@@ -304,7 +332,10 @@ RegisterReply Registrar::handle(const sip::Message& request, const RegisterConte
     RegisterReply reply{200, "", {}, {}};
     for (const Binding& b : bindings) {
         std::optional<Gruus> gruus;
-        if (gruus_ && supported.gruu && !b.instance.empty()) gruus = gruus_(b);
+        // Not for a bnc Contact: its GRUUs would need RFC 6140 §7.1.2's per-number "sg"
+        // form, which is not built.
+        if (gruus_ && supported.gruu && !b.instance.empty() && !is_bnc_binding(b))
+            gruus = gruus_(b);
         reply.headers.push_back(contact_line(b, context.now, gruus ? &*gruus : nullptr));
     }
     reply.headers.push_back("Date: " + sip_date(context.now));
@@ -315,6 +346,10 @@ RegisterReply Registrar::handle(const sip::Message& request, const RegisterConte
         if (path.empty() && config_.flow_timer != 0)
             reply.headers.push_back("Flow-Timer: " + std::to_string(config_.flow_timer));
     }
+    // Choice: the 200 of a bulk registration says so with Require: gin, as RFC 5626 §6
+    // does for outbound, so the SIP-PBX knows its numbers are routed, not one literal
+    // Contact. It asked for gin itself, so it understands the tag.
+    if (require_gin) reply.headers.push_back("Require: gin");
     // RFC 3327 §5.3: the Path values are echoed, in order, to a UA that supports Path.
     if (supported.path) {
         for (const auto& p : path)

@@ -2,7 +2,9 @@
 // caller's: it passes who authenticated), with RFC 3327 Path and RFC 5626 Outbound (§6:
 // bindings keyed by instance and reg-id, each remembering the flow it came over, answered
 // with Require: outbound; 439 when the first hop cannot do Outbound) and RFC 5627 GRUUs
-// (pub-gruu/temp-gruu in the 200; a GRUU as a Contact is refused). Given a REGISTER, it
+// (pub-gruu/temp-gruu in the 200; a GRUU as a Contact is refused) and RFC 6140 GIN (a
+// configured SIP-PBX trunk registers one bnc Contact for its numbers; gin.hpp). Given a
+// REGISTER, it
 // computes the AOR's new binding set, stores it in one call and says what to answer:
 // 200 with every current binding, 423 with Min-Expires, 420 with Unsupported, 404 for a
 // foreign domain, 400 for a malformed Contact, Expires or out-of-order CSeq, 403 when the
@@ -18,6 +20,7 @@
 #include <vector>
 
 #include "happysip/registrar/binding.hpp"
+#include "happysip/registrar/gin.hpp"
 #include "happysip/registrar/location_store.hpp"
 #include "happysip/sip/message.hpp"
 
@@ -33,6 +36,8 @@ struct RegistrarConfig {
     // Flow-Timer in the 200 when this registrar is the flow's first hop; 0 leaves it to
     // the UA (95-120 s on TCP/TLS, 24-29 s on UDP).
     std::uint32_t flow_timer = 0;
+    // RFC 6140: the SIP-PBX trunks that may register with bnc, and the AORs each serves.
+    std::vector<GinTrunk> gin_trunks;
 };
 
 struct RegisterContext {
@@ -69,14 +74,17 @@ class Registrar {
     RegisterReply handle(const sip::Message& request, const RegisterContext& context);
     bool serves(std::string_view domain) const;
     const RegistrarConfig& config() const noexcept { return config_; }
+    // config().gin_trunks, indexed (for GinLocationView).
+    const GinTrunks& gin_trunks() const noexcept { return gin_; }
 
   private:
     RegistrarConfig config_;
+    GinTrunks gin_;
     LocationStore& store_;
     GruuMaker gruus_;
 };
 
 // Option tags this registrar understands in Require (RFC 3261 §8.2.2.3).
-inline constexpr std::string_view k_registrar_option_tags[] = {"path", "outbound", "gruu"};
+inline constexpr std::string_view k_registrar_option_tags[] = {"path", "outbound", "gruu", "gin"};
 
 }  // namespace happysip::registrar

@@ -8,6 +8,7 @@
 #include "happysip/proxy/forward.hpp"
 #include "happysip/proxy/route_processing.hpp"
 #include "happysip/proxy/target_set.hpp"
+#include "happysip/registrar/gin_location_view.hpp"
 #include "happysip/registrar/memory_location_store.hpp"
 
 namespace happysip::proxy {
@@ -107,6 +108,42 @@ TEST(TargetSet, OutboundInstanceIsOneTargetOverItsFlowsMostRecentFirst) {
     EXPECT_TRUE(set.targets[1].flows.empty());
     EXPECT_EQ(set.targets[1].path, behind_edge.path);
     EXPECT_TRUE(set.targets[2].flows.empty());  // a plain binding
+}
+
+// RFC 6140 §7.2.1 through the GIN view: a trunk's number goes to the trunk's bnc binding
+// with the number as the Request-URI's user part; an Outbound PBX is reached over its
+// flows (one branch per instance), a PBX behind an edge through its Path.
+TEST(TargetSet, ATrunkNumberGoesToTheTrunksFlowsWithTheNumberInTheRequestUri) {
+    registrar::MemoryLocationStore store;
+    auto flow = [](std::uint32_t reg_id, std::string source) {
+        registrar::Binding b = binding("sip:198.51.100.3:5061;transport=tls;bnc;ob", 1000);
+        b.aor = "sip:pbx1@example.com";
+        b.instance = "<urn:uuid:00000000-0000-4000-8000-0000000000b1>";
+        b.reg_id = reg_id;
+        b.source = std::move(source);
+        return b;
+    };
+    registrar::Binding edge = binding("sip:203.0.113.5;bnc", 500, {"<sip:edge.example.net;lr>"});
+    edge.aor = "sip:pbx1@example.com";
+    store.replace("sip:pbx1@example.com",
+                  {flow(1, "tls:198.51.100.3:40001"), flow(2, "tls:198.51.100.3:40002"), edge});
+    auto block = registrar::parse_gin_pattern("sip:+1555123*@example.com").pattern.value();
+    const registrar::GinTrunks trunks({{"sip:pbx1@example.com", {block}}});
+    registrar::GinLocationView view(store, trunks);
+
+    auto set = targets_of(request("sip:+15551230042@example.com;user=phone"), view);
+    ASSERT_EQ(set.kind, TargetSet::Kind::forward);
+    ASSERT_EQ(set.targets.size(), 2u);
+    EXPECT_EQ(set.targets[0].uri, "sip:+15551230042@198.51.100.3:5061;transport=tls;ob");
+    EXPECT_EQ(set.targets[0].flows,
+              (std::vector<std::string>{"tls:198.51.100.3:40001", "tls:198.51.100.3:40002"}));
+    EXPECT_EQ(set.targets[1].uri, "sip:+15551230042@203.0.113.5");
+    EXPECT_EQ(set.targets[1].path, std::vector<std::string>{"<sip:edge.example.net;lr>"});
+    EXPECT_FALSE(set.leaves_domain);
+
+    // Outside the block: nobody's number.
+    EXPECT_EQ(targets_of(request("sip:+15551240042@example.com"), view).kind,
+              TargetSet::Kind::no_bindings);
 }
 
 TEST(TargetSet, ProxyItselfIsNotFound) {

@@ -12,6 +12,7 @@
 #include "happysip/registrar/memory_location_store.hpp"
 #include "happysip/sip/uri.hpp"
 #include "happysip/store/sqlite_location_store.hpp"
+#include "register_request.hpp"
 
 namespace happysip::registrar {
 namespace {
@@ -22,17 +23,7 @@ constexpr std::int64_t k_now = 1'800'000'000;
 sip::Message register_with(std::vector<std::string> headers, std::uint32_t cseq = 1,
                            std::string call_id = "reg-1@ua",
                            std::string to = "sip:alice@example.com") {
-    std::string text =
-        "REGISTER sip:example.com SIP/2.0\r\n"
-        "Via: SIP/2.0/UDP [2001:db8::2]:5060;branch=z9hG4bKr" +
-        std::to_string(cseq) + "\r\nMax-Forwards: 70\r\nFrom: <" + to + ">;tag=f\r\nTo: <" + to +
-        ">\r\nCall-ID: " + call_id + "\r\nCSeq: " + std::to_string(cseq) + " REGISTER\r\n";
-    for (const auto& h : headers)
-        text += h + "\r\n";
-    text += "Content-Length: 0\r\n\r\n";
-    auto m = sip::parse_message(text);
-    EXPECT_TRUE(m) << m.error().to_string();
-    return std::move(m).value();
+    return register_request(to, headers, cseq, call_id);
 }
 
 // Every test runs against the in-memory store and against SQLite (a real file).

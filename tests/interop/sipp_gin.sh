@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# RFC 6140 (GIN) in happysipd with real SIPp UAs on loopback (issue 5): the SIP-PBX pbx1,
+# configured as a trunk for the block +1555123*, registers once with a bnc Contact and
+# Require: gin (digest, MD5: all SIPp speaks) and its 200 is checked; a caller calls
+# +15551230042 and the PBX (a SIPp uas) gets the INVITE with the Request-URI RFC 6140
+# §7.2.1 forms (its Contact with the number as user part, no bnc); a number outside the
+# block gets 480; a bnc REGISTER from a user that is no trunk gets 403; after a restart
+# the trunk's binding (SQLite) still takes its numbers.
+# Every wait is bounded; only the processes started here are stopped, by PID.
+set -u
+bin=$1
+cli=$2
+scenarios=$3
+source "$(dirname "$0")/../cli/lib.sh"
+
+pw='Gq7vT2mLx9RbZ4kW'
+db="$tmp/var/happysip.sqlite"
+for user in pbx1 notrunk alice; do
+  printf '%s\n' "$pw" | "$cli" user add "$user" --db "$db" --realm localhost \
+    --password-stdin > /dev/null 2>&1
+  check "user-add-$user" $? "happysip user add $user failed"
+done
+
+cat > "$tmp/happysipd.toml" <<CONF
+[server]
+domains = ["localhost"]
+listen = ["udp:127.0.0.1:0"]
+var_dir = "$tmp/var"
+drain_ms = 200
+
+[auth]
+allow_md5 = true
+md5_first = true
+
+[[gin.trunk]]
+aor = "sip:pbx1@localhost"
+uris = ["sip:+1555123*@localhost"]
+
+[log]
+level = "debug"
+CONF
+
+proxy_port=
+start_daemon() {  # start_daemon LOG: happysipd in the background, its UDP port in $proxy_port
+  : > "$1"
+  "$bin" --config "$tmp/happysipd.toml" 2> "$1" &
+  pid=$!
+  for _ in $(seq 50); do grep -q 'event=listening' "$1" && break; sleep 0.1; done
+  proxy_port=$(grep -oP 'event=listening at=udp:127.0.0.1:\K[0-9]+' "$1")
+}
+stop_daemon() {
+  kill -TERM "$pid"
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  wait "$pid"; local rc=$?; pid=
+  return "$rc"
+}
+start_daemon "$tmp/daemon.log"
+check listening "$([ -n "$proxy_port" ]; echo $?)" "$(cat "$tmp/daemon.log")"
+check trunk-logged "$(grep -q 'event=gin_trunk aor=sip:pbx1@localhost uris=1' "$tmp/daemon.log"; echo $?)" "$(grep gin_trunk "$tmp/daemon.log")"
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+lines() { grep -E '^(SIP/2.0|[A-Z]+ sip)' "$1" 2>/dev/null | tr '\n' '|'; }
+sipp_bg_pid=
+register_as() {  # register_as NAME SCENARIO USER CONTACT-PORT: waited for
+  printf 'SEQUENTIAL\n%s;127.0.0.1;%s\n' "$3" "$4" > "$tmp/$1.csv"
+  timeout 20 sipp -sf "$scenarios/$2" -inf "$tmp/$1.csv" -au "$3" -ap "$pw" -auth_uri localhost \
+    "127.0.0.1:$proxy_port" -i 127.0.0.1 -p "$(free_port)" -t u1 -m 1 -nostdin -timeout 15s \
+    -trace_msg -message_file "$tmp/$1.log" > /dev/null 2>&1
+}
+call_number() {  # call_number NAME PBX-PORT: the PBX answers +15551230042, alice calls it
+  timeout 20 sipp -sf "$scenarios/uas_gin_call.xml" -i 127.0.0.1 -p "$2" -t u1 -m 1 -nostdin \
+    -trace_msg -message_file "$tmp/$1-uas.log" > /dev/null 2>&1 &
+  sipp_bg_pid=$!
+  sleep 0.3
+  timeout 20 sipp -sf "$scenarios/uac_call.xml" -s +15551230042 "127.0.0.1:$proxy_port" \
+    -i 127.0.0.1 -p "$(free_port)" -t u1 -m 1 -nostdin -timeout 15s -trace_msg \
+    -message_file "$tmp/$1-uac.log" > /dev/null 2>&1
+  check "$1-caller" $? "caller: $(lines "$tmp/$1-uac.log")"
+  wait "$sipp_bg_pid"
+  check "$1-pbx" $? "PBX: $(lines "$tmp/$1-uas.log")"
+  local ruri
+  ruri=$(grep -m1 '^INVITE ' "$tmp/$1-uas.log" | tr -d '\r')
+  check "$1-request-uri" "$([ "$ruri" = "INVITE sip:+15551230042@127.0.0.1:$2;transport=UDP SIP/2.0" ]; echo $?)" "at the PBX: $ruri"
+}
+
+# The trunk registers once for its block.
+pbx_port=$(free_port)
+register_as register-gin register_gin.xml pbx1 "$pbx_port"
+check gin-register-200-headers $? "bulk REGISTER: $(grep -E '^(SIP/2.0|Contact|Require)' "$tmp/register-gin.log" 2>/dev/null | tr '\n' '|')"
+check gin-register-logged "$(grep -q 'event=register .*status=200 .*to=<sip:pbx1@localhost> user=pbx1 bindings=1' "$tmp/daemon.log"; echo $?)" "$(grep 'event=register' "$tmp/daemon.log" | tail -1)"
+
+# A call for one of its numbers reaches the PBX with the number in the Request-URI.
+call_number call "$pbx_port"
+
+# A number outside every block and binding: 480.
+cat > "$tmp/outside.xml" <<'XML'
+<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="number of no trunk">
+  <send><![CDATA[
+
+      OPTIONS sip:+15551240042@localhost SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
+      From: <sip:alice@localhost>;tag=[call_number]
+      To: <sip:+15551240042@localhost>
+      Call-ID: [call_id]
+      CSeq: 1 OPTIONS
+      Max-Forwards: 70
+      Content-Length: 0
+
+  ]]></send>
+  <recv response="480"/>
+</scenario>
+XML
+timeout 20 sipp -sf "$tmp/outside.xml" "127.0.0.1:$proxy_port" -i 127.0.0.1 -p "$(free_port)" \
+  -m 1 -nostdin -timeout 10s > /dev/null 2>&1
+check outside-block-480 $? "OPTIONS for +15551240042 did not get 480"
+
+# A user who is no trunk cannot register a block.
+register_as register-refused register_gin_refused.xml notrunk "$(free_port)"
+check non-trunk-bnc-403 $? "bnc REGISTER by notrunk: $(lines "$tmp/register-refused.log")"
+
+# The trunk's binding is in SQLite: after a restart its numbers still reach it.
+stop_daemon
+check first-sigterm-exit-0 $? "exit status"
+start_daemon "$tmp/daemon2.log"
+check listening-again "$([ -n "$proxy_port" ]; echo $?)" "$(cat "$tmp/daemon2.log")"
+call_number after-restart "$pbx_port"
+
+stop_daemon
+rc=$?
+check sigterm-exit-0 "$([ "$rc" = 0 ]; echo $?)" "exit $rc"
+
+if [ "$fail" != 0 ]; then
+  echo "--- daemon log (last 40 lines)"; tail -40 "$tmp/daemon.log"
+  [ -f "$tmp/daemon2.log" ] && { echo "--- after restart"; tail -20 "$tmp/daemon2.log"; }
+fi
+echo "$checks checks, $fail failed"
+[ "$fail" = 0 ]
