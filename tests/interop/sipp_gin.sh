@@ -3,9 +3,10 @@
 # configured as a trunk for the block +1555123*, registers once with a bnc Contact and
 # Require: gin (digest, MD5: all SIPp speaks) and its 200 is checked; a caller calls
 # +15551230042 and the PBX (a SIPp uas) gets the INVITE with the Request-URI RFC 6140
-# §7.2.1 forms (its Contact with the number as user part, no bnc); a number outside the
-# block gets 480; a bnc REGISTER from a user that is no trunk gets 403; after a restart
-# the trunk's binding (SQLite) still takes its numbers.
+# §7.2.1 forms (its Contact with the number as user part, no bnc); pbx2 does the same
+# over TCP for +15559870042 (transport=TCP stays in the Request-URI); a number outside
+# the blocks gets 480; a bnc REGISTER from a user that is no trunk gets 403; after a
+# restart the trunk's binding (SQLite) still takes its numbers.
 # Every wait is bounded; only the processes started here are stopped, by PID.
 set -u
 bin=$1
@@ -15,7 +16,7 @@ source "$(dirname "$0")/../cli/lib.sh"
 
 pw='Gq7vT2mLx9RbZ4kW'
 db="$tmp/var/happysip.sqlite"
-for user in pbx1 notrunk alice; do
+for user in pbx1 pbx2 notrunk alice; do
   printf '%s\n' "$pw" | "$cli" user add "$user" --db "$db" --realm localhost \
     --password-stdin > /dev/null 2>&1
   check "user-add-$user" $? "happysip user add $user failed"
@@ -24,7 +25,7 @@ done
 cat > "$tmp/happysipd.toml" <<CONF
 [server]
 domains = ["localhost"]
-listen = ["udp:127.0.0.1:0"]
+listen = ["udp:127.0.0.1:0", "tcp:127.0.0.1:0"]
 var_dir = "$tmp/var"
 drain_ms = 200
 
@@ -36,17 +37,22 @@ md5_first = true
 aor = "sip:pbx1@localhost"
 uris = ["sip:+1555123*@localhost"]
 
+[[gin.trunk]]
+aor = "sip:pbx2@localhost"
+uris = ["sip:+1555987*@localhost"]
+
 [log]
 level = "debug"
 CONF
 
-proxy_port=
-start_daemon() {  # start_daemon LOG: happysipd in the background, its UDP port in $proxy_port
+declare -A proxy_port=()
+start_daemon() {  # start_daemon LOG: happysipd in the background, its ports in $proxy_port
   : > "$1"
   "$bin" --config "$tmp/happysipd.toml" 2> "$1" &
   pid=$!
-  for _ in $(seq 50); do grep -q 'event=listening' "$1" && break; sleep 0.1; done
-  proxy_port=$(grep -oP 'event=listening at=udp:127.0.0.1:\K[0-9]+' "$1")
+  for _ in $(seq 50); do [ "$(grep -c 'event=listening' "$1")" -ge 2 ] && break; sleep 0.1; done
+  proxy_port[u1]=$(grep -oP 'event=listening at=udp:127.0.0.1:\K[0-9]+' "$1")
+  proxy_port[t1]=$(grep -oP 'event=listening at=tcp:127.0.0.1:\K[0-9]+' "$1")
 }
 stop_daemon() {
   kill -TERM "$pid"
@@ -55,7 +61,7 @@ stop_daemon() {
   return "$rc"
 }
 start_daemon "$tmp/daemon.log"
-check listening "$([ -n "$proxy_port" ]; echo $?)" "$(cat "$tmp/daemon.log")"
+check listening "$([ -n "${proxy_port[u1]}" ] && [ -n "${proxy_port[t1]}" ]; echo $?)" "$(cat "$tmp/daemon.log")"
 check trunk-logged "$(grep -q 'event=gin_trunk aor=sip:pbx1@localhost uris=1' "$tmp/daemon.log"; echo $?)" "$(grep gin_trunk "$tmp/daemon.log")"
 
 free_port() {
@@ -63,26 +69,31 @@ free_port() {
 }
 lines() { grep -E '^(SIP/2.0|[A-Z]+ sip)' "$1" 2>/dev/null | tr '\n' '|'; }
 sipp_bg_pid=
-register_as() {  # register_as NAME SCENARIO USER CONTACT-PORT: waited for
+register_as() {  # register_as NAME SCENARIO USER CONTACT-PORT [TRANSPORT]: waited for
+  local t=${5:-u1}
   printf 'SEQUENTIAL\n%s;127.0.0.1;%s\n' "$3" "$4" > "$tmp/$1.csv"
   timeout 20 sipp -sf "$scenarios/$2" -inf "$tmp/$1.csv" -au "$3" -ap "$pw" -auth_uri localhost \
-    "127.0.0.1:$proxy_port" -i 127.0.0.1 -p "$(free_port)" -t u1 -m 1 -nostdin -timeout 15s \
-    -trace_msg -message_file "$tmp/$1.log" > /dev/null 2>&1
+    "127.0.0.1:${proxy_port[$t]}" -i 127.0.0.1 -p "$(free_port)" -t "$t" -m 1 -nostdin \
+    -timeout 15s -trace_msg -message_file "$tmp/$1.log" > /dev/null 2>&1
 }
-call_number() {  # call_number NAME PBX-PORT: the PBX answers +15551230042, alice calls it
-  timeout 20 sipp -sf "$scenarios/uas_gin_call.xml" -i 127.0.0.1 -p "$2" -t u1 -m 1 -nostdin \
-    -trace_msg -message_file "$tmp/$1-uas.log" > /dev/null 2>&1 &
+# call_number NAME PBX-PORT NUMBER [TRANSPORT]: the PBX (listening on PBX-PORT over
+# TRANSPORT, u1 or t1) answers NUMBER; alice calls it over UDP.
+call_number() {
+  local t=${4:-u1}
+  timeout 20 sipp -sf "$scenarios/uas_gin_call.xml" -i 127.0.0.1 -p "$2" -t "$t" -m 1 \
+    -nostdin -trace_msg -message_file "$tmp/$1-uas.log" > /dev/null 2>&1 &
   sipp_bg_pid=$!
   sleep 0.3
-  timeout 20 sipp -sf "$scenarios/uac_call.xml" -s +15551230042 "127.0.0.1:$proxy_port" \
+  timeout 20 sipp -sf "$scenarios/uac_call.xml" -s "$3" "127.0.0.1:${proxy_port[u1]}" \
     -i 127.0.0.1 -p "$(free_port)" -t u1 -m 1 -nostdin -timeout 15s -trace_msg \
     -message_file "$tmp/$1-uac.log" > /dev/null 2>&1
   check "$1-caller" $? "caller: $(lines "$tmp/$1-uac.log")"
   wait "$sipp_bg_pid"
   check "$1-pbx" $? "PBX: $(lines "$tmp/$1-uas.log")"
-  local ruri
+  local ruri want
+  want="INVITE sip:$3@127.0.0.1:$2;transport=$([ "$t" = t1 ] && echo TCP || echo UDP) SIP/2.0"
   ruri=$(grep -m1 '^INVITE ' "$tmp/$1-uas.log" | tr -d '\r')
-  check "$1-request-uri" "$([ "$ruri" = "INVITE sip:+15551230042@127.0.0.1:$2;transport=UDP SIP/2.0" ]; echo $?)" "at the PBX: $ruri"
+  check "$1-request-uri" "$([ "$ruri" = "$want" ]; echo $?)" "at the PBX: $ruri"
 }
 
 # The trunk registers once for its block.
@@ -92,7 +103,13 @@ check gin-register-200-headers $? "bulk REGISTER: $(grep -E '^(SIP/2.0|Contact|R
 check gin-register-logged "$(grep -q 'event=register .*status=200 .*to=<sip:pbx1@localhost> user=pbx1 bindings=1' "$tmp/daemon.log"; echo $?)" "$(grep 'event=register' "$tmp/daemon.log" | tail -1)"
 
 # A call for one of its numbers reaches the PBX with the number in the Request-URI.
-call_number call "$pbx_port"
+call_number call "$pbx_port" +15551230042
+
+# The same for a trunk registered over TCP: the call reaches it over TCP.
+pbx2_port=$(free_port)
+register_as register-gin-tcp register_gin.xml pbx2 "$pbx2_port" t1
+check gin-register-tcp $? "bulk REGISTER over TCP: $(grep -E '^(SIP/2.0|Contact|Require)' "$tmp/register-gin-tcp.log" 2>/dev/null | tr '\n' '|')"
+call_number call-tcp "$pbx2_port" +15559870042 t1
 
 # A number outside every block and binding: 480.
 cat > "$tmp/outside.xml" <<'XML'
@@ -113,7 +130,7 @@ cat > "$tmp/outside.xml" <<'XML'
   <recv response="480"/>
 </scenario>
 XML
-timeout 20 sipp -sf "$tmp/outside.xml" "127.0.0.1:$proxy_port" -i 127.0.0.1 -p "$(free_port)" \
+timeout 20 sipp -sf "$tmp/outside.xml" "127.0.0.1:${proxy_port[u1]}" -i 127.0.0.1 -p "$(free_port)" \
   -m 1 -nostdin -timeout 10s > /dev/null 2>&1
 check outside-block-480 $? "OPTIONS for +15551240042 did not get 480"
 
@@ -125,8 +142,8 @@ check non-trunk-bnc-403 $? "bnc REGISTER by notrunk: $(lines "$tmp/register-refu
 stop_daemon
 check first-sigterm-exit-0 $? "exit status"
 start_daemon "$tmp/daemon2.log"
-check listening-again "$([ -n "$proxy_port" ]; echo $?)" "$(cat "$tmp/daemon2.log")"
-call_number after-restart "$pbx_port"
+check listening-again "$([ -n "${proxy_port[u1]}" ]; echo $?)" "$(cat "$tmp/daemon2.log")"
+call_number after-restart "$pbx_port" +15551230042
 
 stop_daemon
 rc=$?
