@@ -32,6 +32,7 @@ using test::run_until;
 // it sends exactly the bytes a test gives it).
 struct Served {
     explicit Served(asio::io_context& io) : listener(io), client(io) {
+        table.track_idle(true);
         EXPECT_FALSE(listener.open({k_loopback_v4, 0}));
         listener.on_accept([this](std::shared_ptr<StreamConnection> c) {
             server = c;
@@ -123,6 +124,22 @@ TEST(ConnectionIdle, KeepAliveFlowIsClosedWhenNothingArrivesForFlowIdle) {
     EXPECT_TRUE(s.client_sees_eof());
 }
 
+// The sweep is a heap of deadlines: a connection closed by its peer leaves the table when
+// its deadline comes, without a lookup.
+TEST(ConnectionIdle, ConnectionClosedByThePeerLeavesTheTableAtItsDeadline) {
+    asio::io_context io;
+    Served s(io);
+    auto opened = s.server->activity().opened;
+    EXPECT_EQ(s.table.close_idle(opened, k_limits), 0u);
+    EXPECT_TRUE(s.table.idle_tracked());
+    s.client.close();
+    run_until(io, [&] { return s.closed.has_value(); });
+    EXPECT_FALSE(s.table.empty());
+    EXPECT_EQ(s.table.close_idle(opened + 32s, k_limits), 0u);
+    EXPECT_TRUE(s.table.empty());
+    EXPECT_FALSE(s.table.idle_tracked());
+}
+
 TEST(ConnectionIdle, ConnectionThatNeverPingedIsNotAFlow) {
     asio::io_context io;
     Served s(io);
@@ -155,6 +172,7 @@ TEST(ConnectionIdle, ConnectionsWeOpenedAreNeverClosedBySweep) {
     run_until(io, [&] { return up && accepted; });
     ASSERT_TRUE(up);
     ConnectionTable table;
+    table.track_idle(true);
     table.add(ours);
     EXPECT_FALSE(ours->is_server_side());
     EXPECT_EQ(table.close_idle(std::chrono::steady_clock::now() + 24h, k_limits), 0u);

@@ -1,5 +1,6 @@
 #include "happysip/runtime/connection_table.hpp"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -10,7 +11,12 @@ ConnectionTable::Key ConnectionTable::key_of(const StreamConnection& c) {
 }
 
 void ConnectionTable::add(std::shared_ptr<StreamConnection> connection) {
-    prune();
+    // Pruning on every add made filling the table quadratic (100,000 flows).
+    if (map_.size() >= prune_at_) {
+        prune();
+        prune_at_ = std::max<std::size_t>(64, 2 * map_.size());
+    }
+    if (track_idle_ && connection->is_server_side()) untracked_.push_back(connection);
     Key key = key_of(*connection);
     map_.emplace(std::move(key), std::move(connection));
 }
@@ -65,6 +71,8 @@ std::size_t ConnectionTable::size() {
 }
 
 void ConnectionTable::close_all() {
+    untracked_.clear();
+    deadlines_ = {};
     auto aliased = std::exchange(aliases_, {});
     auto all = std::exchange(map_, {});
     for (auto& [key, connection] : aliased)
@@ -73,29 +81,47 @@ void ConnectionTable::close_all() {
         connection->close();
 }
 
-std::size_t ConnectionTable::close_idle(std::chrono::steady_clock::time_point now,
-                                        const IdleLimits& limits, const IdleHandler& closed) {
-    const bool first = limits.first_message.count() > 0;
-    const bool flow = limits.flow_idle.count() > 0;
+ConnectionTable::Check ConnectionTable::check(const StreamConnection& c, TimePoint now,
+                                              const IdleLimits& limits) {
+    const StreamConnection::Activity& a = c.activity();
+    const auto first = limits.first_message;
+    const auto flow = limits.flow_idle;
+    if (!a.message_seen) {
+        if (first.count() > 0) {
+            if (now - a.opened >= first) return {std::nullopt, IdleReason::no_message};
+            return {a.opened + first, std::nullopt};
+        }
+        if (flow.count() > 0) return {now + flow, std::nullopt};  // may become a flow
+        return {};
+    }
+    if (flow.count() <= 0) return {};
+    TimePoint due = a.last_received + flow;
+    if (now < due) return {due, std::nullopt};
+    // RFC 5626 §4.4.1: only a connection that pinged is a keep-alive flow; another one may
+    // start pinging later (its REGISTER came first).
+    if (a.ping_seen) return {std::nullopt, IdleReason::flow_silent};
+    return {now + flow, std::nullopt};
+}
+
+std::size_t ConnectionTable::close_idle(TimePoint now, const IdleLimits& limits,
+                                        const IdleHandler& closed) {
+    for (auto& weak : std::exchange(untracked_, {}))
+        deadlines_.push({TimePoint::min(), std::move(weak)});  // checked below at once
     std::vector<std::pair<std::shared_ptr<StreamConnection>, IdleReason>> expired;
-    bool dropped = false;
-    for (auto it = map_.begin(); it != map_.end();) {
-        const StreamConnection& c = *it->second;
-        if (!c.is_open()) {  // the walk prunes too
-            it = map_.erase(it);
-            dropped = true;
+    while (!deadlines_.empty() && deadlines_.top().at <= now) {
+        std::weak_ptr<StreamConnection> weak = deadlines_.top().connection;
+        deadlines_.pop();
+        auto c = weak.lock();
+        if (!c) continue;
+        if (!c->is_open()) {
+            remove(c);  // closed by the peer meanwhile: it need not wait for a lookup
             continue;
         }
-        const StreamConnection::Activity& a = c.activity();
-        if (c.is_server_side()) {
-            if (!a.message_seen) {
-                if (first && now - a.opened >= limits.first_message)
-                    expired.emplace_back(it->second, IdleReason::no_message);
-            } else if (a.ping_seen && flow && now - a.last_received >= limits.flow_idle) {
-                expired.emplace_back(it->second, IdleReason::flow_silent);
-            }
-        }
-        ++it;
+        Check verdict = check(*c, now, limits);
+        if (verdict.expired)
+            expired.emplace_back(std::move(c), *verdict.expired);
+        else if (verdict.next)
+            deadlines_.push({*verdict.next, std::move(weak)});
     }
     // Closed after the walk: a handler may touch the table.
     for (const auto& [c, reason] : expired) {
@@ -104,9 +130,9 @@ std::size_t ConnectionTable::close_idle(std::chrono::steady_clock::time_point no
         c->close(asio::error::timed_out, reason == IdleReason::no_message
                                              ? "no SIP message since the connection opened"
                                              : "keep-alive flow silent");
+        remove(c);
         if (closed) closed(c, reason, silent);
     }
-    if (dropped || !expired.empty()) prune();
     return expired.size();
 }
 

@@ -7,8 +7,11 @@
 // connection the peer opened is also filed under the sent-by it advertised with `alias`,
 // so requests to that peer reuse it instead of opening a connection back.
 //
-// Idle connections are closed by one sweep over the table (close_idle), run periodically
-// by the owner, instead of a timer per connection: a server may hold 100,000 flows.
+// Idle connections are closed by close_idle, run periodically by the owner, instead of a
+// timer per connection (a server may hold 100,000 flows): a heap of coarse deadlines, each
+// connection in it once. A due connection is checked against its activity and either
+// closed or filed again at its new deadline, so a flow that pings is looked at about once
+// per flow_idle, not once per sweep, and a sweep with nothing due costs nothing.
 #pragma once
 
 #include <asio/ip/tcp.hpp>
@@ -18,7 +21,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <queue>
 #include <tuple>
+#include <vector>
 
 #include "happysip/eyeballs/candidate.hpp"
 #include "happysip/runtime/stream_connection.hpp"
@@ -68,20 +74,42 @@ class ConnectionTable {
     enum class IdleReason : std::uint8_t { no_message, flow_silent };
     using IdleHandler =
         std::function<void(const std::shared_ptr<StreamConnection>&, IdleReason, Duration)>;
+    // Files each server-side connection added from now on for close_idle (off by default:
+    // an owner that never sweeps would keep them for ever).
+    void track_idle(bool on) { track_idle_ = on; }
     // Closes each server-side connection past a limit at `now` (on_closed reports
-    // timed_out) and tells `closed` which limit and how long it had been silent; returns
-    // how many. Connections we opened are never closed here. Drops closed ones as well.
+    // timed_out, and it leaves the table) and tells `closed` which limit and how long it
+    // had been silent; returns how many. Connections we opened are never closed here.
     std::size_t close_idle(std::chrono::steady_clock::time_point now, const IdleLimits& limits,
                            const IdleHandler& closed = {});
+    // Whether close_idle has connections to look at.
+    bool idle_tracked() const noexcept { return !deadlines_.empty() || !untracked_.empty(); }
     // Nothing filed (closed connections may still be, until a lookup or a sweep).
     bool empty() const noexcept { return map_.empty(); }
 
     static Key key_of(const StreamConnection& connection);
 
   private:
+    using TimePoint = std::chrono::steady_clock::time_point;
+    struct Deadline {
+        TimePoint at;
+        std::weak_ptr<StreamConnection> connection;
+        friend bool operator>(const Deadline& a, const Deadline& b) { return a.at > b.at; }
+    };
+    // When `c` must be looked at next, or that it is past a limit; nullopt: never again.
+    struct Check {
+        std::optional<TimePoint> next;
+        std::optional<IdleReason> expired;
+    };
+    static Check check(const StreamConnection& c, TimePoint now, const IdleLimits& limits);
     void prune();
+
     std::multimap<Key, std::shared_ptr<StreamConnection>> map_;
     std::multimap<Key, std::shared_ptr<StreamConnection>> aliases_;
+    std::size_t prune_at_ = 64;  // add() prunes when map_ reaches it: amortised O(1)
+    bool track_idle_ = false;
+    std::vector<std::weak_ptr<StreamConnection>> untracked_;  // added since the last sweep
+    std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
 };
 
 }  // namespace happysip::runtime

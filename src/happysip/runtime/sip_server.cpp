@@ -84,7 +84,11 @@ SipServer::SipServer(asio::io_context& io, Options options)
       grace_timer_(io),
       sweep_timer_(io),
       start_(std::chrono::steady_clock::now()),
-      rng_(std::random_device{}()) {}
+      rng_(std::random_device{}()) {
+    connections_.track_idle(
+        options_.idle_sweep_interval.count() > 0 &&
+        (options_.first_message_timeout.count() > 0 || options_.flow_idle_timeout.count() > 0));
+}
 
 SipServer::~SipServer() {
     close_all();
@@ -170,7 +174,7 @@ void SipServer::serve(std::shared_ptr<StreamConnection> c) {
 }
 
 // One timer for every connection (a server may hold 100,000 flows): armed while the table
-// holds any, it walks the table once per interval.
+// tracks any; each run looks only at the connections whose deadline has come.
 void SipServer::arm_idle_sweep() {
     const bool any =
         options_.first_message_timeout.count() > 0 || options_.flow_idle_timeout.count() > 0;
@@ -181,7 +185,7 @@ void SipServer::arm_idle_sweep() {
         sweep_armed_ = false;
         if (ec || closed_) return;
         sweep_idle();
-        if (!connections_.empty()) arm_idle_sweep();
+        if (connections_.idle_tracked()) arm_idle_sweep();
     });
 }
 
