@@ -150,7 +150,11 @@ bool is_bnc_contact(const sip::Uri& contact) noexcept {
 bool is_bnc_binding(const Binding& binding) {
     // The mark is the registered Contact's own "bnc" parameter: it is stored (and survives
     // a restart) with the contact, and the registrar lets one in only for a GIN trunk.
-    if (binding.contact.find("bnc") == std::string::npos) return false;  // the common case
+    const auto& c = binding.contact;  // the common case: no "bnc" in any case at all
+    constexpr std::string_view k_bnc = "bnc";
+    auto at = std::search(c.begin(), c.end(), k_bnc.begin(), k_bnc.end(),
+                          [](char a, char b) { return static_cast<char>(a | 0x20) == b; });
+    if (at == c.end()) return false;
     auto uri = sip::parse_uri(binding.contact);
     return uri && is_bnc_contact(uri.value());
 }

@@ -271,6 +271,16 @@ TEST(GinLocationView, ANumberRegisteredByItsOwnUaStaysWithIt) {
     EXPECT_EQ(found[0].contact, "sip:desk7@192.0.2.7");
 }
 
+TEST(GinLocationView, TheBncMarkIsFoundInAnyCase) {
+    MemoryLocationStore store;
+    const GinTrunks trunks({pbx1()});
+    store.replace("sip:pbx1@example.com", {bound("sip:pbx1@example.com", "sip:198.51.100.3;BNC")});
+    GinLocationView view(store, trunks);
+    auto found = view.lookup("sip:+15551230042@example.com", k_now);
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found[0].contact, "sip:+15551230042@198.51.100.3");
+}
+
 TEST(GinLocationView, OnlyTheTrunksBncBindingsTakeItsNumbersWithTheirPath) {
     MemoryLocationStore store;
     const GinTrunks trunks({pbx1()});
