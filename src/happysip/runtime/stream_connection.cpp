@@ -1,12 +1,19 @@
 #include "happysip/runtime/stream_connection.hpp"
 
+#include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <sys/socket.h>
 
 #include <array>
 #include <asio/connect.hpp>
 #include <asio/post.hpp>
+#include <asio/ssl/error.hpp>
 #include <asio/write.hpp>
+#include <cerrno>
+#include <climits>
+#include <cstdint>
 #include <utility>
 
 #include "happysip/runtime/endpoint.hpp"
@@ -27,7 +34,74 @@ std::array<char, k_shared_read_size>& shared_read_buffer() {
     return buffer;
 }
 
+// OpenSSL's own socket BIO writes with write(2): a peer that is gone raises SIGPIPE, which
+// kills a process that does not ignore it. This one sends with MSG_NOSIGNAL, as Asio does.
+int socket_fd(BIO* bio) {
+    return static_cast<int>(reinterpret_cast<std::intptr_t>(BIO_get_data(bio)));
+}
+
+bool retryable(int e) {
+    return e == EAGAIN || e == EWOULDBLOCK || e == EINTR;
+}
+
+int bio_write(BIO* bio, const char* data, int size) {
+    BIO_clear_retry_flags(bio);
+    ssize_t n = ::send(socket_fd(bio), data, static_cast<std::size_t>(size), MSG_NOSIGNAL);
+    if (n < 0 && retryable(errno)) BIO_set_retry_write(bio);
+    return static_cast<int>(n);
+}
+
+int bio_read(BIO* bio, char* into, int size) {
+    BIO_clear_retry_flags(bio);
+    ssize_t n = ::recv(socket_fd(bio), into, static_cast<std::size_t>(size), 0);
+    if (n < 0 && retryable(errno)) BIO_set_retry_read(bio);
+    return static_cast<int>(n);  // 0: the peer closed
+}
+
+long bio_ctrl(BIO*, int command, long, void*) {
+    return command == BIO_CTRL_FLUSH ? 1 : 0;  // nothing is buffered here
+}
+
+// A BIO over the socket's descriptor (not owned: socket_ closes it).
+BIO* socket_bio(int fd) {
+    static BIO_METHOD* method = [] {
+        BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "happysip socket");
+        BIO_meth_set_write(m, bio_write);
+        BIO_meth_set_read(m, bio_read);
+        BIO_meth_set_ctrl(m, bio_ctrl);
+        return m;
+    }();
+    BIO* bio = method ? BIO_new(method) : nullptr;
+    if (!bio) return nullptr;
+    BIO_set_data(bio, reinterpret_cast<void*>(static_cast<std::intptr_t>(fd)));
+    BIO_set_init(bio, 1);
+    return bio;
+}
+
+// What a failed SSL_* call means as an error code, mapped as asio::ssl maps it (callers
+// compare with eof, stream_truncated, connection_reset). The OpenSSL error queue is left
+// for openssl_error_text(). `saved_errno`: errno right after the call.
+std::error_code ssl_failure(int ssl_error, int saved_errno) {
+    if (ssl_error == SSL_ERROR_ZERO_RETURN) return asio::error::eof;  // close_notify
+    unsigned long code = ERR_peek_error();
+    if (ssl_error == SSL_ERROR_SYSCALL && code == 0)
+        return saved_errno != 0 ? std::error_code(saved_errno, std::system_category())
+                                : std::error_code(asio::ssl::error::stream_truncated);
+    if (ERR_GET_REASON(code) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+        ERR_clear_error();
+        return asio::ssl::error::stream_truncated;  // closed without close_notify
+    }
+    if (code == 0) return std::make_error_code(std::errc::protocol_error);
+    return {static_cast<int>(code), asio::error::get_ssl_category()};
+}
+
 }  // namespace
+
+void StreamConnection::SslFree::operator()(ssl_st* ssl) const {
+    SSL_free(ssl);
+}
+
+namespace {}  // namespace
 
 std::shared_ptr<StreamConnection> StreamConnection::connect(asio::io_context& io,
                                                             const asio::ip::tcp::endpoint& remote,
@@ -46,8 +120,7 @@ std::shared_ptr<StreamConnection> StreamConnection::connect(asio::io_context& io
             return c;
         }
         c->tls_context_ = std::move(made.context);
-        c->tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(c->socket_,
-                                                                              *c->tls_context_);
+        c->ssl_.reset(SSL_new(c->tls_context_->native_handle()));
         c->server_name_ = tls->server_name;
         c->verify_identity_ = tls->verify;
     }
@@ -83,8 +156,7 @@ std::shared_ptr<StreamConnection> StreamConnection::accept(asio::ip::tcp::socket
         return c;
     }
     c->tls_context_ = std::move(tls);
-    c->tls_ =
-        std::make_unique<asio::ssl::stream<asio::ip::tcp::socket&>>(c->socket_, *c->tls_context_);
+    c->ssl_.reset(SSL_new(c->tls_context_->native_handle()));
     c->handshake_timer_ = std::make_unique<asio::steady_timer>(c->socket_.get_executor());
     c->handshake_timer_->expires_after(k_server_handshake_timeout);
     c->handshake_timer_->async_wait([c](std::error_code e) {
@@ -93,7 +165,7 @@ std::shared_ptr<StreamConnection> StreamConnection::accept(asio::ip::tcp::socket
         std::error_code ignored;
         c->socket_.close(ignored);  // the handshake completes with an error
     });
-    c->start_handshake(asio::ssl::stream_base::server);
+    c->start_handshake(true);
     return c;
 }
 
@@ -115,22 +187,61 @@ void StreamConnection::on_tcp_connected(std::error_code ec) {
     std::error_code e;
     local_ = socket_.local_endpoint(e);
     socket_.set_option(asio::ip::tcp::no_delay(true), e);  // SIP messages are written whole
-    if (!tls_) {
+    if (!is_tls()) {
         become_open();
         return;
     }
     // RFC 6066 §3: SNI carries a host name, never an address literal.
     std::error_code not_ip;
     to_asio_address(server_name_, not_ip);
-    if (!server_name_.empty() && not_ip)
-        SSL_set_tlsext_host_name(tls_->native_handle(), server_name_.c_str());
-    start_handshake(asio::ssl::stream_base::client);
+    if (ssl_ && !server_name_.empty() && not_ip)
+        SSL_set_tlsext_host_name(ssl_.get(), server_name_.c_str());
+    start_handshake(false);
 }
 
-void StreamConnection::start_handshake(asio::ssl::stream_base::handshake_type type) {
+// OpenSSL reads and writes the socket itself (no buffers in between); we only wait for
+// the readiness it asks for. The socket is non-blocking, so every SSL_* call returns.
+void StreamConnection::start_handshake(bool server) {
     state_ = State::handshaking;
-    tls_->async_handshake(
-        type, [self = shared_from_this()](std::error_code ec) { self->on_handshake(ec); });
+    std::error_code ec;
+    if (!ssl_) ec = std::make_error_code(std::errc::not_enough_memory);
+    if (!ec) socket_.non_blocking(true, ec);
+    BIO* bio = ec ? nullptr : socket_bio(static_cast<int>(socket_.native_handle()));
+    if (!ec && !bio) ec = std::make_error_code(std::errc::not_enough_memory);
+    if (ec) {
+        asio::post(socket_.get_executor(),
+                   [self = shared_from_this(), ec] { self->on_handshake(ec); });
+        return;
+    }
+    SSL_set_bio(ssl_.get(), bio, bio);  // one reference, owned by the SSL
+    // An idle connection keeps no record buffers (the rest of the SSL object remains).
+    SSL_set_mode(ssl_.get(), SSL_MODE_RELEASE_BUFFERS);
+    server ? SSL_set_accept_state(ssl_.get()) : SSL_set_connect_state(ssl_.get());
+    continue_handshake();
+}
+
+void StreamConnection::continue_handshake() {
+    ERR_clear_error();
+    int r = SSL_do_handshake(ssl_.get());
+    int saved_errno = errno;
+    if (r == 1) {
+        // Posted: the connect/accept handler never runs inside connect() or accept().
+        asio::post(socket_.get_executor(), [self = shared_from_this()] { self->on_handshake({}); });
+        return;
+    }
+    int e = SSL_get_error(ssl_.get(), r);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+        auto wait =
+            e == SSL_ERROR_WANT_READ ? asio::socket_base::wait_read : asio::socket_base::wait_write;
+        socket_.async_wait(wait, [self = shared_from_this()](std::error_code ec) {
+            if (ec || self->state_ != State::handshaking)
+                return self->on_handshake(ec ? ec : asio::error::operation_aborted);
+            self->continue_handshake();
+        });
+        return;
+    }
+    std::error_code ec = ssl_failure(e, saved_errno);
+    asio::post(socket_.get_executor(), [self = shared_from_this(), ec] { self->on_handshake(ec); });
 }
 
 void StreamConnection::on_handshake(std::error_code ec) {
@@ -156,7 +267,7 @@ void StreamConnection::on_handshake(std::error_code ec) {
 }
 
 std::string StreamConnection::handshake_failure(std::error_code ec) {
-    long verify = SSL_get_verify_result(tls_->native_handle());
+    long verify = SSL_get_verify_result(ssl_.get());
     if (!server_side_ && verify_identity_ && verify != X509_V_OK)
         return std::string("TLS: certificate of ") + to_hostport(remote_) +
                " not trusted: " + X509_verify_cert_error_string(verify);
@@ -170,7 +281,7 @@ std::string StreamConnection::handshake_failure(std::error_code ec) {
 std::string StreamConnection::check_peer_identity() {
     if (server_side_ || !verify_identity_) return {};
     if (server_name_.empty()) return "TLS: no sip domain given to verify the certificate against";
-    X509* cert = SSL_get1_peer_certificate(tls_->native_handle());
+    X509* cert = SSL_get1_peer_certificate(ssl_.get());
     if (!cert) return "TLS: " + to_hostport(remote_) + " sent no certificate";
     std::string detail;
     if (!certificate_matches(cert, server_name_)) {
@@ -187,14 +298,8 @@ std::string StreamConnection::check_peer_identity() {
 void StreamConnection::become_open() {
     state_ = State::open;
     activity_.opened = activity_.last_received = std::chrono::steady_clock::now();
-    if (tls_) {
-        // OpenSSL's own record buffers are freed while the connection is idle.
-        SSL_set_mode(tls_->native_handle(), SSL_MODE_RELEASE_BUFFERS);
-        tls_read_buffer_ = std::make_unique<char[]>(k_tls_read_buffer_size);
-    } else {
-        std::error_code ignored;
-        socket_.non_blocking(true, ignored);  // reads after readiness must never block
-    }
+    std::error_code ignored;
+    socket_.non_blocking(true, ignored);  // reads after readiness must never block
     finish_connect({}, {});
     if (state_ != State::open) return;  // the handler closed it
     start_read();
@@ -206,16 +311,36 @@ void StreamConnection::finish_connect(std::error_code ec, std::string detail) {
     if (h) h(ec, std::move(detail));
 }
 
-void StreamConnection::start_read() {
-    if (tls_) {
-        tls_->async_read_some(asio::buffer(tls_read_buffer_.get(), k_tls_read_buffer_size),
-                              [self = shared_from_this()](std::error_code ec, std::size_t n) {
-                                  self->on_read(ec, n);
-                              });
-        return;
-    }
-    socket_.async_wait(asio::socket_base::wait_read,
+void StreamConnection::start_read(bool want_write) {
+    socket_.async_wait(want_write ? asio::socket_base::wait_write : asio::socket_base::wait_read,
                        [self = shared_from_this()](std::error_code ec) { self->on_readable(ec); });
+}
+
+// One non-blocking read: bytes, or would_block (TLS may need the socket writable first:
+// `want_write`), or the error that ends the connection.
+std::size_t StreamConnection::receive(char* into, std::size_t size, std::error_code& ec,
+                                      bool& want_write) {
+    want_write = false;
+    if (!ssl_) {
+        std::size_t n = socket_.read_some(asio::buffer(into, size), ec);
+        if (ec == asio::error::try_again) ec = asio::error::would_block;
+        return n;
+    }
+    ERR_clear_error();
+    int r = SSL_read(ssl_.get(), into, static_cast<int>(std::min<std::size_t>(size, INT_MAX)));
+    int saved_errno = errno;
+    if (r > 0) {
+        ec.clear();
+        return static_cast<std::size_t>(r);
+    }
+    int e = SSL_get_error(ssl_.get(), r);
+    if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+        want_write = e == SSL_ERROR_WANT_WRITE;
+        ec = asio::error::would_block;
+        return 0;
+    }
+    ec = ssl_failure(e, saved_errno);
+    return 0;
 }
 
 void StreamConnection::on_readable(std::error_code ec) {
@@ -223,19 +348,17 @@ void StreamConnection::on_readable(std::error_code ec) {
     if (ec) return read_failed(ec);
     auto& buffer = shared_read_buffer();
     for (int i = 0; i < k_reads_per_wakeup; ++i) {
-        std::size_t n = socket_.read_some(asio::buffer(buffer), ec);
-        if (ec == asio::error::would_block || ec == asio::error::try_again) break;
+        bool want_write = false;
+        std::size_t n = receive(buffer.data(), buffer.size(), ec, want_write);
+        if (ec == asio::error::would_block) return start_read(want_write);
         if (ec) return read_failed(ec);
         if (!deliver(std::string_view(buffer.data(), n))) return;
-        if (n < buffer.size()) break;  // drained
+        // A short plain read drained the socket. SSL_read returns one record at a time:
+        // read on until OpenSSL asks to wait.
+        if (!ssl_ && n < buffer.size()) return start_read();
     }
-    start_read();
-}
-
-void StreamConnection::on_read(std::error_code ec, std::size_t n) {
-    if (state_ != State::open) return;
-    if (ec) return read_failed(ec);
-    if (deliver(std::string_view(tls_read_buffer_.get(), n))) start_read();
+    // Still more after a few reads: yield to the other connections, then read on.
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->on_readable({}); });
 }
 
 void StreamConnection::read_failed(std::error_code ec) {
@@ -302,20 +425,54 @@ void StreamConnection::send(std::string bytes) {
 void StreamConnection::write_next() {
     writing_ = true;
     writing_buffer_.swap(queued_);  // queued_ is empty after a completed write
-    with_stream([this](auto& stream) {
-        asio::async_write(stream, asio::buffer(writing_buffer_),
-                          [self = shared_from_this()](std::error_code ec, std::size_t) {
-                              self->writing_ = false;
-                              // Released, not cleared: an idle flow keeps no write buffer.
-                              std::string().swap(self->writing_buffer_);
-                              if (self->state_ != State::open) return;
-                              if (ec) {
-                                  self->fail(ec, "write: " + ec.message());
-                                  return;
-                              }
-                              if (!self->queued_.empty()) self->write_next();
-                          });
-    });
+    if (ssl_) {
+        written_ = 0;
+        continue_tls_write();
+        return;
+    }
+    asio::async_write(
+        socket_, asio::buffer(writing_buffer_),
+        [self = shared_from_this()](std::error_code ec, std::size_t) { self->on_written(ec); });
+}
+
+// SSL_write until the buffer is out or OpenSSL asks to wait; a retry passes the same
+// bytes, as OpenSSL requires. Usually done at once, inside send().
+void StreamConnection::continue_tls_write() {
+    while (written_ < writing_buffer_.size()) {
+        std::size_t left = writing_buffer_.size() - written_;
+        ERR_clear_error();
+        int r = SSL_write(ssl_.get(), writing_buffer_.data() + written_,
+                          static_cast<int>(std::min<std::size_t>(left, INT_MAX)));
+        int saved_errno = errno;
+        if (r > 0) {
+            written_ += static_cast<std::size_t>(r);
+            continue;
+        }
+        int e = SSL_get_error(ssl_.get(), r);
+        if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) {
+            auto wait = e == SSL_ERROR_WANT_WRITE ? asio::socket_base::wait_write
+                                                  : asio::socket_base::wait_read;
+            socket_.async_wait(wait, [self = shared_from_this()](std::error_code ec) {
+                if (ec || self->state_ != State::open) return self->on_written(ec);
+                self->continue_tls_write();
+            });
+            return;
+        }
+        return on_written(ssl_failure(e, saved_errno));
+    }
+    on_written({});
+}
+
+void StreamConnection::on_written(std::error_code ec) {
+    writing_ = false;
+    // Released, not cleared: an idle flow keeps no write buffer.
+    std::string().swap(writing_buffer_);
+    if (state_ != State::open) return;
+    if (ec) {
+        fail(ec, "write: " + ec.message());
+        return;
+    }
+    if (!queued_.empty()) write_next();
 }
 
 void StreamConnection::on_message(std::function<void(sip::Message)> handler) {

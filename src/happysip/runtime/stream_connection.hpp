@@ -11,13 +11,15 @@
 // Memory (a server holds one per Outbound flow, RFC 5626): a plain TCP connection owns no
 // read buffer. It waits for readability and reads into one buffer per thread; only an
 // unfinished frame stays with the connection (in the framer, released once complete), and
-// its write buffers are released once written. TLS keeps asio::ssl::stream's own buffers.
+// its write buffers are released once written. TLS is OpenSSL on the socket itself (no
+// asio::ssl::stream, whose four 17 KB buffers per connection would be most of a flow's
+// cost), its record buffers released while idle (SSL_MODE_RELEASE_BUFFERS), reading into
+// the same shared buffer.
 #pragma once
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/ssl/context.hpp>
-#include <asio/ssl/stream.hpp>
 #include <asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
@@ -29,6 +31,8 @@
 #include "happysip/runtime/tls_config.hpp"
 #include "happysip/sip/message.hpp"
 #include "happysip/sip/stream_framer.hpp"
+
+struct ssl_st;  // OpenSSL's SSL, kept out of the header's users
 
 namespace happysip::runtime {
 
@@ -44,9 +48,6 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection> {
 
     // How long an accepted connection may take to complete its TLS handshake.
     static constexpr std::chrono::seconds k_server_handshake_timeout{10};
-    // A TLS connection's own read buffer; SIP messages are mostly smaller, and a bigger
-    // record is handed over in pieces (OpenSSL keeps the rest).
-    static constexpr std::size_t k_tls_read_buffer_size = 4 * 1024;
 
     // Client side: TCP connect, then (with `tls`) the handshake and the RFC 5922 identity
     // check. `on_connected` runs exactly once, always asynchronously.
@@ -97,40 +98,38 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection> {
 
     asio::ip::tcp::endpoint remote_endpoint() const { return remote_; }
     std::optional<asio::ip::tcp::endpoint> local_endpoint() const { return local_; }
-    bool is_tls() const { return tls_ != nullptr; }
+    bool is_tls() const { return tls_context_ != nullptr; }
     bool is_open() const { return state_ == State::open; }
 
   private:
     enum class State : std::uint8_t { connecting, handshaking, open, closed };
 
-    template <class F>
-    void with_stream(F&& f) {
-        if (tls_)
-            f(*tls_);
-        else
-            f(socket_);
-    }
-
     void on_tcp_connected(std::error_code ec);
-    void start_handshake(asio::ssl::stream_base::handshake_type type);
+    void start_handshake(bool server);
+    void continue_handshake();
     void on_handshake(std::error_code ec);
     std::string check_peer_identity();
     std::string handshake_failure(std::error_code ec);
     void become_open();
     void finish_connect(std::error_code ec, std::string detail);
-    void start_read();
+    void start_read(bool want_write = false);
+    std::size_t receive(char* into, std::size_t size, std::error_code& ec, bool& want_write);
     void on_readable(std::error_code ec);
-    void on_read(std::error_code ec, std::size_t n);
     void read_failed(std::error_code ec);
     bool deliver(std::string_view bytes);
     bool handle_frames();
     void write_next();
+    void continue_tls_write();
+    void on_written(std::error_code ec);
     void fail(std::error_code ec, std::string detail);
     void report_closed(std::error_code ec, std::string detail);
 
-    asio::ip::tcp::socket socket_;  // declared before tls_, which refers to it
+    asio::ip::tcp::socket socket_;  // declared before ssl_, which is freed first
     std::shared_ptr<asio::ssl::context> tls_context_;
-    std::unique_ptr<asio::ssl::stream<asio::ip::tcp::socket&>> tls_;
+    struct SslFree {
+        void operator()(ssl_st* ssl) const;
+    };
+    std::unique_ptr<ssl_st, SslFree> ssl_;                 // TLS only; on socket_'s descriptor
     std::unique_ptr<asio::steady_timer> handshake_timer_;  // a server's TLS handshake only
     bool server_side_ = false;
     bool handshake_timed_out_ = false;
@@ -148,14 +147,12 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection> {
 
     Activity activity_;
     sip::StreamFramer framer_;
-    // TLS only: asio::ssl::stream may fill the buffer after its read completes and before
-    // the handler runs, so a buffer shared between connections cannot be used there.
-    std::unique_ptr<char[]> tls_read_buffer_;
     // Being written (its bytes must stay put until the write completes), and what was sent
     // meanwhile: appended, then written as one. Both released when the queue runs empty.
     std::string writing_buffer_;
     std::string queued_;
     bool writing_ = false;
+    std::size_t written_ = 0;  // TLS: bytes of writing_buffer_ SSL_write has taken
 };
 
 }  // namespace happysip::runtime
