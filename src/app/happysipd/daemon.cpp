@@ -254,10 +254,11 @@ int run_daemon(const Config& config, Logger& log) {
     registrar::GinLocationView routed(*store, registrar.gin_trunks());
     for (const auto& trunk : registrar.gin_trunks().trunks())
         log.info("gin_trunk", {{"aor", trunk.aor}, {"uris", std::to_string(trunk.serves.size())}});
-    ProxyService proxy(io, server, proxy::LocalIdentity(config.domains, listeners), routed,
-                       auth.auth.get(), log,
-                       auth.dialog_secret.empty() ? random_secret() : auth.dialog_secret,
-                       ProxySettings{true, config.tls_only}, dns.get());
+    ProxyService proxy(
+        io, server, proxy::LocalIdentity(config.domains, listeners), routed, auth.auth.get(), log,
+        auth.dialog_secret.empty() ? random_secret() : auth.dialog_secret,
+        ProxySettings{true, config.tls_only, config.edge_domains, config.edge_registrar},
+        dns.get());
     handler.set_proxy(&proxy);
     // RFC 5627: the registrar hands out the GRUUs the proxy can read back. Temp GRUU nonces
     // count up from a random start, so none repeats across restarts under one secret.

@@ -5,6 +5,7 @@
 
 #include "happysip/auth/digest_hash.hpp"
 #include "happysip/proxy/forward.hpp"
+#include "happysip/proxy/media_family.hpp"
 #include "happysip/proxy/request_checks.hpp"
 #include "happysip/proxy/route_processing.hpp"
 #include "happysip/proxy/target_set.hpp"
@@ -91,6 +92,16 @@ bool from_served_domain(const sip::Message& request, const proxy::LocalIdentity&
     return uri.is_sip_or_sips() && self.serves_domain(uri.host.text);
 }
 
+bool is_v6(const asio::ip::address& address) {
+    return address.is_v6() && !address.to_v6().is_v4_mapped();
+}
+
+// "IPv6/TCP": how one side of a bridged call is reached, for the operator.
+std::string family_and_transport(const asio::ip::address& address, eyeballs::Transport transport) {
+    return std::string(is_v6(address) ? "IPv6/" : "IPv4/") +
+           std::string(eyeballs::via_name(transport));
+}
+
 }  // namespace
 
 ProxyService::ProxyService(asio::io_context& io, runtime::SipServer& server,
@@ -107,6 +118,7 @@ ProxyService::ProxyService(asio::io_context& io, runtime::SipServer& server,
       tokens_(dialog_secret),
       flow_tokens_(dialog_secret),
       gruu_(auth::hmac_sha256(dialog_secret, "happysipd temp-gruu")),
+      edge_(settings_.edge_domains, settings_.edge_registrar),
       dns_(dns),
       timer_(io),
       token_state_(std::random_device{}() ^ (std::uint64_t{std::random_device{}()} << 32)) {}
@@ -137,14 +149,19 @@ std::string ProxyService::random_token() {
     return out;
 }
 
-std::string ProxyService::record_route_uri(Transport transport, const std::string& hostport,
-                                           std::string_view call_id, std::string_view flow) const {
+std::string ProxyService::flow_route_uri(Transport transport, const std::string& hostport,
+                                         std::string_view flow) const {
     std::string uri = "sip:";
     if (!flow.empty()) uri += flow_tokens_.encode(flow) + "@";
     uri += hostport;
     if (transport != Transport::udp)
         uri += ";transport=" + std::string(eyeballs::to_string(transport));
-    return uri + ";lr" + tokens_.uri_param(call_id);
+    return uri + ";lr";
+}
+
+std::string ProxyService::record_route_uri(Transport transport, const std::string& hostport,
+                                           std::string_view call_id, std::string_view flow) const {
+    return flow_route_uri(transport, hostport, flow) + tokens_.uri_param(call_id);
 }
 
 bool ProxyService::in_our_dialog(const proxy::TargetSet& targets,
@@ -180,10 +197,15 @@ void ProxyService::handle(const sip::Message& request, const runtime::RequestSou
             {{"method", request.method_text()}, {"aor", targets.aor}, {"source", source.text()}});
         return;
     }
-    if (targets.leaves_domain && !in_our_dialog(targets, pre, request) &&
-        !relay_allowed(request, source, responder))
-        return;
+    // A Route of ours naming a flow (a Record-Route or, for the edge role, a Path we put
+    // there, RFC 5626 §5.3) sends the request down that flow and nowhere else: the token's
+    // MAC says we issued it, so it needs no credentials. A request for the home proxy of an
+    // [edge] domain goes there and nowhere else: the home proxy authenticates it.
     const bool dialog_flow = follow_dialog_flow(targets, pre, m, source);
+    const bool to_home = !dialog_flow && towards_home_proxy(targets, m);
+    if (targets.leaves_domain && !dialog_flow && !to_home &&
+        !in_our_dialog(targets, pre, request) && !relay_allowed(request, source, responder))
+        return;
     // Outbound instances registered here, and dialogs with a flow token, are reached over
     // their flows only; when every target is one whose flows have all failed, nobody can
     // be reached: 430 for the dialog's flow (RFC 5626 §5.3), 480 for a user's.
@@ -274,6 +296,14 @@ bool ProxyService::follow_dialog_flow(proxy::TargetSet& targets,
     return true;
 }
 
+bool ProxyService::towards_home_proxy(proxy::TargetSet& targets, const sip::Message& request) {
+    if (!targets.leaves_domain || targets.targets.size() != 1) return false;
+    auto route = edge_.home_route(request, targets.in_dialog);
+    if (!route) return false;
+    if (!route->empty()) targets.targets.front().path = {*route};
+    return true;
+}
+
 void ProxyService::forward_statelessly(sip::Message response, const sip::Via& top,
                                        const runtime::RequestSource& from) {
     // RFC 3261 §16.7 step 1: a response no context claims (a 2xx retransmitted after its
@@ -355,6 +385,14 @@ std::optional<std::size_t> ProxyService::add_branch_to(
         plan.record_route.push_back(out_uri);
         if (!in_side.empty() && in_uri != out_uri) plan.record_route.push_back(in_uri);
     }
+    if (request.method() == sip::Method::register_ && edge_.relays_register(request)) {
+        // RFC 5626 §5.1: the home registrar's requests for this contact come back through
+        // us and go down the flow the REGISTER arrived over.
+        const auto decision = proxy::path_for_register(request);
+        if (decision.insert)
+            plan.path = flow_route_uri(destination.transport, sent_by, source.text()) +
+                        (decision.ob ? ";ob" : "");
+    }
     plan.via_transport = std::string(eyeballs::via_name(destination.transport));
     plan.via_sent_by = sent_by;
     plan.branch_token = random_token();
@@ -382,7 +420,31 @@ std::optional<std::size_t> ProxyService::add_branch_to(
               {"to", destination.text()},
               {"flow", destination.existing_flow_only ? "true" : "false"}});
     by_branch_[forwarded->branch] = {id, *index};
+    if (is_v6(source.remote_address) != is_v6(destination.address))
+        log_family_bridge(c, request, source, destination);
     return index;
+}
+
+void ProxyService::log_family_bridge(const Context& c, const sip::Message& request,
+                                     const runtime::RequestSource& source,
+                                     const runtime::Destination& destination) {
+    // RFC 6157 §4: signalling crosses families here, media does not (no relay). An offer
+    // whose connection addresses and ICE candidates all belong to the caller's family has
+    // no path to a callee on the other one: say so, since the call will set up and then
+    // be silent.
+    const auto method = request.method();
+    if (method != sip::Method::invite && method != sip::Method::update) return;
+    const bool out_v6 = is_v6(destination.address);
+    const std::string from = family_and_transport(source.remote_address, source.transport);
+    const std::string to = family_and_transport(destination.address, destination.transport);
+    const auto media = proxy::media_families_of(request);
+    std::string warning;
+    if (media.any() && !media.has(out_v6))
+        warning = std::string("the offer has only ") + (media.ip6 ? "IPv6" : "IPv4") +
+                  " addresses and the callee is reached over " + (out_v6 ? "IPv6" : "IPv4") +
+                  ": media may fail without a relay or ICE";
+    log_.log(warning.empty() ? LogLevel::info : LogLevel::warning, "proxy_family_bridge",
+             {{"call_id", c.call_id}, {"from", from}, {"to", to}, {"media", warning}});
 }
 
 void ProxyService::handle_cancel(const sip::Message& cancel, const runtime::RequestSource& source,

@@ -27,6 +27,7 @@
 
 #include "happysip/eyeballs/reachability_cache.hpp"
 #include "happysip/proxy/dialog_token.hpp"
+#include "happysip/proxy/edge_role.hpp"
 #include "happysip/proxy/flow_token.hpp"
 #include "happysip/proxy/gruu.hpp"
 #include "happysip/proxy/local_identity.hpp"
@@ -47,6 +48,10 @@ namespace happysip::daemon {
 struct ProxySettings {
     bool record_route = true;
     bool tls_only = false;  // [tls] only: never forward over UDP or TCP
+    // [edge]: the domains whose registrar is a neighbour (RFC 5626 edge proxy role), and
+    // where their requests go (empty: RFC 3263 on the domain).
+    std::vector<std::string> edge_domains;
+    std::string edge_registrar;
 };
 
 class ProxyService {
@@ -104,6 +109,11 @@ class ProxyService {
   public:
     // The GRUUs the registrar hands out are the ones this proxy routes.
     const proxy::GruuCodec& gruu() const noexcept { return gruu_; }
+    // A REGISTER for an [edge] domain: relayed to its registrar through handle(), with our
+    // Path, instead of being answered by the local registrar.
+    bool relays_register(const sip::Message& request) const {
+        return edge_.relays_register(request);
+    }
 
   private:
     // RFC 5626 §5.3: the flow a target registered over that can carry a request now.
@@ -115,6 +125,15 @@ class ProxyService {
     // True when it did.
     bool follow_dialog_flow(proxy::TargetSet& targets, const proxy::RoutePreprocessing& pre,
                             const sip::Message& request, const runtime::RequestSource& source);
+    // RFC 6157: a request that leaves on the other IP family than it came in on.
+    void log_family_bridge(const Context& context, const sip::Message& request,
+                           const runtime::RequestSource& source,
+                           const runtime::Destination& destination);
+    // [edge]: a request for the home proxy gets its Route; true when it is the home's.
+    bool towards_home_proxy(proxy::TargetSet& targets, const sip::Message& request);
+    // "sip:<flow token>@hostport;transport=..;lr": our URI, naming `flow` when not empty.
+    std::string flow_route_uri(eyeballs::Transport transport, const std::string& hostport,
+                               std::string_view flow) const;
     std::string record_route_uri(eyeballs::Transport transport, const std::string& hostport,
                                  std::string_view call_id, std::string_view flow) const;
     void drain(std::uint64_t id);
@@ -136,6 +155,7 @@ class ProxyService {
     proxy::DialogToken tokens_;
     proxy::FlowToken flow_tokens_;              // RFC 5626 §5.1, in our Record-Route user parts
     proxy::GruuCodec gruu_;                     // RFC 5627: temp GRUUs made and read back
+    proxy::EdgeRole edge_;                      // RFC 5626 edge proxy for [edge] domains
     runtime::DnsClient* dns_;                   // null: next hops must be addresses
     eyeballs::ReachabilityCache reachability_;  // per next-hop host, shared by all races
     asio::steady_timer timer_;

@@ -75,7 +75,10 @@ void RequestHandler::operator()(const sip::Message& request, const runtime::Requ
               {"branch", source.branch},
               {"source", source.text()},
               {"local", source.local}});
-    if (request.method() == sip::Method::register_) {
+    // RFC 5626 §5.1: a REGISTER for an [edge] domain is its registrar's; we relay it with
+    // our Path.
+    if (request.method() == sip::Method::register_ &&
+        !(proxy_ && proxy_->relays_register(request))) {
         handle_register(request, source, responder);
         return;
     }

@@ -47,6 +47,10 @@ sip::Result<Forwarded> forward_copy(const sip::Message& received, const ForwardP
         request.prepend(sip::HeaderId::record_route, "<" + *it + ">");
     }
 
+    // RFC 3327 §5.3: a proxy that wants to see the requests for a registered contact puts
+    // itself on top of the REGISTER's Path, as Record-Route does for a dialog.
+    if (!plan.path.empty()) request.prepend(sip::HeaderId::path, "<" + plan.path + ">");
+
     // Item 6 (item 5, extra headers, is the caller's).
     const bool strict = fix_up_strict_route(request);
 

@@ -1,6 +1,7 @@
 // RFC 3261 §16.6: one forwarded copy of a request for one target. Items 1-8 in order:
 // copy, Request-URI, Max-Forwards, Record-Route (one value, or two per RFC 5658 when the
-// request leaves on another interface or address family than it came in), strict-route
+// request leaves on another interface or address family than it came in; Path instead, for
+// a REGISTER, RFC 3327), strict-route
 // fix-up, next hop, and this proxy's Via with a branch that carries the loop hash.
 #pragma once
 
@@ -20,6 +21,9 @@ struct ForwardPlan {
     // Our Record-Route URIs, top first: {outgoing side, incoming side} for RFC 5658
     // double Record-Route, one for a plain Record-Route, none to stay out of the dialog.
     std::vector<std::string> record_route;
+    // Our Path URI for a REGISTER we relay to its registrar (RFC 3327 §5.3; RFC 5626 §5.1
+    // puts the flow token and "ob" in it), put on top of any Path; empty: none.
+    std::string path;
     std::string via_transport = "UDP";  // UDP, TCP, TLS, WS, WSS
     std::string via_sent_by;            // "[2001:db8::1]:5060"
     std::string branch_token;           // unique per client transaction (caller's randomness)

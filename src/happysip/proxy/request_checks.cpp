@@ -45,6 +45,11 @@ std::string loop_hash(const sip::Message& request) {
     f.add(tag_of(request, sip::HeaderId::to));
     f.add(request.header(sip::HeaderId::call_id).value_or(""));
     f.add(std::to_string(request.cseq_number()));
+    // §16.6 item 8: Route too. An in-dialog request that passes this proxy twice (an edge
+    // and its home proxy, RFC 5626) differs only in the Route set it carries each time:
+    // a spiral, not a loop.
+    for (auto v : request.values(sip::HeaderId::route))
+        f.add(v);
     for (auto v : request.values(sip::HeaderId::proxy_require))
         f.add(v);
     if (auto a = request.header(sip::HeaderId::proxy_authorization)) f.add(*a);

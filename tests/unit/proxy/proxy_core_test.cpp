@@ -103,6 +103,26 @@ TEST(CheckRequest, RequestComingBackChangedIsASpiral) {
     EXPECT_FALSE(check_request(reparsed.value(), k_self));
 }
 
+TEST(CheckRequest, InDialogRequestBackWithAShorterRouteSetIsASpiral) {
+    // An edge proxy and its home proxy (RFC 5626): the BYE passes us, the home proxy, then
+    // us again; only the Route set it carries differs between the two passes.
+    auto original =
+        request("sip:bob@192.0.2.9", {"Route: <sip:[2001:db8::1];lr>, <sip:home.example.net;lr>, "
+                                      "<sip:[2001:db8::1];lr;flow>"});
+    auto plan = plan_to("");
+    plan.loop_hash = loop_hash(original);
+    auto pre = original;
+    preprocess_routes(pre, k_self);
+    auto forwarded = forward_copy(pre, plan);
+    ASSERT_TRUE(forwarded);
+    auto back = forwarded.value().request;
+    back.prepend(sip::HeaderId::via, "SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKhome");
+    set_routes(back, {"<sip:[2001:db8::1];lr;flow>"});  // the home proxy took its own off
+    auto reparsed = sip::parse_message(back.serialize());
+    ASSERT_TRUE(reparsed);
+    EXPECT_FALSE(check_request(reparsed.value(), k_self));
+}
+
 TEST(RouteProcessing, OurTopRouteIsRemoved) {
     auto m =
         request("sip:bob@example.net", {"Route: <sip:[2001:db8::1];lr>, <sip:p2.example.net;lr>"});
@@ -152,6 +172,22 @@ TEST(Forward, DoubleRecordRoutePutsTheOutgoingSideOnTop) {
     ASSERT_TRUE(forwarded);
     EXPECT_EQ(forwarded.value().request.values(sip::HeaderId::record_route),
               (std::vector<std::string_view>{"<sip:192.0.2.1;lr>", "<sip:[2001:db8::1];lr>"}));
+}
+
+TEST(Forward, PathGoesOnTopOfTheRegistersPath) {
+    // RFC 3327 §5.3: an edge proxy relaying a REGISTER; a proxy nearer the UA added its own.
+    auto plan = plan_to("");
+    plan.path = "sip:tok~0123456789abcdef@[2001:db8::1];lr;ob";
+    auto forwarded =
+        forward_copy(request("sip:example.net", {"Path: <sip:nearer.example.org;lr>"}), plan);
+    ASSERT_TRUE(forwarded);
+    EXPECT_EQ(forwarded.value().request.values(sip::HeaderId::path),
+              (std::vector<std::string_view>{"<sip:tok~0123456789abcdef@[2001:db8::1];lr;ob>",
+                                             "<sip:nearer.example.org;lr>"}));
+    // Without one, the Path is left as it came.
+    auto plain = forward_copy(request("sip:example.net"), plan_to(""));
+    ASSERT_TRUE(plain);
+    EXPECT_FALSE(plain.value().request.header(sip::HeaderId::path));
 }
 
 TEST(Forward, StrictRouterNextHopGetsTheRequestUri) {
