@@ -218,6 +218,12 @@ TEST(Config, EdgeDomainsAndRegistrarAreRead) {
     EXPECT_EQ(e.key, "edge.registrar");
     EXPECT_EQ(e.line, 3u);
     EXPECT_EQ(refused("[edge]\nregistrar = \"reg.a.example\"\n").key, "edge.registrar");
+    // A domain is ours or the neighbouring registrar's, never both.
+    const ConfigError both =
+        refused("[server]\ndomains = [\"a.example\"]\n[edge]\ndomains = [\"A.example\"]\n");
+    EXPECT_EQ(both.key, "edge.domains");
+    EXPECT_EQ(both.line, 4u);
+    EXPECT_NE(both.message.find("server.domains"), std::string::npos) << both.message;
 }
 
 TEST(Config, GinTrunksAreReadWithTheirNumberBlocks) {

@@ -282,6 +282,21 @@ void check_expires(const toml::value& root, const Config& c) {
                "must lie between registrar.min_expires and registrar.max_expires");
 }
 
+// An [edge] domain is another registrar's: serving it here as well would make its REGISTERs
+// ambiguous (answered here, or relayed with our Path?).
+void check_edge_domains(const toml::value& root, const Config& c) {
+    for (const auto& edge : c.edge_domains) {
+        const bool served =
+            std::any_of(c.domains.begin(), c.domains.end(),
+                        [&](const std::string& d) { return sip::text::iequals(d, edge); });
+        if (served)
+            refuse(root.at("edge").at("domains"), "edge.domains",
+                   "'" + edge +
+                       "' is in server.domains too: a domain is either ours or its "
+                       "neighbouring registrar's");
+    }
+}
+
 // Trunk AORs and the URIs they serve are in served domains (a request for another domain
 // never reaches the location service). Checked once [server] domains is known.
 void check_gin_domains(const toml::value& root, const Config& c) {
@@ -328,6 +343,7 @@ void read_tables(const toml::value& root, Config& config) {
     check_expires(root, config);
     check_tls_only(root, config);
     check_gin_domains(root, config);
+    check_edge_domains(root, config);
     // md5_only without allow_md5 would offer nothing a client can answer.
     if (config.auth.md5_only && !config.auth.allow_md5)
         refuse(root.at("auth").at("md5_only"), "auth.md5_only", "needs auth.allow_md5 = true");
