@@ -216,6 +216,8 @@ void StreamConnection::start_handshake(bool server) {
     SSL_set_bio(ssl_.get(), bio, bio);  // one reference, owned by the SSL
     // An idle connection keeps no record buffers (the rest of the SSL object remains).
     SSL_set_mode(ssl_.get(), SSL_MODE_RELEASE_BUFFERS);
+    // One recv() per wake-up instead of one for a record's header and one for its body.
+    SSL_set_read_ahead(ssl_.get(), 1);
     server ? SSL_set_accept_state(ssl_.get()) : SSL_set_connect_state(ssl_.get());
     continue_handshake();
 }
@@ -301,9 +303,15 @@ void StreamConnection::become_open() {
     std::error_code ignored;
     socket_.non_blocking(true, ignored);  // reads after readiness must never block
     finish_connect({}, {});
-    if (state_ != State::open) return;  // the handler closed it
-    start_read();
-    if (!writing_ && !queued_.empty()) write_next();
+    if (state_ != State::open) return;                // the handler closed it
+    if (!writing_ && !queued_.empty()) write_next();  // sent before the connection was up
+    if (state_ != State::open) return;
+    // With read-ahead OpenSSL may hold application data that came with the handshake's
+    // last flight: no readiness would report it.
+    if (ssl_)
+        on_readable({});
+    else
+        start_read();
 }
 
 void StreamConnection::finish_connect(std::error_code ec, std::string detail) {
@@ -353,9 +361,10 @@ void StreamConnection::on_readable(std::error_code ec) {
         if (ec == asio::error::would_block) return start_read(want_write);
         if (ec) return read_failed(ec);
         if (!deliver(std::string_view(buffer.data(), n))) return;
-        // A short plain read drained the socket. SSL_read returns one record at a time:
-        // read on until OpenSSL asks to wait.
-        if (!ssl_ && n < buffer.size()) return start_read();
+        // Drained: a short plain read, or OpenSSL holds no bytes it read ahead (SSL_read
+        // returns one record at a time). The wait re-arms the reactor, so bytes already in
+        // the socket wake it at once: no recv() that would only say EAGAIN.
+        if (ssl_ ? SSL_has_pending(ssl_.get()) == 0 : n < buffer.size()) return start_read();
     }
     // Still more after a few reads: yield to the other connections, then read on.
     asio::post(socket_.get_executor(), [self = shared_from_this()] { self->on_readable({}); });
