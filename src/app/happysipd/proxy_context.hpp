@@ -35,9 +35,13 @@ struct ProxyService::Context {
     std::string call_id;
     bool record_route = false;         // a dialog-creating request outside a dialog: we stay in it
     std::optional<Instant> scheduled;  // the deadline last pushed on deadlines_
-    // Only with races: what later attempts are built from, and branch -> (race, attempt).
+    // Only with races or alternates: what later branches are built from, and (races)
+    // branch -> (race, attempt).
     std::vector<std::unique_ptr<TargetRace>> races;
     std::unordered_map<std::size_t, std::pair<std::size_t, std::size_t>> attempt_of_branch;
+    // RFC 5626 §5.3: a branch to an instance behind an edge, and the instance's other
+    // registrations, for when that branch fails with 430 or 408.
+    std::unordered_map<std::size_t, std::vector<proxy::Alternate>> alternates;
     std::optional<sip::Message> base;  // the request after Route preprocessing
     runtime::RequestSource source;
     std::string hash;
@@ -48,7 +52,10 @@ struct ProxyService::Context {
             if (auto d = r->race.next_deadline(); d && (!next || *d < *next)) next = d;
         return next;
     }
+    // No branch may still be added: no race is running and no instance waits to try
+    // another of its flows.
     bool all_settled() const {
+        if (!alternates.empty()) return false;
         for (const auto& r : races)
             if (!r->settled) return false;
         return true;

@@ -239,6 +239,10 @@ void ProxyService::handle(const sip::Message& request, const runtime::RequestSou
     const Instant now = runtime::steady_now();
     for (std::size_t i = 0; i < targets.targets.size(); ++i) {
         const proxy::Target& target = targets.targets[i];
+        if (!target.alternates.empty()) {
+            add_branch_with_alternates(id, c, m, source, target, hash, now);
+            continue;
+        }
         if (target.flows.empty()) {
             add_branch(id, c, m, source, target.uri, target.path, hash, now);
             continue;
@@ -333,10 +337,10 @@ std::optional<runtime::Destination> ProxyService::live_flow(const proxy::Target&
     return std::nullopt;
 }
 
-void ProxyService::add_branch(std::uint64_t id, Context& c, const sip::Message& request,
+bool ProxyService::add_branch(std::uint64_t id, Context& c, const sip::Message& request,
                               const runtime::RequestSource& source, const std::string& target,
                               const std::vector<std::string>& path, const std::string& hash,
-                              Instant now) {
+                              Instant now, std::optional<std::size_t>* index) {
     const std::string next_hop = next_hop_of(request, target, path);
     std::string error;
     auto destination = destination_of(next_hop, error);
@@ -344,15 +348,19 @@ void ProxyService::add_branch(std::uint64_t id, Context& c, const sip::Message& 
         auto uri = sip::parse_uri(next_hop);
         if (dns_ && uri && uri->is_sip_or_sips() && uri->host.kind == sip::HostKind::hostname) {
             start_race(c, request, source, target, path, hash, uri.value(), now);
-            return;
+            return true;
         }
         log_.warning("proxy_branch_failed",
                      {{"call_id", c.call_id}, {"next_hop", next_hop}, {"detail", error}});
-        return;  // no branch: the target set may still have others (§16.5)
+        return false;  // no branch: the target set may still have others (§16.5)
     }
-    if (!add_branch_to(id, c, request, source, target, path, hash, *destination, now, error))
+    auto added =
+        add_branch_to(id, c, request, source, target, path, hash, *destination, now, error);
+    if (!added)
         log_.warning("proxy_branch_failed",
                      {{"call_id", c.call_id}, {"next_hop", next_hop}, {"detail", error}});
+    if (index) *index = added;
+    return added.has_value();
 }
 
 std::optional<std::size_t> ProxyService::add_branch_to(
@@ -522,10 +530,10 @@ void ProxyService::on_response(sip::Message response, const runtime::RequestSour
     if (context == contexts_.end()) return;
     Context& c = *context->second;
     const Instant now = runtime::steady_now();
+    const bool to_cancel = response.cseq_method() == sip::Method::cancel;
+    const int status = response.status_code();
     if (auto a = c.attempt_of_branch.find(ref.branch); a != c.attempt_of_branch.end()) {
         auto& race = c.races[a->second.first]->race;
-        const bool to_cancel = response.cseq_method() == sip::Method::cancel;
-        const int status = response.status_code();
         if (!to_cancel && status == 503) {
             race.on_attempt_failed(a->second.second, "503 Service Unavailable", now);
         } else if (!to_cancel) {
@@ -534,6 +542,8 @@ void ProxyService::on_response(sip::Message response, const runtime::RequestSour
         }
     }
     c.core.on_response(ref.branch, response, now);
+    if (!to_cancel && status >= 200)
+        settle_alternates(ref.context, c, ref.branch, status, false, now);
     drain(ref.context);
 }
 
@@ -564,6 +574,8 @@ void ProxyService::drain(std::uint64_t id) {
             } else if (auto* own = std::get_if<proxy::RespondUpstream>(&action)) {
                 c.responder.respond(own->status, own->reason);
             } else if (auto* failed = std::get_if<proxy::BranchFailed>(&action)) {
+                settle_alternates(id, c, failed->branch, failed->status, true,
+                                  runtime::steady_now());
                 auto a = c.attempt_of_branch.find(failed->branch);
                 if (a != c.attempt_of_branch.end())
                     c.races[a->second.first]->race.on_attempt_failed(

@@ -101,10 +101,25 @@ class ProxyService {
                        runtime::Responder& responder);
     bool relay_allowed(const sip::Message& request, const runtime::RequestSource& source,
                        runtime::Responder& responder);
-    void add_branch(std::uint64_t id, Context& context, const sip::Message& request,
+    // False when no branch could be started. `index`: the branch, when it was added at
+    // once (not when a DNS race for a host name was started instead).
+    bool add_branch(std::uint64_t id, Context& context, const sip::Message& request,
                     const runtime::RequestSource& source, const std::string& target,
-                    const std::vector<std::string>& path, const std::string& loop_hash,
-                    Instant now);
+                    const std::vector<std::string>& path, const std::string& loop_hash, Instant now,
+                    std::optional<std::size_t>* index = nullptr);
+    // RFC 5626 §5.3 (proxy_service_failover.cpp): a target whose instance has other
+    // registrations through edges; the first alternate that can be started, the others
+    // kept for it.
+    void add_branch_with_alternates(std::uint64_t id, Context& context, const sip::Message& request,
+                                    const runtime::RequestSource& source,
+                                    const proxy::Target& target, const std::string& loop_hash,
+                                    Instant now);
+    void try_alternates(std::uint64_t id, Context& context, std::vector<proxy::Alternate> rest,
+                        Instant now);
+    // A final status on `branch`: 430/408 (or a transport failure) moves to the instance's
+    // next alternate; any other final ends that instance's search.
+    void settle_alternates(std::uint64_t id, Context& context, std::size_t branch, int status,
+                           bool failed, Instant now);
 
   public:
     // The GRUUs the registrar hands out are the ones this proxy routes.

@@ -65,24 +65,27 @@ TargetSet find_targets(const sip::Message& request, const RoutePreprocessing& pr
             (binding.instance != by_gruu->instance ||
              (by_gruu->call_id_tag && gruu->call_id_tag(binding.call_id) != *by_gruu->call_id_tag)))
             continue;
-        const bool own_flow = binding.reg_id != 0 && !binding.instance.empty() &&
-                              binding.path.empty() && !binding.source.empty();
-        if (own_flow) {
+        const bool outbound = binding.reg_id != 0 && !binding.instance.empty();
+        const bool own_flow = outbound && binding.path.empty() && !binding.source.empty();
+        const bool edge_flow = outbound && !binding.path.empty();
+        if (own_flow || edge_flow) {
             // Bindings come highest q, then most recently registered, first: the first
             // flow of an instance is its preferred one, the others its fall-backs.
             auto same = std::find_if(set.targets.begin(), set.targets.end(), [&](const Target& t) {
-                return t.instance == binding.instance;
+                return t.instance == binding.instance && t.flows.empty() == edge_flow;
             });
             if (same != set.targets.end()) {
-                same->flows.push_back(std::move(binding.source));
+                if (own_flow)
+                    same->flows.push_back(std::move(binding.source));
+                else
+                    same->alternates.push_back(
+                        {std::move(binding.contact), std::move(binding.path)});
                 continue;
             }
         }
-        Target t{std::move(binding.contact), std::move(binding.path), binding.q, {}, {}};
-        if (own_flow) {
-            t.flows.push_back(std::move(binding.source));
-            t.instance = std::move(binding.instance);
-        }
+        Target t{std::move(binding.contact), std::move(binding.path), binding.q, {}, {}, {}};
+        if (own_flow) t.flows.push_back(std::move(binding.source));
+        if (own_flow || edge_flow) t.instance = std::move(binding.instance);
         set.targets.push_back(std::move(t));
     }
     if (set.targets.empty()) set.kind = TargetSet::Kind::no_bindings;

@@ -21,6 +21,13 @@
 
 namespace happysip::proxy {
 
+// RFC 5626 §5.3: another registration of the same instance, tried only when the branch
+// before it failed with 430 (Flow Failed) or 408.
+struct Alternate {
+    std::string uri;
+    std::vector<std::string> path;
+};
+
 struct Target {
     std::string uri;                // the new Request-URI; empty: keep the request's
     std::vector<std::string> path;  // Route values to put in front (the binding's Path)
@@ -30,7 +37,12 @@ struct Target {
     // never by its Contact URI: the first flow that is still up, most recent first; one
     // branch per instance, not one per flow. Empty for every other target.
     std::vector<std::string> flows;
-    std::string instance;  // the +sip.instance of those flows
+    std::string instance;  // the +sip.instance of those flows (or of `alternates`)
+    // RFC 5626 §5.3: an Outbound instance registered through an edge proxy (its bindings
+    // have a Path) gets one branch at a time: this target is its most recent registration,
+    // `alternates` the others in order, for when the edge answers 430 or the branch times
+    // out. Never two flows of one instance at once.
+    std::vector<Alternate> alternates;
 };
 
 struct TargetSet {

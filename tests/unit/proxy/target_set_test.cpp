@@ -110,6 +110,35 @@ TEST(TargetSet, OutboundInstanceIsOneTargetOverItsFlowsMostRecentFirst) {
     EXPECT_TRUE(set.targets[2].flows.empty());  // a plain binding
 }
 
+TEST(TargetSet, AnInstanceBehindAnEdgeIsOneTargetWithItsOtherFlowsAsAlternates) {
+    // RFC 5626 §5.3: never two flows of one instance at once; the other registrations
+    // (each with its own edge Path) wait for a 430 or a timeout, most recent first.
+    registrar::MemoryLocationStore store;
+    auto via_edge = [](std::uint32_t reg_id, std::string edge, std::int64_t expires_at) {
+        auto b = binding("sip:bob@10.0.0.5:5060;transport=tcp;ob", 1000, {std::move(edge)});
+        b.instance = "<urn:uuid:00000000-0000-1000-8000-000000000003>";
+        b.reg_id = reg_id;
+        b.expires_at = expires_at;
+        return b;
+    };
+    auto other = via_edge(1, "<sip:t3@edge2.example.com;lr;ob>", k_now + 200);
+    other.instance = "<urn:uuid:00000000-0000-1000-8000-000000000004>";
+    store.replace("sip:bob@example.com",
+                  {via_edge(1, "<sip:t1@edge1.example.com;lr;ob>", k_now + 300),
+                   via_edge(2, "<sip:t2@edge2.example.com;lr;ob>", k_now + 600), other});
+    auto set = targets_of(request("sip:bob@example.com"), store);
+    ASSERT_EQ(set.targets.size(), 2u);  // two instances, one target each
+    const Target& first = set.targets[0];
+    EXPECT_EQ(first.path, std::vector<std::string>{"<sip:t2@edge2.example.com;lr;ob>"});
+    EXPECT_TRUE(first.flows.empty());
+    ASSERT_EQ(first.alternates.size(), 1u);
+    EXPECT_EQ(first.alternates[0].path,
+              std::vector<std::string>{"<sip:t1@edge1.example.com;lr;ob>"});
+    EXPECT_EQ(first.alternates[0].uri, "sip:bob@10.0.0.5:5060;transport=tcp;ob");
+    EXPECT_TRUE(set.targets[1].alternates.empty());
+    EXPECT_EQ(set.targets[1].instance, other.instance);
+}
+
 // RFC 6140 §7.2.1 through the GIN view: a trunk's number goes to the trunk's bnc binding
 // with the number as the Request-URI's user part; an Outbound PBX is reached over its
 // flows (one branch per instance), a PBX behind an edge through its Path.
