@@ -34,6 +34,9 @@ namespace happysip::daemon {
 
 namespace {
 
+// RFC 5626 §4.4.1: how long a UA waits for the pong to its keep-alive.
+constexpr std::uint32_t k_pong_timeout_s = 10;
+
 namespace fs = std::filesystem;
 
 bool has_tls_listener(const Config& config) {
@@ -214,6 +217,12 @@ int run_daemon(const Config& config, Logger& log) {
     runtime::SipServerOptions server_options;
     server_options.server_header = config.server_header;
     server_options.invite_100_trying = true;  // §16.2: a stateful proxy answers INVITE with 100
+    // RFC 5626 §4.4.1: the UAs we give a Flow-Timer ping at most that often and wait 10 s
+    // for the pong; a flow silent for longer has failed (the runtime's default, 130 s,
+    // matches the UAs' own 120 s when no Flow-Timer is sent).
+    if (config.registrar.flow_timer > 0)
+        server_options.flow_idle_timeout =
+            std::chrono::seconds(config.registrar.flow_timer + k_pong_timeout_s);
     runtime::SipServer server(io, server_options);
     server.on_log([&log](std::string_view event, const std::string& detail) {
         log.warning(event, {{"detail", detail}});

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# happysipd closes a silent RFC 5626 keep-alive flow after [registrar] flow_timer + 10 s
+# (the Flow-Timer it tells UAs, plus the 10 s a UA waits for a pong, §4.4.1): with
+# flow_timer = 1, a TCP connection that sent a SIP request (OPTIONS, 200) and pings once
+# (CRLFCRLF, answered CRLF) and then
+# stays silent is closed 11 s later (logged flow_idle_closed), while one that keeps
+# pinging every 0.5 s stays open. Loopback only; bounded; stops only its own happysipd.
+set -u
+bin=$1
+source "$(dirname "$0")/lib.sh"
+
+cat > "$tmp/happysipd.toml" <<CONF
+[server]
+domains = ["localhost"]
+listen = ["tcp:127.0.0.1:0"]
+var_dir = "$tmp/var"
+drain_ms = 200
+
+[registrar]
+flow_timer = 1
+
+[auth]
+enabled = false
+CONF
+"$bin" --config "$tmp/happysipd.toml" 2> "$tmp/daemon.log" &
+pid=$!
+for _ in $(seq 50); do grep -q 'event=listening' "$tmp/daemon.log" && break; sleep 0.1; done
+port=$(grep -oP 'event=listening at=tcp:127.0.0.1:\K[0-9]+' "$tmp/daemon.log")
+check listening "$([ -n "$port" ]; echo $?)" "$(cat "$tmp/daemon.log")"
+
+# Two flows at once: "silent" pings once; "alive" pings every 0.5 s for 14 s. Prints, per
+# flow, the seconds from its last ping to the server closing it, or "open".
+result=$(timeout 30 python3 - "$port" <<'PY'
+import socket, sys, threading, time
+port = int(sys.argv[1])
+out = {}
+def flow(name, pings):
+    s = socket.create_connection(("127.0.0.1", port), timeout=20)
+    # A SIP message first (as a UA's REGISTER would be): until then the connection is
+    # under the first-message limit (32 s), not the flow limit.
+    local = "%s:%d" % s.getsockname()
+    s.sendall((f"OPTIONS sip:localhost SIP/2.0\r\nVia: SIP/2.0/TCP {local};branch=z9hG4bK{name}\r\n"
+               f"From: <sip:{name}@localhost>;tag=1\r\nTo: <sip:localhost>\r\n"
+               f"Call-ID: {name}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+               "Content-Length: 0\r\n\r\n").encode())
+    response = b""
+    while b"\r\n\r\n" not in response:
+        chunk = s.recv(4096)
+        if not chunk:
+            out[name] = "closed-early"
+            return
+        response += chunk
+    if not response.startswith(b"SIP/2.0 200"):
+        out[name] = "no-200"
+        return
+    last = time.monotonic()
+    for i in range(pings):
+        s.sendall(b"\r\n\r\n")
+        last = time.monotonic()
+        if s.recv(2) != b"\r\n":
+            out[name] = "no-pong"
+            return
+        if i + 1 < pings:
+            time.sleep(0.5)
+    s.settimeout(16 if pings == 1 else 1)
+    try:
+        data = s.recv(1)
+        out[name] = f"{time.monotonic() - last:.1f}" if data == b"" else "data"
+    except socket.timeout:
+        out[name] = "open"
+threads = [threading.Thread(target=flow, args=a) for a in (("silent", 1), ("alive", 28))]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(out.get("silent"), out.get("alive"))
+PY
+)
+silent=${result% *}; alive=${result#* }
+check silent-flow-closed-after-flow-timer-plus-10 \
+  "$(python3 -c "import sys; sys.exit(0 if 10.5 <= float('$silent') <= 13 else 1)" 2>/dev/null; echo $?)" \
+  "silent flow: '$silent' s from its ping to the close (expected 11-12)"
+check pinging-flow-stays-open "$([ "$alive" = open ]; echo $?)" "pinging flow: $alive"
+grep -q 'flow_idle_closed' "$tmp/daemon.log"
+check idle-close-logged $? "no flow_idle_closed in the log: $(tail -5 "$tmp/daemon.log")"
+
+kill -TERM "$pid"; wait "$pid"; rc=$?; pid=
+check sigterm-exit-0 "$rc" "exit $rc after SIGTERM"
+echo "$checks checks, $fail failed"
+[ "$fail" = 0 ]
