@@ -21,9 +21,10 @@
 # localhost, iPAddress 127.0.0.1, 127.0.0.2 and ::1, URI sip:localhost: RFC 5922 §7.1),
 # gives happysipd the leaf through [tls] certificate/private_key, and checks with
 # `openssl s_client -verify_return_error` that each listener presents it and that it
-# verifies against the CA for the name localhost and for the listener's address: what a
-# verifying client checks (RFC 5922 §7.2). baresip gets the CA as sip_cafile and loads it
-# ("ua: adding SIP CA"), but checks nothing with it, see below.
+# verifies against the CA for the domain localhost (what a verifying client matches,
+# RFC 5922 §7.2/§7.3) and for the listener's address (baresip dials its proxies by
+# address, see below), and not for another name. baresip gets the CA as sip_cafile and
+# loads it ("ua: adding SIP CA"), but checks nothing with it, see below.
 # baresip 1.0.0 limits, found by running it (see also the libre sources):
 #  - Digest: libre 1.1.0 knows MD5 only, and gives up ("Register: Function not implemented",
 #    ENOSYS) on a 401 that also offers another algorithm, even after an MD5 challenge; so
@@ -33,9 +34,10 @@
 #    sends its REGISTER to a server whose certificate comes from a CA it was not given, with
 #    no sip_cafile at all, or for another name (tried against a Python TLS server on
 #    loopback): sip_cafile only fills the trust store of a client context that never asks
-#    OpenSSL to verify, and there is no hostname check (sip_verify_server came in later
-#    releases). So this test proves that happysipd serves the right certificate, not that
-#    baresip would refuse a wrong one.
+#    OpenSSL to verify, and there is no hostname check. Verification came with baresip
+#    1.1.0 (sip_verify_server, baresip/baresip#1224 and #1392; libre's server check in
+#    baresip/re#74 was opt-in). So this test proves that happysipd serves the right
+#    certificate, not that baresip would refuse a wrong one.
 #  - An outbound proxy given by name (sip:localhost:PORT;transport=tls) fails with
 #    "Destination address required" (libre resolves it by DNS only, not /etc/hosts), so
 #    the proxies are IP addresses, which the certificate's iPAddress entries cover.
@@ -63,7 +65,8 @@ case $mode in
   # baresip's address (bare, as in a URI, as an awk regular expression), happysipd's two.
   tcp | tls) proto=$mode; bs_ip=127.0.0.1; bs_host=127.0.0.1; bs_re='127\\.0\\.0\\.1'
     srv_host1=127.0.0.1; srv_host2=127.0.0.2 ;;
-  tls6) proto=tls; bs_ip=::1; bs_host='[::1]'; bs_re='\\[::1\\]'; srv_host1='[::1]'; srv_host2='[::1]' ;;
+  tls6) proto=tls; bs_ip=::1; bs_host='[::1]'; bs_re='\\[::1\\]'
+    srv_host1='[::1]'; srv_host2='[::1]' ;;
   *) echo "usage: $0 HAPPYSIPD HAPPYSIP SCENARIOS [tcp|tls|tls6]"; exit 2 ;;
 esac
 trace=${proto^^}  # baresip's -s trace starts each message with "TCP from -> to" or "TLS ..."
@@ -80,7 +83,7 @@ logs() {  # the end of both logs, after a failure
 }
 give_up() { logs; echo "$checks checks, $fail failed"; exit 1; }
 
-free_port() {  # free_port [ADDRESS]: a free TCP (and, as SIPp needs, UDP) port there, from the kernel
+free_port() {  # free_port [ADDRESS]: a free TCP (and, as SIPp needs, UDP) port, from the kernel
   python3 -c 'import socket, sys; a = sys.argv[1]
 s = socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET); s.bind((a, 0)); print(s.getsockname()[1])' \
     "${1:-127.0.0.1}"
@@ -146,8 +149,7 @@ CONF
 pid=$!
 for _ in $(seq 50); do [ "$(grep -c 'event=listening' "$tmp/daemon.log")" -ge 3 ] && break; sleep 0.1; done
 udp_port=$(grep -oP "event=listening at=udp:\\Q$bs_host\\E:\\K[0-9]+" "$tmp/daemon.log")
-ports=$(grep -oP "event=listening at=$proto:\\Q$srv_host1\\E:\\K[0-9]+" "$tmp/daemon.log" | head -1)
-port1=$ports
+port1=$(grep -oP "event=listening at=$proto:\\Q$srv_host1\\E:\\K[0-9]+" "$tmp/daemon.log" | head -1)
 if [ "$mode" = tls6 ]; then
   port2=$(grep -oP "event=listening at=tls:\\[::1\\]:\\K[0-9]+" "$tmp/daemon.log" | sed -n 2p)
 else
