@@ -5,7 +5,6 @@
 
 #include "happysip/auth/digest_hash.hpp"
 #include "happysip/proxy/forward.hpp"
-#include "happysip/proxy/media_family.hpp"
 #include "happysip/proxy/request_checks.hpp"
 #include "happysip/proxy/route_processing.hpp"
 #include "happysip/proxy/target_set.hpp"
@@ -92,16 +91,6 @@ bool from_served_domain(const sip::Message& request, const proxy::LocalIdentity&
     return uri.is_sip_or_sips() && self.serves_domain(uri.host.text);
 }
 
-bool is_v6(const asio::ip::address& address) {
-    return address.is_v6() && !address.to_v6().is_v4_mapped();
-}
-
-// "IPv6/TCP": how one side of a bridged call is reached, for the operator.
-std::string family_and_transport(const asio::ip::address& address, eyeballs::Transport transport) {
-    return std::string(is_v6(address) ? "IPv6/" : "IPv4/") +
-           std::string(eyeballs::via_name(transport));
-}
-
 }  // namespace
 
 ProxyService::ProxyService(asio::io_context& io, runtime::SipServer& server,
@@ -147,16 +136,6 @@ std::string ProxyService::random_token() {
         z >>= 4;
     }
     return out;
-}
-
-std::string ProxyService::flow_route_uri(Transport transport, const std::string& hostport,
-                                         std::string_view flow) const {
-    std::string uri = "sip:";
-    if (!flow.empty()) uri += flow_tokens_.encode(flow) + "@";
-    uri += hostport;
-    if (transport != Transport::udp)
-        uri += ";transport=" + std::string(eyeballs::to_string(transport));
-    return uri + ";lr";
 }
 
 std::string ProxyService::record_route_uri(Transport transport, const std::string& hostport,
@@ -286,28 +265,6 @@ bool ProxyService::relay_allowed(const sip::Message& request, const runtime::Req
     return false;
 }
 
-bool ProxyService::follow_dialog_flow(proxy::TargetSet& targets,
-                                      const proxy::RoutePreprocessing& pre,
-                                      const sip::Message& request,
-                                      const runtime::RequestSource& source) {
-    if (pre.removed.empty() || targets.targets.size() != 1) return false;
-    if (request.header(sip::HeaderId::route)) return false;  // another hop comes first
-    auto flow = proxy::flow_for_request(flow_tokens_.flows_in(pre.removed), source.text());
-    if (!flow) return false;
-    proxy::Target& target = targets.targets.front();
-    target.flows = {*flow};
-    target.instance = "dialog";
-    return true;
-}
-
-bool ProxyService::towards_home_proxy(proxy::TargetSet& targets, const sip::Message& request) {
-    if (!targets.leaves_domain || targets.targets.size() != 1) return false;
-    auto route = edge_.home_route(request, targets.in_dialog);
-    if (!route) return false;
-    if (!route->empty()) targets.targets.front().path = {*route};
-    return true;
-}
-
 void ProxyService::forward_statelessly(sip::Message response, const sip::Via& top,
                                        const runtime::RequestSource& from) {
     // RFC 3261 §16.7 step 1: a response no context claims (a 2xx retransmitted after its
@@ -324,17 +281,6 @@ void ProxyService::forward_statelessly(sip::Message response, const sip::Via& to
              {{"status", std::to_string(response.status_code())},
               {"call_id", response.header(sip::HeaderId::call_id).value_or("")},
               {"source", from.text()}});
-}
-
-std::optional<runtime::Destination> ProxyService::live_flow(const proxy::Target& target) {
-    for (const auto& flow : target.flows) {
-        auto destination = runtime::parse_destination(flow);
-        if (!destination) continue;
-        destination->existing_flow_only = true;
-        if (server_.flow_alive(*destination)) return destination;
-        log_.info("flow_failed", {{"instance", target.instance}, {"flow", flow}});
-    }
-    return std::nullopt;
 }
 
 bool ProxyService::add_branch(std::uint64_t id, Context& c, const sip::Message& request,
@@ -428,31 +374,8 @@ std::optional<std::size_t> ProxyService::add_branch_to(
               {"to", destination.text()},
               {"flow", destination.existing_flow_only ? "true" : "false"}});
     by_branch_[forwarded->branch] = {id, *index};
-    if (is_v6(source.remote_address) != is_v6(destination.address))
-        log_family_bridge(c, request, source, destination);
+    log_family_bridge(c, request, source, destination);
     return index;
-}
-
-void ProxyService::log_family_bridge(const Context& c, const sip::Message& request,
-                                     const runtime::RequestSource& source,
-                                     const runtime::Destination& destination) {
-    // RFC 6157 §4: signalling crosses families here, media does not (no relay). An offer
-    // whose connection addresses and ICE candidates all belong to the caller's family has
-    // no path to a callee on the other one: say so, since the call will set up and then
-    // be silent.
-    const auto method = request.method();
-    if (method != sip::Method::invite && method != sip::Method::update) return;
-    const bool out_v6 = is_v6(destination.address);
-    const std::string from = family_and_transport(source.remote_address, source.transport);
-    const std::string to = family_and_transport(destination.address, destination.transport);
-    const auto media = proxy::media_families_of(request);
-    std::string warning;
-    if (media.any() && !media.has(out_v6))
-        warning = std::string("the offer has only ") + (media.ip6 ? "IPv6" : "IPv4") +
-                  " addresses and the callee is reached over " + (out_v6 ? "IPv6" : "IPv4") +
-                  ": media may fail without a relay or ICE";
-    log_.log(warning.empty() ? LogLevel::info : LogLevel::warning, "proxy_family_bridge",
-             {{"call_id", c.call_id}, {"from", from}, {"to", to}, {"media", warning}});
 }
 
 void ProxyService::handle_cancel(const sip::Message& cancel, const runtime::RequestSource& source,

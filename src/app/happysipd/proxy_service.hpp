@@ -140,7 +140,7 @@ class ProxyService {
     // True when it did.
     bool follow_dialog_flow(proxy::TargetSet& targets, const proxy::RoutePreprocessing& pre,
                             const sip::Message& request, const runtime::RequestSource& source);
-    // RFC 6157: a request that leaves on the other IP family than it came in on.
+    // RFC 6157: logs a request that leaves on the other IP family than it came in on.
     void log_family_bridge(const Context& context, const sip::Message& request,
                            const runtime::RequestSource& source,
                            const runtime::Destination& destination);
