@@ -292,5 +292,26 @@ TEST(ConnectionIdle, SipServerClosesAConnectionThatSendsNoMessage) {
     s.server.stop();
 }
 
+// The sweep's timer is cancelled when the server goes; its handler must not touch it.
+TEST(ConnectionIdle, ServerDestroyedWithASweepPendingLeavesNothingBehind) {
+    asio::io_context io;
+    auto server = std::make_unique<SipServer>(io, ShortLimits::options(10s, 10s));
+    auto listening = server->listen(*parse_listen_spec("tcp:127.0.0.1:0"));
+    ASSERT_TRUE(listening.error.empty()) << listening.error;
+    asio::ip::tcp::socket client(io);
+    client.connect({k_loopback_v4, static_cast<std::uint16_t>(std::stoi(
+                                       listening.bound.substr(listening.bound.rfind(':') + 1)))});
+    io.run_for(50ms);  // accepted: the sweep is armed
+    EXPECT_TRUE(server->connections().idle_tracked());
+    server.reset();
+    io.restart();
+    io.run_for(100ms);  // the cancelled wait completes here (ASan: no use after free)
+    client.non_blocking(true);
+    char byte = 0;
+    std::error_code ec;
+    client.read_some(asio::buffer(&byte, 1), ec);
+    EXPECT_EQ(ec, asio::error::eof);  // the server's connection was closed with it
+}
+
 }  // namespace
 }  // namespace happysip::runtime

@@ -182,8 +182,10 @@ void SipServer::arm_idle_sweep() {
     sweep_armed_ = true;
     sweep_timer_.expires_after(options_.idle_sweep_interval);
     sweep_timer_.async_wait([this](std::error_code ec) {
+        // Cancelled: the server may be gone already (it cancels in close_all, never re-arms).
+        if (ec) return;
         sweep_armed_ = false;
-        if (ec || closed_) return;
+        if (closed_) return;
         sweep_idle();
         if (connections_.idle_tracked()) arm_idle_sweep();
     });
