@@ -168,19 +168,17 @@ std::optional<std::string> gin_target_uri(std::string_view bnc_contact, std::str
     out += '@';
     out += uri->host.text;
     if (uri->port) out += ':' + std::to_string(*uri->port);
+    // RFC 3261 §16.6 step 2 and §19.1.1 Table 1: a Request-URI carries neither "method"
+    // nor a headers component, though a registered Contact may.
     std::size_t pos = 0;
     while (auto p = uri->params.next(pos)) {
-        if (sip::text::iequals(p->name, "bnc")) continue;
+        if (sip::text::iequals(p->name, "bnc") || sip::text::iequals(p->name, "method")) continue;
         out += ';';
         out += p->name;
         if (p->has_value) {
             out += '=';
             out += p->value;
         }
-    }
-    if (!uri->headers.empty()) {
-        out += '?';
-        out += uri->headers;
     }
     return out;
 }

@@ -76,8 +76,9 @@ bool is_bnc_binding(const Binding& binding);
 // RFC 6140 §7.2.1: the Request-URI that reaches `user` (decoded, as in a canonical AOR)
 // at a SIP-PBX registered with `bnc_contact`: the Contact with `user` as its user part
 // (escaped where RFC 3261 §25.1 wants it) and without the "bnc" parameter; every other
-// parameter (transport, ob, ...) and the host and port stay. nullopt when the contact
-// does not parse.
+// parameter (transport, ob, ...) and the host and port stay, except what a Request-URI
+// may not carry ("method", the headers component). nullopt when the contact does not
+// parse.
 std::optional<std::string> gin_target_uri(std::string_view bnc_contact, std::string_view user);
 
 // The decoded user part of a canonical AOR ("+15551230042" of

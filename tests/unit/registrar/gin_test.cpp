@@ -102,6 +102,15 @@ TEST(GinTargetUri, TheNumberGoesIntoTheContactAndBncGoes) {
     EXPECT_EQ(gin_target_uri("not a uri", "+1"), std::nullopt);
 }
 
+// RFC 3261 §16.6 step 2, §19.1.1 Table 1: a registered Contact may carry "method" and
+// headers; the Request-URI made from it must not.
+TEST(GinTargetUri, LeavesOutWhatARequestUriMayNotCarry) {
+    EXPECT_EQ(
+        gin_target_uri("sip:198.51.100.3;bnc;method=INVITE;transport=tcp?Subject=x&Priority=urgent",
+                       "+15551230042"),
+        "sip:+15551230042@198.51.100.3;transport=tcp");
+}
+
 // A REGISTER for `to` from the PBX, over TLS.
 sip::Message register_of(const std::string& to, std::vector<std::string> headers,
                          std::uint32_t cseq = 1) {
