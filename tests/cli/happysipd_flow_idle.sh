@@ -4,7 +4,9 @@
 # flow_timer = 1, a TCP connection that sent a SIP request (OPTIONS, 200) and pings once
 # (CRLFCRLF, answered CRLF) and then
 # stays silent is closed 11 s later (logged flow_idle_closed), while one that keeps
-# pinging every 0.5 s stays open. Loopback only; bounded; stops only its own happysipd.
+# pinging every 0.5 s stays open; one that registered an Outbound flow (reg-id, instance)
+# and never pings is closed 11 s after its REGISTER too (the registration makes it a flow).
+# Loopback only; bounded; stops only its own happysipd.
 set -u
 bin=$1
 source "$(dirname "$0")/lib.sh"
@@ -28,21 +30,32 @@ for _ in $(seq 50); do grep -q 'event=listening' "$tmp/daemon.log" && break; sle
 port=$(grep -oP 'event=listening at=tcp:127.0.0.1:\K[0-9]+' "$tmp/daemon.log")
 check listening "$([ -n "$port" ]; echo $?)" "$(cat "$tmp/daemon.log")"
 
-# Two flows at once: "silent" pings once; "alive" pings every 0.5 s for 14 s. Prints, per
-# flow, the seconds from its last ping to the server closing it, or "open".
+# Three flows at once: "silent" pings once; "alive" pings every 0.5 s for 14 s; "registered"
+# never pings. Prints, per flow, the seconds from its last ping (or its 200) to the server
+# closing it, or "open".
 result=$(timeout 30 python3 - "$port" <<'PY'
 import socket, sys, threading, time
 port = int(sys.argv[1])
 out = {}
 def flow(name, pings):
     s = socket.create_connection(("127.0.0.1", port), timeout=20)
-    # A SIP message first (as a UA's REGISTER would be): until then the connection is
-    # under the first-message limit (32 s), not the flow limit.
+    # A SIP message first: until then the connection is under the first-message limit
+    # (32 s), not the flow limit. "registered" sends an Outbound REGISTER and never pings:
+    # the registration alone makes it a flow (RFC 5626 §5.2); the others send OPTIONS.
     local = "%s:%d" % s.getsockname()
-    s.sendall((f"OPTIONS sip:localhost SIP/2.0\r\nVia: SIP/2.0/TCP {local};branch=z9hG4bK{name}\r\n"
-               f"From: <sip:{name}@localhost>;tag=1\r\nTo: <sip:localhost>\r\n"
-               f"Call-ID: {name}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
-               "Content-Length: 0\r\n\r\n").encode())
+    if name == "registered":
+        request = (f"REGISTER sip:localhost SIP/2.0\r\nVia: SIP/2.0/TCP {local};branch=z9hG4bKr\r\n"
+                   f"From: <sip:{name}@localhost>;tag=1\r\nTo: <sip:{name}@localhost>\r\n"
+                   f"Call-ID: {name}\r\nCSeq: 1 REGISTER\r\nMax-Forwards: 70\r\n"
+                   f"Contact: <sip:{name}@{local};transport=tcp;ob>;reg-id=1;"
+                   "+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-0000000f1d1e>\"\r\n"
+                   "Supported: outbound, path\r\nExpires: 300\r\nContent-Length: 0\r\n\r\n")
+    else:
+        request = (f"OPTIONS sip:localhost SIP/2.0\r\nVia: SIP/2.0/TCP {local};branch=z9hG4bK{name}\r\n"
+                   f"From: <sip:{name}@localhost>;tag=1\r\nTo: <sip:localhost>\r\n"
+                   f"Call-ID: {name}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\n"
+                   "Content-Length: 0\r\n\r\n")
+    s.sendall(request.encode())
     response = b""
     while b"\r\n\r\n" not in response:
         chunk = s.recv(4096)
@@ -62,25 +75,29 @@ def flow(name, pings):
             return
         if i + 1 < pings:
             time.sleep(0.5)
-    s.settimeout(16 if pings == 1 else 1)
+    s.settimeout(16 if pings <= 1 else 1)
     try:
         data = s.recv(1)
         out[name] = f"{time.monotonic() - last:.1f}" if data == b"" else "data"
     except socket.timeout:
         out[name] = "open"
-threads = [threading.Thread(target=flow, args=a) for a in (("silent", 1), ("alive", 28))]
+threads = [threading.Thread(target=flow, args=a)
+           for a in (("silent", 1), ("alive", 28), ("registered", 0))]
 for t in threads:
     t.start()
 for t in threads:
     t.join()
-print(out.get("silent"), out.get("alive"))
+print(out.get("silent"), out.get("alive"), out.get("registered"))
 PY
 )
-silent=${result% *}; alive=${result#* }
+read -r silent alive registered <<< "$result"
 check silent-flow-closed-after-flow-timer-plus-10 \
   "$(python3 -c "import sys; sys.exit(0 if 10.5 <= float('$silent') <= 13 else 1)" 2>/dev/null; echo $?)" \
   "silent flow: '$silent' s from its ping to the close (expected 11-12)"
 check pinging-flow-stays-open "$([ "$alive" = open ]; echo $?)" "pinging flow: $alive"
+check registered-flow-closed-without-a-ping \
+  "$(python3 -c "import sys; sys.exit(0 if 10.5 <= float('$registered') <= 13 else 1)" 2>/dev/null; echo $?)" \
+  "Outbound-registered flow that never pinged: '$registered' s from its REGISTER's 200 to the close (expected 11-12)"
 grep -q 'flow_idle_closed' "$tmp/daemon.log"
 check idle-close-logged $? "no flow_idle_closed in the log: $(tail -5 "$tmp/daemon.log")"
 

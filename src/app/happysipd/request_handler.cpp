@@ -10,6 +10,17 @@
 #include "wall_clock.hpp"
 
 namespace happysip::daemon {
+namespace {
+
+// An Outbound binding this REGISTER made over its own connection (no Path: we are the first
+// hop), as opposed to one behind an edge or a plain binding.
+bool registered_own_flow(const registrar::RegisterReply& reply, const std::string& source) {
+    for (const auto& b : reply.bindings)
+        if (b.reg_id != 0 && b.path.empty() && b.source == source) return true;
+    return false;
+}
+
+}  // namespace
 
 RequestHandler::RequestHandler(registrar::Registrar& registrar, runtime::SipServer& server,
                                Logger& log, std::vector<std::string> local_hosts, RequestAuth* auth)
@@ -118,6 +129,8 @@ void RequestHandler::handle_register(const sip::Message& request,
     const bool grouped = group_ && group_->open();
     registrar::RegisterReply reply = registrar_.handle(request, context);
     std::string bindings = std::to_string(reply.bindings.size());
+    if (reply.status == 200 && registered_own_flow(reply, context.source))
+        server_.mark_flow(source);  // keep-alives are owed from now on (RFC 5626 §5.2)
     if (grouped) {
         // Answered (and logged) once the burst's writes are durable.
         group_->defer(

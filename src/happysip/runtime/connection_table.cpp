@@ -97,9 +97,9 @@ ConnectionTable::Check ConnectionTable::check(const StreamConnection& c, TimePoi
     if (flow.count() <= 0) return {};
     TimePoint due = a.last_received + flow;
     if (now < due) return {due, std::nullopt};
-    // RFC 5626 §4.4.1: only a connection that pinged is a keep-alive flow; another one may
-    // start pinging later (its REGISTER came first).
-    if (a.ping_seen) return {std::nullopt, IdleReason::flow_silent};
+    // RFC 5626 §4.4.1: only a connection that pinged, or over which an Outbound
+    // registration was accepted, is a keep-alive flow; another one may start pinging later.
+    if (a.ping_seen || a.flow) return {std::nullopt, IdleReason::flow_silent};
     return {now + flow, std::nullopt};
 }
 

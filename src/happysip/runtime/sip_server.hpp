@@ -212,6 +212,10 @@ class SipServer {
     // Whether send_request could use the flow `to` now: over UDP, a listener of its family;
     // over TCP/TLS, an open connection to it (RFC 5626 §5.3 flow failure detection).
     bool flow_alive(const Destination& to);
+    // RFC 5626 §5.2: the registrar accepted an Outbound registration from `source`; over
+    // TCP/TLS its connection is a keep-alive flow from now on (closed when silent for
+    // flow_idle_timeout, pinged or not). False when there is no such open connection.
+    bool mark_flow(const RequestSource& source);
 
     // For a CANCEL: a Responder for the INVITE transaction it targets (§9.2), empty if none.
     Responder invite_of_cancel(const sip::Message& cancel);

@@ -67,6 +67,15 @@ bool SipServer::flow_alive(const Destination& to) {
     return connections_.find(to.transport, asio::ip::tcp::endpoint(to.address, to.port)) != nullptr;
 }
 
+bool SipServer::mark_flow(const RequestSource& source) {
+    if (closed_ || source.transport == Transport::udp) return false;
+    auto c = connections_.find(source.transport,
+                               asio::ip::tcp::endpoint(source.remote_address, source.remote_port));
+    if (!c) return false;
+    c->mark_flow();
+    return true;
+}
+
 UdpTransport* SipServer::udp_for(const asio::ip::address& to) const {
     eyeballs::Family family = family_of(to);
     for (const auto& t : udp_)

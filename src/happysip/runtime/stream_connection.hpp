@@ -92,8 +92,12 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection> {
         std::chrono::steady_clock::time_point last_received;  // any bytes (opened: none yet)
         bool message_seen = false;  // one complete SIP message, well-formed or not
         bool ping_seen = false;     // one CRLFCRLF keep-alive: this connection is a flow
+        bool flow = false;          // an Outbound flow by registration (mark_flow)
     };
     const Activity& activity() const { return activity_; }
+    // RFC 5626 §5.2: a registrar accepted an Outbound registration over this connection, so
+    // its UA owes keep-alives from now on, even before its first ping.
+    void mark_flow() { activity_.flow = true; }
     bool is_server_side() const { return server_side_; }
 
     asio::ip::tcp::endpoint remote_endpoint() const { return remote_; }
