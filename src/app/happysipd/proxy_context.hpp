@@ -21,6 +21,9 @@ struct ProxyService::TargetRace {
     std::vector<std::string> path;
     std::vector<std::optional<std::size_t>> branch_of_attempt;
     bool settled = false;
+    // RFC 5922 §4.1: the identity a TLS next hop must prove is the SIP domain we resolved
+    // (the URI's host), not the SRV target DNS named, which DNS spoofing could choose.
+    std::string tls_identity;
 };
 
 struct ProxyService::Context {

@@ -23,7 +23,12 @@ void ProxyService::start_race(Context& c, const sip::Message& request,
     proxy::NextHopConfig config;
     if (settings_.tls_only) config.lookup.supported = {false, false, true};
     auto race = std::make_unique<TargetRace>(
-        TargetRace{proxy::NextHopRace(next_hop, config, &reachability_), target, path, {}, false});
+        TargetRace{proxy::NextHopRace(next_hop, config, &reachability_),
+                   target,
+                   path,
+                   {},
+                   false,
+                   std::string(next_hop.host.text)});
     race->race.start(now);
     c.races.push_back(std::move(race));
     log_.log(LogLevel::debug, "proxy_resolving",
@@ -48,7 +53,7 @@ bool ProxyService::run_races(std::uint64_t id, Context& c) {
                 d.transport = start->candidate.transport;
                 d.address = runtime::to_asio_address(start->candidate.address, bad);
                 d.port = start->candidate.port;
-                d.server_name = start->candidate.target;
+                d.server_name = t.tls_identity;
                 std::optional<std::size_t> branch;
                 if (!bad)
                     branch = add_branch_to(id, c, *c.base, c.source, t.target, t.path, c.hash, d,

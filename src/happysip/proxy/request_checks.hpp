@@ -20,7 +20,9 @@ struct Rejection {
 };
 
 // Option tags this proxy supports in Proxy-Require.
-inline constexpr std::string_view k_proxy_option_tags[] = {"path", "outbound", "gruu"};
+// "gin" (RFC 6140): a PBX's bulk REGISTER says Proxy-Require: gin; a proxy that relays it
+// (the [edge] role) needs nothing more than to pass it on.
+inline constexpr std::string_view k_proxy_option_tags[] = {"path", "outbound", "gruu", "gin"};
 
 // nullopt when the request may be forwarded.
 std::optional<Rejection> check_request(const sip::Message& request, const LocalIdentity& self);

@@ -62,6 +62,9 @@ void tls12_minimum(asio::ssl::context& ctx) {
     // RFC 8996 deprecates TLS 1.0/1.1; RFC 7525 §3.1.1 asks for 1.2 at least.
     SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
     ctx.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_compression);
+    // No TLS 1.2 renegotiation either way: a renegotiated peer certificate would not be
+    // name-checked again (RFC 5922), and SIP has no use for it.
+    SSL_CTX_set_options(ctx.native_handle(), SSL_OP_NO_RENEGOTIATION);
 }
 
 }  // namespace

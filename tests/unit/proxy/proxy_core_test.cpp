@@ -71,6 +71,8 @@ TEST(CheckRequest, UnknownProxyRequireIs420WithUnsupported) {
 
 TEST(CheckRequest, AValidRequestPasses) {
     EXPECT_FALSE(check_request(request("sip:bob@example.com"), k_self));
+    // RFC 6140: a PBX's bulk REGISTER relayed by an edge says Proxy-Require: gin.
+    EXPECT_FALSE(check_request(request("sip:example.com", {"Proxy-Require: gin"}), k_self));
 }
 
 TEST(CheckRequest, RequestComingBackUnchangedIsALoop) {
