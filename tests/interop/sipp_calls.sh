@@ -211,25 +211,7 @@ far_invite_v6=$(grep -c 'proxy_resolving' "$tmp/daemon.log")
 check dns-resolved "$([ "$far_invite_v6" -ge 1 ]; echo $?)" "no proxy_resolving in the daemon log"
 
 # A user without bindings: 480.
-cat > "$tmp/nobody.xml" <<XML
-<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="no bindings">
-  <send><![CDATA[
-
-      OPTIONS sip:nobody@localhost SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
-      From: <sip:alice@localhost>;tag=[call_number]
-      To: <sip:nobody@localhost>
-      Call-ID: [call_id]
-      CSeq: 1 OPTIONS
-      Max-Forwards: 70
-      Content-Length: 0
-
-  ]]></send>
-  <recv response="480"/>
-</scenario>
-XML
-timeout 20 sipp -sf "$tmp/nobody.xml" "127.0.0.1:${proxy_port[udp4]}" -i 127.0.0.1 -p "$(free_port)" \
+timeout 20 sipp -sf "$scenarios/options_480.xml" -s nobody "127.0.0.1:${proxy_port[udp4]}" -i 127.0.0.1 -p "$(free_port)" \
   -m 1 -nostdin -timeout 10s > /dev/null 2>&1
 check no-bindings-480 $? "OPTIONS for a user without bindings did not get 480"
 
@@ -245,8 +227,7 @@ timeout 20 sipp -sf "$scenarios/register_outbound.xml" -inf "$tmp/reg-ob.csv" -a
   -p "$(free_port)" -t t1 -m 1 -nostdin -timeout 15s -trace_msg \
   -message_file "$tmp/reg-ob.log" > /dev/null 2>&1
 check outbound-register-require-outbound $? "Outbound REGISTER: $(grep -E '^(SIP/2.0|REGISTER|Require)' "$tmp/reg-ob.log" 2>/dev/null | tr '\n' '|')"
-sed -e 's/nobody@localhost/bob-ob@localhost/g' "$tmp/nobody.xml" > "$tmp/flow-failed.xml"
-timeout 20 sipp -sf "$tmp/flow-failed.xml" "127.0.0.1:${proxy_port[udp4]}" -i 127.0.0.1 \
+timeout 20 sipp -sf "$scenarios/options_480.xml" -s bob-ob "127.0.0.1:${proxy_port[udp4]}" -i 127.0.0.1 \
   -p "$(free_port)" -m 1 -nostdin -timeout 10s -trace_msg -message_file "$tmp/flow-failed.log" \
   > /dev/null 2>&1
 check outbound-dead-flow-480 $? "request for bob-ob after its flow closed: $(grep -E '^SIP/2.0' "$tmp/flow-failed.log" 2>/dev/null | tr '\n' '|')"

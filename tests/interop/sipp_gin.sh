@@ -112,25 +112,7 @@ check gin-register-tcp $? "bulk REGISTER over TCP: $(grep -E '^(SIP/2.0|Contact|
 call_number call-tcp "$pbx2_port" +15559870042 t1
 
 # A number outside every block and binding: 480.
-cat > "$tmp/outside.xml" <<'XML'
-<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="number of no trunk">
-  <send><![CDATA[
-
-      OPTIONS sip:+15551240042@localhost SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch];rport
-      From: <sip:alice@localhost>;tag=[call_number]
-      To: <sip:+15551240042@localhost>
-      Call-ID: [call_id]
-      CSeq: 1 OPTIONS
-      Max-Forwards: 70
-      Content-Length: 0
-
-  ]]></send>
-  <recv response="480"/>
-</scenario>
-XML
-timeout 20 sipp -sf "$tmp/outside.xml" "127.0.0.1:${proxy_port[u1]}" -i 127.0.0.1 -p "$(free_port)" \
+timeout 20 sipp -sf "$scenarios/options_480.xml" -s +15551240042 "127.0.0.1:${proxy_port[u1]}" -i 127.0.0.1 -p "$(free_port)" \
   -m 1 -nostdin -timeout 10s > /dev/null 2>&1
 check outside-block-480 $? "OPTIONS for +15551240042 did not get 480"
 
