@@ -17,6 +17,37 @@ TEST(Endpoint, ConvertsLiteralsWithOrWithoutBrackets) {
     EXPECT_TRUE(ec);
 }
 
+// to_asio_address reads dotted quads itself (issue 4): it must accept and refuse exactly
+// what asio (inet_pton) does.
+TEST(Endpoint, ReadsIpv4LiteralsAsAsioDoes) {
+    for (const char* text :
+         {"0.0.0.0",    "127.0.0.1",  "255.255.255.255", "192.0.2.10", "10.0.0.255",
+          "256.1.1.1",  "1.2.3",      "1.2.3.4.5",       "01.2.3.4",   "1.2.3.04",
+          "1.2.3.4.",   ".1.2.3.4",   "1..2.3",          "1.2.3.4 ",   "1.2.3.-4",
+          "1.2.3.1000", "0001.2.3.4", "1.2.3.4:5060",    "",           "1.2.3.a"}) {
+        asio::error_code asio_ec;
+        auto expected = asio::ip::make_address(text, asio_ec);
+        std::error_code ec;
+        auto got = to_asio_address(text, ec);
+        EXPECT_EQ(bool(ec), bool(asio_ec)) << text;
+        if (!asio_ec) {
+            EXPECT_EQ(got, expected) << text;
+        }
+    }
+}
+
+TEST(Endpoint, SpellsAddressesAsAsioDoes) {
+    for (const char* text : {"0.0.0.0", "127.0.0.1", "255.255.255.255", "192.0.2.10", "2001:db8::1",
+                             "::1", "::ffff:192.0.2.1"}) {
+        auto address = asio::ip::make_address(text);
+        std::string out = "x=";
+        append_address(out, address);
+        EXPECT_EQ(out, "x=" + address.to_string()) << text;
+    }
+    EXPECT_EQ(to_uri_host(asio::ip::make_address("2001:db8::1")), "[2001:db8::1]");
+    EXPECT_EQ(to_hostport(asio::ip::make_address("10.1.2.3"), 65535), "10.1.2.3:65535");
+}
+
 TEST(Endpoint, FamilyOfAV4MappedAddressIsIpv4) {
     EXPECT_EQ(family_of(asio::ip::make_address("::ffff:192.0.2.1")), eyeballs::Family::ipv4);
     EXPECT_EQ(family_of(asio::ip::make_address("2001:db8::1")), eyeballs::Family::ipv6);

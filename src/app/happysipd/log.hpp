@@ -23,6 +23,9 @@ class Logger {
   public:
     explicit Logger(LogLevel threshold = LogLevel::info) : threshold_(threshold) {}
     void set_threshold(LogLevel level) { threshold_ = level; }
+    // Whether a line at `level` would be written: callers on the hot path check it before
+    // building fields that cost allocations (issue 4: a REGISTER at level=warning).
+    bool enabled(LogLevel level) const noexcept { return level >= threshold_; }
 
     // One line: time, level, event, then the fields in order (empty values left out).
     void log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields = {});

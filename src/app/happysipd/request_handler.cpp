@@ -80,12 +80,13 @@ void RequestHandler::operator()(const sip::Message& request, const runtime::Requ
         if (proxy_) proxy_->handle_ack(request, source);
         return;
     }
-    log_.log(LogLevel::debug, "request",
-             {{"method", method},
-              {"call_id", call_id},
-              {"branch", source.branch},
-              {"source", source.text()},
-              {"local", source.local}});
+    if (log_.enabled(LogLevel::debug))
+        log_.log(LogLevel::debug, "request",
+                 {{"method", method},
+                  {"call_id", call_id},
+                  {"branch", source.branch},
+                  {"source", source.text()},
+                  {"local", source.local}});
     // RFC 5626 §5.1: a REGISTER for an [edge] domain is its registrar's; we relay it with
     // our Path.
     if (request.method() == sip::Method::register_ &&
@@ -132,7 +133,23 @@ void RequestHandler::handle_register(const sip::Message& request,
     if (reply.status == 200 && registered_own_flow(reply, context.source))
         server_.mark_flow(source);  // keep-alives are owed from now on (RFC 5626 §5.2)
     if (grouped) {
-        // Answered (and logged) once the burst's writes are durable.
+        // Answered (and logged) once the burst's writes are durable. The log line needs a
+        // copy of the request; at a threshold above info only a failure is written, and
+        // the status line and source say enough for it.
+        if (!log_.enabled(LogLevel::info)) {
+            group_->defer(
+                responder, std::move(reply),
+                [this, source = std::move(context.source),
+                 call_id = std::string(request.header(sip::HeaderId::call_id).value_or(""))](
+                    int status, const std::string& reason) {
+                    if (status >= 500)
+                        log_.error("register", {{"call_id", call_id},
+                                                {"status", std::to_string(status)},
+                                                {"reason", reason},
+                                                {"source", source}});
+                });
+            return;
+        }
         group_->defer(
             responder, std::move(reply),
             [this, request, source, bindings, user = context.authenticated_user](
@@ -154,6 +171,7 @@ void RequestHandler::log_register(LogLevel level, const sip::Message& request,
                                   const runtime::RequestSource& source, int status,
                                   std::string_view reason, std::string_view bindings,
                                   std::string_view user) {
+    if (!log_.enabled(level)) return;
     std::string status_text = std::to_string(status);
     std::string from = source.text();
     log_.log(level, "register",

@@ -1,12 +1,45 @@
 #include "happysip/runtime/endpoint.hpp"
 
+#include <array>
 #include <charconv>
 
 namespace happysip::runtime {
+namespace {
+
+// Dotted-quad IPv4 as inet_pton reads it: four decimal octets of one to three digits, no
+// leading zero, none above 255. nullopt for anything else (the caller then asks asio).
+std::optional<asio::ip::address_v4> parse_dotted_quad(std::string_view s) {
+    asio::ip::address_v4::bytes_type bytes{};
+    std::size_t pos = 0;
+    for (std::size_t i = 0; i < 4; ++i) {
+        if (i > 0) {
+            if (pos >= s.size() || s[pos] != '.') return std::nullopt;
+            ++pos;
+        }
+        unsigned value = 0;
+        std::size_t digits = 0;
+        while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9' && digits < 4) {
+            value = value * 10 + static_cast<unsigned>(s[pos] - '0');
+            ++pos;
+            ++digits;
+        }
+        if (digits == 0 || digits > 3 || value > 255) return std::nullopt;
+        if (digits > 1 && s[pos - digits] == '0') return std::nullopt;
+        bytes[i] = static_cast<unsigned char>(value);
+    }
+    if (pos != s.size()) return std::nullopt;
+    return asio::ip::address_v4(bytes);
+}
+
+}  // namespace
 
 asio::ip::address to_asio_address(std::string_view literal, std::error_code& ec) {
     if (literal.size() >= 2 && literal.front() == '[' && literal.back() == ']')
         literal = literal.substr(1, literal.size() - 2);
+    if (auto v4 = parse_dotted_quad(literal)) {
+        ec.clear();
+        return *v4;
+    }
     if (literal.find('%') != std::string_view::npos) {
         ec = std::make_error_code(std::errc::invalid_argument);
         return {};
@@ -22,13 +55,37 @@ eyeballs::Family family_of(const asio::ip::address& address) {
     return address.to_v6().is_v4_mapped() ? eyeballs::Family::ipv4 : eyeballs::Family::ipv6;
 }
 
+void append_address(std::string& out, const asio::ip::address& address) {
+    if (!address.is_v4()) {
+        out += address.to_string();  // RFC 5952 form from inet_ntop, with a scope if any
+        return;
+    }
+    const auto bytes = address.to_v4().to_bytes();
+    out.reserve(out.size() + 15);
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        if (i > 0) out += '.';
+        const unsigned v = bytes[i];
+        if (v >= 100) out += static_cast<char>('0' + v / 100);
+        if (v >= 10) out += static_cast<char>('0' + v / 10 % 10);
+        out += static_cast<char>('0' + v % 10);
+    }
+}
+
 std::string to_uri_host(const asio::ip::address& address) {
-    if (address.is_v4()) return address.to_string();
-    return "[" + address.to_string() + "]";
+    std::string out;
+    if (!address.is_v4()) out += '[';
+    append_address(out, address);
+    if (!address.is_v4()) out += ']';
+    return out;
 }
 
 std::string to_hostport(const asio::ip::address& address, std::uint16_t port) {
-    return to_uri_host(address) + ":" + std::to_string(port);
+    std::string out = to_uri_host(address);
+    std::array<char, 8> digits{};
+    out += ':';
+    out.append(digits.data(),
+               std::to_chars(digits.data(), digits.data() + digits.size(), port).ptr);
+    return out;
 }
 
 std::string to_hostport(const asio::ip::udp::endpoint& endpoint) {

@@ -31,6 +31,11 @@ std::string to_hostport(const asio::ip::tcp::endpoint& endpoint);
 // The address as written in a URI host: IPv6 in brackets.
 std::string to_uri_host(const asio::ip::address& address);
 
+// Appends the address as address::to_string() spells it (IPv6 without brackets), without
+// its cost for IPv4: asio formats through inet_ntop, whose sprintf per octet was ~5 % of
+// the instructions of a REGISTER (issue 4), and every datagram's source is spelled.
+void append_address(std::string& out, const asio::ip::address& address);
+
 // "udp", "tcp", "tls": the transports a listener or a flow can name (lower case, as in a
 // listen spec, a Destination's text and a binding's source). nullopt for anything else.
 std::optional<eyeballs::Transport> transport_named(std::string_view name);

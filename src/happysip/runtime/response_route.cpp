@@ -10,9 +10,7 @@ namespace {
 constexpr std::uint16_t k_default_sip_port = 5060;  // RFC 3261 §18.2.2: "5060" for UDP
 
 std::optional<std::string_view> top_via_value(const sip::Message& m) {
-    auto vias = m.values(sip::HeaderId::via);
-    if (vias.empty()) return std::nullopt;
-    return vias.front();
+    return m.first_value(sip::HeaderId::via);
 }
 
 sip::ParseError missing_via() {
@@ -46,7 +44,8 @@ std::optional<sip::ParseError> stamp_received(sip::Message& request,
         if (p->has_value) out.append("=").append(p->value);
     }
     // received = IPv4address / IPv6address (RFC 3261 §20.42): no brackets.
-    out.append(";received=").append(source.to_string());
+    out.append(";received=");
+    append_address(out, source);
     if (via->has_rport) out.append(";rport=").append(std::to_string(source_port));
 
     request.remove_first_value(sip::HeaderId::via);

@@ -59,6 +59,17 @@ std::vector<std::string_view> Message::values(HeaderId id) const {
     return out;
 }
 
+std::optional<std::string_view> Message::first_value(HeaderId id) const {
+    const bool split = is_list_header(id);
+    for (const HeaderField& f : fields()) {
+        if (f.id != id || f.removed) continue;
+        if (!split) return value(f);
+        text::CommaList list(value(f));
+        if (auto v = list.next()) return v;
+    }
+    return std::nullopt;
+}
+
 Span Message::store(std::string_view text) {
     Span s{static_cast<std::uint32_t>(arena_.size()), static_cast<std::uint32_t>(text.size())};
     arena_.append(text);

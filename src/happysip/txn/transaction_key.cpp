@@ -34,11 +34,8 @@ std::string server_method(const sip::Message& request) {
     return std::string(request.method_text());
 }
 
-sip::Result<TransactionKey> server_key_with_method(const sip::Message& request,
-                                                   std::string method) {
-    auto key_headers = sip::interpret_key_headers(request);
-    if (!key_headers.ok()) return std::move(key_headers).error();
-    const sip::KeyHeaders& kh = *key_headers;
+TransactionKey server_key_from(const sip::Message& request, const sip::KeyHeaders& kh,
+                               std::string method) {
     TransactionKey key;
     key.method = std::move(method);
     if (kh.top_via.has_rfc3261_branch()) {
@@ -54,10 +51,16 @@ sip::Result<TransactionKey> server_key_with_method(const sip::Message& request,
     if (key.method != "INVITE") key.to_tag = std::string(kh.to.tag().value_or(""));
     key.call_id = std::string(kh.call_id);
     key.cseq = request.cseq_number();
-    const auto vias = request.values(sip::HeaderId::via);
-    if (!vias.empty()) key.top_via = std::string(vias.front());
+    if (auto top = request.first_value(sip::HeaderId::via)) key.top_via = std::string(*top);
     key.hash = TransactionKeyHash::compute(key);
     return key;
+}
+
+sip::Result<TransactionKey> server_key_with_method(const sip::Message& request,
+                                                   std::string method) {
+    auto key_headers = sip::interpret_key_headers(request);
+    if (!key_headers.ok()) return std::move(key_headers).error();
+    return server_key_from(request, *key_headers, std::move(method));
 }
 
 }  // namespace
@@ -107,6 +110,10 @@ sip::Result<TransactionKey> client_key(const sip::Message& message) {
 
 sip::Result<TransactionKey> server_key(const sip::Message& request) {
     return server_key_with_method(request, server_method(request));
+}
+
+TransactionKey server_key(const sip::Message& request, const sip::KeyHeaders& keys) {
+    return server_key_from(request, keys, server_method(request));
 }
 
 sip::Result<TransactionKey> cancel_target_key(const sip::Message& cancel) {

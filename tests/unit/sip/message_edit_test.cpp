@@ -76,6 +76,30 @@ TEST(MessageEdit, RemoveFirstValueDropsOnlyTheTopmostOfACommaList) {
     EXPECT_EQ(m->serialize().find("Route:"), std::string::npos);
 }
 
+// first_value is values().front() without the vector, through edits too.
+TEST(MessageEdit, FirstValueIsTheFrontOfValues) {
+    auto m = parse_message(k_request);
+    ASSERT_TRUE(m.ok());
+    for (HeaderId id :
+         {HeaderId::via, HeaderId::route, HeaderId::to, HeaderId::call_id, HeaderId::contact}) {
+        auto all = m->values(id);
+        auto first = m->first_value(id);
+        ASSERT_EQ(first.has_value(), !all.empty());
+        if (first) {
+            EXPECT_EQ(*first, all.front());
+        }
+    }
+    EXPECT_EQ(m->first_value(HeaderId::via),
+              "SIP/2.0/TCP [2001:db8::2]:5060;branch=z9hG4bKhjhs8ass877");
+    ASSERT_TRUE(m->remove_first_value(HeaderId::via));
+    EXPECT_EQ(m->first_value(HeaderId::via), "SIP/2.0/UDP 192.0.2.4;branch=z9hG4bKold");
+    m->prepend(HeaderId::via, "SIP/2.0/UDP [::1]:5070;branch=z9hG4bKnew");
+    EXPECT_EQ(m->first_value(HeaderId::via), "SIP/2.0/UDP [::1]:5070;branch=z9hG4bKnew");
+    ASSERT_TRUE(m->remove_first_value(HeaderId::route));
+    ASSERT_TRUE(m->remove_first_value(HeaderId::route));
+    EXPECT_EQ(m->first_value(HeaderId::route), std::nullopt);
+}
+
 TEST(MessageEdit, SetReplacesValueAndKeepsPosition) {
     auto m = parse_message(k_request);
     ASSERT_TRUE(m.ok());

@@ -166,6 +166,34 @@ TEST_F(SqliteLocationStoreTest, RefreshOfOneContactReplacesTheWholeSetToo) {
     EXPECT_EQ(got[0], moved);
 }
 
+// A refresh is written with the two-column UPDATE, any other change with the full one;
+// the file must hold what memory holds either way.
+TEST_F(SqliteLocationStoreTest, RefreshesAndOtherChangesReachTheFile) {
+    Binding a = binding("sip:alice@192.0.2.10", k_now + 60);
+    Binding refreshed = a;
+    refreshed.expires_at = k_now + 3600;
+    refreshed.cseq = 8;
+    Binding moved_source = refreshed;
+    moved_source.cseq = 9;
+    moved_source.source = "tcp:[2001:db8::3]:50000";
+    {
+        auto store = open();
+        ASSERT_TRUE(store->replace(a.aor, {a}).ok);
+        ASSERT_TRUE(store->replace(a.aor, {refreshed}).ok);
+    }
+    {
+        auto store = open();
+        auto got = store->lookup(a.aor, k_now);
+        ASSERT_EQ(got.size(), 1u);
+        EXPECT_EQ(got[0], refreshed);
+        ASSERT_TRUE(store->replace(a.aor, {moved_source}).ok);
+    }
+    auto store = open();
+    auto got = store->lookup(a.aor, k_now);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0], moved_source);
+}
+
 TEST_F(SqliteLocationStoreTest, PurgeRemovesExpiredRowsFromMemoryAndFile) {
     auto store = open();
     Binding soon = binding("sip:alice@192.0.2.10", k_now + 10);

@@ -190,6 +190,24 @@ TEST(TransactionKey, Rfc2543NonInviteComparesToTag) {
     EXPECT_NE(*a, *b);
 }
 
+// A server reads the key headers once and derives the key from them: the same key as from
+// the request alone, for RFC 3261 branches and for the RFC 2543 fallback.
+TEST(TransactionKey, ServerKeyFromKeyHeadersEqualsServerKeyFromTheRequest) {
+    for (const sip::Message& m :
+         {request("REGISTER"), request("INVITE"), request("ACK"),
+          parse(rfc2543_invite("INVITE", "", 1)), parse(rfc2543_invite("BYE", "b0b", 2)),
+          parse(rfc2543_invite("ACK", "b0b", 1))}) {
+        auto keys = sip::interpret_key_headers(m);
+        ASSERT_TRUE(keys.ok());
+        auto direct = server_key(m);
+        ASSERT_TRUE(direct.ok());
+        TransactionKey from_keys = server_key(m, *keys);
+        EXPECT_EQ(from_keys, *direct) << m.method_text();
+        EXPECT_EQ(from_keys.hash, direct->hash) << m.method_text();
+        EXPECT_EQ(from_keys.top_via, direct->top_via);
+    }
+}
+
 TEST(TransactionKey, HashesEqualKeysEqually) {
     std::unordered_map<TransactionKey, int, TransactionKeyHash> table;
     auto a = server_key(request("INVITE"));
