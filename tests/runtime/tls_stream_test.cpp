@@ -1,14 +1,21 @@
 // A TLS StreamConnection after its handshake: OpenSSL drives the socket itself (no
 // asio::ssl::stream), so framing, keep-alives, bursts larger than a TLS record, writes to
 // a peer that is gone and the idle sweep are checked over TLS here.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "happysip/runtime/connection_table.hpp"
@@ -147,6 +154,71 @@ TEST(TlsStream, SilentTlsFlowIsClosedBySweep) {
     run_until(io, [&] { return p.client_closed.has_value(); });
     ASSERT_TRUE(p.client_closed);  // the client sees the flow fail
     EXPECT_FALSE(p.client->is_open());
+}
+
+// RFC 8446 §6.1: a local close sends close_notify, so the peer sees a clean end rather
+// than a truncation: our own client reports eof (OpenSSL's SSL_ERROR_ZERO_RETURN), not
+// stream_truncated.
+TEST(TlsStream, LocalCloseSendsCloseNotify) {
+    asio::io_context io;
+    TlsPair p(io);
+    ASSERT_TRUE(p.connected.has_value() && !*p.connected) << p.detail;
+    ASSERT_TRUE(p.server);
+    p.server->close();
+    run_until(io, [&] { return p.client_closed.has_value(); });
+    ASSERT_TRUE(p.client_closed);
+    EXPECT_EQ(p.client_closed->first, asio::error::eof);
+    EXPECT_EQ(p.client_closed->second, "closed by peer");
+}
+
+// The same seen by a plain OpenSSL client (blocking, on its own thread while the loop
+// serves the handshake): SSL_read ends with SSL_ERROR_ZERO_RETURN.
+TEST(TlsStream, APlainOpenSslClientSeesACleanShutdown) {
+    asio::io_context io;
+    StreamListener listener(io);
+    std::string tmpl = (fs::temp_directory_path() / "happysip-tls-close-XXXXXX").string();
+    ASSERT_TRUE(mkdtemp(tmpl.data()));
+    std::string cert = tmpl + "/cert.pem", key = tmpl + "/key.pem";
+    ASSERT_EQ(write_self_signed_certificate({cert, key, {"example.com"}, {}}), "");
+    auto ctx = make_server_context({cert, key});
+    ASSERT_TRUE(ctx.context) << ctx.error;
+    ASSERT_FALSE(listener.open({test::k_loopback_v4, 0}, ctx.context));
+    std::shared_ptr<StreamConnection> server;
+    listener.on_accept([&](std::shared_ptr<StreamConnection> c) { server = c; });
+
+    std::atomic<int> outcome{-1};  // SSL_get_error of the client's SSL_read
+    asio::ip::tcp::endpoint at = *listener.local_endpoint();
+    std::thread client([&outcome, at] {
+        SSL_CTX* cctx = SSL_CTX_new(TLS_client_method());
+        SSL* ssl = cctx ? SSL_new(cctx) : nullptr;
+        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        timeval bound{5, 0};  // never blocks the test for ever
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound);
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &bound, sizeof bound);
+        sockaddr_in sa{};
+        sa.sin_family = AF_INET;
+        sa.sin_port = htons(at.port());
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (ssl && fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0 &&
+            SSL_set_fd(ssl, fd) == 1 && SSL_connect(ssl) == 1) {
+            char buf[64];
+            int r = SSL_read(ssl, buf, sizeof buf);
+            outcome = SSL_get_error(ssl, r);
+        }
+        SSL_free(ssl);
+        SSL_CTX_free(cctx);
+        if (fd >= 0) ::close(fd);
+    });
+    run_until(io, [&] { return server && server->is_open(); });
+    if (server) server->close();
+    io.restart();
+    io.run_for(100ms);
+    client.join();  // its SSL_read returns on its own (close_notify, or the 5 s bound)
+    ASSERT_TRUE(server);
+    EXPECT_EQ(outcome.load(), SSL_ERROR_ZERO_RETURN);
+    listener.close();
+    std::error_code ec;
+    fs::remove_all(tmpl, ec);
 }
 
 }  // namespace

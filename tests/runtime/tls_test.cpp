@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -160,6 +162,35 @@ TEST(Tls, ServerContextReportsAMissingCertificate) {
     EXPECT_FALSE(ctx.context);
     EXPECT_NE(ctx.error.find("cannot load certificate /nonexistent/cert.pem"), std::string::npos)
         << ctx.error;
+}
+
+// One client context per trust configuration: the CA bundle is parsed once, not for each
+// connection; the server name is per connection and does not count.
+TEST(Tls, ClientContextIsSharedPerCaFileAndRenewedWhenTheFileChanges) {
+    ASSERT_TRUE(pki().ok());
+    std::string ca = pki().path("shared-ca.pem");
+    fs::copy_file(pki().path("ca.pem"), ca, fs::copy_options::overwrite_existing);
+    auto first = shared_client_context({"example.com", ca, true});
+    ASSERT_TRUE(first.context) << first.error;
+    EXPECT_EQ(shared_client_context({"other.example", ca, true}).context, first.context);
+    EXPECT_NE(shared_client_context({"example.com", pki().path("other-ca.pem"), true}).context,
+              first.context);
+    EXPECT_NE(shared_client_context({"example.com", ca, false}).context, first.context);
+
+    // Another CA written over the file (another size): the next connection trusts it.
+    std::ifstream other(pki().path("other-ca.pem"));
+    std::string pem((std::istreambuf_iterator<char>(other)), std::istreambuf_iterator<char>());
+    std::ofstream(ca, std::ios::trunc) << pem << "\n";
+    auto renewed = shared_client_context({"example.com", ca, true});
+    ASSERT_TRUE(renewed.context) << renewed.error;
+    EXPECT_NE(renewed.context, first.context);
+    EXPECT_EQ(shared_client_context({"example.com", ca, true}).context, renewed.context);
+
+    // A failure is not kept.
+    auto missing = shared_client_context({"example.com", "/nonexistent/ca.pem", true});
+    EXPECT_FALSE(missing.context);
+    EXPECT_NE(missing.error.find("cannot load CA file /nonexistent/ca.pem"), std::string::npos)
+        << missing.error;
 }
 
 // RFC 5922 §7.1: URI identities first; DNS names only when no sip URI is present.

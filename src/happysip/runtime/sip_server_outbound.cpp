@@ -143,11 +143,29 @@ void SipServer::send_request(const Destination& to, std::string bytes,
               });
 }
 
+namespace {
+
+// Why StreamConnection::send refused, in words for on_error.
+std::string send_refused(const Destination& to, std::error_code ec) {
+    if (ec == std::errc::no_buffer_space)
+        return to.text() + ": not sent: more than " +
+               std::to_string(StreamConnection::k_max_queued_before_open) +
+               " bytes would wait for the connection to come up";
+    return to.text() + ": not sent: " + ec.message();
+}
+
+}  // namespace
+
 void SipServer::send_stream(const Destination& to, std::string bytes,
                             std::function<void(std::string)> on_error) {
+    auto refused = [this, &to, &on_error](std::error_code ec) {
+        std::string detail = send_refused(to, ec);
+        log("send_failed", detail);
+        if (on_error) asio::post(io_, [cb = std::move(on_error), d = std::move(detail)] { cb(d); });
+    };
     asio::ip::tcp::endpoint remote(to.address, to.port);
     if (auto c = connections_.find(to.transport, remote)) {
-        c->send(std::move(bytes));
+        if (auto ec = c->send(std::move(bytes))) refused(ec);
         return;
     }
     if (to.existing_flow_only) {
@@ -161,11 +179,15 @@ void SipServer::send_stream(const Destination& to, std::string bytes,
     ConnectionTable::Key key{to.transport, remote};
     if (auto it = connecting_.find(key); it != connecting_.end()) {
         if (auto c = it->second.lock()) {
-            c->send(std::move(bytes));  // queued until the connection is up
+            // Queued until the connection is up, within StreamConnection's bound.
+            if (auto ec = c->send(std::move(bytes))) refused(ec);
             return;
         }
         connecting_.erase(it);
     }
+    // Never queued whatever comes: no connection for it.
+    if (bytes.size() > StreamConnection::k_max_queued_before_open)
+        return refused(std::make_error_code(std::errc::no_buffer_space));
     std::optional<TlsClientConfig> tls;
     if (to.transport == Transport::tls)
         tls = TlsClientConfig{to.server_name.empty() ? to.address.to_string() : to.server_name,
@@ -185,7 +207,7 @@ void SipServer::send_stream(const Destination& to, std::string bytes,
             if (connection) serve(std::move(connection));
         });
     connecting_[key] = c;
-    c->send(std::move(bytes));
+    c->send(std::move(bytes));  // within the bound: checked above
 }
 
 }  // namespace happysip::runtime

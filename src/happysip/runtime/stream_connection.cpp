@@ -1,10 +1,8 @@
 #include "happysip/runtime/stream_connection.hpp"
 
-#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <sys/socket.h>
 
 #include <array>
 #include <asio/connect.hpp>
@@ -18,6 +16,7 @@
 
 #include "happysip/runtime/endpoint.hpp"
 #include "happysip/runtime/tls_context.hpp"
+#include "happysip/runtime/tls_socket_bio.hpp"
 
 namespace happysip::runtime {
 
@@ -34,65 +33,10 @@ std::array<char, k_shared_read_size>& shared_read_buffer() {
     return buffer;
 }
 
-// OpenSSL's own socket BIO writes with write(2): a peer that is gone raises SIGPIPE, which
-// kills a process that does not ignore it. This one sends with MSG_NOSIGNAL, as Asio does.
-int socket_fd(BIO* bio) {
-    return static_cast<int>(reinterpret_cast<std::intptr_t>(BIO_get_data(bio)));
-}
-
-bool retryable(int e) {
-    return e == EAGAIN || e == EWOULDBLOCK || e == EINTR;
-}
-
-int bio_write(BIO* bio, const char* data, int size) {
-    BIO_clear_retry_flags(bio);
-    ssize_t n = ::send(socket_fd(bio), data, static_cast<std::size_t>(size), MSG_NOSIGNAL);
-    if (n < 0 && retryable(errno)) BIO_set_retry_write(bio);
-    return static_cast<int>(n);
-}
-
-int bio_read(BIO* bio, char* into, int size) {
-    BIO_clear_retry_flags(bio);
-    ssize_t n = ::recv(socket_fd(bio), into, static_cast<std::size_t>(size), 0);
-    if (n < 0 && retryable(errno)) BIO_set_retry_read(bio);
-    return static_cast<int>(n);  // 0: the peer closed
-}
-
-long bio_ctrl(BIO*, int command, long, void*) {
-    return command == BIO_CTRL_FLUSH ? 1 : 0;  // nothing is buffered here
-}
-
-// A BIO over the socket's descriptor (not owned: socket_ closes it).
-BIO* socket_bio(int fd) {
-    static BIO_METHOD* method = [] {
-        BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "happysip socket");
-        BIO_meth_set_write(m, bio_write);
-        BIO_meth_set_read(m, bio_read);
-        BIO_meth_set_ctrl(m, bio_ctrl);
-        return m;
-    }();
-    BIO* bio = method ? BIO_new(method) : nullptr;
-    if (!bio) return nullptr;
-    BIO_set_data(bio, reinterpret_cast<void*>(static_cast<std::intptr_t>(fd)));
-    BIO_set_init(bio, 1);
-    return bio;
-}
-
-// What a failed SSL_* call means as an error code, mapped as asio::ssl maps it (callers
-// compare with eof, stream_truncated, connection_reset). The OpenSSL error queue is left
-// for openssl_error_text(). `saved_errno`: errno right after the call.
-std::error_code ssl_failure(int ssl_error, int saved_errno) {
-    if (ssl_error == SSL_ERROR_ZERO_RETURN) return asio::error::eof;  // close_notify
-    unsigned long code = ERR_peek_error();
-    if (ssl_error == SSL_ERROR_SYSCALL && code == 0)
-        return saved_errno != 0 ? std::error_code(saved_errno, std::system_category())
-                                : std::error_code(asio::ssl::error::stream_truncated);
-    if (ERR_GET_REASON(code) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
-        ERR_clear_error();
-        return asio::ssl::error::stream_truncated;  // closed without close_notify
-    }
-    if (code == 0) return std::make_error_code(std::errc::protocol_error);
-    return {static_cast<int>(code), asio::error::get_ssl_category()};
+// "10 s", "200 ms": a deadline as an operator wrote it.
+std::string duration_text(std::chrono::milliseconds d) {
+    if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + " s";
+    return std::to_string(d.count()) + " ms";
 }
 
 }  // namespace
@@ -101,29 +45,29 @@ void StreamConnection::SslFree::operator()(ssl_st* ssl) const {
     SSL_free(ssl);
 }
 
-namespace {}  // namespace
-
 std::shared_ptr<StreamConnection> StreamConnection::connect(asio::io_context& io,
                                                             const asio::ip::tcp::endpoint& remote,
                                                             std::optional<TlsClientConfig> tls,
-                                                            ConnectHandler on_connected) {
+                                                            ConnectHandler on_connected,
+                                                            std::chrono::milliseconds deadline) {
     auto c = std::make_shared<StreamConnection>(Private{}, asio::ip::tcp::socket(io));
     c->remote_ = remote;
     c->connect_handler_ = std::move(on_connected);
     if (tls) {
-        TlsContextResult made = make_client_context(*tls);
+        TlsContextResult made = shared_client_context(*tls);
         if (!made.context) {
-            c->state_ = State::closed;
-            asio::post(io, [c, detail = "TLS: " + made.error] {
-                c->finish_connect(std::make_error_code(std::errc::invalid_argument), detail);
-            });
+            c->give_up(std::make_error_code(std::errc::invalid_argument), "TLS: " + made.error);
             return c;
         }
         c->tls_context_ = std::move(made.context);
-        c->ssl_.reset(SSL_new(c->tls_context_->native_handle()));
+        if (std::string failed = c->new_ssl(); !failed.empty()) {
+            c->give_up(std::make_error_code(std::errc::not_enough_memory), failed);
+            return c;
+        }
         c->server_name_ = tls->server_name;
         c->verify_identity_ = tls->verify;
     }
+    c->arm_deadline(deadline);
     c->socket_.async_connect(remote, [c](std::error_code ec) { c->on_tcp_connected(ec); });
     return c;
 }
@@ -145,10 +89,7 @@ std::shared_ptr<StreamConnection> StreamConnection::accept(asio::ip::tcp::socket
     // for the peer's delayed ACK (~40 ms): Nagle holds small writes while data is unacked.
     if (!ec) c->socket_.set_option(asio::ip::tcp::no_delay(true), ec);
     if (ec) {
-        c->state_ = State::closed;
-        asio::post(c->socket_.get_executor(), [c, ec] {
-            c->finish_connect(ec, "accepted connection already gone: " + ec.message());
-        });
+        c->give_up(ec, "accepted connection already gone: " + ec.message());
         return c;
     }
     if (!tls) {
@@ -156,15 +97,11 @@ std::shared_ptr<StreamConnection> StreamConnection::accept(asio::ip::tcp::socket
         return c;
     }
     c->tls_context_ = std::move(tls);
-    c->ssl_.reset(SSL_new(c->tls_context_->native_handle()));
-    c->handshake_timer_ = std::make_unique<asio::steady_timer>(c->socket_.get_executor());
-    c->handshake_timer_->expires_after(k_server_handshake_timeout);
-    c->handshake_timer_->async_wait([c](std::error_code e) {
-        if (e || c->state_ != State::handshaking) return;
-        c->handshake_timed_out_ = true;
-        std::error_code ignored;
-        c->socket_.close(ignored);  // the handshake completes with an error
-    });
+    if (std::string failed = c->new_ssl(); !failed.empty()) {
+        c->give_up(std::make_error_code(std::errc::not_enough_memory), failed);
+        return c;
+    }
+    c->arm_deadline(k_server_handshake_timeout);
     c->start_handshake(true);
     return c;
 }
@@ -172,15 +109,55 @@ std::shared_ptr<StreamConnection> StreamConnection::accept(asio::ip::tcp::socket
 StreamConnection::StreamConnection(Private, asio::ip::tcp::socket socket)
     : socket_(std::move(socket)) {}
 
+// SSL_new fails only when OpenSSL is out of memory: that connection fails, nothing crashes.
+std::string StreamConnection::new_ssl() {
+    ssl_.reset(SSL_new(tls_context_->native_handle()));
+    if (ssl_) return {};
+    std::string why = openssl_error_text();
+    return "TLS: cannot create a session" + (why.empty() ? std::string() : ": " + why);
+}
+
+// A connection that ends before its connect or handshake began; the handler runs later,
+// as always.
+void StreamConnection::give_up(std::error_code ec, std::string detail) {
+    state_ = State::closed;
+    close_socket();
+    asio::post(socket_.get_executor(),
+               [self = shared_from_this(), ec, d = std::move(detail)]() mutable {
+                   self->finish_connect(ec, std::move(d));
+               });
+}
+
+void StreamConnection::arm_deadline(std::chrono::milliseconds after) {
+    deadline_ = after;
+    deadline_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor(), after);
+    deadline_timer_->async_wait([self = shared_from_this()](std::error_code ec) {
+        if (!ec) self->on_deadline();
+    });
+}
+
+// Closing the socket ends the pending connect or handshake wait (operation_aborted), and
+// its handler reports deadline_passed_. A handshake step already posted reports it too.
+void StreamConnection::on_deadline() {
+    if (state_ != State::connecting && state_ != State::handshaking) return;
+    deadline_passed_ = (state_ == State::connecting ? "TCP connect to " : "TLS handshake with ") +
+                       to_hostport(remote_) + " timed out after " + duration_text(deadline_);
+    state_ = State::closed;
+    close_socket();
+}
+
 void StreamConnection::on_tcp_connected(std::error_code ec) {
+    if (!deadline_passed_.empty()) {
+        finish_connect(asio::error::timed_out, deadline_passed_);
+        return;
+    }
     if (state_ == State::closed) {
         finish_connect(asio::error::operation_aborted, "closed before connected");
         return;
     }
     if (ec) {
         state_ = State::closed;
-        std::error_code ignored;
-        socket_.close(ignored);
+        close_socket();
         finish_connect(ec, "TCP connect to " + to_hostport(remote_) + ": " + ec.message());
         return;
     }
@@ -194,8 +171,7 @@ void StreamConnection::on_tcp_connected(std::error_code ec) {
     // RFC 6066 §3: SNI carries a host name, never an address literal.
     std::error_code not_ip;
     to_asio_address(server_name_, not_ip);
-    if (ssl_ && !server_name_.empty() && not_ip)
-        SSL_set_tlsext_host_name(ssl_.get(), server_name_.c_str());
+    if (!server_name_.empty() && not_ip) SSL_set_tlsext_host_name(ssl_.get(), server_name_.c_str());
     start_handshake(false);
 }
 
@@ -204,13 +180,14 @@ void StreamConnection::on_tcp_connected(std::error_code ec) {
 void StreamConnection::start_handshake(bool server) {
     state_ = State::handshaking;
     std::error_code ec;
-    if (!ssl_) ec = std::make_error_code(std::errc::not_enough_memory);
-    if (!ec) socket_.non_blocking(true, ec);
-    BIO* bio = ec ? nullptr : socket_bio(static_cast<int>(socket_.native_handle()));
+    socket_.non_blocking(true, ec);
+    BIO* bio = ec ? nullptr : new_tls_socket_bio(static_cast<int>(socket_.native_handle()));
     if (!ec && !bio) ec = std::make_error_code(std::errc::not_enough_memory);
     if (ec) {
-        asio::post(socket_.get_executor(),
-                   [self = shared_from_this(), ec] { self->on_handshake(ec); });
+        asio::post(socket_.get_executor(), [self = shared_from_this(), ec] {
+            self->on_handshake(ec, "TLS handshake with " + to_hostport(self->remote_) +
+                                       " could not start: " + ec.message());
+        });
         return;
     }
     SSL_set_bio(ssl_.get(), bio, bio);  // one reference, owned by the SSL
@@ -223,12 +200,13 @@ void StreamConnection::start_handshake(bool server) {
 }
 
 void StreamConnection::continue_handshake() {
-    ERR_clear_error();
+    clear_tls_errors();
     int r = SSL_do_handshake(ssl_.get());
     int saved_errno = errno;
     if (r == 1) {
         // Posted: the connect/accept handler never runs inside connect() or accept().
-        asio::post(socket_.get_executor(), [self = shared_from_this()] { self->on_handshake({}); });
+        asio::post(socket_.get_executor(),
+                   [self = shared_from_this()] { self->on_handshake({}, {}); });
         return;
     }
     int e = SSL_get_error(ssl_.get(), r);
@@ -236,32 +214,37 @@ void StreamConnection::continue_handshake() {
         auto wait =
             e == SSL_ERROR_WANT_READ ? asio::socket_base::wait_read : asio::socket_base::wait_write;
         socket_.async_wait(wait, [self = shared_from_this()](std::error_code ec) {
-            if (ec || self->state_ != State::handshaking)
-                return self->on_handshake(ec ? ec : asio::error::operation_aborted);
+            if (ec || self->state_ != State::handshaking) {
+                if (!ec) ec = asio::error::operation_aborted;
+                return self->on_handshake(ec, self->handshake_failure(ec));
+            }
             self->continue_handshake();
         });
         return;
     }
-    std::error_code ec = ssl_failure(e, saved_errno);
-    asio::post(socket_.get_executor(), [self = shared_from_this(), ec] { self->on_handshake(ec); });
+    // The words now: this thread's error queue is the next SSL call's by the time a posted
+    // handler runs.
+    std::error_code ec = tls_io_error(e, saved_errno);
+    asio::post(socket_.get_executor(),
+               [self = shared_from_this(), ec, detail = handshake_failure(ec)]() mutable {
+                   self->on_handshake(ec, std::move(detail));
+               });
 }
 
-void StreamConnection::on_handshake(std::error_code ec) {
-    handshake_timer_.reset();  // cancels its wait
-    if (handshake_timed_out_) {
-        state_ = State::closed;
-        finish_connect(asio::error::timed_out, "TLS handshake timed out");
+// `detail`: the failure in words when `ec` is set.
+void StreamConnection::on_handshake(std::error_code ec, std::string detail) {
+    if (!deadline_passed_.empty()) {
+        finish_connect(asio::error::timed_out, deadline_passed_);
         return;
     }
     if (state_ == State::closed) {
         finish_connect(asio::error::operation_aborted, "closed during the TLS handshake");
         return;
     }
-    std::string detail = ec ? handshake_failure(ec) : check_peer_identity();
+    if (!ec) detail = check_peer_identity();
     if (!detail.empty()) {
         state_ = State::closed;
-        std::error_code ignored;
-        socket_.close(ignored);
+        close_socket();
         finish_connect(ec ? ec : std::make_error_code(std::errc::permission_denied), detail);
         return;
     }
@@ -315,6 +298,7 @@ void StreamConnection::become_open() {
 }
 
 void StreamConnection::finish_connect(std::error_code ec, std::string detail) {
+    deadline_timer_.reset();  // cancels its wait: the connection is up or gone
     ConnectHandler h = std::exchange(connect_handler_, nullptr);
     if (h) h(ec, std::move(detail));
 }
@@ -334,7 +318,7 @@ std::size_t StreamConnection::receive(char* into, std::size_t size, std::error_c
         if (ec == asio::error::try_again) ec = asio::error::would_block;
         return n;
     }
-    ERR_clear_error();
+    clear_tls_errors();
     int r = SSL_read(ssl_.get(), into, static_cast<int>(std::min<std::size_t>(size, INT_MAX)));
     int saved_errno = errno;
     if (r > 0) {
@@ -347,7 +331,7 @@ std::size_t StreamConnection::receive(char* into, std::size_t size, std::error_c
         ec = asio::error::would_block;
         return 0;
     }
-    ec = ssl_failure(e, saved_errno);
+    ec = tls_io_error(e, saved_errno);
     return 0;
 }
 
@@ -422,13 +406,16 @@ bool StreamConnection::handle_frames() {
     }
 }
 
-void StreamConnection::send(std::string bytes) {
-    if (state_ == State::closed) return;
+std::error_code StreamConnection::send(std::string bytes) {
+    if (state_ == State::closed) return std::make_error_code(std::errc::not_connected);
+    if (state_ != State::open && queued_.size() + bytes.size() > k_max_queued_before_open)
+        return std::make_error_code(std::errc::no_buffer_space);
     if (queued_.empty())
         queued_ = std::move(bytes);
     else
         queued_ += bytes;
     if (state_ == State::open && !writing_) write_next();
+    return {};
 }
 
 void StreamConnection::write_next() {
@@ -449,7 +436,7 @@ void StreamConnection::write_next() {
 void StreamConnection::continue_tls_write() {
     while (written_ < writing_buffer_.size()) {
         std::size_t left = writing_buffer_.size() - written_;
-        ERR_clear_error();
+        clear_tls_errors();
         int r = SSL_write(ssl_.get(), writing_buffer_.data() + written_,
                           static_cast<int>(std::min<std::size_t>(left, INT_MAX)));
         int saved_errno = errno;
@@ -467,7 +454,7 @@ void StreamConnection::continue_tls_write() {
             });
             return;
         }
-        return on_written(ssl_failure(e, saved_errno));
+        return on_written(tls_io_error(e, saved_errno));
     }
     on_written({});
 }
@@ -505,17 +492,33 @@ void StreamConnection::close(std::error_code reason, std::string detail) {
     if (state_ == State::closed) return;
     bool was_open = state_ == State::open;
     state_ = State::closed;
-    if (handshake_timer_) handshake_timer_->cancel();
-    std::error_code ignored;
-    socket_.close(ignored);  // pending connect/handshake complete with operation_aborted
+    if (deadline_timer_) deadline_timer_->cancel();
+    if (was_open && ssl_) send_close_notify();
+    close_socket();  // pending connect/handshake complete with operation_aborted
     if (was_open) report_closed(reason, std::move(detail));
+}
+
+// RFC 8446 §6.1: close_notify before we close, so that the peer can tell our close from a
+// truncation. Written once without blocking and never waited for: the side that closes
+// need not read the peer's (RFC 5246 §7.2.1). With a write still pending OpenSSL leaves
+// it out rather than cut that record.
+void StreamConnection::send_close_notify() {
+    clear_tls_errors();
+    SSL_shutdown(ssl_.get());
+    ERR_clear_error();  // a peer already gone concerns nobody now
+}
+
+// The BIO forgets the descriptor first: the kernel may give its number to the next socket.
+void StreamConnection::close_socket() {
+    if (ssl_) detach_tls_socket_bio(ssl_.get());
+    std::error_code ignored;
+    socket_.close(ignored);
 }
 
 void StreamConnection::fail(std::error_code ec, std::string detail) {
     if (state_ == State::closed) return;
     state_ = State::closed;
-    std::error_code ignored;
-    socket_.close(ignored);
+    close_socket();
     report_closed(ec, std::move(detail));
 }
 

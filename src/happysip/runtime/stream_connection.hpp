@@ -14,7 +14,7 @@
 // its write buffers are released once written. TLS is OpenSSL on the socket itself (no
 // asio::ssl::stream, whose four 17 KB buffers per connection would be most of a flow's
 // cost), its record buffers released while idle (SSL_MODE_RELEASE_BUFFERS), reading into
-// the same shared buffer.
+// the same shared buffer. A local close of an open TLS connection sends close_notify.
 #pragma once
 
 #include <asio/io_context.hpp>
@@ -48,13 +48,24 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection> {
 
     // How long an accepted connection may take to complete its TLS handshake.
     static constexpr std::chrono::seconds k_server_handshake_timeout{10};
+    // How long a connection we open may take to connect and finish its TLS handshake,
+    // together. Without it a black-holed peer holds the attempt for the kernel's SYN
+    // retries (Linux: ~2 min), long after the transaction it serves has ended (RFC 3261
+    // Timer B/F: 64*T1 = 32 s); 10 s, the server's handshake bound, leaves that transaction
+    // time to try the next target (RFC 3263 §4.3).
+    static constexpr std::chrono::seconds k_client_connect_timeout{10};
+    // What send() queues while the connection is still connecting or handshaking; beyond
+    // it a send is refused at once (a peer that never answers would otherwise hold every
+    // request sent its way).
+    static constexpr std::size_t k_max_queued_before_open = std::size_t{1} << 20;  // 1 MiB
 
     // Client side: TCP connect, then (with `tls`) the handshake and the RFC 5922 identity
-    // check. `on_connected` runs exactly once, always asynchronously.
-    static std::shared_ptr<StreamConnection> connect(asio::io_context& io,
-                                                     const asio::ip::tcp::endpoint& remote,
-                                                     std::optional<TlsClientConfig> tls,
-                                                     ConnectHandler on_connected);
+    // check, both within `deadline` (then: timed_out). `on_connected` runs exactly once,
+    // always asynchronously. The client context for `tls` is shared (shared_client_context).
+    static std::shared_ptr<StreamConnection> connect(
+        asio::io_context& io, const asio::ip::tcp::endpoint& remote,
+        std::optional<TlsClientConfig> tls, ConnectHandler on_connected,
+        std::chrono::milliseconds deadline = k_client_connect_timeout);
     // Server side: an accepted socket; with `tls`, the server handshake first (bounded by
     // k_server_handshake_timeout). `on_ready` runs exactly once; reading starts after it.
     static std::shared_ptr<StreamConnection> accept(asio::ip::tcp::socket socket,
@@ -66,8 +77,10 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection> {
     StreamConnection& operator=(const StreamConnection&) = delete;
 
     // Queued and written in order; bytes sent before the connection is up wait for it.
-    // Ignored once closed.
-    void send(std::string bytes);
+    // Refused (dropped, with the reason returned): once closed (not_connected), and before
+    // the connection is up when more than k_max_queued_before_open bytes would wait
+    // (no_buffer_space).
+    std::error_code send(std::string bytes);
 
     void on_message(std::function<void(sip::Message)> handler);
     // A frame cut correctly by Content-Length that still does not parse: the stream stays
@@ -108,10 +121,14 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection> {
   private:
     enum class State : std::uint8_t { connecting, handshaking, open, closed };
 
+    std::string new_ssl();
+    void give_up(std::error_code ec, std::string detail);
+    void arm_deadline(std::chrono::milliseconds after);
+    void on_deadline();
     void on_tcp_connected(std::error_code ec);
     void start_handshake(bool server);
     void continue_handshake();
-    void on_handshake(std::error_code ec);
+    void on_handshake(std::error_code ec, std::string detail);
     std::string check_peer_identity();
     std::string handshake_failure(std::error_code ec);
     void become_open();
@@ -125,6 +142,8 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection> {
     void write_next();
     void continue_tls_write();
     void on_written(std::error_code ec);
+    void send_close_notify();
+    void close_socket();
     void fail(std::error_code ec, std::string detail);
     void report_closed(std::error_code ec, std::string detail);
 
@@ -133,10 +152,13 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection> {
     struct SslFree {
         void operator()(ssl_st* ssl) const;
     };
-    std::unique_ptr<ssl_st, SslFree> ssl_;                 // TLS only; on socket_'s descriptor
-    std::unique_ptr<asio::steady_timer> handshake_timer_;  // a server's TLS handshake only
+    std::unique_ptr<ssl_st, SslFree> ssl_;  // TLS only; on socket_'s descriptor
+    // Only until the connection is up: a client's connect and handshake, a server's TLS
+    // handshake. Once it fired, what the connect/accept handler reports.
+    std::unique_ptr<asio::steady_timer> deadline_timer_;
+    std::chrono::milliseconds deadline_{0};
+    std::string deadline_passed_;
     bool server_side_ = false;
-    bool handshake_timed_out_ = false;
     std::string server_name_;  // client TLS: SNI and the identity to check
     bool verify_identity_ = false;
 

@@ -7,12 +7,19 @@
 #include <algorithm>
 #include <array>
 #include <asio/ip/address.hpp>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <utility>
 
 #include "happysip/runtime/endpoint.hpp"
 #include "happysip/sip/text.hpp"
 
 namespace happysip::runtime {
 namespace {
+
+namespace fs = std::filesystem;
 
 std::string_view as_view(const ASN1_STRING* s) {
     return {reinterpret_cast<const char*>(ASN1_STRING_get0_data(s)),
@@ -98,6 +105,51 @@ TlsContextResult make_client_context(const TlsClientConfig& config) {
         ctx->set_verify_mode(asio::ssl::verify_none);
     }
     return {ctx, {}};
+}
+
+namespace {
+
+// What identifies a client context: the trust it verifies with.
+struct ClientContextKey {
+    std::string ca_file;
+    bool verify = true;
+    auto operator<=>(const ClientContextKey&) const = default;
+};
+struct SharedClientContext {
+    std::shared_ptr<asio::ssl::context> context;
+    // The CA file's modification time and size when it was loaded (none: system store).
+    std::optional<std::pair<fs::file_time_type, std::uintmax_t>> stamp;
+};
+
+// A few configurations per process at most (the configured CA file and --insecure).
+constexpr std::size_t k_max_shared_client_contexts = 8;
+
+std::optional<std::pair<fs::file_time_type, std::uintmax_t>> file_stamp(const std::string& file) {
+    if (file.empty()) return std::nullopt;
+    std::error_code ec;
+    auto time = fs::last_write_time(file, ec);
+    if (ec) return std::nullopt;
+    auto size = fs::file_size(file, ec);
+    if (ec) return std::nullopt;
+    return std::pair(time, size);
+}
+
+}  // namespace
+
+TlsContextResult shared_client_context(const TlsClientConfig& config) {
+    static std::mutex mutex;
+    static std::map<ClientContextKey, SharedClientContext> contexts;
+    ClientContextKey key{config.verify ? config.ca_file : std::string(), config.verify};
+    auto stamp = config.verify ? file_stamp(config.ca_file) : std::nullopt;
+    std::lock_guard lock(mutex);
+    if (auto it = contexts.find(key); it != contexts.end() && it->second.stamp == stamp)
+        return {it->second.context, {}};
+    TlsContextResult made = make_client_context(config);
+    if (!made.context) return made;
+    if (contexts.size() >= k_max_shared_client_contexts && !contexts.contains(key))
+        contexts.clear();
+    contexts[key] = {made.context, stamp};
+    return made;
 }
 
 TlsContextResult make_server_context(const TlsServerConfig& config) {

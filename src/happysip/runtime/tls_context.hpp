@@ -23,6 +23,11 @@ struct TlsContextResult {
 };
 
 TlsContextResult make_client_context(const TlsClientConfig& config);
+// The client context for `config`'s CA file and verify flag (server_name is per
+// connection), made once and shared by every connection that asks for it, so that the CA
+// bundle is not parsed again for each one. A CA file that changed on disk since (its
+// modification time or size) gets a new context; a failure is not kept. Thread-safe.
+TlsContextResult shared_client_context(const TlsClientConfig& config);
 TlsContextResult make_server_context(const TlsServerConfig& config);
 
 // RFC 5922 §7.1: the SIP domain identities a certificate carries. subjectAltName URIs
