@@ -140,6 +140,7 @@ SipServer::Listening SipServer::listen(const ListenSpec& spec,
             local = to_hostport(*l->local_endpoint());
             l->on_accept([this](std::shared_ptr<StreamConnection> c) { serve(std::move(c)); });
             l->on_error([this](std::error_code, std::string detail, const auto& remote) {
+                if (remote.port() == 0) return log("accept_failed", detail);  // EMFILE...
                 log("tls_handshake_failed", to_hostport(remote) + ": " + detail);
             });
         }
@@ -538,6 +539,9 @@ void SipServer::close_all() {
     for (auto& l : listeners_)
         l->close();
     connections_.close_all();
+    // Connects still pending end too (their on_error reports it), not at their deadline.
+    for (auto& [key, weak] : std::exchange(connecting_, {}))
+        if (auto c = weak.lock()) c->close();
     timer_.cancel();
     grace_timer_.cancel();
     sweep_timer_.cancel();

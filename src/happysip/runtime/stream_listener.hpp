@@ -6,6 +6,8 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/ssl/context.hpp>
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -19,9 +21,14 @@ namespace happysip::runtime {
 class StreamListener {
   public:
     using AcceptHandler = std::function<void(std::shared_ptr<StreamConnection>)>;
-    // An accepted connection that did not come up (TLS handshake failed or timed out).
+    // An accepted connection that did not come up (TLS handshake failed or timed out), or
+    // accept() itself failing for want of descriptors or memory (EMFILE, ENFILE, ENOBUFS,
+    // ENOMEM; `remote` is then the unspecified endpoint, port 0): once per stretch of
+    // failures, while accepting is retried every k_accept_retry_delay.
     using ErrorHandler = std::function<void(std::error_code, std::string detail,
                                             const asio::ip::tcp::endpoint& remote)>;
+
+    static constexpr std::chrono::milliseconds k_accept_retry_delay{100};
 
     explicit StreamListener(asio::io_context& io);
     ~StreamListener();
@@ -37,6 +44,8 @@ class StreamListener {
 
     std::optional<asio::ip::tcp::endpoint> local_endpoint() const;
     bool is_tls() const;
+    // accept() calls that failed since open (an operator's counter; tests see the back-off).
+    std::uint64_t failed_accepts() const;
     // Stops accepting; connections already handed over stay open. Idempotent.
     void close();
 
