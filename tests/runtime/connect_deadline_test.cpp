@@ -6,6 +6,7 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -16,6 +17,7 @@
 #include "happysip/runtime/self_signed_certificate.hpp"
 #include "happysip/runtime/sip_server.hpp"
 #include "happysip/runtime/stream_connection.hpp"
+#include "happysip/runtime/tls_context.hpp"
 #include "runtime_test_support.hpp"
 
 namespace happysip::runtime {
@@ -96,6 +98,44 @@ TEST(ConnectDeadline, TlsHandshakeWithAPeerThatSaysNothingTimesOut) {
 
 TEST(ConnectDeadline, DefaultIsTenSeconds) {
     EXPECT_EQ(StreamConnection::k_client_connect_timeout, 10s);
+}
+
+// The server side: a client that connects and never sends its ClientHello.
+TEST(ConnectDeadline, ServerTlsHandshakeWithASilentClientTimesOutAndCloses) {
+    asio::io_context io;
+    std::string dir = (fs::temp_directory_path() / "happysip-deadline-XXXXXX").string();
+    ASSERT_TRUE(mkdtemp(dir.data()));
+    std::string cert = dir + "/cert.pem", key = dir + "/key.pem";
+    ASSERT_EQ(write_self_signed_certificate({cert, key, {"example.com"}, {}}), "");
+    auto ctx = make_server_context({cert, key});
+    ASSERT_TRUE(ctx.context) << ctx.error;
+    asio::ip::tcp::acceptor acceptor(io, {k_loopback_v4, 0});
+    asio::ip::tcp::socket silent(io);
+    silent.connect(acceptor.local_endpoint());
+    std::optional<Outcome> out;
+    auto start = std::chrono::steady_clock::now();
+    auto server = StreamConnection::accept(
+        acceptor.accept(), ctx.context,
+        [&](const std::shared_ptr<StreamConnection>&, std::error_code ec, std::string d) {
+            out = Outcome{ec, std::move(d), std::chrono::steady_clock::now() - start};
+        },
+        k_short_deadline);
+    run_until(io, [&] { return out.has_value(); });
+    ASSERT_TRUE(out.has_value());
+    EXPECT_EQ(out->ec, asio::error::timed_out);
+    EXPECT_EQ(out->detail, "TLS handshake with " + to_hostport(silent.local_endpoint()) +
+                               " timed out after 200 ms");
+    EXPECT_GE(out->after, k_short_deadline);
+    EXPECT_FALSE(server->is_open());
+    EXPECT_EQ(server->send("x"), std::errc::not_connected);  // closed, not handshaking
+    // The client sees its connection closed (already: the close came before the handler).
+    char byte = 0;
+    std::error_code ec;
+    silent.non_blocking(true);
+    silent.read_some(asio::buffer(&byte, 1), ec);
+    EXPECT_EQ(ec, asio::error::eof);
+    std::error_code ignored;
+    fs::remove_all(dir, ignored);
 }
 
 TEST(ConnectQueue, SendsBeforeTheConnectionIsUpAreRefusedBeyondTheBound) {

@@ -72,9 +72,9 @@ std::shared_ptr<StreamConnection> StreamConnection::connect(asio::io_context& io
     return c;
 }
 
-std::shared_ptr<StreamConnection> StreamConnection::accept(asio::ip::tcp::socket socket,
-                                                           std::shared_ptr<asio::ssl::context> tls,
-                                                           AcceptHandler on_ready) {
+std::shared_ptr<StreamConnection> StreamConnection::accept(
+    asio::ip::tcp::socket socket, std::shared_ptr<asio::ssl::context> tls, AcceptHandler on_ready,
+    std::chrono::milliseconds handshake_deadline) {
     auto c = std::make_shared<StreamConnection>(Private{}, std::move(socket));
     c->server_side_ = true;
     // Handed back the shared_ptr so the listener need not keep one while handshaking.
@@ -101,7 +101,7 @@ std::shared_ptr<StreamConnection> StreamConnection::accept(asio::ip::tcp::socket
         c->give_up(std::make_error_code(std::errc::not_enough_memory), failed);
         return c;
     }
-    c->arm_deadline(k_server_handshake_timeout);
+    c->arm_deadline(handshake_deadline);
     c->start_handshake(true);
     return c;
 }

@@ -66,11 +66,12 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection> {
         asio::io_context& io, const asio::ip::tcp::endpoint& remote,
         std::optional<TlsClientConfig> tls, ConnectHandler on_connected,
         std::chrono::milliseconds deadline = k_client_connect_timeout);
-    // Server side: an accepted socket; with `tls`, the server handshake first (bounded by
-    // k_server_handshake_timeout). `on_ready` runs exactly once; reading starts after it.
-    static std::shared_ptr<StreamConnection> accept(asio::ip::tcp::socket socket,
-                                                    std::shared_ptr<asio::ssl::context> tls,
-                                                    AcceptHandler on_ready);
+    // Server side: an accepted socket; with `tls`, the server handshake first, within
+    // `handshake_deadline`. `on_ready` runs exactly once; reading starts after it.
+    static std::shared_ptr<StreamConnection> accept(
+        asio::ip::tcp::socket socket, std::shared_ptr<asio::ssl::context> tls,
+        AcceptHandler on_ready,
+        std::chrono::milliseconds handshake_deadline = k_server_handshake_timeout);
 
     StreamConnection(Private, asio::ip::tcp::socket socket);
     StreamConnection(const StreamConnection&) = delete;
