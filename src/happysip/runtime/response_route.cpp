@@ -58,17 +58,21 @@ std::optional<asio::ip::udp::endpoint> udp_response_destination(const sip::Messa
     if (!value) return std::nullopt;
     auto via = sip::parse_via(*value);
     if (!via) return std::nullopt;
+    return udp_response_destination(*via);
+}
+
+std::optional<asio::ip::udp::endpoint> udp_response_destination(const sip::Via& via) {
     std::error_code ec;
-    std::uint16_t sent_by_port = via->port.value_or(k_default_sip_port);
-    if (via->maddr) {
-        asio::ip::address maddr = to_asio_address(*via->maddr, ec);
+    std::uint16_t sent_by_port = via.port.value_or(k_default_sip_port);
+    if (via.maddr) {
+        asio::ip::address maddr = to_asio_address(*via.maddr, ec);
         if (ec) return std::nullopt;
         return asio::ip::udp::endpoint(maddr, sent_by_port);
     }
     asio::ip::address address =
-        to_asio_address(via->received ? *via->received : via->host.address(), ec);
+        to_asio_address(via.received ? *via.received : via.host.address(), ec);
     if (ec) return std::nullopt;
-    return asio::ip::udp::endpoint(address, via->rport.value_or(sent_by_port));
+    return asio::ip::udp::endpoint(address, via.rport.value_or(sent_by_port));
 }
 
 }  // namespace happysip::runtime

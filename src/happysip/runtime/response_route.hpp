@@ -13,6 +13,7 @@
 
 #include "happysip/sip/message.hpp"
 #include "happysip/sip/result.hpp"
+#include "happysip/sip/via.hpp"
 
 namespace happysip::runtime {
 
@@ -28,5 +29,8 @@ std::optional<sip::ParseError> stamp_received(sip::Message& request,
 // an address) with the rport value, the sent-by port or 5060. nullopt when no address
 // results (a maddr or sent-by host name needs DNS, RFC 3263 §5, not done here).
 std::optional<asio::ip::udp::endpoint> udp_response_destination(const sip::Message& request);
+// The same from the stamped top Via, already parsed (a server reads it once per request
+// and keeps the answer for every response of the transaction).
+std::optional<asio::ip::udp::endpoint> udp_response_destination(const sip::Via& top_via);
 
 }  // namespace happysip::runtime

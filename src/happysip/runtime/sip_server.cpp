@@ -44,6 +44,9 @@ struct SipServer::Route {
     RequestSource source;
     UdpTransport* udp = nullptr;  // owned by the server, which outlives routes
     asio::ip::udp::endpoint udp_source;
+    // §18.2.2: where UDP responses go, read from the stamped top Via on receipt (every
+    // response copies that Via, so reading it again per response would be wasted work).
+    std::optional<asio::ip::udp::endpoint> udp_reply_to;
     std::weak_ptr<StreamConnection> stream;
     std::string to_tag;
 };
@@ -222,11 +225,12 @@ void SipServer::receive(sip::Message request, Route route) {
         return;  // no usable Via: nowhere to answer
     sip::KeyHeaders keys;
     auto error = sip::interpret_key_headers(request, keys);
-    auto key = error ? sip::Result<txn::TransactionKey>(*error) : txn::server_key(request);
-    if (!key) {
-        reject(request, route, key.error());
+    if (error) {
+        reject(request, route, *error);
         return;
     }
+    const txn::TransactionKey key = txn::server_key(request, keys);
+    if (route.udp) route.udp_reply_to = udp_response_destination(keys.top_via);
     if (route.udp == nullptr && keys.top_via.alias) file_alias(request, route);
     route.source.branch = std::string(keys.top_via.branch);
     Instant t = now();
@@ -234,31 +238,31 @@ void SipServer::receive(sip::Message request, Route route) {
     sip::Method method = request.method();
     bool is_invite = method == sip::Method::invite;
     if (is_invite || method == sip::Method::ack) {
-        if (auto* existing = invite_.find(*key)) {
+        if (auto* existing = invite_.find(key)) {
             existing->on_request(request, t);  // retransmission, or the ACK of a non-2xx
-            drain(*key, *existing);
+            drain(key, *existing);
         } else if (is_invite && !stopping_ && admit(request, route)) {
             route.to_tag = std::to_string(rng_());
-            routes_[*key] = std::make_shared<Route>(std::move(route));
+            routes_[key] = std::make_shared<Route>(std::move(route));
             auto send100 = options_.invite_100_trying ? txn::InviteServerTransaction::Send100::yes
                                                       : txn::InviteServerTransaction::Send100::no;
             invite_.insert(
-                *key, txn::InviteServerTransaction(std::move(request), kind, timers_, t, send100));
-            drain(*key, *invite_.find(*key));
+                key, txn::InviteServerTransaction(std::move(request), kind, timers_, t, send100));
+            drain(key, *invite_.find(key));
         } else if (!is_invite && handler_) {
             Responder none;  // an ACK for a 2xx belongs to the dialog, not to a transaction
             handler_(request, route.source, none);
         }
     } else {
-        if (auto* existing = non_invite_.find(*key)) {
+        if (auto* existing = non_invite_.find(key)) {
             existing->on_request(request, t);
-            drain(*key, *existing);
+            drain(key, *existing);
         } else if (!stopping_ && admit(request, route)) {
             route.to_tag = std::to_string(rng_());
-            routes_[*key] = std::make_shared<Route>(std::move(route));
+            routes_[key] = std::make_shared<Route>(std::move(route));
             non_invite_.insert(
-                *key, txn::NonInviteServerTransaction(std::move(request), kind, timers_, t));
-            drain(*key, *non_invite_.find(*key));
+                key, txn::NonInviteServerTransaction(std::move(request), kind, timers_, t));
+            drain(key, *non_invite_.find(key));
         }
     }
     purge_discarded();
@@ -432,7 +436,8 @@ void SipServer::send_response(const Route& route, const sip::Message& m) {
         if (auto c = route.stream.lock()) c->send(m.serialize());
         return;
     }
-    auto to = udp_response_destination(m).value_or(route.udp_source);
+    auto to = route.udp_reply_to ? *route.udp_reply_to
+                                 : udp_response_destination(m).value_or(route.udp_source);
     route.udp->send(to, m.serialize(), [this, to](std::error_code ec) {
         if (ec) log("send_failed", to_hostport(to) + ": " + ec.message());
     });

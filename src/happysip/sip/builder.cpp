@@ -31,8 +31,13 @@ Result<Message> make_response(const Message& request, int status, std::string_vi
             case HeaderId::to: {
                 std::string to(request.value(f));
                 // RFC 3261 §8.2.6.2: the UAS adds a tag unless one is present; a 100 need not.
-                auto parsed = parse_name_addr(request.value(f), "To");
-                bool has_tag = parsed && parsed->tag().has_value();
+                // A tag is a parameter, so a To without ';' has none: the parse (a few %
+                // of answering a REGISTER, issue 4) is needed only for one with ';'.
+                bool has_tag = false;
+                if (request.value(f).find(';') != std::string_view::npos) {
+                    auto parsed = parse_name_addr(request.value(f), "To");
+                    has_tag = parsed && parsed->tag().has_value();
+                }
                 if (!has_tag && !to_tag.empty() && status > 100) to.append(";tag=").append(to_tag);
                 line(out, "To", to);
                 break;

@@ -67,6 +67,13 @@ std::vector<std::string> split_path(const std::string& joined) {
     return out;
 }
 
+// Equal but for CSeq and expiry: what a refresh by the same Call-ID changes.
+bool only_timing_differs(const Binding& a, const Binding& b) {
+    return a.aor == b.aor && a.contact == b.contact && a.instance == b.instance &&
+           a.reg_id == b.reg_id && a.q == b.q && a.call_id == b.call_id && a.path == b.path &&
+           a.source == b.source && a.user_agent == b.user_agent;
+}
+
 }  // namespace
 
 std::unique_ptr<SqliteLocationStore> SqliteLocationStore::open(const std::string& path,
@@ -94,6 +101,7 @@ bool SqliteLocationStore::prepare_statements(std::string& error) {
             "UPDATE bindings SET contact = ?2, instance = ?3, reg_id = ?4, q = ?5, call_id = ?6, "
             "cseq = ?7, expires_at = ?8, path = ?9, source = ?10, user_agent = ?11 "
             "WHERE rowid = ?1");
+    prepare(refresh_, "UPDATE bindings SET cseq = ?2, expires_at = ?3 WHERE rowid = ?1");
     prepare(delete_, "DELETE FROM bindings WHERE rowid = ?1");
     prepare(savepoint_, "SAVEPOINT binding_set");
     prepare(release_, "RELEASE binding_set");
@@ -204,7 +212,18 @@ registrar::StoreStatus SqliteLocationStore::insert(std::string_view aor, const B
     return {};
 }
 
-registrar::StoreStatus SqliteLocationStore::update(std::int64_t rowid, const Binding& b) {
+registrar::StoreStatus SqliteLocationStore::update(std::int64_t rowid, const Binding& before,
+                                                   const Binding& b) {
+    // A refresh changes only CSeq and expiry: a two-column UPDATE binds no text, which
+    // SQLite would copy (issue 4).
+    if (only_timing_differs(before, b)) {
+        refresh_.reset();
+        refresh_.bind(1, rowid);
+        refresh_.bind(2, static_cast<std::int64_t>(b.cseq));
+        refresh_.bind(3, b.expires_at);
+        refresh_.step();
+        return {refresh_.status().ok, refresh_.status().error};
+    }
     bind_row(update_, rowid, b);
     update_.step();
     return {update_.status().ok, update_.status().error};
@@ -270,7 +289,8 @@ registrar::StoreStatus SqliteLocationStore::write(std::string_view aor, const st
         } else {
             row.rowid = old[old_index[i]].rowid;
             if (!(old[old_index[i]].binding == bindings[i])) {
-                if (auto s = update(row.rowid, bindings[i]); !s.ok) return fail(s);
+                if (auto s = update(row.rowid, old[old_index[i]].binding, bindings[i]); !s.ok)
+                    return fail(s);
             }
         }
         rows.push_back(std::move(row));

@@ -76,7 +76,8 @@ class SqliteLocationStore final : public registrar::LocationStore {
                                  std::vector<Row>& rows);
     registrar::StoreStatus insert(std::string_view aor, const registrar::Binding& b,
                                   std::int64_t& rowid);
-    registrar::StoreStatus update(std::int64_t rowid, const registrar::Binding& b);
+    registrar::StoreStatus update(std::int64_t rowid, const registrar::Binding& before,
+                                  const registrar::Binding& b);
     registrar::StoreStatus erase(std::int64_t rowid);
     // Starts/ends a unit that must apply whole: a savepoint inside a group, else a
     // transaction of its own.
@@ -90,6 +91,7 @@ class SqliteLocationStore final : public registrar::LocationStore {
     SqliteStatement load_;
     SqliteStatement insert_;
     SqliteStatement update_;
+    SqliteStatement refresh_;  // CSeq and expiry only
     SqliteStatement delete_;
     SqliteStatement savepoint_;
     SqliteStatement release_;
