@@ -83,6 +83,8 @@ void Responder::discard() const {
 SipServer::SipServer(asio::io_context& io, Options options)
     : io_(io),
       options_(std::move(options)),
+      server_line_(options_.server_header.empty() ? std::string()
+                                                  : "Server: " + options_.server_header),
       timer_(io),
       grace_timer_(io),
       sweep_timer_(io),
@@ -285,10 +287,8 @@ bool SipServer::admit(const sip::Message& request, const Route& route) {
     Prefiltered verdict = prefilter_(request, route.source);
     if (verdict.action == Prefiltered::Action::transaction) return true;
     if (verdict.action == Prefiltered::Action::respond) {
-        std::vector<std::string> lines = std::move(verdict.headers);
-        if (!options_.server_header.empty()) lines.push_back("Server: " + options_.server_header);
         auto r = sip::make_response(request, verdict.status, verdict.reason, std::to_string(rng_()),
-                                    lines);
+                                    verdict.headers, server_line_);
         if (r) send_response(route, *r);
     }
     return false;
@@ -361,9 +361,8 @@ std::optional<sip::Message> SipServer::build(const txn::TransactionKey& key, boo
     }
     auto route = routes_.find(key);
     if (!request || route == routes_.end()) return std::nullopt;
-    std::vector<std::string> lines = extra;
-    if (!options_.server_header.empty()) lines.push_back("Server: " + options_.server_header);
-    auto response = sip::make_response(*request, status, reason, route->second->to_tag, lines);
+    auto response =
+        sip::make_response(*request, status, reason, route->second->to_tag, extra, server_line_);
     if (!response) return std::nullopt;
     return std::move(response).value();
 }
@@ -407,9 +406,7 @@ void SipServer::answer_cancel(const sip::Message& cancel, const Responder& respo
     }
     std::string tag = invite.to_tag();
     if (invite.awaits_final()) invite.respond(487);
-    std::vector<std::string> lines;
-    if (!options_.server_header.empty()) lines.push_back("Server: " + options_.server_header);
-    auto ok = sip::make_response(cancel, 200, {}, tag, lines);
+    auto ok = sip::make_response(cancel, 200, {}, tag, {}, server_line_);
     if (ok) responder.send(std::move(ok).value());
 }
 
@@ -462,9 +459,7 @@ void SipServer::send_raw(const Route& route, std::string bytes) {
 void SipServer::reject(const sip::Message& request, const Route& route, const sip::ParseError& e) {
     if (request.method() == sip::Method::ack) return;
     std::string reason = "Bad Request: " + e.to_string();
-    std::vector<std::string> lines;
-    if (!options_.server_header.empty()) lines.push_back("Server: " + options_.server_header);
-    auto r = sip::make_response(request, 400, reason, std::to_string(rng_()), lines);
+    auto r = sip::make_response(request, 400, reason, std::to_string(rng_()), {}, server_line_);
     if (!r) return;
     log("request_rejected", route.source.remote + ": " + reason);
     send_raw(route, r->serialize());

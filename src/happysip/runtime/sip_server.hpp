@@ -269,6 +269,7 @@ class SipServer {
 
     asio::io_context& io_;
     Options options_;
+    std::string server_line_;  // "Server: ..." for every response we make; empty: none
     asio::steady_timer timer_;
     std::optional<Instant> armed_;  // the deadline timer_ waits for, if any
     asio::steady_timer grace_timer_;

@@ -15,6 +15,12 @@ void line(std::string& out, std::string_view name, std::string_view value) {
 Result<Message> make_response(const Message& request, int status, std::string_view reason,
                               std::string_view to_tag,
                               const std::vector<std::string>& extra_headers) {
+    return make_response(request, status, reason, to_tag, extra_headers, {});
+}
+
+Result<Message> make_response(const Message& request, int status, std::string_view reason,
+                              std::string_view to_tag, std::span<const std::string> extra_headers,
+                              std::string_view last_header) {
     std::string out;
     out.reserve(512);
     out.append("SIP/2.0 ").append(std::to_string(status)).append(" ");
@@ -29,17 +35,18 @@ Result<Message> make_response(const Message& request, int status, std::string_vi
                 line(out, canonical_name(f.id), request.value(f));
                 break;
             case HeaderId::to: {
-                std::string to(request.value(f));
+                const std::string_view to = request.value(f);
                 // RFC 3261 §8.2.6.2: the UAS adds a tag unless one is present; a 100 need not.
                 // A tag is a parameter, so a To without ';' has none: the parse (a few %
                 // of answering a REGISTER, issue 4) is needed only for one with ';'.
                 bool has_tag = false;
-                if (request.value(f).find(';') != std::string_view::npos) {
-                    auto parsed = parse_name_addr(request.value(f), "To");
+                if (to.find(';') != std::string_view::npos) {
+                    auto parsed = parse_name_addr(to, "To");
                     has_tag = parsed && parsed->tag().has_value();
                 }
-                if (!has_tag && !to_tag.empty() && status > 100) to.append(";tag=").append(to_tag);
-                line(out, "To", to);
+                out.append("To: ").append(to);
+                if (!has_tag && !to_tag.empty() && status > 100) out.append(";tag=").append(to_tag);
+                out.append("\r\n");
                 break;
             }
             case HeaderId::timestamp:
@@ -51,6 +58,7 @@ Result<Message> make_response(const Message& request, int status, std::string_vi
     }
     for (const std::string& h : extra_headers)
         out.append(h).append("\r\n");
+    if (!last_header.empty()) out.append(last_header).append("\r\n");
     out.append("Content-Length: 0\r\n\r\n");
     return parse_message(std::move(out));
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,6 +20,11 @@ namespace happysip::sip {
 Result<Message> make_response(const Message& request, int status, std::string_view reason = {},
                               std::string_view to_tag = {},
                               const std::vector<std::string>& extra_headers = {});
+// The same with one more line after `extra_headers` (empty: none), so that a server adding
+// its Server header need not copy the caller's lines (issue 4: a REGISTER's 200).
+Result<Message> make_response(const Message& request, int status, std::string_view reason,
+                              std::string_view to_tag, std::span<const std::string> extra_headers,
+                              std::string_view last_header);
 
 struct RequestParts {
     std::string method = "OPTIONS";
