@@ -1,5 +1,7 @@
 #include "happysip/proxy/dialog_token.hpp"
 
+#include <functional>
+
 #include "happysip/auth/digest_hash.hpp"
 #include "happysip/sip/name_addr.hpp"
 #include "happysip/sip/uri.hpp"
@@ -7,7 +9,12 @@
 namespace happysip::proxy {
 
 std::string DialogToken::token(std::string_view call_id) const {
-    return auth::to_hex(key_.mac(call_id)).substr(0, 16);
+    Cached& slot = cache_[std::hash<std::string_view>{}(call_id) % k_cache_slots];
+    if (slot.token.empty() || slot.call_id != call_id) {
+        slot.call_id.assign(call_id);
+        slot.token = auth::to_hex(key_.mac(call_id)).substr(0, 16);
+    }
+    return slot.token;
 }
 
 std::string DialogToken::uri_param(std::string_view call_id) const {

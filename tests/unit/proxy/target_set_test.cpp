@@ -227,6 +227,24 @@ TEST(ForwardCopy, PathBecomesRouteInFrontOfTheTarget) {
     EXPECT_EQ(f->request.request_uri(), "sip:bob@192.0.2.30:5060");
 }
 
+// The cache of recent tokens answers exactly what the MAC does, also when Call-IDs share a
+// slot and push each other out.
+TEST(DialogToken, CachedTokensEqualFreshOnes) {
+    const DialogToken cached("0123456789abcdef0123456789abcdef");
+    std::vector<std::string> ids;
+    for (int i = 0; i < 600; ++i)  // more than the slots: Call-IDs collide
+        ids.push_back("call-" + std::to_string(i) + "@host");
+    for (int round = 0; round < 2; ++round) {
+        for (const auto& id : ids) {
+            const DialogToken fresh("0123456789abcdef0123456789abcdef");
+            ASSERT_EQ(cached.token(id), fresh.token(id)) << id;
+        }
+    }
+    EXPECT_NE(cached.token("a@b"), cached.token("a@c"));
+    EXPECT_EQ(cached.token("a@b").size(), 16u);
+    EXPECT_NE(DialogToken("another secret, another proxy!!").token("a@b"), cached.token("a@b"));
+}
+
 TEST(DialogToken, OurRecordRouteProvesTheDialogAForgedRouteDoesNot) {
     const DialogToken tokens("0123456789abcdef0123456789abcdef");
     const std::string rr = "<sip:[2001:db8::1];lr" + tokens.uri_param("c1") + ">";
