@@ -1,5 +1,5 @@
 # Wrappers around CMake presets. Every target installs what it needs first.
-.PHONY: deps build run daemon test bench bench-sip lab fuzz fmt fmt-check clean
+.PHONY: deps build run daemon test bench bench-sip bench-instructions lab fuzz fmt fmt-check clean
 
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
@@ -35,6 +35,11 @@ bench: build
 # max call rate; a markdown table for docs/benchmarks.md. Options: scripts/bench-sip -h.
 bench-sip: build
 	@scripts/bench-sip build/release
+
+# happysipd's instructions per REGISTER and per proxied call (callgrind): a measure that
+# other load on the machine does not move, for comparing two builds (docs/benchmarks.md).
+bench-instructions: build
+	@scripts/bench-instructions build/release
 
 # The dual-stack lab (root): netns, nsd, black-holed families; prints a table (docs/lab.md).
 lab: build
