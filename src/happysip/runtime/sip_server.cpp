@@ -2,6 +2,7 @@
 
 #include "happysip/runtime/bad_request_reply.hpp"
 
+#include <algorithm>
 #include <asio/post.hpp>
 #include <type_traits>
 #include <utility>
@@ -113,22 +114,29 @@ SipServer::Listening SipServer::listen(const ListenSpec& spec,
     std::error_code ec;
     std::string local;
     if (spec.transport == Transport::udp) {
+        // Flow keys number the socket with a byte; listeners past 255 share the last number.
+        const auto socket = static_cast<std::uint8_t>(std::min<std::size_t>(udp_.size(), 255));
         auto& t = udp_.emplace_back(std::make_unique<UdpTransport>(io_));
         ec = t->open({spec.at.address, spec.at.port});
         if (!ec) {
             local = to_hostport(*t->local_endpoint(family_of(spec.at.address)));
-            t->on_message(
-                [this, raw = t.get(), local](sip::Message m, const asio::ip::udp::endpoint& from) {
-                    Route route;
-                    route.source = {Transport::udp,    from.address(), from.port(),
-                                    to_hostport(from), local,          {}};
-                    route.udp = raw;
-                    route.udp_source = from;
-                    receive(std::move(m), std::move(route));
-                });
-            t->on_bad_datagram([this, raw = t.get()](std::string detail,
-                                                     const asio::ip::udp::endpoint& from,
-                                                     std::string_view datagram) {
+            // RFC 5626 §4.4.2: every datagram from a tracked flow refreshes it.
+            t->on_keepalive(
+                [this, socket](const asio::ip::udp::endpoint& from) { heard_udp(socket, from); });
+            t->on_message([this, raw = t.get(), local, socket](
+                              sip::Message m, const asio::ip::udp::endpoint& from) {
+                heard_udp(socket, from);
+                Route route;
+                route.source = {Transport::udp,    from.address(), from.port(),
+                                to_hostport(from), local,          {}};
+                route.udp = raw;
+                route.udp_source = from;
+                receive(std::move(m), std::move(route));
+            });
+            t->on_bad_datagram([this, raw = t.get(), socket](std::string detail,
+                                                             const asio::ip::udp::endpoint& from,
+                                                             std::string_view datagram) {
+                heard_udp(socket, from);
                 log("bad_datagram", to_hostport(from) + ": " + detail);
                 // Stateless, to the source address (RFC 3581 behaviour): the Via may be the
                 // very thing that did not parse.
@@ -193,27 +201,35 @@ void SipServer::arm_idle_sweep() {
         sweep_armed_ = false;
         if (closed_) return;
         sweep_idle();
-        if (connections_.idle_tracked()) arm_idle_sweep();
+        if (connections_.idle_tracked() || !udp_flows_.empty()) arm_idle_sweep();
     });
 }
 
 void SipServer::sweep_idle() {
     using Reason = ConnectionTable::IdleReason;
+    const auto now = std::chrono::steady_clock::now();
     ConnectionTable::IdleLimits limits{options_.first_message_timeout, options_.flow_idle_timeout};
     connections_.close_idle(
-        std::chrono::steady_clock::now(), limits,
+        now, limits,
         [this](const std::shared_ptr<StreamConnection>& c, Reason reason,
                ConnectionTable::Duration silent) {
             const bool flow = reason == Reason::flow_silent;
             ++(flow ? counters_.idle_flows_closed : counters_.no_message_closed);
-            auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(silent).count();
-            std::string transport = c->is_tls() ? "tls:" : "tcp:";
+            std::string peer = (c->is_tls() ? "tls:" : "tcp:") + to_hostport(c->remote_endpoint());
             // RFC 5626 §4.4.1: a flow whose keep-alives stopped has failed.
-            log(flow ? "flow_idle_closed" : "connection_idle_closed",
-                transport + to_hostport(c->remote_endpoint()) + ": " +
-                    (flow ? "no keep-alive or message for " : "no SIP message in ") +
-                    std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100) + " s");
+            if (flow)
+                return log_idle("flow_idle_closed", peer, "no keep-alive or message for ", silent);
+            log_idle("connection_idle_closed", peer, "no SIP message in ", silent);
         });
+    sweep_udp_flows(now);
+}
+
+// "tcp:192.0.2.1:5060: no keep-alive or message for 130.0 s"
+void SipServer::log_idle(std::string_view event, const std::string& peer, std::string_view what,
+                         std::chrono::steady_clock::duration silent) const {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(silent).count();
+    log(event, peer + ": " + std::string(what) + std::to_string(ms / 1000) + "." +
+                   std::to_string(ms % 1000 / 100) + " s");
 }
 
 void SipServer::receive(sip::Message request, Route route) {

@@ -14,6 +14,7 @@
 
 #include <asio/io_context.hpp>
 #include <asio/ip/address.hpp>
+#include <asio/ip/udp.hpp>
 #include <asio/ssl/context.hpp>
 #include <asio/steady_timer.hpp>
 #include <chrono>
@@ -31,6 +32,7 @@
 #include "happysip/eyeballs/candidate.hpp"
 #include "happysip/runtime/connection_table.hpp"
 #include "happysip/runtime/endpoint.hpp"
+#include "happysip/runtime/udp_flow_table.hpp"
 #include "happysip/sip/message.hpp"
 #include "happysip/txn/invite_server_transaction.hpp"
 #include "happysip/txn/non_invite_server_transaction.hpp"
@@ -126,14 +128,20 @@ struct SipServerOptions {
     // nothing (ping or message) arrives on it for this long it is closed, so flow_alive()
     // reports it failed. A UA pings every 95-120 s when no Flow-Timer is sent and then
     // waits 10 s for the pong: 120 + 10 s. With Flow-Timer F, F + 10 s is the match.
+    // The same limit holds for a UDP flow marked by mark_flow (RFC 5626 §4.4.2: its
+    // keep-alives are STUN Binding requests): any datagram from the 5-tuple refreshes it.
     std::chrono::milliseconds flow_idle_timeout{130'000};
     std::chrono::milliseconds idle_sweep_interval{1'000};
+    // A failed UDP flow is remembered this long (flow_alive says false), then forgotten
+    // (flow_alive says true again, as for any UDP peer): by then any binding registered
+    // over it has expired (the registrar's default max_expires is 86400 s). 0: not kept.
+    std::chrono::milliseconds failed_udp_flow_memory{86'400'000};
 };
 
 // Connections the idle sweep closed (SipServer::connection_counters()).
 struct ConnectionCounters {
     std::uint64_t no_message_closed = 0;  // first_message_timeout
-    std::uint64_t idle_flows_closed = 0;  // flow_idle_timeout
+    std::uint64_t idle_flows_closed = 0;  // flow_idle_timeout, UDP flows included
 };
 
 // Where send_request sends: a transport and a peer endpoint (RFC 3263 already done).
@@ -209,12 +217,17 @@ class SipServer {
     // to that address (none: false, nothing opened). False too when the Via names no
     // address or no listener of its family exists.
     bool forward_response(const sip::Message& response);
-    // Whether send_request could use the flow `to` now: over UDP, a listener of its family;
-    // over TCP/TLS, an open connection to it (RFC 5626 §5.3 flow failure detection).
+    // Whether send_request could use the flow `to` now (RFC 5626 §5.3 flow failure
+    // detection): over TCP/TLS, an open connection to it; over UDP, a listener of its
+    // family and, for an existing_flow_only destination, no failed flow to it: a 5-tuple
+    // never marked (a UA without Outbound) counts as alive, as UDP always did.
     bool flow_alive(const Destination& to);
-    // RFC 5626 §5.2: the registrar accepted an Outbound registration from `source`; over
-    // TCP/TLS its connection is a keep-alive flow from now on (closed when silent for
-    // flow_idle_timeout, pinged or not). False when there is no such open connection.
+    // RFC 5626 §5.2: the registrar accepted an Outbound registration from `source`; from
+    // now on it is a keep-alive flow, failed when nothing (keep-alive or message) arrives
+    // on it for flow_idle_timeout: over TCP/TLS its connection is closed; over UDP the
+    // 5-tuple (our socket, the UA's address and port) is tracked, and a failed one comes
+    // back only through a new mark_flow (udp_flow_table.hpp says why). False when there is
+    // no such open connection, or for UDP when no listener or flow_idle_timeout is off.
     bool mark_flow(const RequestSource& source);
 
     // For a CANCEL: a Responder for the INVITE transaction it targets (§9.2), empty if none.
@@ -264,6 +277,17 @@ class SipServer {
     void rearm();
     void arm_idle_sweep();
     void sweep_idle();
+    void log_idle(std::string_view event, const std::string& peer, std::string_view what,
+                  std::chrono::steady_clock::duration silent) const;
+    // UDP flows (sip_server_udp_flows.cpp). `socket` numbers a UDP listener (index in udp_).
+    void heard_udp(std::uint8_t socket, const asio::ip::udp::endpoint& from) {
+        if (!udp_flows_.empty()) refresh_udp_flow(socket, from);  // per datagram: keep cheap
+    }
+    void refresh_udp_flow(std::uint8_t socket, const asio::ip::udp::endpoint& from);
+    bool mark_udp_flow(const RequestSource& source);
+    bool udp_flow_alive(const Destination& to) const;
+    void sweep_udp_flows(std::chrono::steady_clock::time_point now);
+    UdpFlowTable::Limits udp_flow_limits() const;
     bool busy();
     void close_all();
 
@@ -288,6 +312,7 @@ class SipServer {
     std::vector<std::unique_ptr<UdpTransport>> udp_;
     std::vector<std::unique_ptr<StreamListener>> listeners_;
     ConnectionTable connections_;
+    UdpFlowTable udp_flows_;  // RFC 5626 flows over UDP, marked by mark_flow
     // Outgoing connections still connecting, so a second request to the peer waits for
     // the same one instead of opening another.
     std::map<ConnectionTable::Key, std::weak_ptr<StreamConnection>> connecting_;
@@ -301,6 +326,9 @@ class SipServer {
     int depth_ = 0;
     // Transactions a handler discarded: removed once the handler has returned.
     std::vector<std::pair<txn::TransactionKey, bool>> discarded_;
+    // Expires with the server: handlers that may run after it (a connect it ended while
+    // closing) hold a weak_ptr to it and do nothing once it is gone.
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace happysip::runtime

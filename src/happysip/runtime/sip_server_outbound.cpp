@@ -63,12 +63,14 @@ bool SipServer::forward_response(const sip::Message& response) {
 
 bool SipServer::flow_alive(const Destination& to) {
     if (closed_) return false;
-    if (to.transport == Transport::udp) return udp_for(to.address) != nullptr;
+    if (to.transport == Transport::udp)
+        return udp_for(to.address) != nullptr && (!to.existing_flow_only || udp_flow_alive(to));
     return connections_.find(to.transport, asio::ip::tcp::endpoint(to.address, to.port)) != nullptr;
 }
 
 bool SipServer::mark_flow(const RequestSource& source) {
-    if (closed_ || source.transport == Transport::udp) return false;
+    if (closed_) return false;
+    if (source.transport == Transport::udp) return mark_udp_flow(source);
     auto c = connections_.find(source.transport,
                                asio::ip::tcp::endpoint(source.remote_address, source.remote_port));
     if (!c) return false;
@@ -135,6 +137,12 @@ void SipServer::send_request(const Destination& to, std::string bytes,
     if (to.transport != Transport::udp) return send_stream(to, std::move(bytes), on_error);
     UdpTransport* udp = udp_for(to.address);
     if (!udp) return fail("no UDP listener for " + to.text());
+    // RFC 5626 §5.3: not over a flow known to have failed (the proxy checks flow_alive
+    // first; this keeps a late request from going out on it anyway).
+    if (to.existing_flow_only && !udp_flow_alive(to)) {
+        log("flow_failed", to.text() + ": no keep-alive or message");
+        return fail(to.text() + ": flow failed (no keep-alive or message)");
+    }
     udp->send({to.address, to.port}, std::move(bytes),
               [this, to, on_error = std::move(on_error)](std::error_code ec) {
                   if (!ec) return;
@@ -194,8 +202,11 @@ void SipServer::send_stream(const Destination& to, std::string bytes,
                               options_.tls_ca_file, options_.tls_verify};
     auto c = StreamConnection::connect(
         io_, remote, tls,
-        [this, key, to, on_error = std::move(on_error)](std::error_code ec,
-                                                        std::string detail) mutable {
+        [this, alive = std::weak_ptr<bool>(alive_), key, to, on_error = std::move(on_error)](
+            std::error_code ec, std::string detail) mutable {
+            // The server was destroyed with this connect pending (close_all ended it): its
+            // members are gone, and so, most likely, is whatever on_error would report to.
+            if (alive.expired()) return;
             auto it = connecting_.find(key);
             auto connection = it == connecting_.end() ? nullptr : it->second.lock();
             if (it != connecting_.end()) connecting_.erase(it);

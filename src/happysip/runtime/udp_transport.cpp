@@ -93,11 +93,13 @@ struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
         // Every datagram pays for this test: for SIP it ends at the first byte (a start
         // line or CRLF, never below 4).
         if (stun::looks_like_stun(datagram)) {
+            if (on_keepalive) on_keepalive(from);
             answer_stun(s, datagram);
             return;
         }
         if (is_crlf_keepalive(datagram)) {
             ++counters.crlf;
+            if (on_keepalive) on_keepalive(from);
             return;
         }
         auto parsed = sip::parse_message(datagram);
@@ -191,6 +193,7 @@ struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
     std::shared_ptr<Socket> v6;
     MessageHandler on_message;
     BadDatagramHandler on_bad;
+    KeepaliveHandler on_keepalive;
     KeepaliveCounters counters;
 };
 
@@ -262,6 +265,10 @@ void UdpTransport::on_message(MessageHandler handler) {
 
 void UdpTransport::on_bad_datagram(BadDatagramHandler handler) {
     state_->on_bad = std::move(handler);
+}
+
+void UdpTransport::on_keepalive(KeepaliveHandler handler) {
+    state_->on_keepalive = std::move(handler);
 }
 
 const UdpTransport::KeepaliveCounters& UdpTransport::keepalive_counters() const noexcept {

@@ -58,6 +58,11 @@ class UdpTransport {
     void on_message(MessageHandler handler);
     // Datagrams that are neither SIP nor a keep-alive, with the parse error.
     void on_bad_datagram(BadDatagramHandler handler);
+    // Every keep-alive datagram (STUN of any kind, CRLF), with its source, before it is
+    // answered or dropped: a server tracking RFC 5626 flows over UDP hears the peer
+    // (SIP and bad datagrams it sees through the two handlers above).
+    using KeepaliveHandler = std::function<void(const asio::ip::udp::endpoint& from)>;
+    void on_keepalive(KeepaliveHandler handler);
 
     // Closes both sockets; pending receives end, io.run() can return. Idempotent.
     void close();
