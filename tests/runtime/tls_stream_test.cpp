@@ -10,8 +10,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,7 +17,6 @@
 #include <vector>
 
 #include "happysip/runtime/connection_table.hpp"
-#include "happysip/runtime/self_signed_certificate.hpp"
 #include "happysip/runtime/stream_connection.hpp"
 #include "happysip/runtime/stream_listener.hpp"
 #include "happysip/runtime/tls_context.hpp"
@@ -28,23 +25,14 @@
 namespace happysip::runtime {
 namespace {
 
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using test::run_until;
 
 // A self-signed server for sip:example.com, and a client that trusts exactly it.
 class TlsPair {
   public:
-    explicit TlsPair(asio::io_context& io) : listener_(io) {
-        std::string tmpl = (fs::temp_directory_path() / "happysip-tls-stream-XXXXXX").string();
-        EXPECT_TRUE(mkdtemp(tmpl.data()));
-        dir_ = tmpl;
-        std::string cert = (fs::path(dir_) / "cert.pem").string();
-        std::string key = (fs::path(dir_) / "key.pem").string();
-        EXPECT_EQ(write_self_signed_certificate({cert, key, {"example.com"}, {"127.0.0.1"}}), "");
-        auto ctx = make_server_context({cert, key});
-        EXPECT_TRUE(ctx.context) << ctx.error;
-        EXPECT_FALSE(listener_.open({test::k_loopback_v4, 0}, ctx.context));
+    explicit TlsPair(asio::io_context& io) : tls_("tls-stream", {"127.0.0.1"}), listener_(io) {
+        EXPECT_FALSE(listener_.open({test::k_loopback_v4, 0}, tls_.context));
         listener_.on_accept([this](std::shared_ptr<StreamConnection> c) {
             server = c;
             table.add(c);
@@ -53,7 +41,7 @@ class TlsPair {
         });
         table.track_idle(true);
         client = StreamConnection::connect(io, *listener_.local_endpoint(),
-                                           TlsClientConfig{"example.com", cert, true},
+                                           TlsClientConfig{"example.com", tls_.cert, true},
                                            [this](std::error_code ec, std::string d) {
                                                connected = ec;
                                                detail = d;
@@ -67,8 +55,6 @@ class TlsPair {
         if (client) client->close();
         if (server) server->close();
         listener_.close();
-        std::error_code ec;
-        fs::remove_all(dir_, ec);
     }
 
     std::shared_ptr<StreamConnection> client;
@@ -83,8 +69,8 @@ class TlsPair {
     std::optional<std::pair<std::error_code, std::string>> client_closed;
 
   private:
+    test::SelfSignedServer tls_;  // before listener_: built first, removed last
     StreamListener listener_;
-    std::string dir_;
 };
 
 TEST(TlsStream, MessagesPingsAndBurstsCrossBothWays) {
@@ -176,13 +162,9 @@ TEST(TlsStream, LocalCloseSendsCloseNotify) {
 TEST(TlsStream, APlainOpenSslClientSeesACleanShutdown) {
     asio::io_context io;
     StreamListener listener(io);
-    std::string tmpl = (fs::temp_directory_path() / "happysip-tls-close-XXXXXX").string();
-    ASSERT_TRUE(mkdtemp(tmpl.data()));
-    std::string cert = tmpl + "/cert.pem", key = tmpl + "/key.pem";
-    ASSERT_EQ(write_self_signed_certificate({cert, key, {"example.com"}, {}}), "");
-    auto ctx = make_server_context({cert, key});
-    ASSERT_TRUE(ctx.context) << ctx.error;
-    ASSERT_FALSE(listener.open({test::k_loopback_v4, 0}, ctx.context));
+    test::SelfSignedServer tls("tls-close");
+    ASSERT_TRUE(tls.context);
+    ASSERT_FALSE(listener.open({test::k_loopback_v4, 0}, tls.context));
     std::shared_ptr<StreamConnection> server;
     listener.on_accept([&](std::shared_ptr<StreamConnection> c) { server = c; });
 
@@ -217,8 +199,6 @@ TEST(TlsStream, APlainOpenSslClientSeesACleanShutdown) {
     ASSERT_TRUE(server);
     EXPECT_EQ(outcome.load(), SSL_ERROR_ZERO_RETURN);
     listener.close();
-    std::error_code ec;
-    fs::remove_all(tmpl, ec);
 }
 
 }  // namespace
