@@ -27,9 +27,9 @@ constexpr std::chrono::milliseconds k_flow_idle{300};
 
 // A UA's socket: sends what a test gives it, reads and counts what comes back.
 struct Ua {
-    explicit Ua(asio::io_context& io) : socket(io) {
-        socket.open(asio::ip::udp::v4());
-        socket.bind({k_loopback_v4, 0});
+    explicit Ua(asio::io_context& io, const asio::ip::address& at = k_loopback_v4) : socket(io) {
+        socket.open(at.is_v4() ? asio::ip::udp::v4() : asio::ip::udp::v6());
+        socket.bind({at, 0});
         receive();
     }
     void receive() {
@@ -74,7 +74,8 @@ struct Ua {
 
 // A server whose handler marks the flow of every REGISTER and answers everything 200.
 struct FlowServer {
-    explicit FlowServer(asio::io_context& io_) : io(io_), server(io_, options()) {
+    explicit FlowServer(asio::io_context& io_, const asio::ip::address& address = k_loopback_v4)
+        : io(io_), server(io_, options()) {
         server.on_request([this](const sip::Message& m, const RequestSource& source, Responder& r) {
             if (m.method() == sip::Method::register_) marked.push_back(server.mark_flow(source));
             r.respond(200);
@@ -82,10 +83,10 @@ struct FlowServer {
         server.on_log([this](std::string_view event, const std::string& detail) {
             if (event == "flow_idle_closed") idle_closed.push_back(detail);
         });
-        auto listening = server.listen(*parse_listen_spec("udp:127.0.0.1:0"));
+        auto listening = server.listen(*parse_listen_spec("udp:" + to_hostport(address, 0)));
         EXPECT_TRUE(listening.error.empty()) << listening.error;
-        at = {k_loopback_v4, static_cast<std::uint16_t>(std::stoi(
-                                 listening.bound.substr(listening.bound.rfind(':') + 1)))};
+        at = {address, static_cast<std::uint16_t>(
+                           std::stoi(listening.bound.substr(listening.bound.rfind(':') + 1)))};
     }
     static SipServerOptions options() {
         SipServerOptions o;
@@ -94,7 +95,8 @@ struct FlowServer {
         return o;
     }
     static Destination flow_of(const Ua& ua) {
-        return {eyeballs::Transport::udp, k_loopback_v4, ua.port(), {}, true};
+        return {
+            eyeballs::Transport::udp, ua.socket.local_endpoint().address(), ua.port(), {}, true};
     }
     // Registers `ua` over its flow and waits for the 200.
     void register_(Ua& ua, const std::string& branch) {
@@ -210,6 +212,20 @@ TEST_F(UdpFlowLiveness, FailedFlowComesBackWithANewRegistrationOnly) {
     s.pump(600ms, 100ms, [&] { ua.send(s.at, stun_request(++n)); });
     EXPECT_TRUE(s.server.flow_alive(FlowServer::flow_of(ua)));
     EXPECT_EQ(s.idle_closed.size(), 1u);
+    s.server.stop();
+}
+
+TEST(UdpFlowIpv6, SilentFlowFailsAndIsLoggedWithItsIpv6Address) {
+    asio::io_context io;
+    FlowServer s(io, test::k_loopback_v6);
+    Ua ua(io, test::k_loopback_v6);
+    s.register_(ua, "z9hG4bKv6");
+    EXPECT_TRUE(s.server.flow_alive(FlowServer::flow_of(ua)));
+    run_until(io, [&] { return !s.server.flow_alive(FlowServer::flow_of(ua)); });
+    EXPECT_FALSE(s.server.flow_alive(FlowServer::flow_of(ua)));
+    ASSERT_EQ(s.idle_closed.size(), 1u);
+    EXPECT_EQ(s.idle_closed[0].rfind("udp:[::1]:" + std::to_string(ua.port()) + ": ", 0), 0u)
+        << s.idle_closed[0];
     s.server.stop();
 }
 
