@@ -42,8 +42,9 @@ struct ProxyService::Context {
     // branch -> (race, attempt).
     std::vector<std::unique_ptr<TargetRace>> races;
     std::unordered_map<std::size_t, std::pair<std::size_t, std::size_t>> attempt_of_branch;
-    // RFC 5626 §5.3: a branch to an instance behind an edge, and the instance's other
-    // registrations, for when that branch fails with 430 or 408.
+    // RFC 5626 §5.3: a branch to an Outbound instance, and the instance's other
+    // registrations (behind edges) or own flows, for when that branch fails with 430, 408
+    // or a transport error.
     std::unordered_map<std::size_t, std::vector<proxy::Alternate>> alternates;
     std::optional<sip::Message> base;  // the request after Route preprocessing
     runtime::RequestSource source;

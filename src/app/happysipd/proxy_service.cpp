@@ -188,12 +188,13 @@ void ProxyService::handle(const sip::Message& request, const runtime::RequestSou
     // Outbound instances registered here, and dialogs with a flow token, are reached over
     // their flows only; when every target is one whose flows have all failed, nobody can
     // be reached: 430 for the dialog's flow (RFC 5626 §5.3), 480 for a user's.
-    std::vector<std::optional<runtime::Destination>> flows(targets.targets.size());
+    // first_live[i]: where target i's live flows begin (npos: none).
+    constexpr std::size_t k_none = std::string::npos;
+    std::vector<std::size_t> first_live(targets.targets.size(), k_none);
     std::size_t dead = 0;
     for (std::size_t i = 0; i < targets.targets.size(); ++i) {
         if (targets.targets[i].flows.empty()) continue;
-        flows[i] = live_flow(targets.targets[i]);
-        if (!flows[i]) ++dead;
+        if (!live_flow(targets.targets[i], &first_live[i])) ++dead;
     }
     if (dead > 0 && dead == targets.targets.size()) {
         responder.respond(dialog_flow ? 430 : 480, "Flow Failed");
@@ -226,11 +227,8 @@ void ProxyService::handle(const sip::Message& request, const runtime::RequestSou
             add_branch(id, c, m, source, target.uri, target.path, hash, now);
             continue;
         }
-        if (!flows[i]) continue;  // every flow of that instance has failed
-        std::string error;
-        if (!add_branch_to(id, c, m, source, target.uri, target.path, hash, *flows[i], now, error))
-            log_.warning("proxy_branch_failed",
-                         {{"call_id", c.call_id}, {"flow", flows[i]->text()}, {"detail", error}});
+        if (first_live[i] == k_none) continue;  // every flow of that instance has failed
+        add_branch_over_flows(id, c, m, source, target, first_live[i], hash, now);
     }
     if (c.all_settled()) c.core.close_branches(now);  // else when the last race settles
     log_.log(LogLevel::debug, "proxy_forward",

@@ -114,8 +114,22 @@ class ProxyService {
                                     const runtime::RequestSource& source,
                                     const proxy::Target& target, const std::string& loop_hash,
                                     Instant now);
-    void try_alternates(std::uint64_t id, Context& context, std::vector<proxy::Alternate> rest,
-                        Instant now);
+    // A target reached over its own flows: a branch down target.flows[first] (live), the
+    // flows after it kept as its alternates (none for a dialog's flow).
+    void add_branch_over_flows(std::uint64_t id, Context& context, const sip::Message& request,
+                               const runtime::RequestSource& source, const proxy::Target& target,
+                               std::size_t first, const std::string& loop_hash, Instant now);
+    // A branch down the alternate's flow, if that flow is still up.
+    std::optional<std::size_t> add_flow_branch(std::uint64_t id, Context& context,
+                                               const sip::Message& request,
+                                               const runtime::RequestSource& source,
+                                               const proxy::Alternate& alternate,
+                                               const std::string& loop_hash, Instant now);
+    // Starts the first of `rest` that can be started, keeping the others for its branch
+    // (and the request to build them from in the context). False when none could be.
+    bool try_alternates(std::uint64_t id, Context& context, const sip::Message& request,
+                        const runtime::RequestSource& source, const std::string& loop_hash,
+                        std::vector<proxy::Alternate> rest, Instant now);
     // A final status on `branch`: 430/408 (or a transport failure) moves to the instance's
     // next alternate; any other final ends that instance's search.
     void settle_alternates(std::uint64_t id, Context& context, std::size_t branch, int status,
@@ -131,8 +145,12 @@ class ProxyService {
     }
 
   private:
-    // RFC 5626 §5.3: the flow a target registered over that can carry a request now.
-    std::optional<runtime::Destination> live_flow(const proxy::Target& target);
+    // RFC 5626 §5.3: the flow a target registered over that can carry a request now, and
+    // (`index`) its place in target.flows.
+    std::optional<runtime::Destination> live_flow(const proxy::Target& target,
+                                                  std::size_t* index = nullptr);
+    // `flow` ("tcp:192.0.2.9:40002") as a destination, when it can carry a request now.
+    std::optional<runtime::Destination> alive_flow(const std::string& flow);
     void forward_statelessly(sip::Message response, const sip::Via& top,
                              const runtime::RequestSource& from);
     // RFC 5626 §5.3: an in-dialog request whose Route (ours, removed) names a flow goes down

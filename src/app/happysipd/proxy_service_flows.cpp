@@ -58,13 +58,22 @@ bool ProxyService::towards_home_proxy(proxy::TargetSet& targets, const sip::Mess
     return true;
 }
 
-std::optional<runtime::Destination> ProxyService::live_flow(const proxy::Target& target) {
-    for (const auto& flow : target.flows) {
-        auto destination = runtime::parse_destination(flow);
-        if (!destination) continue;
-        destination->existing_flow_only = true;
-        if (server_.flow_alive(*destination)) return destination;
-        log_.info("flow_failed", {{"instance", target.instance}, {"flow", flow}});
+std::optional<runtime::Destination> ProxyService::alive_flow(const std::string& flow) {
+    auto destination = runtime::parse_destination(flow);
+    if (!destination) return std::nullopt;
+    destination->existing_flow_only = true;
+    if (!server_.flow_alive(*destination)) return std::nullopt;
+    return destination;
+}
+
+std::optional<runtime::Destination> ProxyService::live_flow(const proxy::Target& target,
+                                                            std::size_t* index) {
+    for (std::size_t i = 0; i < target.flows.size(); ++i) {
+        if (auto destination = alive_flow(target.flows[i])) {
+            if (index) *index = i;
+            return destination;
+        }
+        log_.info("flow_failed", {{"instance", target.instance}, {"flow", target.flows[i]}});
     }
     return std::nullopt;
 }

@@ -79,7 +79,7 @@ TargetSet find_targets(const sip::Message& request, const RoutePreprocessing& pr
                     same->flows.push_back(std::move(binding.source));
                 else
                     same->alternates.push_back(
-                        {std::move(binding.contact), std::move(binding.path)});
+                        {std::move(binding.contact), std::move(binding.path), {}});
                 continue;
             }
         }

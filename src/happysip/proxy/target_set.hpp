@@ -22,10 +22,13 @@
 namespace happysip::proxy {
 
 // RFC 5626 §5.3: another registration of the same instance, tried only when the branch
-// before it failed with 430 (Flow Failed) or 408.
+// before it failed with 430 (Flow Failed), 408 or a transport error.
 struct Alternate {
     std::string uri;
     std::vector<std::string> path;
+    // One of the instance's own flows (a Target's `flows` entry): the branch goes down it,
+    // not to `uri`. Empty for a registration through an edge (reached over `path`).
+    std::string flow;
 };
 
 struct Target {
@@ -35,7 +38,9 @@ struct Target {
     // RFC 5626 §5.3: an Outbound instance registered here directly is reached over one of
     // the flows it registered ("udp:[2001:db8::2]:5060", as RegisterContext::source),
     // never by its Contact URI: the first flow that is still up, most recent first; one
-    // branch per instance, not one per flow. Empty for every other target.
+    // branch per instance, not one per flow. When that branch times out or its transport
+    // fails, the next live flow replaces it (the proxy makes each an Alternate with its
+    // `flow`). Empty for every other target.
     std::vector<std::string> flows;
     std::string instance;  // the +sip.instance of those flows (or of `alternates`)
     // RFC 5626 §5.3: an Outbound instance registered through an edge proxy (its bindings

@@ -45,6 +45,18 @@ registrar::Binding binding(std::string contact, std::uint16_t q,
     return b;
 }
 
+// An RFC 5626 binding of `instance`: registered with us over `source`, or through the
+// edges in `path` (then `source` is empty).
+registrar::Binding outbound(std::string instance, std::uint32_t reg_id, std::int64_t expires_at,
+                            std::string source, std::vector<std::string> path = {}) {
+    auto b = binding("sip:bob@10.0.0.5:5060;transport=tcp;ob", 1000, std::move(path));
+    b.instance = std::move(instance);
+    b.reg_id = reg_id;
+    b.source = std::move(source);
+    b.expires_at = expires_at;
+    return b;
+}
+
 TargetSet targets_of(sip::Message m, registrar::LocationStore& store) {
     auto pre = preprocess_routes(m, k_self);
     return find_targets(m, pre, k_self, store, k_now);
@@ -83,12 +95,8 @@ TEST(TargetSet, OutboundInstanceIsOneTargetOverItsFlowsMostRecentFirst) {
     // Contact URI), the other flows of the instance kept as fall-backs.
     registrar::MemoryLocationStore store;
     auto flow = [](std::uint32_t reg_id, std::string source, std::int64_t expires_at) {
-        auto b = binding("sip:bob@10.0.0.5:5060;transport=tcp;ob", 1000);
-        b.instance = "<urn:uuid:00000000-0000-1000-8000-000000000001>";
-        b.reg_id = reg_id;
-        b.source = std::move(source);
-        b.expires_at = expires_at;
-        return b;
+        return outbound("<urn:uuid:00000000-0000-1000-8000-000000000001>", reg_id, expires_at,
+                        std::move(source));
     };
     auto behind_edge = flow(1, "udp:192.0.2.7:5060", k_now + 100);
     behind_edge.instance = "<urn:uuid:00000000-0000-1000-8000-000000000002>";
@@ -110,16 +118,46 @@ TEST(TargetSet, OutboundInstanceIsOneTargetOverItsFlowsMostRecentFirst) {
     EXPECT_TRUE(set.targets[2].flows.empty());  // a plain binding
 }
 
+TEST(TargetSet, OwnFlowsOfAnInstanceStayItsFlowsInOrderNotAlternates) {
+    // RFC 5626 §5.3: the proxy fails over along `flows` (each made an Alternate naming its
+    // flow); target_set's alternates are the edge registrations only, and name no flow.
+    registrar::MemoryLocationStore store;
+    auto own = [](std::uint32_t reg_id, std::string source, std::int64_t expires_at) {
+        return outbound("<urn:uuid:00000000-0000-1000-8000-000000000005>", reg_id, expires_at,
+                        std::move(source));
+    };
+    auto edge = [](std::uint32_t reg_id, std::string path, std::int64_t expires_at) {
+        return outbound("<urn:uuid:00000000-0000-1000-8000-000000000006>", reg_id, expires_at, "",
+                        {std::move(path)});
+    };
+    store.replace(
+        "sip:bob@example.com",
+        {own(1, "tcp:192.0.2.9:40001", k_now + 900), own(2, "tcp:192.0.2.9:40002", k_now + 100),
+         own(3, "udp:192.0.2.9:40003", k_now + 500),
+         edge(1, "<sip:t1@edge1.example.com;lr;ob>", k_now + 800),
+         edge(2, "<sip:t2@edge2.example.com;lr;ob>", k_now + 700)});
+    auto set = targets_of(request("sip:bob@example.com"), store);
+    ASSERT_EQ(set.targets.size(), 2u);
+    const Target& direct = set.targets[0];  // its first flow expires last
+    EXPECT_EQ(direct.flows, (std::vector<std::string>{"tcp:192.0.2.9:40001", "udp:192.0.2.9:40003",
+                                                      "tcp:192.0.2.9:40002"}));
+    EXPECT_TRUE(direct.alternates.empty());
+    EXPECT_EQ(direct.instance, "<urn:uuid:00000000-0000-1000-8000-000000000005>");
+    const Target& edged = set.targets[1];
+    EXPECT_TRUE(edged.flows.empty());
+    ASSERT_EQ(edged.alternates.size(), 1u);
+    EXPECT_TRUE(edged.alternates[0].flow.empty());
+    EXPECT_EQ(edged.alternates[0].path,
+              std::vector<std::string>{"<sip:t2@edge2.example.com;lr;ob>"});
+}
+
 TEST(TargetSet, AnInstanceBehindAnEdgeIsOneTargetWithItsOtherFlowsAsAlternates) {
     // RFC 5626 §5.3: never two flows of one instance at once; the other registrations
     // (each with its own edge Path) wait for a 430 or a timeout, most recent first.
     registrar::MemoryLocationStore store;
     auto via_edge = [](std::uint32_t reg_id, std::string edge, std::int64_t expires_at) {
-        auto b = binding("sip:bob@10.0.0.5:5060;transport=tcp;ob", 1000, {std::move(edge)});
-        b.instance = "<urn:uuid:00000000-0000-1000-8000-000000000003>";
-        b.reg_id = reg_id;
-        b.expires_at = expires_at;
-        return b;
+        return outbound("<urn:uuid:00000000-0000-1000-8000-000000000003>", reg_id, expires_at, "",
+                        {std::move(edge)});
     };
     auto other = via_edge(1, "<sip:t3@edge2.example.com;lr;ob>", k_now + 200);
     other.instance = "<urn:uuid:00000000-0000-1000-8000-000000000004>";

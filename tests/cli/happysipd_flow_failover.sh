@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# happysipd fails over between the Outbound flows a UA registered with it directly
+# (RFC 5626 §5.3): one instance registers two TCP flows (reg-id 1 and 2; flow 2 expires
+# later, so it is tried first). A caller's INVITE goes down flow 2 only.
+# - flow 2 answers 486: the caller gets 486 and flow 1 never sees the INVITE (no other
+#   flow may be tried after a final response other than 430/408);
+# - flow 2 takes the INVITE and stays silent: after Timer B (64*T1 = 32 s: happysipd has
+#   no setting for T1) the branch ends in 408, the INVITE goes down flow 1, which answers
+#   200, and the caller gets that 200, never the 408 (logged proxy_flow_failover).
+# Loopback only; every wait bounded (about 35 s in all); stops only its own happysipd.
+set -u
+bin=$1
+source "$(dirname "$0")/lib.sh"
+
+cat > "$tmp/happysipd.toml" <<CONF
+[server]
+domains = ["localhost"]
+listen = ["tcp:127.0.0.1:0"]
+var_dir = "$tmp/var"
+drain_ms = 200
+
+[auth]
+enabled = false
+CONF
+"$bin" --config "$tmp/happysipd.toml" 2> "$tmp/daemon.log" &
+pid=$!
+for _ in $(seq 50); do grep -q 'event=listening' "$tmp/daemon.log" && break; sleep 0.1; done
+port=$(grep -oP 'event=listening at=tcp:127.0.0.1:\K[0-9]+' "$tmp/daemon.log")
+check listening "$([ -n "$port" ]; echo $?)" "$(cat "$tmp/daemon.log")"
+
+# Prints one line per check: "name ok|FAIL detail".
+timeout 60 python3 - "$port" > "$tmp/result" 2> "$tmp/python.err" <<'PY'
+import socket, sys, threading, time
+port = int(sys.argv[1])
+instance = "<urn:uuid:00000000-0000-1000-8000-00000000f10e>"
+
+def read_message(s, buf):
+    """One SIP message from stream socket s (buf: bytes already read); (msg, rest)."""
+    while b"\r\n\r\n" not in buf:
+        chunk = s.recv(4096)
+        if not chunk:
+            return None, buf
+        buf += chunk
+        buf = buf.lstrip(b"\r\n")  # keep-alive CRLFs between messages
+    head, _, rest = buf.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":", 1)[1])
+    while len(rest) < length:
+        chunk = s.recv(4096)
+        if not chunk:
+            return None, rest
+        rest += chunk
+    return head.decode(), rest[length:]
+
+def headers(msg, name):
+    return [l.split(":", 1)[1].strip() for l in msg.split("\r\n")[1:]
+            if l.split(":", 1)[0].strip().lower() == name.lower()]
+
+def response_to(request, status, reason, tag, contact=None):
+    lines = [f"SIP/2.0 {status} {reason}"]
+    lines += [f"Via: {v}" for v in headers(request, "via")]
+    lines += [f"Record-Route: {v}" for v in headers(request, "record-route")] if status < 300 else []
+    lines.append(f"From: {headers(request, 'from')[0]}")
+    lines.append(f"To: {headers(request, 'to')[0]};tag={tag}")
+    lines.append(f"Call-ID: {headers(request, 'call-id')[0]}")
+    lines.append(f"CSeq: {headers(request, 'cseq')[0]}")
+    if contact:
+        lines.append(f"Contact: <{contact}>")
+    lines.append("Content-Length: 0")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+class Flow:
+    """One TCP flow of the instance: registers, then answers INVITEs as `mode` says."""
+    def __init__(self, reg_id, expires):
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        self.local = "%s:%d" % self.s.getsockname()
+        self.reg_id = reg_id
+        self.buf = b""
+        self.mode = {}      # Call-ID -> "silent" | "486" | "200"
+        self.invites = {}   # Call-ID -> monotonic time the INVITE arrived
+        req = (f"REGISTER sip:localhost SIP/2.0\r\n"
+               f"Via: SIP/2.0/TCP {self.local};branch=z9hG4bK-reg{reg_id}\r\n"
+               f"Max-Forwards: 70\r\nFrom: <sip:bob@localhost>;tag=r{reg_id}\r\n"
+               f"To: <sip:bob@localhost>\r\nCall-ID: failover-reg-{reg_id}\r\n"
+               f"CSeq: 1 REGISTER\r\nSupported: outbound, path\r\n"
+               f"Contact: <sip:bob@{self.local};transport=tcp;ob>;reg-id={reg_id};"
+               f"+sip.instance=\"{instance}\"\r\nExpires: {expires}\r\nContent-Length: 0\r\n\r\n")
+        self.s.sendall(req.encode())
+        msg, self.buf = read_message(self.s, self.buf)
+        self.registered = bool(msg) and msg.startswith("SIP/2.0 200")
+        self.s.settimeout(None)
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                msg, self.buf = read_message(self.s, self.buf)
+            except OSError:
+                return
+            if msg is None:
+                return
+            if not msg.startswith("INVITE "):
+                continue  # the ACK of a non-2xx, a CANCEL: nothing to answer here
+            call_id = headers(msg, "call-id")[0]
+            self.invites[call_id] = time.monotonic()
+            mode = self.mode.get(call_id, "200")
+            if mode == "silent":
+                continue
+            if mode == "486":
+                self.s.sendall(response_to(msg, 486, "Busy Here", f"b{self.reg_id}"))
+            else:
+                self.s.sendall(response_to(msg, 200, "OK", f"b{self.reg_id}",
+                                           f"sip:bob@{self.local};transport=tcp;ob"))
+
+def call(call_id, wait):
+    """INVITE sip:bob@localhost from a caller's own TCP connection; the final status and
+    the seconds it took, or ("none", wait)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=wait)
+    local = "%s:%d" % s.getsockname()
+    req = (f"INVITE sip:bob@localhost SIP/2.0\r\n"
+           f"Via: SIP/2.0/TCP {local};branch=z9hG4bK-{call_id}\r\n"
+           f"Max-Forwards: 70\r\nFrom: <sip:alice@localhost>;tag=a-{call_id}\r\n"
+           f"To: <sip:bob@localhost>\r\nCall-ID: {call_id}\r\nCSeq: 1 INVITE\r\n"
+           f"Contact: <sip:alice@{local};transport=tcp>\r\nContent-Length: 0\r\n\r\n")
+    start = time.monotonic()
+    s.sendall(req.encode())
+    buf, statuses = b"", []
+    try:
+        while True:
+            s.settimeout(max(0.1, wait - (time.monotonic() - start)))
+            msg, buf = read_message(s, buf)
+            if msg is None:
+                break
+            status = int(msg.split(" ", 2)[1])
+            statuses.append(status)
+            if status >= 200:
+                return status, time.monotonic() - start, statuses, s
+    except socket.timeout:
+        pass
+    return "none", time.monotonic() - start, statuses, s
+
+def report(name, ok, detail=""):
+    print(f"{name} {'ok' if ok else 'FAIL'} {detail}", flush=True)
+
+older = Flow(1, 300)
+newer = Flow(2, 600)  # expires later: the preferred flow
+report("both-flows-registered", older.registered and newer.registered,
+       f"reg-id 1: {older.registered}, reg-id 2: {newer.registered}")
+
+# 486 on the preferred flow: final, no fail-over.
+newer.mode["busy-call"] = "486"
+status, took, statuses, s = call("busy-call", 5)
+time.sleep(0.3)  # a wrongful second branch would reach flow 1 by now
+report("busy-not-failed-over", status == 486 and "busy-call" in newer.invites
+       and "busy-call" not in older.invites,
+       f"caller got {statuses}; flow 2 saw INVITE: {'busy-call' in newer.invites}; "
+       f"flow 1 saw it: {'busy-call' in older.invites}")
+s.close()
+
+# Silence on the preferred flow: 408 after Timer B, then flow 1.
+newer.mode["silent-call"] = "silent"
+status, took, statuses, s = call("silent-call", 45)
+report("silent-flow-failed-over", status == 200 and "silent-call" in newer.invites
+       and "silent-call" in older.invites and 408 not in statuses,
+       f"caller got {statuses} after {took:.1f} s; flow 2 saw INVITE: "
+       f"{'silent-call' in newer.invites}; flow 1 saw it: {'silent-call' in older.invites}")
+if "silent-call" in newer.invites and "silent-call" in older.invites:
+    gap = older.invites["silent-call"] - newer.invites["silent-call"]
+    report("failover-after-timer-b", 31 <= gap <= 36, f"{gap:.1f} s between the two INVITEs")
+s.close()
+PY
+rc=$?
+check python-ran "$rc" "exit $rc: $(cat "$tmp/python.err")"
+while read -r name verdict detail; do
+  check "$name" "$([ "$verdict" = ok ]; echo $?)" "$detail"
+done < "$tmp/result"
+check all-reported "$([ "$(grep -c . "$tmp/result")" = 4 ]; echo $?)" "$(cat "$tmp/result")"
+
+grep -qE 'event=proxy_flow_failover call_id=silent-call status=408 flow=tcp:127\.0\.0\.1:' "$tmp/daemon.log"
+check failover-logged $? "no proxy_flow_failover for the silent call: $(grep -E 'failover|flow' "$tmp/daemon.log" | tail -5)"
+! grep -q 'event=proxy_flow_failover call_id=busy-call' "$tmp/daemon.log"
+check busy-not-logged $? "a fail-over after 486: $(grep busy-call "$tmp/daemon.log")"
+
+kill -TERM "$pid"; wait "$pid"; rc=$?; pid=
+check sigterm-exit-0 "$rc" "exit $rc after SIGTERM"
+echo "$checks checks, $fail failed"
+[ "$fail" = 0 ]
