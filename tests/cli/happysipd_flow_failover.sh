@@ -6,7 +6,9 @@
 #   flow may be tried after a final response other than 430/408);
 # - flow 2 takes the INVITE and stays silent: after Timer B (64*T1 = 32 s: happysipd has
 #   no setting for T1) the branch ends in 408, the INVITE goes down flow 1, which answers
-#   200, and the caller gets that 200, never the 408 (logged proxy_flow_failover).
+#   200, and the caller gets that 200, never the 408 (logged proxy_flow_failover);
+# - the caller cancels while flow 2 is silent: 487, and when that branch gives up (Timer B
+#   after the CANCEL) flow 1 is not tried.
 # Loopback only; every wait bounded (about 35 s in all); stops only its own happysipd.
 set -u
 bin=$1
@@ -24,7 +26,7 @@ enabled = false
 CONF
 "$bin" --config "$tmp/happysipd.toml" 2> "$tmp/daemon.log" &
 pid=$!
-for _ in $(seq 50); do grep -q 'event=listening' "$tmp/daemon.log" && break; sleep 0.1; done
+for _ in $(seq 50); do grep -qs 'event=listening' "$tmp/daemon.log" && break; sleep 0.1; done
 port=$(grep -oP 'event=listening at=tcp:127.0.0.1:\K[0-9]+' "$tmp/daemon.log")
 check listening "$([ -n "$port" ]; echo $?)" "$(cat "$tmp/daemon.log")"
 
@@ -114,32 +116,36 @@ class Flow:
                 self.s.sendall(response_to(msg, 200, "OK", f"b{self.reg_id}",
                                            f"sip:bob@{self.local};transport=tcp;ob"))
 
-def call(call_id, wait):
-    """INVITE sip:bob@localhost from a caller's own TCP connection; the final status and
-    the seconds it took, or ("none", wait)."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=wait)
+def invite(call_id):
+    """INVITE sip:bob@localhost from a caller's own TCP connection: (socket, request)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
     local = "%s:%d" % s.getsockname()
     req = (f"INVITE sip:bob@localhost SIP/2.0\r\n"
            f"Via: SIP/2.0/TCP {local};branch=z9hG4bK-{call_id}\r\n"
            f"Max-Forwards: 70\r\nFrom: <sip:alice@localhost>;tag=a-{call_id}\r\n"
            f"To: <sip:bob@localhost>\r\nCall-ID: {call_id}\r\nCSeq: 1 INVITE\r\n"
            f"Contact: <sip:alice@{local};transport=tcp>\r\nContent-Length: 0\r\n\r\n")
-    start = time.monotonic()
     s.sendall(req.encode())
-    buf, statuses = b"", []
+    return s, req
+
+def final_of(s, wait, method="INVITE"):
+    """The statuses of the responses to `method` on s until its final one (or `wait` s)."""
+    start, buf, statuses = time.monotonic(), b"", []
     try:
         while True:
             s.settimeout(max(0.1, wait - (time.monotonic() - start)))
             msg, buf = read_message(s, buf)
             if msg is None:
                 break
+            if not headers(msg, "cseq")[0].endswith(method):
+                continue
             status = int(msg.split(" ", 2)[1])
             statuses.append(status)
             if status >= 200:
-                return status, time.monotonic() - start, statuses, s
+                break
     except socket.timeout:
         pass
-    return "none", time.monotonic() - start, statuses, s
+    return statuses, time.monotonic() - start
 
 def report(name, ok, detail=""):
     print(f"{name} {'ok' if ok else 'FAIL'} {detail}", flush=True)
@@ -151,18 +157,30 @@ report("both-flows-registered", older.registered and newer.registered,
 
 # 486 on the preferred flow: final, no fail-over.
 newer.mode["busy-call"] = "486"
-status, took, statuses, s = call("busy-call", 5)
+s, _ = invite("busy-call")
+statuses, took = final_of(s, 5)
 time.sleep(0.3)  # a wrongful second branch would reach flow 1 by now
-report("busy-not-failed-over", status == 486 and "busy-call" in newer.invites
+report("busy-not-failed-over", statuses[-1:] == [486] and "busy-call" in newer.invites
        and "busy-call" not in older.invites,
        f"caller got {statuses}; flow 2 saw INVITE: {'busy-call' in newer.invites}; "
        f"flow 1 saw it: {'busy-call' in older.invites}")
 s.close()
 
+# The caller gives up while the preferred flow is silent: 487, and when that branch times
+# out (Timer B after the CANCEL, checked below) no other flow is tried.
+newer.mode["cancel-call"] = "silent"
+cancel_s, req = invite("cancel-call")
+time.sleep(0.5)
+cancel_s.sendall(req.replace("INVITE sip:", "CANCEL sip:", 1).replace("1 INVITE", "1 CANCEL")
+                 .replace(req[req.index("Contact:"):req.index("Content-Length")], "").encode())
+cancelled, _ = final_of(cancel_s, 5)
+cancel_at = time.monotonic()
+
 # Silence on the preferred flow: 408 after Timer B, then flow 1.
 newer.mode["silent-call"] = "silent"
-status, took, statuses, s = call("silent-call", 45)
-report("silent-flow-failed-over", status == 200 and "silent-call" in newer.invites
+s, _ = invite("silent-call")
+statuses, took = final_of(s, 45)
+report("silent-flow-failed-over", statuses[-1:] == [200] and "silent-call" in newer.invites
        and "silent-call" in older.invites and 408 not in statuses,
        f"caller got {statuses} after {took:.1f} s; flow 2 saw INVITE: "
        f"{'silent-call' in newer.invites}; flow 1 saw it: {'silent-call' in older.invites}")
@@ -170,18 +188,26 @@ if "silent-call" in newer.invites and "silent-call" in older.invites:
     gap = older.invites["silent-call"] - newer.invites["silent-call"]
     report("failover-after-timer-b", 31 <= gap <= 36, f"{gap:.1f} s between the two INVITEs")
 s.close()
+
+time.sleep(max(0, cancel_at + 33 - time.monotonic()))
+report("cancelled-not-failed-over", cancelled[-1:] == [487] and "cancel-call" in newer.invites
+       and "cancel-call" not in older.invites,
+       f"caller got {cancelled}; flow 1 saw the INVITE: {'cancel-call' in older.invites}")
+cancel_s.close()
 PY
 rc=$?
 check python-ran "$rc" "exit $rc: $(cat "$tmp/python.err")"
 while read -r name verdict detail; do
   check "$name" "$([ "$verdict" = ok ]; echo $?)" "$detail"
 done < "$tmp/result"
-check all-reported "$([ "$(grep -c . "$tmp/result")" = 4 ]; echo $?)" "$(cat "$tmp/result")"
+check all-reported "$([ "$(grep -c . "$tmp/result")" = 5 ]; echo $?)" "$(cat "$tmp/result")"
 
 grep -qE 'event=proxy_flow_failover call_id=silent-call status=408 flow=tcp:127\.0\.0\.1:' "$tmp/daemon.log"
 check failover-logged $? "no proxy_flow_failover for the silent call: $(grep -E 'failover|flow' "$tmp/daemon.log" | tail -5)"
-! grep -q 'event=proxy_flow_failover call_id=busy-call' "$tmp/daemon.log"
-check busy-not-logged $? "a fail-over after 486: $(grep busy-call "$tmp/daemon.log")"
+for call in busy-call cancel-call; do
+  ! grep -q "event=proxy_flow_failover call_id=$call" "$tmp/daemon.log"
+  check "$call-not-logged" $? "a fail-over: $(grep "$call" "$tmp/daemon.log")"
+done
 
 kill -TERM "$pid"; wait "$pid"; rc=$?; pid=
 check sigterm-exit-0 "$rc" "exit $rc after SIGTERM"

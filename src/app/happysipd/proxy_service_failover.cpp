@@ -90,7 +90,9 @@ void ProxyService::settle_alternates(std::uint64_t id, Context& c, std::size_t b
     if (it == c.alternates.end()) return;
     std::vector<proxy::Alternate> rest = std::move(it->second);
     c.alternates.erase(it);
-    if (failed || status == 430 || status == 408) {
+    // Once a final response went upstream (the caller cancelled, another branch won) no
+    // other flow would be heard.
+    if ((failed || status == 430 || status == 408) && !c.core.final_sent()) {
         const proxy::Alternate& next = rest.front();
         log_.info("proxy_flow_failover", {{"call_id", c.call_id},
                                           {"status", std::to_string(status)},
