@@ -223,6 +223,8 @@ int run_daemon(const Config& config, Logger& log) {
     if (config.registrar.flow_timer > 0)
         server_options.flow_idle_timeout =
             std::chrono::seconds(config.registrar.flow_timer + k_pong_timeout_s);
+    // A failed UDP flow must stay failed while a binding registered over it may live.
+    server_options.failed_udp_flow_memory = std::chrono::seconds(config.registrar.max_expires);
     runtime::SipServer server(io, server_options);
     server.on_log([&log](std::string_view event, const std::string& detail) {
         log.warning(event, {{"detail", detail}});
