@@ -36,18 +36,13 @@ block_s = 300
 CONF
 
 start_daemon() {  # start_daemon LOG: starts happysipd, waits for both listeners, reads ports
-  : > "$tmp/$1"  # exists before the first grep, whatever the background start's timing
-  "$bin" --config "$tmp/happysipd.toml" 2> "$tmp/$1" &
-  pid=$!
-  for _ in $(seq 50); do [ "$(grep -c 'event=listening' "$tmp/$1")" -ge 2 ] && break; sleep 0.1; done
-  u4=$(grep -oP 'event=listening at=udp:127.0.0.1:\K[0-9]+' "$tmp/$1")
-  u6=$(grep -oP 'event=listening at=udp:\[::1\]:\K[0-9]+' "$tmp/$1")
+  start_happysipd "$tmp/happysipd.toml" "$tmp/$1" 2
+  u4=$(listening_port "$tmp/$1" udp:127.0.0.1)
+  u6=$(listening_port "$tmp/$1" 'udp:\[::1\]')
   check "listening-$1" "$([ -n "$u4" ] && [ -n "$u6" ]; echo $?)" "$(cat "$tmp/$1")"
 }
 stop_daemon() {
-  kill -TERM "$pid"
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  wait "$pid"; local rc=$?; pid=
+  stop_happysipd; local rc=$?
   check "sigterm-exit-0-$1" "$([ "$rc" = 0 ]; echo $?)" "exit $rc"
 }
 

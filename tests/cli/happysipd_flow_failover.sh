@@ -24,10 +24,8 @@ drain_ms = 200
 [auth]
 enabled = false
 CONF
-"$bin" --config "$tmp/happysipd.toml" 2> "$tmp/daemon.log" &
-pid=$!
-for _ in $(seq 50); do grep -qs 'event=listening' "$tmp/daemon.log" && break; sleep 0.1; done
-port=$(grep -oP 'event=listening at=tcp:127.0.0.1:\K[0-9]+' "$tmp/daemon.log")
+start_happysipd "$tmp/happysipd.toml" "$tmp/daemon.log" 1
+port=$(listening_port "$tmp/daemon.log" tcp:127.0.0.1)
 check listening "$([ -n "$port" ]; echo $?)" "$(cat "$tmp/daemon.log")"
 
 # Prints one line per check: "name ok|FAIL detail".
@@ -209,7 +207,7 @@ for call in busy-call cancel-call; do
   check "$call-not-logged" $? "a fail-over: $(grep "$call" "$tmp/daemon.log")"
 done
 
-kill -TERM "$pid"; wait "$pid"; rc=$?; pid=
+stop_happysipd; rc=$?
 check sigterm-exit-0 "$rc" "exit $rc after SIGTERM"
 echo "$checks checks, $fail failed"
 [ "$fail" = 0 ]

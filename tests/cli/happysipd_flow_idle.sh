@@ -27,11 +27,9 @@ flow_timer = 1
 [auth]
 enabled = false
 CONF
-"$bin" --config "$tmp/happysipd.toml" 2> "$tmp/daemon.log" &
-pid=$!
-for _ in $(seq 50); do grep -q 'event=listening' "$tmp/daemon.log" && break; sleep 0.1; done
-port=$(grep -oP 'event=listening at=tcp:127.0.0.1:\K[0-9]+' "$tmp/daemon.log")
-udp_port=$(grep -oP 'event=listening at=udp:127.0.0.1:\K[0-9]+' "$tmp/daemon.log")
+start_happysipd "$tmp/happysipd.toml" "$tmp/daemon.log" 2
+port=$(listening_port "$tmp/daemon.log" tcp:127.0.0.1)
+udp_port=$(listening_port "$tmp/daemon.log" udp:127.0.0.1)
 check listening "$([ -n "$port" ] && [ -n "$udp_port" ]; echo $?)" "$(cat "$tmp/daemon.log")"
 
 # Three flows at once: "silent" pings once; "alive" pings every 0.5 s for 14 s; "registered"
@@ -159,7 +157,7 @@ check request-over-failed-udp-flow-refused \
 grep -q 'flow_idle_closed' "$tmp/daemon.log"
 check idle-close-logged $? "no flow_idle_closed in the log: $(tail -5 "$tmp/daemon.log")"
 
-kill -TERM "$pid"; wait "$pid"; rc=$?; pid=
+stop_happysipd; rc=$?
 check sigterm-exit-0 "$rc" "exit $rc after SIGTERM"
 echo "$checks checks, $fail failed"
 [ "$fail" = 0 ]

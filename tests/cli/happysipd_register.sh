@@ -39,13 +39,11 @@ enabled = false
 EOF
 
 start_daemon() {  # start_daemon LOG: starts happysipd, waits for its 5 listeners, reads ports
-  : > "$tmp/$1"  # exists before the first grep, whatever the background start's timing
-  "$bin" --config "$tmp/happysipd.toml" 2> "$tmp/$1" &
-  pid=$!
-  for _ in $(seq 50); do [ "$(grep -c 'event=listening' "$tmp/$1")" -ge 5 ] && break; sleep 0.1; done
-  port() { grep -oP "event=listening at=$1:\\K[0-9]+" "$tmp/$2"; }
-  u4=$(port 'udp:127.0.0.1' "$1"); u6=$(port 'udp:\[::1\]' "$1")
-  t4=$(port 'tcp:127.0.0.1' "$1"); t6=$(port 'tcp:\[::1\]' "$1"); l6=$(port 'tls:\[::1\]' "$1")
+  start_happysipd "$tmp/happysipd.toml" "$tmp/$1" 5
+  local log="$tmp/$1"
+  u4=$(listening_port "$log" udp:127.0.0.1); u6=$(listening_port "$log" 'udp:\[::1\]')
+  t4=$(listening_port "$log" tcp:127.0.0.1); t6=$(listening_port "$log" 'tcp:\[::1\]')
+  l6=$(listening_port "$log" 'tls:\[::1\]')
   check "listening-$1" "$([ -n "$u4" ] && [ -n "$u6" ] && [ -n "$t4" ] && [ -n "$t6" ] && [ -n "$l6" ]; echo $?)" "$(cat "$tmp/$1")"
 }
 
@@ -173,9 +171,7 @@ kill -KILL "$pid"; wait "$pid" 2>/dev/null; pid=
 start_daemon start2.log
 query query2 "$u4"; check binding-survives-kill-9 $? "$(grep -A12 'SIP/2.0 200' "$tmp/query2.log" 2>/dev/null)"
 
-kill -TERM "$pid"
-for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-wait "$pid"; rc=$?; pid=
+stop_happysipd; rc=$?
 check sigterm-exit-0 "$([ "$rc" = 0 ]; echo $?)" "exit $rc after SIGTERM"
 grep -q 'event=stopped' "$tmp/start2.log"; check stopped-logged $? "$(tail -3 "$tmp/start2.log")"
 

@@ -14,6 +14,27 @@ bad_config() {
   "$bin" --config "$tmp/$1.toml" --check-config > /dev/null 2> "$tmp/$1.err"; local rc=$?
   check "config-$1" "$([ "$rc" = 2 ] && grep -qE "$2" "$tmp/$1.err"; echo $?)" "exit $rc: $(cat "$tmp/$1.err")"
 }
+# `start_happysipd CONFIG LOG LISTENERS`: happysipd ($bin) in the background with CONFIG,
+# its stderr in LOG, its PID in $pid; returns once it has logged LISTENERS event=listening
+# lines (one per listen entry) or after 5 s. Waiting for all of them matters: a port read
+# before its line is written would be empty.
+start_happysipd() {
+  : > "$2"  # exists before the first grep, whatever the background start's timing
+  "$bin" --config "$1" 2> "$2" &
+  pid=$!
+  for _ in $(seq 50); do [ "$(grep -c 'event=listening' "$2")" -ge "$3" ] && break; sleep 0.1; done
+}
+# `listening_port LOG TRANSPORT:HOST`: the port of that listener (HOST as a grep -P pattern,
+# e.g. 'udp:\[::1\]'), empty if it did not log one.
+listening_port() { grep -oP "event=listening at=$2:\\K[0-9]+" "$1" | head -1; }
+# `stop_happysipd`: SIGTERM to $pid, waits up to 5 s for it to drain, reaps it; returns its
+# exit status.
+stop_happysipd() {
+  kill -TERM "$pid"
+  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  wait "$pid"; local rc=$?; pid=
+  return "$rc"
+}
 tmp=$(mktemp -d); pid=
 cleanup() { [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT

@@ -53,7 +53,7 @@ free_port() {  # free for TCP and UDP on 127.0.0.1, from the kernel
 }
 dead_port=$(free_port)  # nobody listens there: a Contact that cannot be connected to
 
-start_happysipd() {  # start_happysipd DIR EXTRA-TOML: sets pid, udp_port, tcp_port
+configure_and_start() {  # configure_and_start DIR EXTRA-TOML: sets pid, udp_port, tcp_port
   local dir=$1
   cat > "$dir/happysipd.toml" <<CONF
 [server]
@@ -66,11 +66,9 @@ drain_ms = 200
 level = "debug"
 $2
 CONF
-  "$bin" --config "$dir/happysipd.toml" 2> "$dir/daemon.log" &
-  pid=$!
-  for _ in $(seq 50); do [ "$(grep -c 'event=listening' "$dir/daemon.log")" -ge 2 ] && break; sleep 0.1; done
-  udp_port=$(grep -oP 'event=listening at=udp:127.0.0.1:\K[0-9]+' "$dir/daemon.log")
-  tcp_port=$(grep -oP 'event=listening at=tcp:127.0.0.1:\K[0-9]+' "$dir/daemon.log")
+  start_happysipd "$dir/happysipd.toml" "$dir/daemon.log" 2
+  udp_port=$(listening_port "$dir/daemon.log" udp:127.0.0.1)
+  tcp_port=$(listening_port "$dir/daemon.log" tcp:127.0.0.1)
   [ -n "$udp_port" ] && [ -n "$tcp_port" ]
 }
 
@@ -126,7 +124,7 @@ stop_ua() {  # stop_ua INDEX: that UA's connection closes with it (by PID, bound
 a="$tmp/a"; mkdir -p "$a/var"
 start_kamailio "$a" registrar.cfg
 check a-kamailio-up $? "Kamailio (registrar) did not listen: $(tail -5 "$a/kamailio.log")"
-start_happysipd "$a" "[edge]
+configure_and_start "$a" "[edge]
 domains = [\"kam.test\"]
 registrar = \"sip:127.0.0.1:$kam_port\""
 check a-happysipd-up $? "happysipd did not listen: $(tail -5 "$a/daemon.log")"
@@ -158,7 +156,7 @@ bob_pw='Tw6pRz3mQx8vLk2N'
 printf '%s\n' "$bob_pw" | "$cli" user add bob --db "$b/var/happysip.sqlite" --realm localhost \
   --password-stdin > /dev/null 2>&1
 check b-user-add-bob $? "happysip user add bob failed"
-start_happysipd "$b" "[auth]
+configure_and_start "$b" "[auth]
 allow_md5 = true
 md5_first = true   # SIPp answers the first challenge, and speaks MD5 only"
 check b-happysipd-up $? "happysipd did not listen: $(tail -5 "$b/daemon.log")"

@@ -47,19 +47,11 @@ CONF
 
 declare -A proxy_port=()
 start_daemon() {  # start_daemon LOG: happysipd in the background, its ports in $proxy_port
-  : > "$1"
-  "$bin" --config "$tmp/happysipd.toml" 2> "$1" &
-  pid=$!
-  for _ in $(seq 50); do [ "$(grep -c 'event=listening' "$1")" -ge 2 ] && break; sleep 0.1; done
-  proxy_port[u1]=$(grep -oP 'event=listening at=udp:127.0.0.1:\K[0-9]+' "$1")
-  proxy_port[t1]=$(grep -oP 'event=listening at=tcp:127.0.0.1:\K[0-9]+' "$1")
+  start_happysipd "$tmp/happysipd.toml" "$1" 2
+  proxy_port[u1]=$(listening_port "$1" udp:127.0.0.1)
+  proxy_port[t1]=$(listening_port "$1" tcp:127.0.0.1)
 }
-stop_daemon() {
-  kill -TERM "$pid"
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  wait "$pid"; local rc=$?; pid=
-  return "$rc"
-}
+stop_daemon() { stop_happysipd; }
 start_daemon "$tmp/daemon.log"
 check listening "$([ -n "${proxy_port[u1]}" ] && [ -n "${proxy_port[t1]}" ]; echo $?)" "$(cat "$tmp/daemon.log")"
 check trunk-logged "$(grep -q 'event=gin_trunk aor=sip:pbx1@localhost uris=1' "$tmp/daemon.log"; echo $?)" "$(grep gin_trunk "$tmp/daemon.log")"

@@ -56,18 +56,13 @@ CONF
 }
 log="$tmp/daemon.log"
 start_daemon() {  # start_daemon NAME: a fresh daemon (its limiter is in memory), ports read
-  : > "$log"
-  "$bin" --config "$tmp/happysipd.toml" 2> "$log" &
-  pid=$!
-  for _ in $(seq 50); do [ "$(grep -c 'event=listening' "$log")" -ge 2 ] && break; sleep 0.1; done
-  u4=$(grep -oP 'event=listening at=udp:127.0.0.1:\K[0-9]+' "$log")
-  u6=$(grep -oP 'event=listening at=udp:\[::1\]:\K[0-9]+' "$log")
+  start_happysipd "$tmp/happysipd.toml" "$log" 2
+  u4=$(listening_port "$log" udp:127.0.0.1)
+  u6=$(listening_port "$log" 'udp:\[::1\]')
   check "listening-$1" "$([ -n "$u4" ] && [ -n "$u6" ]; echo $?)" "$(cat "$log")"
 }
 stop_daemon() {  # stop_daemon NAME
-  kill -TERM "$pid"
-  for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  wait "$pid"; local rc=$?; pid=
+  stop_happysipd; local rc=$?
   check "sigterm-exit-0-$1" "$([ "$rc" = 0 ]; echo $?)" "exit $rc"
 }
 mark() { wc -l < "$log"; }                 # mark: the log's length now
