@@ -50,6 +50,16 @@ struct ProxyService::Context {
     runtime::RequestSource source;
     std::string hash;
 
+    // Keeps what later branches (a race's next attempts, an instance's next flow) are built
+    // from; the first caller's copy stands, as every later one would be the same request.
+    void remember(const sip::Message& request, const runtime::RequestSource& from,
+                  const std::string& loop_hash) {
+        if (base) return;
+        base = request;
+        source = from;
+        hash = loop_hash;
+    }
+
     std::optional<Instant> next_deadline() const {
         auto next = core.next_deadline();
         for (const auto& r : races)

@@ -72,11 +72,7 @@ bool ProxyService::try_alternates(std::uint64_t id, Context& c, const sip::Messa
         // A branch for a host name starts as a DNS race: its alternates cannot follow it
         // (rare: an edge's Path names it by address), so they are given up.
         if (!branch || i + 1 == rest.size()) return true;
-        if (!c.base) {  // the alternates are forwarded later, from these
-            c.base = request;
-            c.source = source;
-            c.hash = hash;
-        }
+        c.remember(request, source, hash);  // the alternates are forwarded later, from these
         c.alternates[*branch] = {std::make_move_iterator(rest.begin() + i + 1),
                                  std::make_move_iterator(rest.end())};
         return true;

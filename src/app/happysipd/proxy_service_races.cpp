@@ -15,11 +15,7 @@ void ProxyService::start_race(Context& c, const sip::Message& request,
                               const runtime::RequestSource& source, const std::string& target,
                               const std::vector<std::string>& path, const std::string& hash,
                               const sip::Uri& next_hop, Instant now) {
-    if (!c.base) {  // later attempts are built from these, after DNS has answered
-        c.base = request;
-        c.source = source;
-        c.hash = hash;
-    }
+    c.remember(request, source, hash);  // later attempts are built after DNS has answered
     proxy::NextHopConfig config;
     if (settings_.tls_only) config.lookup.supported = {false, false, true};
     auto race = std::make_unique<TargetRace>(

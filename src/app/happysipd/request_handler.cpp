@@ -16,7 +16,7 @@ namespace {
 // hop), as opposed to one behind an edge or a plain binding.
 bool registered_own_flow(const registrar::RegisterReply& reply, const std::string& source) {
     for (const auto& b : reply.bindings)
-        if (b.reg_id != 0 && b.path.empty() && b.source == source) return true;
+        if (b.is_own_flow() && b.source == source) return true;
     return false;
 }
 

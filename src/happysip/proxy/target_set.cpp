@@ -65,9 +65,8 @@ TargetSet find_targets(const sip::Message& request, const RoutePreprocessing& pr
             (binding.instance != by_gruu->instance ||
              (by_gruu->call_id_tag && gruu->call_id_tag(binding.call_id) != *by_gruu->call_id_tag)))
             continue;
-        const bool outbound = binding.reg_id != 0 && !binding.instance.empty();
-        const bool own_flow = outbound && binding.path.empty() && !binding.source.empty();
-        const bool edge_flow = outbound && !binding.path.empty();
+        const bool own_flow = binding.is_own_flow();
+        const bool edge_flow = binding.is_outbound() && !binding.path.empty();
         if (own_flow || edge_flow) {
             // Bindings come highest q, then most recently registered, first: the first
             // flow of an instance is its preferred one, the others its fall-backs.

@@ -23,6 +23,12 @@ struct Binding {
     std::string source;             // "udp:[2001:db8::2]:5060": where the REGISTER came from
     std::string user_agent;
 
+    // RFC 5626: an Outbound flow (instance and reg-id)...
+    bool is_outbound() const noexcept { return reg_id != 0 && !instance.empty(); }
+    // ...that ends here: registered with us directly over `source` (no Path: we are its
+    // first hop), not through an edge proxy.
+    bool is_own_flow() const noexcept { return is_outbound() && path.empty() && !source.empty(); }
+
     friend bool operator==(const Binding&, const Binding&) = default;
 };
 

@@ -8,6 +8,8 @@ namespace {
 
 // Dotted-quad IPv4 as inet_pton reads it: four decimal octets of one to three digits, no
 // leading zero, none above 255. nullopt for anything else (the caller then asks asio).
+// Not sip::parse_ipv4_address: RFC 3261's grammar allows leading zeros ("01.2.3.4"), which
+// inet_pton, and so this function's callers until now, refuse.
 std::optional<asio::ip::address_v4> parse_dotted_quad(std::string_view s) {
     asio::ip::address_v4::bytes_type bytes{};
     std::size_t pos = 0;
