@@ -16,6 +16,7 @@
 
 #include "happysip/runtime/endpoint.hpp"
 #include "happysip/runtime/tls_context.hpp"
+#include "happysip/runtime/tls_session_cache.hpp"
 #include "happysip/runtime/tls_socket_bio.hpp"
 
 namespace happysip::runtime {
@@ -66,6 +67,9 @@ std::shared_ptr<StreamConnection> StreamConnection::connect(asio::io_context& io
         }
         c->server_name_ = tls->server_name;
         c->verify_identity_ = tls->verify;
+        // The session of the last connection to this name and endpoint, if one is kept.
+        offer_client_session(c->ssl_.get(),
+                             client_session_key(tls->server_name, to_hostport(remote)));
     }
     c->arm_deadline(deadline);
     c->socket_.async_connect(remote, [c](std::error_code ec) { c->on_tcp_connected(ec); });
@@ -242,6 +246,12 @@ void StreamConnection::on_handshake(std::error_code ec, std::string detail) {
         return;
     }
     if (!ec) detail = check_peer_identity();
+    // RFC 5922 §7.3: only a session whose server passed the check is kept for the next
+    // connection; a session offered to a server that failed it is forgotten.
+    if (!server_side_ && detail.empty())
+        client_session_verified(ssl_.get());
+    else if (!server_side_)
+        client_session_failed(ssl_.get());
     if (!detail.empty()) {
         state_ = State::closed;
         close_socket();
@@ -278,6 +288,10 @@ std::string StreamConnection::check_peer_identity() {
     }
     X509_free(cert);
     return detail;
+}
+
+bool StreamConnection::tls_resumed() const {
+    return ssl_ && SSL_session_reused(ssl_.get()) == 1;
 }
 
 void StreamConnection::become_open() {

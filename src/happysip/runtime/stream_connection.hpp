@@ -15,6 +15,8 @@
 // asio::ssl::stream, whose four 17 KB buffers per connection would be most of a flow's
 // cost), its record buffers released while idle (SSL_MODE_RELEASE_BUFFERS), reading into
 // the same shared buffer. A local close of an open TLS connection sends close_notify.
+// A TLS client offers the session of its last connection to the same server name and
+// endpoint, and keeps the new one once the identity check passed (tls_session_cache.hpp).
 #pragma once
 
 #include <asio/io_context.hpp>
@@ -117,6 +119,9 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection> {
     asio::ip::tcp::endpoint remote_endpoint() const { return remote_; }
     std::optional<asio::ip::tcp::endpoint> local_endpoint() const { return local_; }
     bool is_tls() const { return tls_context_ != nullptr; }
+    // TLS, once open: the handshake resumed an earlier session (RFC 8446 §2.2, RFC 5077),
+    // on either side. The client's context counts both kinds (tls_session_cache.hpp).
+    bool tls_resumed() const;
     bool is_open() const { return state_ == State::open; }
 
   private:

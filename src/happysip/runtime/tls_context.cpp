@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "happysip/runtime/endpoint.hpp"
+#include "happysip/runtime/tls_session_cache.hpp"
 #include "happysip/sip/text.hpp"
 
 namespace happysip::runtime {
@@ -74,6 +75,24 @@ void tls12_minimum(asio::ssl::context& ctx) {
     SSL_CTX_set_options(ctx.native_handle(), SSL_OP_NO_RENEGOTIATION);
 }
 
+// Session resumption, server side: OpenSSL's defaults serve it, and this says which.
+// TLS 1.3 (RFC 8446 §4.6.1) and TLS 1.2 clients that ask (RFC 5077) get stateless
+// tickets, sealed with keys OpenSSL draws at random when the context is made: per context,
+// so per process, held in memory only, never written or shared. A restart (or a new
+// context) voids every ticket: each client pays one full handshake, nothing worse. TLS 1.2
+// clients without tickets resume by session ID from OpenSSL's in-memory server cache
+// (20480 sessions at most). A session lives 2 hours (OpenSSL's default timeout); the
+// extended master secret (RFC 7627, on by default) ties a resumed session to the full
+// handshake it came from. No client certificates are asked for, so a resumed session
+// carries no peer identity that could be stale.
+void allow_resumption(SSL_CTX* ctx) {
+    // The sessions of this context are good for this context only (OpenSSL refuses to
+    // resume a session whose ID context differs).
+    static constexpr unsigned char k_session_id_context[] = "happysip-sip-tls";
+    SSL_CTX_set_session_id_context(ctx, k_session_id_context,
+                                   static_cast<unsigned>(sizeof k_session_id_context - 1));
+}
+
 }  // namespace
 
 std::string openssl_error_text() {
@@ -104,6 +123,9 @@ TlsContextResult make_client_context(const TlsClientConfig& config) {
     } else {
         ctx->set_verify_mode(asio::ssl::verify_none);
     }
+    // Sessions kept per server identity and endpoint, offered on the next connect there
+    // (tls_session_cache.hpp); a context of another CA file or verify flag has its own.
+    enable_client_session_cache(ctx->native_handle());
     return {ctx, {}};
 }
 
@@ -163,6 +185,7 @@ TlsContextResult make_server_context(const TlsServerConfig& config) {
     if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)
         return {nullptr, "private key " + config.private_key_file + " does not match certificate " +
                              config.certificate_file};
+    allow_resumption(ctx->native_handle());
     return {ctx, {}};
 }
 
