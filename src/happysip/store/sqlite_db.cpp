@@ -41,6 +41,14 @@ void SqliteStatement::bind(int index, std::string_view text) {
     }
 }
 
+void SqliteStatement::bind_borrowed(int index, std::string_view text) {
+    if (!stmt_) return;
+    if (sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
+                          SQLITE_STATIC) != SQLITE_OK) {
+        status_ = failure(db_, "bind");
+    }
+}
+
 void SqliteStatement::bind(int index, std::int64_t value) {
     if (!stmt_) return;
     if (sqlite3_bind_int64(stmt_, index, value) != SQLITE_OK) status_ = failure(db_, "bind");

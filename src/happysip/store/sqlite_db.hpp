@@ -28,7 +28,9 @@ class SqliteStatement {
     ~SqliteStatement();
 
     // 1-based parameter indexes, as in SQLite.
-    void bind(int index, std::string_view text);
+    void bind(int index, std::string_view text);  // SQLite keeps a copy
+    // Without a copy: `text` must stay valid until the statement is next reset.
+    void bind_borrowed(int index, std::string_view text);
     void bind(int index, std::int64_t value);
     void bind_null(int index);
 

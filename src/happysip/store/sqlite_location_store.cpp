@@ -1,5 +1,6 @@
 #include "happysip/store/sqlite_location_store.hpp"
 
+#include <array>
 #include <utility>
 
 namespace happysip::store {
@@ -37,22 +38,94 @@ std::string join_path(const std::vector<std::string>& path) {
     return out;
 }
 
-// The INSERT and the UPDATE number a row's columns alike: ?1 aor or rowid, ?2 contact ...
-// ?11 user_agent.
-template <typename Key>
-void bind_row(SqliteStatement& s, Key key, const Binding& b) {
+// The INSERT and the UPDATEs number a row's columns alike: ?1 aor or rowid, ?2 contact ...
+// ?11 user_agent. Text is bound without a copy (SqliteStatement::bind_borrowed): `b` and
+// `path` outlive the statement's step, after which the caller resets it.
+void bind_insert(SqliteStatement& s, std::string_view aor, const Binding& b,
+                 const std::string& path) {
     s.reset();
-    s.bind(1, key);
-    s.bind(2, b.contact);
-    s.bind(3, b.instance);
+    s.bind_borrowed(1, aor);
+    s.bind_borrowed(2, b.contact);
+    s.bind_borrowed(3, b.instance);
     s.bind(4, static_cast<std::int64_t>(b.reg_id));
     s.bind(5, static_cast<std::int64_t>(b.q));
-    s.bind(6, b.call_id);
+    s.bind_borrowed(6, b.call_id);
     s.bind(7, static_cast<std::int64_t>(b.cseq));
     s.bind(8, b.expires_at);
-    s.bind(9, join_path(b.path));
-    s.bind(10, b.source);
-    s.bind(11, b.user_agent);
+    s.bind_borrowed(9, path);
+    s.bind_borrowed(10, b.source);
+    s.bind_borrowed(11, b.user_agent);
+}
+
+// The columns an UPDATE may set, as bits, in parameter order (?2 .. ?11).
+enum ColumnBit : std::uint16_t {
+    k_contact = 1 << 0,
+    k_instance = 1 << 1,
+    k_reg_id = 1 << 2,
+    k_q = 1 << 3,
+    k_call_id = 1 << 4,
+    k_cseq = 1 << 5,
+    k_expires_at = 1 << 6,
+    k_path = 1 << 7,
+    k_source = 1 << 8,
+    k_user_agent = 1 << 9,
+};
+constexpr std::array<std::string_view, 10> k_column_names = {
+    "contact", "instance",   "reg_id", "q",      "call_id",
+    "cseq",    "expires_at", "path",   "source", "user_agent"};
+
+std::uint16_t changed_columns(const Binding& a, const Binding& b) {
+    std::uint16_t bits = 0;
+    if (a.contact != b.contact) bits |= k_contact;
+    if (a.instance != b.instance) bits |= k_instance;
+    if (a.reg_id != b.reg_id) bits |= k_reg_id;
+    if (a.q != b.q) bits |= k_q;
+    if (a.call_id != b.call_id) bits |= k_call_id;
+    if (a.cseq != b.cseq) bits |= k_cseq;
+    if (a.expires_at != b.expires_at) bits |= k_expires_at;
+    if (a.path != b.path) bits |= k_path;
+    if (a.source != b.source) bits |= k_source;
+    if (a.user_agent != b.user_agent) bits |= k_user_agent;
+    return bits;
+}
+
+// "UPDATE bindings SET cseq = ?7, expires_at = ?8 WHERE rowid = ?1" for bits k_cseq |
+// k_expires_at: the parameters keep their numbers, so every statement binds alike.
+std::string update_sql(std::uint16_t bits) {
+    std::string sql = "UPDATE bindings SET ";
+    bool first = true;
+    for (std::size_t i = 0; i < k_column_names.size(); ++i) {
+        if (!(bits & (1u << i))) continue;
+        if (!first) sql += ", ";
+        first = false;
+        sql.append(k_column_names[i]).append(" = ?").append(std::to_string(i + 2));
+    }
+    return sql + " WHERE rowid = ?1";
+}
+
+void bind_update(SqliteStatement& s, std::uint16_t bits, std::int64_t rowid, const Binding& b,
+                 const std::string& path) {
+    s.reset();
+    s.bind(1, rowid);
+    if (bits & k_contact) s.bind_borrowed(2, b.contact);
+    if (bits & k_instance) s.bind_borrowed(3, b.instance);
+    if (bits & k_reg_id) s.bind(4, static_cast<std::int64_t>(b.reg_id));
+    if (bits & k_q) s.bind(5, static_cast<std::int64_t>(b.q));
+    if (bits & k_call_id) s.bind_borrowed(6, b.call_id);
+    if (bits & k_cseq) s.bind(7, static_cast<std::int64_t>(b.cseq));
+    if (bits & k_expires_at) s.bind(8, b.expires_at);
+    if (bits & k_path) s.bind_borrowed(9, path);
+    if (bits & k_source) s.bind_borrowed(10, b.source);
+    if (bits & k_user_agent) s.bind_borrowed(11, b.user_agent);
+}
+
+// Steps a statement that does not return rows, then resets it so that no borrowed text
+// stays bound to it.
+registrar::StoreStatus run_once(SqliteStatement& s) {
+    s.step();
+    registrar::StoreStatus status{s.status().ok, s.status().error};
+    s.reset();
+    return status;
 }
 
 std::vector<std::string> split_path(const std::string& joined) {
@@ -65,13 +138,6 @@ std::vector<std::string> split_path(const std::string& joined) {
         start = end + 1;
     }
     return out;
-}
-
-// Equal but for CSeq and expiry: what a refresh by the same Call-ID changes.
-bool only_timing_differs(const Binding& a, const Binding& b) {
-    return a.aor == b.aor && a.contact == b.contact && a.instance == b.instance &&
-           a.reg_id == b.reg_id && a.q == b.q && a.call_id == b.call_id && a.path == b.path &&
-           a.source == b.source && a.user_agent == b.user_agent;
 }
 
 }  // namespace
@@ -97,11 +163,6 @@ bool SqliteLocationStore::prepare_statements(std::string& error) {
     prepare(insert_,
             "INSERT INTO bindings (aor, contact, instance, reg_id, q, call_id, cseq, expires_at, "
             "path, source, user_agent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
-    prepare(update_,
-            "UPDATE bindings SET contact = ?2, instance = ?3, reg_id = ?4, q = ?5, call_id = ?6, "
-            "cseq = ?7, expires_at = ?8, path = ?9, source = ?10, user_agent = ?11 "
-            "WHERE rowid = ?1");
-    prepare(refresh_, "UPDATE bindings SET cseq = ?2, expires_at = ?3 WHERE rowid = ?1");
     prepare(delete_, "DELETE FROM bindings WHERE rowid = ?1");
     prepare(savepoint_, "SAVEPOINT binding_set");
     prepare(release_, "RELEASE binding_set");
@@ -205,35 +266,40 @@ registrar::StoreStatus SqliteLocationStore::end_atomic(bool keep) {
 
 registrar::StoreStatus SqliteLocationStore::insert(std::string_view aor, const Binding& b,
                                                    std::int64_t& rowid) {
-    bind_row(insert_, aor, b);
-    insert_.step();
-    if (!insert_.status().ok) return {false, insert_.status().error};
+    const std::string path = join_path(b.path);
+    bind_insert(insert_, aor, b, path);
+    if (auto s = run_once(insert_); !s.ok) return s;
     rowid = db_->last_insert_rowid();
     return {};
 }
 
 registrar::StoreStatus SqliteLocationStore::update(std::int64_t rowid, const Binding& before,
                                                    const Binding& b) {
-    // A refresh changes only CSeq and expiry: a two-column UPDATE binds no text, which
-    // SQLite would copy (issue 4).
-    if (only_timing_differs(before, b)) {
-        refresh_.reset();
-        refresh_.bind(1, rowid);
-        refresh_.bind(2, static_cast<std::int64_t>(b.cseq));
-        refresh_.bind(3, b.expires_at);
-        refresh_.step();
-        return {refresh_.status().ok, refresh_.status().error};
-    }
-    bind_row(update_, rowid, b);
-    update_.step();
-    return {update_.status().ok, update_.status().error};
+    // Only the columns that changed are set, and text is bound without a copy: a refresh
+    // sets CSeq and expiry, and the source too when the phone's NAT binding moved. A full
+    // UPDATE would bind and rewrite nine columns more (issue 4).
+    const std::uint16_t bits = changed_columns(before, b);
+    if (bits == 0) return {};
+    SqliteStatement* statement = update_statement(bits);
+    if (!statement) return {false, "prepare: " + update_sql(bits)};
+    const std::string path = bits & k_path ? join_path(b.path) : std::string();
+    bind_update(*statement, bits, rowid, b, path);
+    return run_once(*statement);
+}
+
+SqliteStatement* SqliteLocationStore::update_statement(std::uint16_t bits) {
+    auto it = updates_.find(bits);
+    if (it != updates_.end()) return &it->second;
+    SqliteStatus status;
+    SqliteStatement statement = db_->prepare(update_sql(bits), status);
+    if (!status.ok) return nullptr;
+    return &updates_.emplace(bits, std::move(statement)).first->second;
 }
 
 registrar::StoreStatus SqliteLocationStore::erase(std::int64_t rowid) {
     delete_.reset();
     delete_.bind(1, rowid);
-    delete_.step();
-    return {delete_.status().ok, delete_.status().error};
+    return run_once(delete_);
 }
 
 registrar::StoreStatus SqliteLocationStore::replace(std::string_view aor,

@@ -79,6 +79,9 @@ class SqliteLocationStore final : public registrar::LocationStore {
     registrar::StoreStatus update(std::int64_t rowid, const registrar::Binding& before,
                                   const registrar::Binding& b);
     registrar::StoreStatus erase(std::int64_t rowid);
+    // The UPDATE that sets the columns of `bits` (see the .cpp), prepared on first use;
+    // nullptr if SQLite refuses it.
+    SqliteStatement* update_statement(std::uint16_t bits);
     // Starts/ends a unit that must apply whole: a savepoint inside a group, else a
     // transaction of its own.
     registrar::StoreStatus begin_atomic();
@@ -90,12 +93,12 @@ class SqliteLocationStore final : public registrar::LocationStore {
     std::unique_ptr<SqliteDb> db_;
     SqliteStatement load_;
     SqliteStatement insert_;
-    SqliteStatement update_;
-    SqliteStatement refresh_;  // CSeq and expiry only
     SqliteStatement delete_;
     SqliteStatement savepoint_;
     SqliteStatement release_;
     SqliteStatement rollback_to_;
+    // One per set of changed columns met so far: at most 2^10, in practice a handful.
+    std::unordered_map<std::uint16_t, SqliteStatement> updates_;
     bool in_group_ = false;
 
     AorMap by_aor_;

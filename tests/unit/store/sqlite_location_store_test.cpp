@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace happysip::store {
 namespace {
@@ -192,6 +193,57 @@ TEST_F(SqliteLocationStoreTest, RefreshesAndOtherChangesReachTheFile) {
     auto got = store->lookup(a.aor, k_now);
     ASSERT_EQ(got.size(), 1u);
     EXPECT_EQ(got[0], moved_source);
+}
+
+// An UPDATE sets only the columns that changed (one statement per set of columns): each
+// column on its own, and all of them at once, must reach the file, and a row that did
+// not change must keep its values.
+TEST_F(SqliteLocationStoreTest, EachChangedColumnReachesTheFile) {
+    const Binding base = binding("sip:alice@192.0.2.10", k_now + 60);
+    const Binding other = binding("sip:alice@192.0.2.11", k_now + 70);
+    std::vector<void (*)(Binding&)> changes = {
+        [](Binding& b) { b.instance = "<urn:uuid:00000000-0000-1000-8000-000000000002>"; },
+        [](Binding& b) { b.reg_id = 2; },
+        [](Binding& b) { b.q = 500; },
+        [](Binding& b) { b.call_id = "c2@ua"; },
+        [](Binding& b) { b.cseq = 8; },
+        [](Binding& b) { b.expires_at = k_now + 3600; },
+        [](Binding& b) { b.path = {"<sip:edge3.example.com;lr>"}; },
+        [](Binding& b) { b.path.clear(); },
+        [](Binding& b) { b.source = "udp:192.0.2.99:5060"; },
+        [](Binding& b) { b.user_agent = "test/2.0"; },
+        [](Binding& b) {
+            b.instance.clear();
+            b.reg_id = 0;
+            b.q = 100;
+            b.call_id = "c3@ua";
+            b.cseq = 99;
+            b.expires_at = k_now + 7200;
+            b.path = {"<sip:a;lr>", "<sip:b;lr>", "<sip:c;lr>"};
+            b.source = "tls:[2001:db8::9]:5061";
+            b.user_agent = "";
+        },
+    };
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+        SCOPED_TRACE(i);
+        Binding changed = base;
+        changes[i](changed);
+        ASSERT_NE(changed, base);
+        {
+            auto store = open();
+            ASSERT_TRUE(store->replace(base.aor, {base, other}).ok);
+            ASSERT_TRUE(store->begin_group().ok);
+            ASSERT_TRUE(store->replace(base.aor, {changed, other}).ok);
+            ASSERT_TRUE(store->commit_group().ok);
+        }
+        auto store = open();
+        auto got = store->lookup(base.aor, k_now);
+        ASSERT_EQ(got.size(), 2u);
+        const bool changed_first = got[0].contact == changed.contact;
+        EXPECT_EQ(got[changed_first ? 0 : 1], changed);
+        EXPECT_EQ(got[changed_first ? 1 : 0], other);
+        ASSERT_TRUE(store->replace(base.aor, {}).ok);
+    }
 }
 
 TEST_F(SqliteLocationStoreTest, PurgeRemovesExpiredRowsFromMemoryAndFile) {
