@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -202,6 +203,65 @@ TEST(Config, TheDocumentedExampleIsAcceptedAndIsTheDefaults) {
     EXPECT_EQ(c.edge_domains, d.edge_domains);
     EXPECT_EQ(c.edge_registrar, d.edge_registrar);
     EXPECT_EQ(c.log_level, d.log_level);
+    EXPECT_EQ(c.sip.t1_ms, d.sip.t1_ms);
+    EXPECT_EQ(c.sip.t2_ms, d.sip.t2_ms);
+    EXPECT_EQ(c.sip.t4_ms, d.sip.t4_ms);
+}
+
+TEST(Config, SipTimersDefaultToRfc3261Table4) {
+    using std::chrono::milliseconds;
+    const txn::TimerConfig t = default_config().sip.timers();
+    const txn::TimerConfig rfc;
+    EXPECT_EQ(t.t1, milliseconds(500));
+    EXPECT_EQ(t.t2, rfc.t2);
+    EXPECT_EQ(t.t4, rfc.t4);
+    EXPECT_EQ(t.timer_d, rfc.timer_d);
+    EXPECT_EQ(t.timer_b(), std::chrono::seconds(32));
+}
+
+TEST(Config, SipT1SetsEveryTimerDerivedFromIt) {
+    using std::chrono::milliseconds;
+    const Config c = loaded("[sip]\nt1_ms = 50\nt2_ms = 400\nt4_ms = 500\n");
+    const txn::TimerConfig t = c.sip.timers();
+    EXPECT_EQ(t.t1, milliseconds(50));
+    EXPECT_EQ(t.t2, milliseconds(400));
+    EXPECT_EQ(t.t4, milliseconds(500));
+    EXPECT_EQ(t.timer_b(), milliseconds(3200));  // 64*T1
+    EXPECT_EQ(t.timer_f(), milliseconds(3200));
+    // Timer D is RFC 3261's fixed 32 s at most T1s...
+    EXPECT_EQ(t.timer_d, std::chrono::seconds(32));
+    // ...and follows 64*T1 (Timer H of the server retransmitting) above 500 ms.
+    const txn::TimerConfig slow = loaded("[sip]\nt1_ms = 2000\n").sip.timers();
+    EXPECT_EQ(slow.timer_d, std::chrono::seconds(128));
+}
+
+TEST(Config, SipTimersOutOfRangeNameTheKeyAndLine) {
+    for (const char* bad : {"0", "-1", "9", "60001", "\"fast\"", "0.5"}) {
+        const ConfigError e = refused(std::string("[sip]\n\nt1_ms = ") + bad + "\n");
+        EXPECT_EQ(e.key, "sip.t1_ms") << bad;
+        EXPECT_EQ(e.line, 3u) << bad;
+    }
+    EXPECT_EQ(refused("[sip]\nt2_ms = 0\n").key, "sip.t2_ms");
+    EXPECT_EQ(refused("[sip]\nt2_ms = 3600000\n").key, "sip.t2_ms");
+    EXPECT_EQ(refused("[sip]\nt4_ms = 0\n").key, "sip.t4_ms");
+    EXPECT_EQ(refused("[sip]\nt4_ms = 60001\n").key, "sip.t4_ms");
+    const ConfigError unknown = refused("[sip]\nt3_ms = 100\n");
+    EXPECT_EQ(unknown.key, "sip.t3_ms");
+    EXPECT_EQ(unknown.message, "unknown key");
+}
+
+TEST(Config, SipT1MustNotExceedT2) {
+    // T1 raised past the default T2: the T1 line is the one to fix (or raise T2 with it).
+    ConfigError e = refused("[sip]\nt1_ms = 5000\n");
+    EXPECT_EQ(e.key, "sip.t1_ms");
+    EXPECT_EQ(e.line, 2u);
+    EXPECT_NE(e.message.find("sip.t2_ms (4000)"), std::string::npos) << e.message;
+    // T2 lowered below the default T1.
+    e = refused("[sip]\nt4_ms = 100\nt2_ms = 100\n");
+    EXPECT_EQ(e.key, "sip.t2_ms");
+    EXPECT_EQ(e.line, 3u);
+    // Equal is fine: the interval is capped at once.
+    EXPECT_EQ(loaded("[sip]\nt1_ms = 5000\nt2_ms = 5000\n").sip.t1_ms, 5000u);
 }
 
 TEST(Config, EdgeDomainsAndRegistrarAreRead) {

@@ -4,15 +4,21 @@
 # later, so it is tried first). A caller's INVITE goes down flow 2 only.
 # - flow 2 answers 486: the caller gets 486 and flow 1 never sees the INVITE (no other
 #   flow may be tried after a final response other than 430/408);
-# - flow 2 takes the INVITE and stays silent: after Timer B (64*T1 = 32 s: happysipd has
-#   no setting for T1) the branch ends in 408, the INVITE goes down flow 1, which answers
-#   200, and the caller gets that 200, never the 408 (logged proxy_flow_failover);
+# - flow 2 takes the INVITE and stays silent: after Timer B (64*T1: [sip] t1_ms = 50 here,
+#   so 3.2 s instead of 32) the branch ends in 408, the INVITE goes down flow 1, which
+#   answers 200, and the caller gets that 200, never the 408 (logged proxy_flow_failover);
 # - the caller cancels while flow 2 is silent: 487, and when that branch gives up (Timer B
 #   after the CANCEL) flow 1 is not tried.
-# Loopback only; every wait bounded (about 35 s in all); stops only its own happysipd.
+# And --check-config refuses nonsensical [sip] timers. Loopback only; every wait bounded (about 5 s in all); stops only its own happysipd.
 set -u
 bin=$1
 source "$(dirname "$0")/lib.sh"
+
+# --check-config refuses [sip] timers that make no sense, naming the key and the line.
+bad_config t1-zero ':2: sip.t1_ms: must be between 10 and 60000' < <(printf '[sip]\nt1_ms = 0\n')
+bad_config t1-huge ':3: sip.t1_ms: must be between 10 and 60000' < <(printf '[sip]\n\nt1_ms = 600000\n')
+bad_config t1-above-t2 ':2: sip.t1_ms: must not exceed sip.t2_ms \(4000\)' < <(printf '[sip]\nt1_ms = 5000\n')
+bad_config t2-below-t1 ':3: sip.t2_ms: must not be below sip.t1_ms \(500\)' < <(printf '[sip]\nt4_ms = 100\nt2_ms = 100\n')
 
 cat > "$tmp/happysipd.toml" <<CONF
 [server]
@@ -23,15 +29,20 @@ drain_ms = 200
 
 [auth]
 enabled = false
+
+[sip]
+t1_ms = 50
+t2_ms = 400
 CONF
 start_happysipd "$tmp/happysipd.toml" "$tmp/daemon.log" 1
 port=$(listening_port "$tmp/daemon.log" tcp:127.0.0.1)
 check listening "$([ -n "$port" ]; echo $?)" "$(cat "$tmp/daemon.log")"
 
 # Prints one line per check: "name ok|FAIL detail".
-timeout 60 python3 - "$port" > "$tmp/result" 2> "$tmp/python.err" <<'PY'
+timeout 30 python3 - "$port" > "$tmp/result" 2> "$tmp/python.err" <<'PY'
 import socket, sys, threading, time
 port = int(sys.argv[1])
+TIMER_B = 64 * 0.050  # 64*T1 with [sip] t1_ms = 50
 instance = "<urn:uuid:00000000-0000-1000-8000-00000000f10e>"
 
 def read_message(s, buf):
@@ -177,17 +188,18 @@ cancel_at = time.monotonic()
 # Silence on the preferred flow: 408 after Timer B, then flow 1.
 newer.mode["silent-call"] = "silent"
 s, _ = invite("silent-call")
-statuses, took = final_of(s, 45)
+statuses, took = final_of(s, TIMER_B + 5)
 report("silent-flow-failed-over", statuses[-1:] == [200] and "silent-call" in newer.invites
        and "silent-call" in older.invites and 408 not in statuses,
        f"caller got {statuses} after {took:.1f} s; flow 2 saw INVITE: "
        f"{'silent-call' in newer.invites}; flow 1 saw it: {'silent-call' in older.invites}")
 if "silent-call" in newer.invites and "silent-call" in older.invites:
     gap = older.invites["silent-call"] - newer.invites["silent-call"]
-    report("failover-after-timer-b", 31 <= gap <= 36, f"{gap:.1f} s between the two INVITEs")
+    report("failover-after-timer-b", TIMER_B - 0.1 <= gap <= TIMER_B + 1.5,
+           f"{gap:.2f} s between the two INVITEs (Timer B {TIMER_B:.1f} s)")
 s.close()
 
-time.sleep(max(0, cancel_at + 33 - time.monotonic()))
+time.sleep(max(0, cancel_at + TIMER_B + 1 - time.monotonic()))
 report("cancelled-not-failed-over", cancelled[-1:] == [487] and "cancel-call" in newer.invites
        and "cancel-call" not in older.invites,
        f"caller got {cancelled}; flow 1 saw the INVITE: {'cancel-call' in older.invites}")

@@ -71,6 +71,11 @@ std::vector<std::string> domain_names(const toml::value& v, const std::string& k
     return out;
 }
 
+// [sip] bounds. Below 10 ms T1 is shorter than a scheduler tick and Timer A would spin;
+// above 60 s a silent branch would be kept for over an hour (64*T1).
+constexpr std::int64_t k_min_t1_ms = 10;
+constexpr std::int64_t k_max_timer_ms = 60'000;
+
 using KeyReader = std::function<void(const toml::value&, const std::string& key, Config&)>;
 
 // [[gin.trunk]] (RFC 6140): one table per SIP-PBX trunk, `aor` (what it registers as) and
@@ -251,6 +256,13 @@ const std::map<std::string, std::map<std::string, KeyReader>>& known_keys() {
                    refuse(v, k, "'" + c.edge_registrar + "' is not a sip: or sips: URI");
            }}}},
         {"gin", {{"trunk", gin_trunks}}},
+        {"sip",
+         {{"t1_ms", [](const toml::value& v, const std::string& k,
+                       Config& c) { c.sip.t1_ms = integer(v, k, k_min_t1_ms, k_max_timer_ms); }},
+          {"t2_ms", [](const toml::value& v, const std::string& k,
+                       Config& c) { c.sip.t2_ms = integer(v, k, k_min_t1_ms, k_max_timer_ms); }},
+          {"t4_ms", [](const toml::value& v, const std::string& k,
+                       Config& c) { c.sip.t4_ms = integer(v, k, 1, k_max_timer_ms); }}}},
         {"dns",
          {{"servers",
            [](const toml::value& v, const std::string& k, Config& c) {
@@ -280,6 +292,19 @@ void check_expires(const toml::value& root, const Config& c) {
     if (r.default_expires < r.min_expires || r.default_expires > r.max_expires)
         refuse(where("default_expires"), "registrar.default_expires",
                "must lie between registrar.min_expires and registrar.max_expires");
+}
+
+// RFC 3261 §17.1.1.2: T2 caps the interval that starts at T1 and doubles; a T2 below T1
+// would make the "cap" a shrink.
+void check_sip_timers(const toml::value& root, const Config& c) {
+    if (c.sip.t1_ms <= c.sip.t2_ms) return;
+    const bool t1_given = root.contains("sip") && root.at("sip").contains("t1_ms");
+    const toml::value& where = root.at("sip").at(t1_given ? "t1_ms" : "t2_ms");
+    if (t1_given)
+        refuse(
+            where, "sip.t1_ms",
+            "must not exceed sip.t2_ms (" + std::to_string(c.sip.t2_ms) + "): raise t2_ms with it");
+    refuse(where, "sip.t2_ms", "must not be below sip.t1_ms (" + std::to_string(c.sip.t1_ms) + ")");
 }
 
 // An [edge] domain is another registrar's: serving it here as well would make its REGISTERs
@@ -341,6 +366,7 @@ void read_tables(const toml::value& root, Config& config) {
         refuse(tls, std::string("tls.") + missing, "must be given together with the other");
     }
     check_expires(root, config);
+    check_sip_timers(root, config);
     check_tls_only(root, config);
     check_gin_domains(root, config);
     check_edge_domains(root, config);
@@ -350,6 +376,19 @@ void read_tables(const toml::value& root, Config& config) {
 }
 
 }  // namespace
+
+txn::TimerConfig SipTimerSettings::timers() const {
+    using std::chrono::milliseconds;
+    txn::TimerConfig t;
+    t.t1 = milliseconds(t1_ms);
+    t.t2 = milliseconds(t2_ms);
+    t.t4 = milliseconds(t4_ms);
+    // RFC 3261 §17.1.1.2: Timer D (32 s on UDP) absorbs the retransmissions of a final
+    // response, which a server sends until Timer G/H (64*T1) ends: with a T1 above 500 ms
+    // it must grow with it.
+    t.timer_d = std::max<txn::Duration>(t.timer_d, 64 * t.t1);
+    return t;
+}
 
 std::string ConfigError::to_string() const {
     std::string out = file;

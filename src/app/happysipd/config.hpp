@@ -11,6 +11,7 @@
 
 #include "happysip/registrar/registrar.hpp"
 #include "happysip/runtime/sip_server.hpp"
+#include "happysip/txn/timers.hpp"
 #include "log.hpp"
 
 namespace happysip::daemon {
@@ -31,6 +32,17 @@ struct AuthSettings {
     bool drop_scanners = true;             // known scanners get no answer at all
 };
 
+// [sip]: the RFC 3261 §17.1.1.1 timer values every transaction of happysipd derives from
+// (Timer A-K, the proxy's CANCEL guard, the next-hop race). T1 may be changed (§17.1.1.1:
+// "T1 ... can be chosen"); 64*T1 is Timer B/F, the time a silent branch is given.
+struct SipTimerSettings {
+    std::uint32_t t1_ms = 500;   // RTT estimate
+    std::uint32_t t2_ms = 4000;  // retransmit interval cap (non-INVITE, INVITE responses)
+    std::uint32_t t4_ms = 5000;  // how long a message may stay in the network
+
+    txn::TimerConfig timers() const;
+};
+
 struct Config {
     std::vector<std::string> domains = {"localhost"};  // [server] domains
     std::vector<runtime::ListenSpec> listen;           // [server] listen
@@ -46,6 +58,7 @@ struct Config {
     LogLevel log_level = LogLevel::info;               // [log] level
     std::vector<std::string> dns_servers;              // [dns] servers (empty: resolv.conf)
     AuthSettings auth;                                 // [auth] ...
+    SipTimerSettings sip;                              // [sip] t1_ms, t2_ms, t4_ms
     // [edge] domains: domains whose registrar is a neighbour; happysipd is their RFC 5626
     // edge proxy. [edge] registrar: where requests for those domains go (a sip:/sips:
     // URI); empty: RFC 3263 on the domain. Read and checked only; no behaviour yet.

@@ -225,6 +225,7 @@ int run_daemon(const Config& config, Logger& log) {
             std::chrono::seconds(config.registrar.flow_timer + k_pong_timeout_s);
     // A failed UDP flow must stay failed while a binding registered over it may live.
     server_options.failed_udp_flow_memory = std::chrono::seconds(config.registrar.max_expires);
+    server_options.timers = config.sip.timers();
     runtime::SipServer server(io, server_options);
     server.on_log([&log](std::string_view event, const std::string& detail) {
         log.warning(event, {{"detail", detail}});
@@ -265,11 +266,12 @@ int run_daemon(const Config& config, Logger& log) {
     registrar::GinLocationView routed(*store, registrar.gin_trunks());
     for (const auto& trunk : registrar.gin_trunks().trunks())
         log.info("gin_trunk", {{"aor", trunk.aor}, {"uris", std::to_string(trunk.serves.size())}});
-    ProxyService proxy(
-        io, server, proxy::LocalIdentity(config.domains, listeners), routed, auth.auth.get(), log,
-        auth.dialog_secret.empty() ? random_secret() : auth.dialog_secret,
-        ProxySettings{true, config.tls_only, config.edge_domains, config.edge_registrar},
-        dns.get());
+    ProxyService proxy(io, server, proxy::LocalIdentity(config.domains, listeners), routed,
+                       auth.auth.get(), log,
+                       auth.dialog_secret.empty() ? random_secret() : auth.dialog_secret,
+                       ProxySettings{true, config.tls_only, config.edge_domains,
+                                     config.edge_registrar, config.sip.timers()},
+                       dns.get());
     handler.set_proxy(&proxy);
     // RFC 5627: the registrar hands out the GRUUs the proxy can read back. Temp GRUU nonces
     // count up from a random start, so none repeats across restarts under one secret.

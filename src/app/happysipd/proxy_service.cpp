@@ -205,7 +205,8 @@ void ProxyService::handle(const sip::Message& request, const runtime::RequestSou
     }
 
     std::uint64_t id = next_id_++;
-    auto context = std::make_unique<Context>(proxy::ResponseContext(request), responder);
+    auto context = std::make_unique<Context>(
+        proxy::ResponseContext(request, proxy::ResponseContextConfig{settings_.timers}), responder);
     context->call_id = std::string(request.header(sip::HeaderId::call_id).value_or(""));
     context->record_route =
         settings_.record_route && creates_dialog(request.method()) && !targets.in_dialog;

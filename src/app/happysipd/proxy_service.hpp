@@ -39,6 +39,7 @@
 #include "happysip/runtime/dns_client.hpp"
 #include "happysip/runtime/sip_server.hpp"
 #include "happysip/sip/via.hpp"
+#include "happysip/txn/timers.hpp"
 #include "happysip/txn/transaction_key.hpp"
 #include "log.hpp"
 #include "request_auth.hpp"
@@ -52,6 +53,9 @@ struct ProxySettings {
     // where their requests go (empty: RFC 3263 on the domain).
     std::vector<std::string> edge_domains;
     std::string edge_registrar;
+    // [sip] t1_ms...: the branches' client transactions, their CANCEL guard and the
+    // next-hop race's overall timeout (64*T1) follow these.
+    txn::TimerConfig timers;
 };
 
 class ProxyService {

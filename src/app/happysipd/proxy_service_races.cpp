@@ -17,6 +17,8 @@ void ProxyService::start_race(Context& c, const sip::Message& request,
                               const sip::Uri& next_hop, Instant now) {
     c.remember(request, source, hash);  // later attempts are built after DNS has answered
     proxy::NextHopConfig config;
+    // RFC 3263 §4.3 fail-over happens within one transaction's lifetime (64*T1).
+    config.race.timeout = settings_.timers.timer_b();
     if (settings_.tls_only) config.lookup.supported = {false, false, true};
     auto race = std::make_unique<TargetRace>(
         TargetRace{proxy::NextHopRace(next_hop, config, &reachability_),

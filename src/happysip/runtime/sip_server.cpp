@@ -264,8 +264,8 @@ void SipServer::receive(sip::Message request, Route route) {
             routes_[key] = std::make_shared<Route>(std::move(route));
             auto send100 = options_.invite_100_trying ? txn::InviteServerTransaction::Send100::yes
                                                       : txn::InviteServerTransaction::Send100::no;
-            invite_.insert(
-                key, txn::InviteServerTransaction(std::move(request), kind, timers_, t, send100));
+            invite_.insert(key, txn::InviteServerTransaction(std::move(request), kind,
+                                                             options_.timers, t, send100));
             drain(key, *invite_.find(key));
         } else if (!is_invite && handler_) {
             Responder none;  // an ACK for a 2xx belongs to the dialog, not to a transaction
@@ -279,7 +279,7 @@ void SipServer::receive(sip::Message request, Route route) {
             route.to_tag = std::to_string(rng_());
             routes_[key] = std::make_shared<Route>(std::move(route));
             non_invite_.insert(
-                key, txn::NonInviteServerTransaction(std::move(request), kind, timers_, t));
+                key, txn::NonInviteServerTransaction(std::move(request), kind, options_.timers, t));
             drain(key, *non_invite_.find(key));
         }
     }

@@ -136,6 +136,8 @@ struct SipServerOptions {
     // (flow_alive says true again, as for any UDP peer): by then any binding registered
     // over it has expired (the registrar's default max_expires is 86400 s). 0: not kept.
     std::chrono::milliseconds failed_udp_flow_memory{86'400'000};
+    // RFC 3261 §17.1.1.1: T1, T2, T4 (and Timer D) of the server transactions.
+    txn::TimerConfig timers;
 };
 
 // Connections the idle sweep closed (SipServer::connection_counters()).
@@ -316,7 +318,6 @@ class SipServer {
     // Outgoing connections still connecting, so a second request to the peer waits for
     // the same one instead of opening another.
     std::map<ConnectionTable::Key, std::weak_ptr<StreamConnection>> connecting_;
-    txn::TimerConfig timers_;
     txn::TransactionTable<txn::NonInviteServerTransaction> non_invite_;
     txn::TransactionTable<txn::InviteServerTransaction> invite_;
     std::unordered_map<txn::TransactionKey, std::shared_ptr<Route>, txn::TransactionKeyHash>
