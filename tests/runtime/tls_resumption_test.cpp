@@ -54,11 +54,17 @@ struct Outcome {
     bool server_resumed = false;
 };
 
-// One connection: handshake, the greeting read, closed again.
-Outcome connect_once(asio::io_context& io, GreetingServer& server, TlsClientConfig tls) {
+// Who ends a connection: the client (with close_notify), or the server, so that the
+// client's connection fails ("closed by peer") and never sends its close_notify.
+enum class Ends : std::uint8_t { client, server };
+
+// One connection: handshake, the greeting read, closed again and freed.
+Outcome connect_once(asio::io_context& io, GreetingServer& server, TlsClientConfig tls,
+                     Ends ends = Ends::client) {
     Outcome out;
     std::optional<std::error_code> done;
     bool greeted = false;
+    bool closed = false;
     server.last.reset();
     auto c = StreamConnection::connect(io, server.endpoint(), std::move(tls),
                                        [&](std::error_code ec, std::string d) {
@@ -66,11 +72,18 @@ Outcome connect_once(asio::io_context& io, GreetingServer& server, TlsClientConf
                                            out.detail = std::move(d);
                                        });
     c->on_message([&](sip::Message) { greeted = true; });
+    c->on_closed([&](std::error_code, std::string) { closed = true; });
     run_until(io, [&] { return (done && *done) || greeted; });
     out.connected = done && !*done && greeted;
     out.client_resumed = c->tls_resumed();
     out.server_resumed = server.last && server.last->tls_resumed();
+    if (ends == Ends::server && server.last) {
+        server.last->close();
+        run_until(io, [&] { return closed; });
+        EXPECT_TRUE(closed);
+    }
     c->close();
+    c.reset();
     if (server.last) server.last->close();
     for (int i = 0; i < 10; ++i) {  // the closes' posted handlers, then the loop is idle
         io.restart();
@@ -135,6 +148,21 @@ TEST(TlsResumption, SecondConnectionToTheSameServerResumes) {
     EXPECT_EQ(counts.full, 1u);
     EXPECT_EQ(counts.resumed, 2u);
     EXPECT_EQ(counts.offered, 2u);
+}
+
+// RFC 5246 §7.2.1: since TLS 1.1 a connection closed without close_notify does not void
+// its session. A flow that failed is exactly when a reconnect should be cheap.
+TEST(TlsResumption, AConnectionThatFailedStillResumes) {
+    asio::io_context io;
+    test::SelfSignedServer tls("resume-failed", {"127.0.0.1"});
+    GreetingServer server(io, tls.context);
+    TlsClientConfig config{"example.com", tls.cert, true};
+    ASSERT_TRUE(connect_once(io, server, config, Ends::server).connected);
+    Outcome again = connect_once(io, server, config, Ends::server);
+    ASSERT_TRUE(again.connected) << again.detail;
+    EXPECT_TRUE(again.client_resumed);
+    Outcome third = connect_once(io, server, config);
+    EXPECT_TRUE(third.client_resumed);
 }
 
 TEST(TlsResumption, AnotherPortOrServerNameIsNotOfferedTheSession) {

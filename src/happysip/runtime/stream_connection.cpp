@@ -42,7 +42,13 @@ std::string duration_text(std::chrono::milliseconds d) {
 
 }  // namespace
 
+// RFC 5246 §7.2.1: since TLS 1.1 a connection that ended without close_notify (a peer
+// or a network that dropped it: a failed flow) leaves its session fit for resumption.
+// OpenSSL still voids the session of an SSL freed before it sent a close_notify, also in
+// the client's cache; marked as sent, the session stays good. A fatal alert, either way,
+// has voided the session already when it was sent or read.
 void StreamConnection::SslFree::operator()(ssl_st* ssl) const {
+    if (SSL_is_init_finished(ssl)) SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_SENT_SHUTDOWN);
     SSL_free(ssl);
 }
 
