@@ -8,7 +8,9 @@
 #   so 3.2 s instead of 32) the branch ends in 408, the INVITE goes down flow 1, which
 #   answers 200, and the caller gets that 200, never the 408 (logged proxy_flow_failover);
 # - the caller cancels while flow 2 is silent: 487, and when that branch gives up (Timer B
-#   after the CANCEL) flow 1 is not tried.
+#   after the CANCEL) flow 1 is not tried;
+# - the UA closes flow 2's connection: the next INVITE goes down flow 1 at once (logged
+#   flow_failed for flow 2).
 # And --check-config refuses nonsensical [sip] timers. Loopback only; every wait bounded (about 5 s in all); stops only its own happysipd.
 set -u
 bin=$1
@@ -204,13 +206,30 @@ report("cancelled-not-failed-over", cancelled[-1:] == [487] and "cancel-call" in
        and "cancel-call" not in older.invites,
        f"caller got {cancelled}; flow 1 saw the INVITE: {'cancel-call' in older.invites}")
 cancel_s.close()
+
+# The UA closes the preferred flow's connection: that flow is gone (nothing can be sent
+# down it, RFC 5626 §5.3), so the INVITE goes down flow 1 at once, no Timer B to wait for.
+print(f"closed-flow-port {newer.local.rsplit(':', 1)[1]}", file=sys.stderr, flush=True)
+newer.s.shutdown(socket.SHUT_RDWR)  # close() alone sends no FIN while serve() reads
+newer.s.close()
+time.sleep(0.3)  # happysipd reads the FIN and drops the connection
+s, _ = invite("closed-call")
+statuses, took = final_of(s, 2)
+report("closed-flow-failed-over", statuses[-1:] == [200] and "closed-call" in older.invites
+       and "closed-call" not in newer.invites and took < 1,
+       f"caller got {statuses} after {took:.2f} s; flow 1 saw the INVITE: "
+       f"{'closed-call' in older.invites}")
+s.close()
 PY
 rc=$?
 check python-ran "$rc" "exit $rc: $(cat "$tmp/python.err")"
 while read -r name verdict detail; do
   check "$name" "$([ "$verdict" = ok ]; echo $?)" "$detail"
 done < "$tmp/result"
-check all-reported "$([ "$(grep -c . "$tmp/result")" = 5 ]; echo $?)" "$(cat "$tmp/result")"
+check all-reported "$([ "$(grep -c . "$tmp/result")" = 6 ]; echo $?)" "$(cat "$tmp/result")"
+closed=$(grep -oP '^closed-flow-port \K[0-9]+' "$tmp/python.err")
+grep -qE "event=flow_failed .*flow=tcp:127\.0\.0\.1:$closed( |\$)" "$tmp/daemon.log"
+check closed-flow-logged $? "no flow_failed for tcp:127.0.0.1:$closed: $(grep -E 'flow' "$tmp/daemon.log" | tail -5)"
 
 grep -qE 'event=proxy_flow_failover call_id=silent-call status=408 flow=tcp:127\.0\.0\.1:' "$tmp/daemon.log"
 check failover-logged $? "no proxy_flow_failover for the silent call: $(grep -E 'failover|flow' "$tmp/daemon.log" | tail -5)"
