@@ -1,7 +1,8 @@
 // TLS session resumption over loopback: a second connection to the same server name and
-// endpoint resumes (TLS 1.3 tickets, TLS 1.2 tickets and session IDs); a session is never
-// offered to another name or port; a server that lost its ticket keys gets a full
-// handshake and its (new) certificate is verified again.
+// endpoint resumes (TLS 1.3 tickets, TLS 1.2 tickets and session IDs), also after a
+// connection the server ended; a session is never offered to another name or port, nor
+// kept from a server that failed the identity check; a server that lost its ticket keys
+// gets a full handshake and its (new) certificate is verified again.
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
 

@@ -148,7 +148,7 @@ void TlsSessionCache::count_handshake(bool resumed) {
 void enable_client_session_cache(SSL_CTX* ctx, std::size_t capacity) {
     auto cache = std::make_unique<TlsSessionCache>(capacity);
     if (SSL_CTX_set_ex_data(ctx, cache_index(), cache.get()) != 1) return;  // out of memory
-    cache.release();  // freed with the context (free_cache)
+    static_cast<void>(cache.release());  // the context owns it now (free_cache)
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
     SSL_CTX_sess_set_new_cb(ctx, on_new_session);
 }
