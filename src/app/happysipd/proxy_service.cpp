@@ -316,7 +316,7 @@ std::optional<std::size_t> ProxyService::add_branch_to(
         error = "[tls] only: will not forward over " + destination.text();
         return std::nullopt;
     }
-    const std::string sent_by = server_.via_sent_by(destination.transport, destination.address);
+    const std::string sent_by = server_.via_sent_by(destination);
     if (sent_by.empty()) {
         error = "no listener for " + destination.text();
         return std::nullopt;
@@ -330,7 +330,8 @@ std::optional<std::size_t> ProxyService::add_branch_to(
         // RFC 5626 §5.1: a side that is an Outbound flow (the caller's, when its Contact
         // says "ob"; the callee's, when we reach it over its flow) is named in the user
         // part, so the dialog's later requests go down the same flow.
-        std::string in_side = server_.via_sent_by(source.transport, source.remote_address);
+        std::string in_side = server_.via_sent_by(
+            {source.transport, source.remote_address, source.remote_port, {}, false});
         const std::string out_flow = destination.existing_flow_only ? destination.text() : "";
         const std::string in_flow = contact_has_ob(request) ? source.text() : "";
         std::string out_uri = record_route_uri(destination.transport, sent_by, c.call_id, out_flow);
@@ -418,7 +419,7 @@ void ProxyService::handle_ack(const sip::Message& ack, const runtime::RequestSou
     std::string error;
     auto destination = target.flows.empty() ? destination_of(next_hop, error) : live_flow(target);
     if (!destination) return;
-    std::string sent_by = server_.via_sent_by(destination->transport, destination->address);
+    std::string sent_by = server_.via_sent_by(*destination);
     if (sent_by.empty()) return;
     proxy::ForwardPlan plan;
     plan.target = target.uri;

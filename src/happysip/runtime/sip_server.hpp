@@ -205,19 +205,26 @@ class SipServer {
     // the listener's address and port, or, for a wildcard listener, the local address the
     // kernel routes `to` from. Empty when no listener of that transport and family exists.
     std::string via_sent_by(eyeballs::Transport transport, const asio::ip::address& to) const;
+    // The same for a request to `to` itself: over UDP the listener send_request sends it
+    // from, which for a flow (below) is the flow's own.
+    std::string via_sent_by(const Destination& to) const;
     // Sends a request (RFC 3261 §18.1.1): UDP from our listener socket of the destination's
-    // family, so responses come back to it; TCP/TLS over an open connection to the peer
-    // (one it opened to us included, RFC 5923 aliases too), else over a new connection
-    // that is then served like an accepted one. `on_error` runs asynchronously, at most
-    // once, when the request could not be handed to the network (no listener of that
-    // family, connect or TLS failure, send error).
+    // family, so responses come back to it, except that a UDP flow a registration marked
+    // (mark_flow) gets it from the listener the flow arrived on, existing_flow_only or not
+    // (RFC 5626 §5.3: a NAT in front of the UA passes only what comes from the address and
+    // port its mapping points at); TCP/TLS over an open connection to the peer (one it
+    // opened to us included, RFC 5923 aliases too), else over a new connection that is then
+    // served like an accepted one. `on_error` runs asynchronously, at most once, when the
+    // request could not be handed to the network (no listener of that family, connect or
+    // TLS failure, send error).
     void send_request(const Destination& to, std::string bytes,
                       std::function<void(std::string detail)> on_error = {});
     // RFC 3261 §16.7 step 1 / §16.11: sends a response statelessly towards its (new) top
     // Via, the caller's own Via already removed: over UDP to the address and port §18.2.2
     // and RFC 3581 give (received, rport, sent-by); over TCP/TLS down an open connection
     // to that address (none: false, nothing opened). False too when the Via names no
-    // address or no listener of its family exists.
+    // address or no listener of its family exists. Over UDP from the same listener as
+    // send_request would use for that address and port.
     bool forward_response(const sip::Message& response);
     // Whether send_request could use the flow `to` now (RFC 5626 §5.3 flow failure
     // detection): over TCP/TLS, an open connection to it; over UDP, a listener of its
@@ -256,7 +263,11 @@ class SipServer {
 
     Instant now() const;
     void serve(std::shared_ptr<StreamConnection> connection);
-    UdpTransport* udp_for(const asio::ip::address& to) const;
+    // The UDP listener for a datagram to `to`:`port`: that of the alive flow marked to it
+    // when there is one (port 0: never), else the first of the family; null when none.
+    UdpTransport* udp_for(const asio::ip::address& to, std::uint16_t port = 0) const;
+    std::string via_sent_by(eyeballs::Transport transport, const asio::ip::address& to,
+                            std::uint16_t port) const;
     void send_stream(const Destination& to, std::string bytes,
                      std::function<void(std::string)> on_error);
     void receive(sip::Message request, Route route);
@@ -288,6 +299,13 @@ class SipServer {
     void refresh_udp_flow(std::uint8_t socket, const asio::ip::udp::endpoint& from);
     bool mark_udp_flow(const RequestSource& source);
     bool udp_flow_alive(const Destination& to) const;
+    // The flows to address:port, one per listener of its family it was marked over: the
+    // listener (index in udp_) of the first alive one, and whether any has failed.
+    struct UdpFlowLookup {
+        std::optional<std::size_t> alive;
+        bool failed = false;
+    };
+    UdpFlowLookup find_udp_flow(const asio::ip::address& address, std::uint16_t port) const;
     void sweep_udp_flows(std::chrono::steady_clock::time_point now);
     UdpFlowTable::Limits udp_flow_limits() const;
     bool busy();

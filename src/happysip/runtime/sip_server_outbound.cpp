@@ -41,7 +41,7 @@ bool SipServer::forward_response(const sip::Message& response) {
     if (!via) return false;
     if (via->transport_is("UDP")) {
         auto to = udp_response_destination(response);
-        UdpTransport* udp = to ? udp_for(to->address()) : nullptr;
+        UdpTransport* udp = to ? udp_for(to->address(), to->port()) : nullptr;
         if (!udp) return false;
         udp->send(*to, response.serialize(), [this, d = to_hostport(*to)](std::error_code ec) {
             if (ec) log("send_failed", "udp:" + d + ": " + ec.message());
@@ -78,7 +78,9 @@ bool SipServer::mark_flow(const RequestSource& source) {
     return true;
 }
 
-UdpTransport* SipServer::udp_for(const asio::ip::address& to) const {
+UdpTransport* SipServer::udp_for(const asio::ip::address& to, std::uint16_t port) const {
+    if (port != 0 && !udp_flows_.empty())
+        if (auto flow = find_udp_flow(to, port).alive) return udp_[*flow].get();
     eyeballs::Family family = family_of(to);
     for (const auto& t : udp_)
         if (t->local_endpoint(family)) return t.get();
@@ -102,11 +104,20 @@ std::optional<asio::ip::address> routed_source(asio::io_context& io, const asio:
 }  // namespace
 
 std::string SipServer::via_sent_by(Transport transport, const asio::ip::address& to) const {
+    return via_sent_by(transport, to, 0);
+}
+
+std::string SipServer::via_sent_by(const Destination& to) const {
+    return via_sent_by(to.transport, to.address, to.port);
+}
+
+std::string SipServer::via_sent_by(Transport transport, const asio::ip::address& to,
+                                   std::uint16_t to_port) const {
     eyeballs::Family family = family_of(to);
     std::optional<asio::ip::address> address;
     std::uint16_t port = 0;
     if (transport == Transport::udp) {
-        if (auto* t = udp_for(to)) {
+        if (auto* t = udp_for(to, to_port)) {
             auto local = t->local_endpoint(family);
             address = local->address();
             port = local->port();
@@ -135,7 +146,7 @@ void SipServer::send_request(const Destination& to, std::string bytes,
     };
     if (closed_) return fail("server closed");
     if (to.transport != Transport::udp) return send_stream(to, std::move(bytes), on_error);
-    UdpTransport* udp = udp_for(to.address);
+    UdpTransport* udp = udp_for(to.address, to.port);
     if (!udp) return fail("no UDP listener for " + to.text());
     // RFC 5626 §5.3: not over a flow known to have failed (the proxy checks flow_alive
     // first; this keeps a late request from going out on it anyway).

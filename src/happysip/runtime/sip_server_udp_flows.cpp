@@ -1,7 +1,9 @@
 // RFC 5626 flows over UDP for SipServer: mark_flow tracks the 5-tuple a UA registered over
 // (§5.2), every datagram from it (SIP, STUN keep-alive, anything) refreshes it, and the
 // idle sweep fails it after flow_idle_timeout of silence, so flow_alive reports it failed
-// (§5.3) and a proxy answers 430 or takes another flow. The table is udp_flow_table.hpp.
+// (§5.3) and a proxy answers 430 or takes another flow. While it is alive, requests to the
+// UA leave from the listener the flow was marked over, the one its NAT mapping points at
+// (send_request, via_sent_by, forward_response). The table is udp_flow_table.hpp.
 #include <algorithm>
 
 #include "happysip/runtime/sip_server.hpp"
@@ -72,26 +74,33 @@ bool SipServer::mark_udp_flow(const RequestSource& source) {
     return true;
 }
 
-// A Destination names no local socket: the flow is failed when a failed one to that peer
-// exists on some listener and no alive one does. Untracked: alive (a UA without Outbound
-// gets what UDP always gave it, best effort, no failure detection).
-bool SipServer::udp_flow_alive(const Destination& to) const {
-    if (udp_flows_.empty()) return true;
-    const eyeballs::Family family = family_of(to.address);
-    bool failed = false;
-    for (std::size_t i = 0; i < udp_.size() && i < 256; ++i) {
+SipServer::UdpFlowLookup SipServer::find_udp_flow(const asio::ip::address& address,
+                                                  std::uint16_t port) const {
+    UdpFlowLookup found;
+    const eyeballs::Family family = family_of(address);
+    for (std::size_t i = 0; i < udp_.size() && i < 256 && !found.alive; ++i) {
         if (!udp_[i]->local_endpoint(family)) continue;
-        switch (udp_flows_.state(flow_key(static_cast<std::uint8_t>(i), to.address, to.port))) {
+        switch (udp_flows_.state(flow_key(static_cast<std::uint8_t>(i), address, port))) {
             case UdpFlowTable::State::alive:
-                return true;
+                found.alive = i;
+                break;
             case UdpFlowTable::State::failed:
-                failed = true;
+                found.failed = true;
                 break;
             case UdpFlowTable::State::untracked:
                 break;
         }
     }
-    return !failed;
+    return found;
+}
+
+// A Destination names no local socket: the flow is failed when a failed one to that peer
+// exists on some listener and no alive one does. Untracked: alive (a UA without Outbound
+// gets what UDP always gave it, best effort, no failure detection).
+bool SipServer::udp_flow_alive(const Destination& to) const {
+    if (udp_flows_.empty()) return true;
+    const UdpFlowLookup found = find_udp_flow(to.address, to.port);
+    return found.alive || !found.failed;
 }
 
 void SipServer::sweep_udp_flows(std::chrono::steady_clock::time_point now) {

@@ -1,0 +1,175 @@
+// RFC 5626 §5.3 and RFC 3261 §18.1.1 with several UDP listeners of one family: what goes
+// to a UA over the UDP flow it registered on leaves from the listener that REGISTER
+// arrived on, since a NAT in front of the UA passes only datagrams from the address and
+// port its mapping points at. Two listeners of one family, on two ports of 127.0.0.1 or on
+// 127.0.0.1 and 127.0.0.2; the UA registers through the second, which is never the one a
+// family alone would pick.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <asio/ip/udp.hpp>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "happysip/runtime/endpoint.hpp"
+#include "happysip/runtime/sip_server.hpp"
+#include "happysip/sip/builder.hpp"
+#include "runtime_test_support.hpp"
+
+namespace happysip::runtime {
+namespace {
+
+using eyeballs::Transport;
+using test::k_loopback_v4;
+using test::run_until;
+
+// A UA's raw socket: records every datagram with the port it came from.
+struct Ua {
+    explicit Ua(asio::io_context& io) : socket(io) {
+        socket.open(asio::ip::udp::v4());
+        socket.bind({k_loopback_v4, 0});
+        receive();
+    }
+    void receive() {
+        socket.async_receive_from(asio::buffer(buffer), from,
+                                  [this](std::error_code ec, std::size_t n) {
+                                      if (ec) return;
+                                      received.push_back({from, std::string(buffer.data(), n)});
+                                      receive();
+                                  });
+    }
+    std::uint16_t port() const { return socket.local_endpoint().port(); }
+    std::string sent_by() const { return to_hostport(socket.local_endpoint()); }
+    std::string register_request() const {
+        sip::RequestParts p;
+        p.method = "REGISTER";
+        p.request_uri = "sip:example.com";
+        p.via_sent_by = sent_by();
+        p.branch = "z9hG4bKreg" + std::to_string(port());
+        p.from = "<sip:alice@example.com>";
+        p.from_tag = "a1";
+        p.to = "<sip:alice@example.com>";
+        p.call_id = "reg-" + std::to_string(port());
+        p.contact =
+            "<sip:alice@" + sent_by() +
+            ";ob>;reg-id=1;+sip.instance=\"<urn:uuid:00000000-0000-0000-0000-0000000000f1>\"";
+        auto m = sip::make_request(p);
+        EXPECT_TRUE(m.ok());
+        return m ? m->serialize() : std::string();
+    }
+
+    struct Datagram {
+        asio::ip::udp::endpoint from;
+        std::string bytes;
+    };
+    asio::ip::udp::socket socket;
+    std::array<char, 4096> buffer{};
+    asio::ip::udp::endpoint from;
+    std::vector<Datagram> received;
+};
+
+// A server with two UDP listeners of one family whose handler marks the flow of every
+// REGISTER (as happysipd's registrar does, RFC 5626 §5.2) and answers 200.
+// The parameter: the second listener's address.
+class UdpFlowListener : public ::testing::TestWithParam<const char*> {
+  protected:
+    UdpFlowListener() : server(io) {
+        server.on_request([this](const sip::Message& m, const RequestSource& source, Responder& r) {
+            if (m.method() == sip::Method::register_) marked.push_back(server.mark_flow(source));
+            r.respond(200);
+        });
+        for (std::string address : {"127.0.0.1", GetParam()}) {
+            auto listening = server.listen(*parse_listen_spec("udp:" + address + ":0"));
+            EXPECT_TRUE(listening.error.empty()) << listening.error;
+            const auto bound = parse_destination(listening.bound);
+            EXPECT_TRUE(bound) << listening.bound;
+            if (bound) listeners.emplace_back(bound->address, bound->port);
+        }
+    }
+    ~UdpFlowListener() override { server.stop(); }
+
+    // Registers `ua` through the second listener and waits for the 200 (from there too).
+    void register_through_second(Ua& ua) {
+        ASSERT_EQ(listeners.size(), 2u);
+        ua.socket.send_to(asio::buffer(ua.register_request()), listeners[1]);
+        run_until(io, [&] { return !ua.received.empty() && !marked.empty(); });
+        ASSERT_EQ(marked.size(), 1u);
+        ASSERT_TRUE(marked[0]);
+        ASSERT_EQ(ua.received.size(), 1u);
+        ASSERT_EQ(ua.received[0].from, listeners[1]);
+    }
+    static Destination to(const Ua& ua, bool flow) {
+        return {Transport::udp, k_loopback_v4, ua.port(), {}, flow};
+    }
+    // What `ua` receives next, after `send` (nullptr when nothing came within the bound).
+    const Ua::Datagram* next(Ua& ua, const std::function<void()>& send) {
+        const std::size_t before = ua.received.size();
+        send();
+        run_until(io, [&] { return ua.received.size() > before; });
+        return ua.received.size() > before ? &ua.received.back() : nullptr;
+    }
+
+    asio::io_context io;
+    SipServer server;
+    std::vector<asio::ip::udp::endpoint> listeners;
+    std::vector<bool> marked;
+};
+
+TEST_P(UdpFlowListener, RequestDownAFlowLeavesFromTheListenerItRegisteredOn) {
+    Ua ua(io);
+    register_through_second(ua);
+    // Its Via names that listener too, so the UA's response comes back through the mapping.
+    const std::string sent_by = server.via_sent_by(to(ua, true));
+    EXPECT_EQ(sent_by, to_hostport(listeners[1]));
+    std::string error;
+    const auto* got = next(ua, [&] {
+        server.send_request(to(ua, true), test::options_text(sent_by, "z9hG4bKflow1"),
+                            [&](std::string d) { error = d; });
+    });
+    ASSERT_NE(got, nullptr) << error;
+    EXPECT_EQ(got->from, listeners[1]);
+    EXPECT_EQ(got->bytes.rfind("OPTIONS ", 0), 0u);
+}
+
+TEST_P(UdpFlowListener, ARequestToTheFlowsPeerTakesItWithoutExistingFlowOnly) {
+    Ua ua(io);
+    register_through_second(ua);
+    const auto* got = next(ua, [&] {
+        server.send_request(to(ua, false), test::options_text("x.invalid", "z9hG4bKflow2"));
+    });
+    ASSERT_NE(got, nullptr);
+    EXPECT_EQ(got->from, listeners[1]);
+}
+
+TEST_P(UdpFlowListener, StatelessResponseToTheFlowLeavesFromItsListener) {
+    Ua ua(io);
+    register_through_second(ua);
+    auto response = sip::parse_message(
+        "SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP " + ua.sent_by() +
+        ";branch=z9hG4bKsl;rport\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>;tag=2\r\n"
+        "Call-ID: sl\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
+    ASSERT_TRUE(response) << response.error().to_string();
+    const auto* got = next(ua, [&] { EXPECT_TRUE(server.forward_response(response.value())); });
+    ASSERT_NE(got, nullptr);
+    EXPECT_EQ(got->from, listeners[1]);
+}
+
+// Requests to a peer that registered no flow keep the family's first listener.
+TEST_P(UdpFlowListener, APeerWithoutAFlowKeepsTheFirstListenerOfItsFamily) {
+    Ua flow(io);
+    register_through_second(flow);
+    Ua plain(io);
+    EXPECT_EQ(server.via_sent_by(to(plain, false)), to_hostport(listeners[0]));
+    const auto* got = next(plain, [&] {
+        server.send_request(to(plain, false), test::options_text("x.invalid", "z9hG4bKplain"));
+    });
+    ASSERT_NE(got, nullptr);
+    EXPECT_EQ(got->from, listeners[0]);
+}
+
+INSTANTIATE_TEST_SUITE_P(TwoPorts, UdpFlowListener, ::testing::Values("127.0.0.1"));
+INSTANTIATE_TEST_SUITE_P(TwoAddresses, UdpFlowListener, ::testing::Values("127.0.0.2"));
+
+}  // namespace
+}  // namespace happysip::runtime
