@@ -33,8 +33,9 @@ struct AuthSettings {
 };
 
 // [sip]: the RFC 3261 §17.1.1.1 timer values every transaction of happysipd derives from
-// (Timer A-K, the proxy's CANCEL guard, the next-hop race). T1 may be changed (§17.1.1.1:
-// "T1 ... can be chosen"); 64*T1 is Timer B/F, the time a silent branch is given.
+// (Timer A-K, the proxy's CANCEL guard, the next-hop race). §17.1.1.1: T1 MAY be larger
+// (RECOMMENDED when the RTT is known to be); smaller only in closed, private networks.
+// 64*T1 is Timer B/F, the time a silent branch is given.
 struct SipTimerSettings {
     std::uint32_t t1_ms = 500;   // RTT estimate
     std::uint32_t t2_ms = 4000;  // retransmit interval cap (non-INVITE, INVITE responses)
