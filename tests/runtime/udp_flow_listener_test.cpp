@@ -24,6 +24,9 @@ using eyeballs::Transport;
 using test::k_loopback_v4;
 using test::run_until;
 
+// Long enough for every exchange below, short enough to let one flow fail in a test.
+constexpr std::chrono::milliseconds k_flow_idle{1'000};
+
 // A UA's raw socket: records every datagram with the port it came from.
 struct Ua {
     explicit Ua(asio::io_context& io) : socket(io) {
@@ -41,12 +44,13 @@ struct Ua {
     }
     std::uint16_t port() const { return socket.local_endpoint().port(); }
     std::string sent_by() const { return to_hostport(socket.local_endpoint()); }
-    std::string register_request() const {
+    std::string register_request() {
         sip::RequestParts p;
         p.method = "REGISTER";
         p.request_uri = "sip:example.com";
         p.via_sent_by = sent_by();
-        p.branch = "z9hG4bKreg" + std::to_string(port());
+        p.branch = "z9hG4bKreg" + std::to_string(port()) + "-" + std::to_string(++cseq);
+        p.cseq = cseq;
         p.from = "<sip:alice@example.com>";
         p.from_tag = "a1";
         p.to = "<sip:alice@example.com>";
@@ -67,6 +71,7 @@ struct Ua {
     std::array<char, 4096> buffer{};
     asio::ip::udp::endpoint from;
     std::vector<Datagram> received;
+    std::uint32_t cseq = 0;
 };
 
 // A server with two UDP listeners of one family whose handler marks the flow of every
@@ -74,7 +79,7 @@ struct Ua {
 // The parameter: the second listener's address.
 class UdpFlowListener : public ::testing::TestWithParam<const char*> {
   protected:
-    UdpFlowListener() : server(io) {
+    UdpFlowListener() : server(io, options()) {
         server.on_request([this](const sip::Message& m, const RequestSource& source, Responder& r) {
             if (m.method() == sip::Method::register_) marked.push_back(server.mark_flow(source));
             r.respond(200);
@@ -89,16 +94,25 @@ class UdpFlowListener : public ::testing::TestWithParam<const char*> {
     }
     ~UdpFlowListener() override { server.stop(); }
 
-    // Registers `ua` through the second listener and waits for the 200 (from there too).
-    void register_through_second(Ua& ua) {
-        ASSERT_EQ(listeners.size(), 2u);
-        ua.socket.send_to(asio::buffer(ua.register_request()), listeners[1]);
-        run_until(io, [&] { return !ua.received.empty() && !marked.empty(); });
-        ASSERT_EQ(marked.size(), 1u);
-        ASSERT_TRUE(marked[0]);
-        ASSERT_EQ(ua.received.size(), 1u);
-        ASSERT_EQ(ua.received[0].from, listeners[1]);
+    static SipServerOptions options() {
+        SipServerOptions o;
+        o.flow_idle_timeout = k_flow_idle;
+        o.idle_sweep_interval = std::chrono::milliseconds(50);
+        return o;
     }
+    // Registers `ua` through listener `i` and waits for the 200 (from there too).
+    void register_through(Ua& ua, std::size_t i) {
+        ASSERT_EQ(listeners.size(), 2u);
+        const std::size_t received = ua.received.size();
+        const std::size_t marks = marked.size();
+        ua.socket.send_to(asio::buffer(ua.register_request()), listeners[i]);
+        run_until(io, [&] { return ua.received.size() > received && marked.size() > marks; });
+        ASSERT_EQ(marked.size(), marks + 1);
+        ASSERT_TRUE(marked.back());
+        ASSERT_EQ(ua.received.size(), received + 1);
+        ASSERT_EQ(ua.received.back().from, listeners[i]);
+    }
+    void register_through_second(Ua& ua) { register_through(ua, 1); }
     static Destination to(const Ua& ua, bool flow) {
         return {Transport::udp, k_loopback_v4, ua.port(), {}, flow};
     }
@@ -163,6 +177,23 @@ TEST_P(UdpFlowListener, APeerWithoutAFlowKeepsTheFirstListenerOfItsFamily) {
     EXPECT_EQ(server.via_sent_by(to(plain, false)), to_hostport(listeners[0]));
     const auto* got = next(plain, [&] {
         server.send_request(to(plain, false), test::options_text("x.invalid", "z9hG4bKplain"));
+    });
+    ASSERT_NE(got, nullptr);
+    EXPECT_EQ(got->from, listeners[0]);
+}
+
+// RFC 5626 §4.4.1: a UA whose flow failed registers again, here through the first listener;
+// from then on that new flow is the one requests take.
+TEST_P(UdpFlowListener, AfterTheFlowFailedTheNewRegistrationsListenerIsUsed) {
+    Ua ua(io);
+    register_through_second(ua);
+    run_until(io, [&] { return !server.flow_alive(to(ua, true)); });
+    ASSERT_FALSE(server.flow_alive(to(ua, true)));
+    register_through(ua, 0);
+    EXPECT_TRUE(server.flow_alive(to(ua, true)));
+    EXPECT_EQ(server.via_sent_by(to(ua, true)), to_hostport(listeners[0]));
+    const auto* got = next(ua, [&] {
+        server.send_request(to(ua, true), test::options_text("x.invalid", "z9hG4bKagain"));
     });
     ASSERT_NE(got, nullptr);
     EXPECT_EQ(got->from, listeners[0]);
