@@ -159,6 +159,10 @@ std::optional<std::pair<fs::file_time_type, std::uintmax_t>> file_stamp(const st
 }  // namespace
 
 TlsContextResult shared_client_context(const TlsClientConfig& config) {
+    // OpenSSL set up before the map below: its exit handler (OPENSSL_cleanup) then runs
+    // after the map's destructor, whose contexts free their session caches through
+    // OpenSSL's ex_data callbacks, gone once it cleaned up.
+    [[maybe_unused]] static const bool openssl_ready = OPENSSL_init_ssl(0, nullptr) == 1;
     static std::mutex mutex;
     static std::map<ClientContextKey, SharedClientContext> contexts;
     ClientContextKey key{config.verify ? config.ca_file : std::string(), config.verify};
