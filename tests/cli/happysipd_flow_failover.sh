@@ -11,7 +11,8 @@
 #   after the CANCEL) flow 1 is not tried;
 # - the UA closes flow 2's connection: the next INVITE goes down flow 1 at once (logged
 #   flow_failed for flow 2).
-# And --check-config refuses nonsensical [sip] timers. Loopback only; every wait bounded (about 5 s in all); stops only its own happysipd.
+# And --check-config shows the [sip] timers and refuses nonsensical ones. Loopback only;
+# every wait bounded (about 6 s in all); stops only its own happysipd.
 set -u
 bin=$1
 source "$(dirname "$0")/lib.sh"
@@ -36,6 +37,8 @@ enabled = false
 t1_ms = 50
 t2_ms = 400
 CONF
+out=$("$bin" --config "$tmp/happysipd.toml" --check-config 2>&1); rc=$?
+check config-shows-timers "$([ "$rc" = 0 ] && grep -qx 'sip: t1_ms=50 t2_ms=400 t4_ms=5000 (Timer B/F 3.2 s)' <<< "$out"; echo $?)" "exit $rc: $out"
 start_happysipd "$tmp/happysipd.toml" "$tmp/daemon.log" 1
 port=$(listening_port "$tmp/daemon.log" tcp:127.0.0.1)
 check listening "$([ -n "$port" ]; echo $?)" "$(cat "$tmp/daemon.log")"

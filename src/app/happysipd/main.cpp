@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <iostream>
 #include <string>
 #include <variant>
@@ -70,6 +71,13 @@ int main(int argc, char** argv) {
         for (const auto& spec : config.listen)
             std::cout << " " << spec.text;
         std::cout << "\n";
+        // The RFC 3261 timers in effect, with what an operator feels: how long a silent
+        // branch lasts before its 408.
+        const auto& sip = config.sip;
+        char timer_b[32];
+        std::snprintf(timer_b, sizeof timer_b, "%.1f", 64 * sip.t1_ms / 1000.0);
+        std::cout << "sip: t1_ms=" << sip.t1_ms << " t2_ms=" << sip.t2_ms << " t4_ms=" << sip.t4_ms
+                  << " (Timer B/F " << timer_b << " s)\n";
         return 0;
     }
     Logger log(config.log_level);
