@@ -45,12 +45,17 @@ std::optional<runtime::Destination> destination_of(std::string_view next_hop, st
         return std::nullopt;
     }
     runtime::Destination d;
-    if (uri->scheme == sip::UriScheme::sips || uri->transport_is("tls"))
+    // The transport parameter is looked up once (each lookup walks the parameters).
+    const auto transport = uri->transport();
+    auto transport_is = [&](std::string_view name) {
+        return transport && sip::percent_decoded_equal(*transport, name, true);
+    };
+    if (uri->scheme == sip::UriScheme::sips || transport_is("tls"))
         d.transport = Transport::tls;
-    else if (uri->transport_is("tcp"))
+    else if (transport_is("tcp"))
         d.transport = Transport::tcp;
-    else if (uri->transport() && !uri->transport_is("udp")) {
-        error = "unsupported transport " + std::string(*uri->transport());
+    else if (transport && !transport_is("udp")) {
+        error = "unsupported transport " + std::string(*transport);
         return std::nullopt;
     }
     std::string_view host = uri->maddr().value_or(uri->host.address());
@@ -77,8 +82,8 @@ bool creates_dialog(sip::Method m) {
 }
 
 std::optional<std::string_view> top_via_branch(const sip::Message& m, sip::Via& via) {
-    auto vias = m.values(sip::HeaderId::via);
-    if (vias.empty() || sip::parse_via_into(vias.front(), via)) return std::nullopt;
+    auto top = m.first_value(sip::HeaderId::via);
+    if (!top || sip::parse_via_into(*top, via)) return std::nullopt;
     return via.branch;
 }
 
@@ -153,7 +158,9 @@ bool ProxyService::in_our_dialog(const proxy::TargetSet& targets,
 void ProxyService::handle(const sip::Message& request, const runtime::RequestSource& source,
                           runtime::Responder& responder) {
     if (request.method() == sip::Method::cancel) return handle_cancel(request, source, responder);
-    if (auto rejection = proxy::check_request(request, self_)) {
+    // The Request-URI is parsed once for the checks, Route processing and the target set.
+    const auto request_uri = sip::parse_uri(request.request_uri());
+    if (auto rejection = proxy::check_request(request, request_uri, self_)) {
         responder.respond(rejection->status, rejection->reason, rejection->headers);
         log_.info("proxy_rejected", {{"method", request.method_text()},
                                      {"status", std::to_string(rejection->status)},
@@ -162,8 +169,9 @@ void ProxyService::handle(const sip::Message& request, const runtime::RequestSou
         return;
     }
     sip::Message m = request;
-    auto pre = proxy::preprocess_routes(m, self_);
-    auto targets = proxy::find_targets(m, pre, self_, store_, wall_seconds(), &gruu_);
+    auto pre = proxy::preprocess_routes(m, self_, &request_uri.value());
+    auto targets = proxy::find_targets(m, pre, self_, store_, wall_seconds(), &gruu_,
+                                       pre.request_uri_restored ? nullptr : &request_uri.value());
     using Kind = proxy::TargetSet::Kind;
     if (targets.kind == Kind::not_found) {
         responder.respond(404);
@@ -232,11 +240,12 @@ void ProxyService::handle(const sip::Message& request, const runtime::RequestSou
         add_branch_over_flows(id, c, m, source, target, first_live[i], hash, now);
     }
     if (c.all_settled()) c.core.close_branches(now);  // else when the last race settles
-    log_.log(LogLevel::debug, "proxy_forward",
-             {{"method", request.method_text()},
-              {"call_id", c.call_id},
-              {"branches", std::to_string(c.core.branch_count())},
-              {"source", source.text()}});
+    if (log_.enabled(LogLevel::debug))
+        log_.log(LogLevel::debug, "proxy_forward",
+                 {{"method", request.method_text()},
+                  {"call_id", c.call_id},
+                  {"branches", std::to_string(c.core.branch_count())},
+                  {"source", source.text()}});
     drain(id);
 }
 
@@ -276,10 +285,11 @@ void ProxyService::forward_statelessly(sip::Message response, const sip::Via& to
         response.remove_first_value(sip::HeaderId::via);
         sent = server_.forward_response(response);
     }
-    log_.log(LogLevel::debug, sent ? "response_forwarded_statelessly" : "response_unmatched",
-             {{"status", std::to_string(response.status_code())},
-              {"call_id", response.header(sip::HeaderId::call_id).value_or("")},
-              {"source", from.text()}});
+    if (log_.enabled(LogLevel::debug))
+        log_.log(LogLevel::debug, sent ? "response_forwarded_statelessly" : "response_unmatched",
+                 {{"status", std::to_string(response.status_code())},
+                  {"call_id", response.header(sip::HeaderId::call_id).value_or("")},
+                  {"source", from.text()}});
 }
 
 bool ProxyService::add_branch(std::uint64_t id, Context& c, const sip::Message& request,
@@ -368,11 +378,12 @@ std::optional<std::size_t> ProxyService::add_branch_to(
     }
     c.destinations[*index] = destination;
     c.branches[*index] = forwarded->branch;
-    log_.log(LogLevel::debug, "proxy_branch",
-             {{"call_id", c.call_id},
-              {"branch", forwarded->branch},
-              {"to", destination.text()},
-              {"flow", destination.existing_flow_only ? "true" : "false"}});
+    if (log_.enabled(LogLevel::debug))
+        log_.log(LogLevel::debug, "proxy_branch",
+                 {{"call_id", c.call_id},
+                  {"branch", forwarded->branch},
+                  {"to", destination.text()},
+                  {"flow", destination.existing_flow_only ? "true" : "false"}});
     by_branch_[forwarded->branch] = {id, *index};
     log_family_bridge(c, request, source, destination);
     return index;
@@ -401,16 +412,19 @@ void ProxyService::handle_cancel(const sip::Message& cancel, const runtime::Requ
 
 void ProxyService::handle_ack(const sip::Message& ack, const runtime::RequestSource& source) {
     // §16.11 (stateless): the ACK of a 2xx follows the dialog's route like any request.
-    if (proxy::check_request(ack, self_)) return;
+    const auto request_uri = sip::parse_uri(ack.request_uri());
+    if (proxy::check_request(ack, request_uri, self_)) return;
     sip::Message m = ack;
-    auto pre = proxy::preprocess_routes(m, self_);
-    auto targets = proxy::find_targets(m, pre, self_, store_, wall_seconds(), &gruu_);
+    auto pre = proxy::preprocess_routes(m, self_, &request_uri.value());
+    auto targets = proxy::find_targets(m, pre, self_, store_, wall_seconds(), &gruu_,
+                                       pre.request_uri_restored ? nullptr : &request_uri.value());
     if (targets.kind != proxy::TargetSet::Kind::forward || targets.targets.size() != 1) return;
     // No relaying ACKs either: out of the domain only inside a dialog we record-routed.
     if (targets.leaves_domain && !in_our_dialog(targets, pre, ack)) {
-        log_.log(LogLevel::debug, "ack_not_relayed",
-                 {{"call_id", ack.header(sip::HeaderId::call_id).value_or("")},
-                  {"source", source.text()}});
+        if (log_.enabled(LogLevel::debug))
+            log_.log(LogLevel::debug, "ack_not_relayed",
+                     {{"call_id", ack.header(sip::HeaderId::call_id).value_or("")},
+                      {"source", source.text()}});
         return;
     }
     follow_dialog_flow(targets, pre, m, source);
@@ -433,10 +447,11 @@ void ProxyService::handle_ack(const sip::Message& ack, const runtime::RequestSou
     plan.branch_token = std::to_string(std::hash<std::string_view>{}(branch));
     plan.loop_hash = proxy::loop_hash(ack);
     auto forwarded = proxy::forward_copy(m, plan);
-    log_.log(LogLevel::debug, "proxy_ack",
-             {{"call_id", ack.header(sip::HeaderId::call_id).value_or("")},
-              {"next_hop", next_hop},
-              {"source", source.text()}});
+    if (log_.enabled(LogLevel::debug))
+        log_.log(LogLevel::debug, "proxy_ack",
+                 {{"call_id", ack.header(sip::HeaderId::call_id).value_or("")},
+                  {"next_hop", next_hop},
+                  {"source", source.text()}});
     if (forwarded) server_.send_request(*destination, forwarded->request.serialize());
 }
 

@@ -29,8 +29,9 @@ void ProxyService::start_race(Context& c, const sip::Message& request,
                    std::string(next_hop.host.text)});
     race->race.start(now);
     c.races.push_back(std::move(race));
-    log_.log(LogLevel::debug, "proxy_resolving",
-             {{"call_id", c.call_id}, {"next_hop", next_hop.text}});
+    if (log_.enabled(LogLevel::debug))
+        log_.log(LogLevel::debug, "proxy_resolving",
+                 {{"call_id", c.call_id}, {"next_hop", next_hop.text}});
 }
 
 // Carries out what the races ask: DNS queries, new attempts (branches), cancelled
@@ -60,11 +61,12 @@ bool ProxyService::run_races(std::uint64_t id, Context& c) {
                     error = "bad address " + start->candidate.address;
                 if (t.branch_of_attempt.size() <= start->attempt)
                     t.branch_of_attempt.resize(start->attempt + 1);
-                log_.log(LogLevel::debug, "proxy_attempt",
-                         {{"call_id", c.call_id},
-                          {"attempt", std::to_string(start->attempt)},
-                          {"to", d.text()},
-                          {"detail", error}});
+                if (log_.enabled(LogLevel::debug))
+                    log_.log(LogLevel::debug, "proxy_attempt",
+                             {{"call_id", c.call_id},
+                              {"attempt", std::to_string(start->attempt)},
+                              {"to", d.text()},
+                              {"detail", error}});
                 if (branch) {
                     t.branch_of_attempt[start->attempt] = *branch;
                     c.attempt_of_branch[*branch] = {ri, start->attempt};

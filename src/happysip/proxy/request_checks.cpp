@@ -66,8 +66,13 @@ std::string loop_hash(const sip::Message& request) {
 }
 
 std::optional<Rejection> check_request(const sip::Message& request, const LocalIdentity& self) {
+    return check_request(request, sip::parse_uri(request.request_uri()), self);
+}
+
+std::optional<Rejection> check_request(const sip::Message& request,
+                                       const sip::Result<sip::Uri>& uri,
+                                       const LocalIdentity& self) {
     // Item 2: a Request-URI scheme we cannot route.
-    auto uri = sip::parse_uri(request.request_uri());
     if (!uri) return Rejection{400, "Bad Request-URI: " + uri.error().detail, {}};
     const auto scheme = uri.value().scheme;
     if (scheme != sip::UriScheme::sip && scheme != sip::UriScheme::sips &&

@@ -10,6 +10,7 @@
 
 #include "happysip/proxy/local_identity.hpp"
 #include "happysip/sip/message.hpp"
+#include "happysip/sip/uri.hpp"
 
 namespace happysip::proxy {
 
@@ -26,6 +27,11 @@ inline constexpr std::string_view k_proxy_option_tags[] = {"path", "outbound", "
 
 // nullopt when the request may be forwarded.
 std::optional<Rejection> check_request(const sip::Message& request, const LocalIdentity& self);
+// The same for a caller that has parsed the Request-URI already (`request_uri`: the
+// parse of request.request_uri()); a proxy reads it several times per request (issue 4).
+std::optional<Rejection> check_request(const sip::Message& request,
+                                       const sip::Result<sip::Uri>& request_uri,
+                                       const LocalIdentity& self);
 
 // RFC 3261 §16.6 item 8: the part of the branch that lets a proxy recognise a request it
 // has already forwarded unchanged (a loop) from one that comes back changed (a spiral):

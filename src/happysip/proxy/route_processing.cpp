@@ -41,11 +41,17 @@ void set_routes(sip::Message& request, const std::vector<std::string>& values) {
         request.insert(at++, sip::HeaderId::route, v);
 }
 
-RoutePreprocessing preprocess_routes(sip::Message& request, const LocalIdentity& self) {
+RoutePreprocessing preprocess_routes(sip::Message& request, const LocalIdentity& self,
+                                     const sip::Uri* request_uri) {
     RoutePreprocessing result;
     auto routes = route_values(request);
-    auto ruri = sip::parse_uri(request.request_uri());
-    if (ruri && self.is_local_uri(ruri.value()) && !routes.empty()) {
+    if (routes.empty()) return result;  // nothing to restore or remove
+    std::optional<sip::Uri> parsed;
+    if (!request_uri) {
+        if (auto ruri = sip::parse_uri(request.request_uri())) parsed = std::move(ruri).value();
+        request_uri = parsed ? &*parsed : nullptr;
+    }
+    if (request_uri && self.is_local_uri(*request_uri)) {
         if (auto last = uri_of(routes.back())) {
             result.removed.push_back("<" + std::string(request.request_uri()) + ">");
             request.set_request_uri(*last);

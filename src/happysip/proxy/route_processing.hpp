@@ -8,6 +8,7 @@
 
 #include "happysip/proxy/local_identity.hpp"
 #include "happysip/sip/message.hpp"
+#include "happysip/sip/uri.hpp"
 
 namespace happysip::proxy {
 
@@ -22,7 +23,10 @@ struct RoutePreprocessing {
 // §16.4: if the Request-URI is one of ours (a strict router put our Record-Route there),
 // the last Route value becomes the Request-URI again; then every leading Route value that
 // names this proxy is removed (two with RFC 5658 double Record-Route).
-RoutePreprocessing preprocess_routes(sip::Message& request, const LocalIdentity& self);
+// `request_uri`, when given, is the parse of request.request_uri() (the caller's, to save
+// parsing it again).
+RoutePreprocessing preprocess_routes(sip::Message& request, const LocalIdentity& self,
+                                     const sip::Uri* request_uri = nullptr);
 
 // §16.6 item 6: if the top Route names a strict router (no lr), the Request-URI goes to
 // the end of the Route set and the top Route becomes the Request-URI. Returns whether it

@@ -21,7 +21,7 @@ bool has_to_tag(const sip::Message& request) {
 
 TargetSet find_targets(const sip::Message& request, const RoutePreprocessing& preprocessing,
                        const LocalIdentity& self, registrar::LocationStore& store, std::int64_t now,
-                       const GruuCodec* gruu) {
+                       const GruuCodec* gruu, const sip::Uri* request_uri) {
     TargetSet set;
     set.in_dialog = has_to_tag(request);
     set.in_our_dialog = preprocessing.routes_removed > 0 && set.in_dialog;
@@ -32,9 +32,14 @@ TargetSet find_targets(const sip::Message& request, const RoutePreprocessing& pr
         set.targets.push_back({});
         return set;
     }
-    auto uri = sip::parse_uri(request.request_uri());
+    std::optional<sip::Uri> uri;
+    if (request_uri) {
+        uri = *request_uri;
+    } else if (auto parsed = sip::parse_uri(request.request_uri())) {
+        uri = std::move(parsed).value();
+    }
     bool ours = uri && uri->is_sip_or_sips() &&
-                (self.serves_domain(uri->host.text) || self.is_local_uri(uri.value()));
+                (self.serves_domain(uri->host.text) || self.is_local_uri(*uri));
     if (!ours) {
         set.leaves_domain = true;
         set.targets.push_back({});

@@ -69,8 +69,9 @@ struct TargetSet {
 // `now`: wall-clock seconds, for binding expiry. `gruu`: how to read RFC 5627 GRUUs in
 // the Request-URI (a GRUU targets only the bindings of its instance; an unknown temp GRUU
 // is not_found); null when GRUUs are not in use.
+// `request_uri`, when given, is the parse of request.request_uri() (the caller's).
 TargetSet find_targets(const sip::Message& request, const RoutePreprocessing& preprocessing,
                        const LocalIdentity& self, registrar::LocationStore& store, std::int64_t now,
-                       const GruuCodec* gruu = nullptr);
+                       const GruuCodec* gruu = nullptr, const sip::Uri* request_uri = nullptr);
 
 }  // namespace happysip::proxy
