@@ -1,20 +1,32 @@
 #include "happysip/proxy/dialog_token.hpp"
 
-#include <functional>
-
 #include "happysip/auth/digest_hash.hpp"
 #include "happysip/sip/name_addr.hpp"
 #include "happysip/sip/uri.hpp"
 
 namespace happysip::proxy {
 
+namespace {
+// Binds the derived key to its one use, so that the secret's other uses (if any) never
+// share a key with it.
+constexpr std::string_view k_key_label = "happysip dialog token siphash-2-4 key";
+}  // namespace
+
+DialogToken::DialogToken(std::string_view secret) {
+    const std::string derived = auth::hmac_sha256(secret, k_key_label);  // 32 bytes
+    for (std::size_t i = 0; i < key_.size(); ++i)
+        key_[i] = static_cast<std::uint8_t>(derived[i]);
+}
+
 std::string DialogToken::token(std::string_view call_id) const {
-    Cached& slot = cache_[std::hash<std::string_view>{}(call_id) % k_cache_slots];
-    if (slot.token.empty() || slot.call_id != call_id) {
-        slot.call_id.assign(call_id);
-        slot.token = auth::to_hex(key_.mac(call_id)).substr(0, 16);
+    static constexpr char k_hex[] = "0123456789abcdef";
+    std::uint64_t mac = auth::siphash24(key_, call_id);
+    std::string out(16, '0');
+    for (int i = 15; i >= 0; --i) {
+        out[static_cast<std::size_t>(i)] = k_hex[mac & 15];
+        mac >>= 4;
     }
-    return slot.token;
+    return out;
 }
 
 std::string DialogToken::uri_param(std::string_view call_id) const {

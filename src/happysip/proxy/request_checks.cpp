@@ -87,7 +87,12 @@ std::optional<Rejection> check_request(const sip::Message& request,
 
     // Item 4: a Via of ours whose branch carries the hash the request would get now means
     // it came back unchanged: a loop. A different hash is a spiral, which is fine.
-    const auto vias = request.values(sip::HeaderId::via);
+    // Only a request with a Via below the top can have come back; most have one Via line
+    // with one value, and listing the values is a comma-aware scan of every Via.
+    const bool one_via = request.count(sip::HeaderId::via) == 1 &&
+                         request.header(sip::HeaderId::via)->find(',') == std::string_view::npos;
+    const auto vias =
+        one_via ? std::vector<std::string_view>{} : request.values(sip::HeaderId::via);
     for (std::size_t i = 1; i < vias.size(); ++i) {
         auto via = sip::parse_via(vias[i]);
         if (!via || !via.value().branch.starts_with(k_branch_prefix)) continue;

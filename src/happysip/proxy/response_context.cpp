@@ -311,9 +311,9 @@ std::optional<std::size_t> ResponseContext::add_branch(sip::Message forwarded, b
                                                        Instant now) {
     Impl& s = *impl_;
     if (s.closed || s.no_new_branches) return std::nullopt;
-    const auto vias = forwarded.values(sip::HeaderId::via);
-    if (vias.empty()) return std::nullopt;
-    auto via = sip::parse_via(vias.front());
+    const auto top_via = forwarded.first_value(sip::HeaderId::via);
+    if (!top_via) return std::nullopt;
+    auto via = sip::parse_via(*top_via);
     if (!via || via.value().branch.empty()) return std::nullopt;
 
     Impl::Branch br;
