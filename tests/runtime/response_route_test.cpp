@@ -60,5 +60,48 @@ TEST(ResponseRoute, MaddrLiteralWins) {
               asio::ip::udp::endpoint(asio::ip::make_address("198.51.100.1"), 5062));
 }
 
+// The overload for a Via already parsed (a server's key headers) stamps the same text as
+// parsing it again would, and answers where udp_response_destination reads the result.
+TEST(ResponseRoute, ParsedViaStampsTheSameAsParsingAgain) {
+    const std::string vias[] = {
+        "SIP/2.0/UDP [2001:db8::2]:5060;branch=z9hG4bK1;rport",
+        "SIP/2.0/UDP pc33.example.com:5070;branch=z9hG4bK2;received=10.0.0.1, "
+        "SIP/2.0/UDP proxy.example.com;branch=z9hG4bK0",
+        "SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK3",
+        "SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK3;rport=9",
+        "SIP/2.0/UDP 192.0.2.7:5062;branch=z9hG4bK4;maddr=198.51.100.1",
+        "SIP/2.0/UDP host.example.com:5062;branch=z9hG4bK5;maddr=mcast.example.com;rport",
+        "SIP/2.0/TCP h.example.com;x=\"a,b\";branch=z9hG4bK6",
+        "SIP/2.0/UDP [2001:db8::2];branch=z9hG4bK8",  // nothing to stamp
+    };
+    const auto source = asio::ip::make_address("2001:db8::2");
+    for (const auto& via : vias) {
+        SCOPED_TRACE(via);
+        auto reparsed = request_with_via(via);
+        ASSERT_FALSE(stamp_received(reparsed, source, 40000));
+        auto m = request_with_via(via);
+        auto top = sip::parse_via(*m.first_value(sip::HeaderId::via));
+        ASSERT_TRUE(top.ok());
+        auto reply_to = stamp_received(m, *top, source, 40000);
+        EXPECT_EQ(m.values(sip::HeaderId::via), reparsed.values(sip::HeaderId::via));
+        EXPECT_EQ(reply_to, udp_response_destination(m));
+    }
+}
+
+// A Via line of its own is edited where it stands, and the message keeps its other lines.
+TEST(ResponseRoute, ParsedViaEditedInPlace) {
+    auto m = request_with_via("SIP/2.0/UDP 192.0.2.7:5070;branch=z9hG4bK7;rport");
+    auto top = sip::parse_via(*m.first_value(sip::HeaderId::via));
+    ASSERT_TRUE(top.ok());
+    auto reply_to = stamp_received(m, *top, asio::ip::make_address("203.0.113.9"), 41000);
+    ASSERT_TRUE(reply_to);
+    EXPECT_EQ(*reply_to, asio::ip::udp::endpoint(asio::ip::make_address("203.0.113.9"), 41000));
+    EXPECT_EQ(m.serialize(),
+              "OPTIONS sip:r@example.com SIP/2.0\r\n"
+              "Via: SIP/2.0/UDP 192.0.2.7:5070;branch=z9hG4bK7;received=203.0.113.9;rport=41000"
+              "\r\nFrom: <sip:p@x>;tag=1\r\nTo: <sip:r@x>\r\nCall-ID: c1\r\n"
+              "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+}
+
 }  // namespace
 }  // namespace happysip::runtime

@@ -17,6 +17,34 @@ sip::ParseError missing_via() {
     return sip::make_error(sip::ParseErrc::missing_header, "Via", 0, "no Via");
 }
 
+// The stamped top Via (§18.2.1): the one given, rebuilt without its received and rport
+// parameters, then received=<source> and, when asked, rport=<source port>. Empty when the
+// Via is to be left as it is (sent from its sent-by address, no rport).
+std::string stamped_via(const sip::Via& via, const asio::ip::address& source,
+                        std::uint16_t source_port, std::size_t size_hint) {
+    std::error_code ec;
+    asio::ip::address sent_by = to_asio_address(via.host.address(), ec);
+    if (!ec && sent_by == source && !via.has_rport) return {};  // nothing to add
+
+    std::string out;
+    out.reserve(size_hint + 64);  // the received and rport added: one allocation
+    out.append(via.protocol_name).append("/").append(via.protocol_version).append("/");
+    out.append(via.transport).append(" ").append(via.host.text);
+    if (via.port) out.append(":").append(std::to_string(*via.port));
+    std::size_t pos = 0;
+    while (auto p = via.params.next(pos)) {
+        if (sip::text::iequals(p->name, "received") || sip::text::iequals(p->name, "rport"))
+            continue;
+        out.append(";").append(p->name);
+        if (p->has_value) out.append("=").append(p->value);
+    }
+    // received = IPv4address / IPv6address (RFC 3261 §20.42): no brackets.
+    out.append(";received=");
+    append_address(out, source);
+    if (via.has_rport) out.append(";rport=").append(std::to_string(source_port));
+    return out;
+}
+
 }  // namespace
 
 std::optional<sip::ParseError> stamp_received(sip::Message& request,
@@ -26,31 +54,41 @@ std::optional<sip::ParseError> stamp_received(sip::Message& request,
     if (!value) return missing_via();
     auto via = sip::parse_via(*value);
     if (!via) return via.error();
-
-    std::error_code ec;
-    asio::ip::address sent_by = to_asio_address(via->host.address(), ec);
-    bool same_address = !ec && sent_by == source;
-    if (same_address && !via->has_rport) return std::nullopt;  // nothing to add
-
-    std::string out;
-    out.append(via->protocol_name).append("/").append(via->protocol_version).append("/");
-    out.append(via->transport).append(" ").append(via->host.text);
-    if (via->port) out.append(":").append(std::to_string(*via->port));
-    std::size_t pos = 0;
-    while (auto p = via->params.next(pos)) {
-        if (sip::text::iequals(p->name, "received") || sip::text::iequals(p->name, "rport"))
-            continue;
-        out.append(";").append(p->name);
-        if (p->has_value) out.append("=").append(p->value);
-    }
-    // received = IPv4address / IPv6address (RFC 3261 §20.42): no brackets.
-    out.append(";received=");
-    append_address(out, source);
-    if (via->has_rport) out.append(";rport=").append(std::to_string(source_port));
-
+    std::string out = stamped_via(*via, source, source_port, value->size());
+    if (out.empty()) return std::nullopt;
     request.remove_first_value(sip::HeaderId::via);
     request.prepend(sip::HeaderId::via, out);
     return std::nullopt;
+}
+
+std::optional<asio::ip::udp::endpoint> stamp_received(sip::Message& request,
+                                                      const sip::Via& top_via,
+                                                      const asio::ip::address& source,
+                                                      std::uint16_t source_port) {
+    const sip::HeaderField* field = request.find(sip::HeaderId::via);
+    if (field == nullptr) return std::nullopt;
+    const std::string_view line = request.value(*field);
+    std::string out = stamped_via(top_via, source, source_port, line.size());
+    if (out.empty()) return udp_response_destination(top_via);  // the Via as it was
+    // What udp_response_destination reads back from the stamped Via, known without
+    // parsing it: maddr untouched, else received (the source) and rport or sent-by port.
+    std::optional<asio::ip::udp::endpoint> reply_to;
+    if (top_via.maddr) {
+        reply_to = udp_response_destination(top_via);
+    } else {
+        reply_to.emplace(
+            source, top_via.has_rport ? source_port : top_via.port.value_or(k_default_sip_port));
+    }
+    // A line holding only this value is edited where it stands; "Via: a, b" loses its
+    // first value and gets the stamped one on a line of its own above, as the overload
+    // above does (a quoted comma lands there too, which is merely slower).
+    if (line.find(',') == std::string_view::npos) {
+        request.set_value(static_cast<std::size_t>(field - request.fields().data()), out);
+    } else {
+        request.remove_first_value(sip::HeaderId::via);
+        request.prepend(sip::HeaderId::via, out);
+    }
+    return reply_to;
 }
 
 std::optional<asio::ip::udp::endpoint> udp_response_destination(const sip::Message& request) {

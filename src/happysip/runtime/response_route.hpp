@@ -23,6 +23,16 @@ namespace happysip::runtime {
 std::optional<sip::ParseError> stamp_received(sip::Message& request,
                                               const asio::ip::address& source,
                                               std::uint16_t source_port);
+// The same for a request whose top Via the caller has parsed already into `top_via`
+// (interpret_key_headers: the first value of the first Via line), without parsing it
+// again; the stamped Via reads exactly as above, edited in place when its line holds no
+// other value. Returns what udp_response_destination would read from the stamped Via,
+// derived from what was stamped. `top_via` may point into the edited message: its views
+// are not to be used afterwards. nullopt (nothing edited) too when there is no Via line.
+std::optional<asio::ip::udp::endpoint> stamp_received(sip::Message& request,
+                                                      const sip::Via& top_via,
+                                                      const asio::ip::address& source,
+                                                      std::uint16_t source_port);
 
 // RFC 3261 §18.2.2 for an unreliable transport, after stamp_received: maddr if it is an
 // address literal (port from sent-by or 5060); otherwise received (or sent-by when it is

@@ -238,49 +238,40 @@ void SipServer::receive(sip::Message request, Route route) {
         if (response_handler_) response_handler_(std::move(request), route.source);
         return;
     }
-    // RFC 3261 §18.2.1 (all transports): received, and rport when asked (RFC 3581 §4).
-    if (runtime::stamp_received(request, route.source.remote_address, route.source.remote_port))
-        return;  // no usable Via: nowhere to answer
-    sip::KeyHeaders keys;
-    auto error = sip::interpret_key_headers(request, keys);
-    if (error) {
-        reject(request, route, *error);
-        return;
-    }
-    const txn::TransactionKey key = txn::server_key(request, keys);
-    if (route.udp) route.udp_reply_to = udp_response_destination(keys.top_via);
-    if (route.udp == nullptr && keys.top_via.alias) file_alias(request, route);
-    route.source.branch = std::string(keys.top_via.branch);
+    txn::TransactionKey key;
+    if (!stamp_and_key(request, route, key)) return;
     Instant t = now();
     txn::Transport kind = route.udp ? txn::Transport::unreliable : txn::Transport::reliable;
     sip::Method method = request.method();
     bool is_invite = method == sip::Method::invite;
     if (is_invite || method == sip::Method::ack) {
-        if (auto* existing = invite_.find(key)) {
+        if (auto* existing = invite_.touch(key)) {
             existing->on_request(request, t);  // retransmission, or the ACK of a non-2xx
             drain(key, *existing);
         } else if (is_invite && !stopping_ && admit(request, route)) {
-            route.to_tag = std::to_string(rng_());
-            routes_[key] = std::make_shared<Route>(std::move(route));
+            route.to_tag = new_tag();
+            routes_.insert_or_assign(key, std::make_shared<Route>(std::move(route)));
             auto send100 = options_.invite_100_trying ? txn::InviteServerTransaction::Send100::yes
                                                       : txn::InviteServerTransaction::Send100::no;
-            invite_.insert(key, txn::InviteServerTransaction(std::move(request), kind,
+            auto stored = invite_.insert_touched(
+                std::move(key), txn::InviteServerTransaction(std::move(request), kind,
                                                              options_.timers, t, send100));
-            drain(key, *invite_.find(key));
+            drain(*stored.key, *stored.txn);  // the table's key: unsettled until we return
         } else if (!is_invite && handler_) {
             Responder none;  // an ACK for a 2xx belongs to the dialog, not to a transaction
             handler_(request, route.source, none);
         }
     } else {
-        if (auto* existing = non_invite_.find(key)) {
+        if (auto* existing = non_invite_.touch(key)) {
             existing->on_request(request, t);
             drain(key, *existing);
         } else if (!stopping_ && admit(request, route)) {
-            route.to_tag = std::to_string(rng_());
-            routes_[key] = std::make_shared<Route>(std::move(route));
-            non_invite_.insert(
-                key, txn::NonInviteServerTransaction(std::move(request), kind, options_.timers, t));
-            drain(key, *non_invite_.find(key));
+            route.to_tag = new_tag();
+            routes_.insert_or_assign(key, std::make_shared<Route>(std::move(route)));
+            auto stored = non_invite_.insert_touched(
+                std::move(key),
+                txn::NonInviteServerTransaction(std::move(request), kind, options_.timers, t));
+            drain(*stored.key, *stored.txn);
         }
     }
     purge_discarded();
@@ -288,12 +279,63 @@ void SipServer::receive(sip::Message request, Route route) {
     rearm();
 }
 
+// RFC 3261 §18.2.1 (all transports): received, and rport when asked (RFC 3581 §4); then
+// the request's transaction key (§17.2.3). False when the request goes no further: no
+// usable Via (nowhere to answer), or key headers that do not parse (400, rejected).
+bool SipServer::stamp_and_key(sip::Message& request, Route& route, txn::TransactionKey& key) {
+    sip::KeyHeaders keys;
+    const bool parsed = !sip::interpret_key_headers(request, keys);
+    if (!parsed) {
+        // The order of the decisions as it always was: no usable Via, nothing sent; else
+        // the key headers read again from the stamped request, and 400 with their reason.
+        if (stamp_received(request, route.source.remote_address, route.source.remote_port))
+            return false;
+        if (auto error = sip::interpret_key_headers(request, keys)) {
+            reject(request, route, *error);
+            return false;
+        }
+    }
+    key = txn::server_key(request, keys);
+    route.source.branch = std::string(keys.top_via.branch);
+    const bool alias = keys.top_via.alias;
+    std::optional<asio::ip::udp::endpoint> reply_to;
+    if (parsed) {
+        // The usual request: stamped from the Via parsed above, whose views are not used
+        // after the edit (a folded value lives in memory the edit may move).
+        reply_to = stamp_received(request, keys.top_via, route.source.remote_address,
+                                  route.source.remote_port);
+        // The RFC 2543 key holds the top Via as stamped, as every later server_key of this
+        // request (a CANCEL's target, a proxy's) reads it.
+        if (key.kind == txn::KeyKind::server_rfc2543) {
+            if (auto stamped = txn::server_key(request)) key = std::move(stamped).value();
+        }
+    } else {
+        reply_to = udp_response_destination(keys.top_via);
+    }
+    if (route.udp) route.udp_reply_to = reply_to;
+    if (route.udp == nullptr && alias) file_alias(request, route);
+    return true;
+}
+
+// RFC 3261 §19.3: at least 32 random bits. 60 of them as 15 hex digits fit in a string's
+// own buffer, where the 20 decimal digits of all 64 took an allocation per transaction.
+std::string SipServer::new_tag() {
+    static constexpr std::string_view k_hex = "0123456789abcdef";
+    std::uint64_t bits = rng_();
+    std::string tag(15, '0');
+    for (char& c : tag) {
+        c = k_hex[bits & 0xf];
+        bits >>= 4;
+    }
+    return tag;
+}
+
 // Files the new deadlines of the transactions touched since the last call, and removes
 // the ones that terminated; only outside every drain (see drain()).
 void SipServer::settle_all() {
     if (depth_ > 0) return;
-    for (const auto& [key, invite] : std::exchange(unsettled_, {}))
-        invite ? invite_.settle(key) : non_invite_.settle(key);
+    non_invite_.settle_touched();
+    invite_.settle_touched();
 }
 
 // The prefilter's say over a request that would start a transaction: false when it was
@@ -303,7 +345,7 @@ bool SipServer::admit(const sip::Message& request, const Route& route) {
     Prefiltered verdict = prefilter_(request, route.source);
     if (verdict.action == Prefiltered::Action::transaction) return true;
     if (verdict.action == Prefiltered::Action::respond) {
-        auto r = sip::make_response(request, verdict.status, verdict.reason, std::to_string(rng_()),
+        auto r = sip::make_response(request, verdict.status, verdict.reason, new_tag(),
                                     verdict.headers, server_line_);
         if (r) send_response(route, *r);
     }
@@ -344,7 +386,6 @@ void SipServer::drain(const txn::TransactionKey& key, Txn& txn) {
         int& depth;
         ~Leave() { --depth; }
     } leave{depth_};
-    unsettled_.emplace_back(key, std::is_same_v<Txn, txn::InviteServerTransaction>);
     for (auto actions = txn.take_actions(); !actions.empty(); actions = txn.take_actions()) {
         for (txn::Action& action : actions) {
             if (auto* send = std::get_if<txn::Send>(&action)) {
@@ -385,11 +426,11 @@ std::optional<sip::Message> SipServer::build(const txn::TransactionKey& key, boo
 
 bool SipServer::answer(const txn::TransactionKey& key, bool invite, sip::Message response) {
     if (invite) {
-        auto* t = invite_.find(key);
+        auto* t = invite_.touch(key);
         if (!t || !t->send_response(std::move(response), now())) return false;
         drain(key, *t);
     } else {
-        auto* t = non_invite_.find(key);
+        auto* t = non_invite_.touch(key);
         if (!t || !t->send_response(std::move(response), now())) return false;
         drain(key, *t);
     }
@@ -475,7 +516,7 @@ void SipServer::send_raw(const Route& route, std::string bytes) {
 void SipServer::reject(const sip::Message& request, const Route& route, const sip::ParseError& e) {
     if (request.method() == sip::Method::ack) return;
     std::string reason = "Bad Request: " + e.to_string();
-    auto r = sip::make_response(request, 400, reason, std::to_string(rng_()), {}, server_line_);
+    auto r = sip::make_response(request, 400, reason, new_tag(), {}, server_line_);
     if (!r) return;
     log("request_rejected", route.source.remote + ": " + reason);
     send_raw(route, r->serialize());

@@ -271,6 +271,8 @@ class SipServer {
     void send_stream(const Destination& to, std::string bytes,
                      std::function<void(std::string)> on_error);
     void receive(sip::Message request, Route route);
+    bool stamp_and_key(sip::Message& request, Route& route, txn::TransactionKey& key);
+    std::string new_tag();  // a To tag for a response we make
     void file_alias(const sip::Message& request, const Route& route);
     template <class Txn>
     void drain(const txn::TransactionKey& key, Txn& txn);
@@ -340,8 +342,8 @@ class SipServer {
     txn::TransactionTable<txn::InviteServerTransaction> invite_;
     std::unordered_map<txn::TransactionKey, std::shared_ptr<Route>, txn::TransactionKeyHash>
         routes_;
-    // Transactions given input since the last settle_all(), and how deep drain() nests.
-    std::vector<std::pair<txn::TransactionKey, bool>> unsettled_;
+    // How deep drain() nests: the tables settle the transactions they were touched for
+    // (touch, insert_touched) only outside every drain.
     int depth_ = 0;
     // Transactions a handler discarded: removed once the handler has returned.
     std::vector<std::pair<txn::TransactionKey, bool>> discarded_;

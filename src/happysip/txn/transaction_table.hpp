@@ -33,11 +33,7 @@ class TransactionTable {
     // Adds a transaction; false (and nothing stored) if the key is already taken, which
     // for a server table means the request is a retransmission of a known one.
     bool insert(TransactionKey key, Txn txn) {
-        auto [it, inserted] = map_.try_emplace(std::move(key), Entry{std::move(txn), next_id_});
-        if (!inserted) return false;
-        by_id_.emplace(next_id_++, &it->first);  // node-based map: the key's address is stable
-        schedule(it->second);
-        return true;
+        return add(std::move(key), std::move(txn)) != map_.end();
     }
 
     // Forgets a transaction without letting it finish (a request the TU drops unanswered).
@@ -52,6 +48,37 @@ class TransactionTable {
     Txn* find(const TransactionKey& key) {
         auto it = map_.find(key);
         return it == map_.end() ? nullptr : &it->second.txn;
+    }
+
+    // The other way to keep the rule: find() for a transaction about to get input, or
+    // insert() for a new one, noting it for settle_touched() instead of the caller keeping
+    // a copy of its key (a key is eight strings; a note is its entry's number).
+    Txn* touch(const TransactionKey& key) {
+        auto it = map_.find(key);
+        if (it == map_.end()) return nullptr;
+        touched_.push_back(it->second.id);
+        return &it->second.txn;
+    }
+    // The stored key and transaction (both null when the key was taken): a caller may use
+    // the table's own key until it settles, rather than keeping a copy.
+    struct Stored {
+        const TransactionKey* key = nullptr;
+        Txn* txn = nullptr;
+    };
+    Stored insert_touched(TransactionKey key, Txn txn) {
+        auto it = add(std::move(key), std::move(txn));
+        if (it == map_.end()) return {};
+        touched_.push_back(it->second.id);
+        return {&it->first, &it->second.txn};
+    }
+    // settle() for every transaction noted since the last call; one erased meanwhile is
+    // skipped, one noted twice settled twice (the second time changes nothing).
+    void settle_touched() {
+        for (std::size_t i = 0; i < touched_.size(); ++i) {  // settle() never notes
+            auto key = by_id_.find(touched_[i]);
+            if (key != by_id_.end()) settle(*key->second);
+        }
+        touched_.clear();
     }
 
     // After an input to the transaction: files its new deadline, or removes it when it has
@@ -119,6 +146,16 @@ class TransactionTable {
     };
     using HeapItem = std::pair<Instant, std::uint64_t>;
 
+    using Map = std::unordered_map<TransactionKey, Entry, TransactionKeyHash>;
+
+    typename Map::iterator add(TransactionKey key, Txn txn) {
+        auto [it, inserted] = map_.try_emplace(std::move(key), Entry{std::move(txn), next_id_});
+        if (!inserted) return map_.end();
+        by_id_.emplace(next_id_++, &it->first);  // node-based map: the key's address is stable
+        schedule(it->second);
+        return it;
+    }
+
     void schedule(Entry& entry) {
         auto deadline = entry.txn.next_deadline();
         if (deadline == entry.scheduled) return;
@@ -139,10 +176,11 @@ class TransactionTable {
         }
     }
 
-    std::unordered_map<TransactionKey, Entry, TransactionKeyHash> map_;
+    Map map_;
     std::unordered_map<std::uint64_t, const TransactionKey*> by_id_;
     std::priority_queue<HeapItem, std::vector<HeapItem>, std::greater<>> heap_;
     std::uint64_t next_id_ = 1;
+    std::vector<std::uint64_t> touched_;  // entry ids, for settle_touched()
 };
 
 }  // namespace happysip::txn

@@ -89,5 +89,40 @@ TEST(TransactionTable, NextDeadlineFollowsSettledTransactionsAndSkipsErasedOnes)
     EXPECT_EQ(table.fire_due(at_ms(60000), drain), 0u);
 }
 
+// touch/insert_touched note transactions for settle_touched: their new deadlines are filed,
+// one noted twice is settled once more harmlessly, and one erased meanwhile is skipped.
+TEST(TransactionTable, SettleTouchedFilesTheTouchedTransactionsAndSkipsErasedOnes) {
+    TransactionTable<NonInviteServerTransaction> table;
+    sip::Message a = request("BYE");
+    sip::Message b = request("OPTIONS");
+    const TransactionKey ka = *server_key(a);
+    const TransactionKey kb = *server_key(b);
+    auto stored = table.insert_touched(
+        ka, NonInviteServerTransaction(a, Transport::unreliable, {}, at_ms(0)));
+    ASSERT_NE(stored.txn, nullptr);
+    ASSERT_NE(stored.key, nullptr);
+    EXPECT_EQ(*stored.key, ka);
+    EXPECT_EQ(
+        table.insert_touched(ka, NonInviteServerTransaction(a, Transport::unreliable, {}, at_ms(0)))
+            .txn,
+        nullptr);  // taken
+    ASSERT_TRUE(
+        table.insert(kb, NonInviteServerTransaction(b, Transport::unreliable, {}, at_ms(0))));
+    ASSERT_TRUE(stored.txn->send_response(response(a, 200), at_ms(1000)));
+    NonInviteServerTransaction* tb = table.touch(kb);
+    ASSERT_NE(tb, nullptr);
+    ASSERT_TRUE(tb->send_response(response(b, 200), at_ms(2000)));
+    EXPECT_NE(table.touch(ka), nullptr);              // noted twice
+    EXPECT_FALSE(table.next_deadline().has_value());  // nothing filed before settling
+    table.settle_touched();
+    EXPECT_EQ(table.next_deadline(), at_ms(33000));  // A's Timer J
+    // B erased after a touch: settle_touched skips it.
+    EXPECT_NE(table.touch(kb), nullptr);
+    EXPECT_TRUE(table.erase(kb));
+    table.settle_touched();
+    EXPECT_EQ(table.size(), 1u);
+    EXPECT_EQ(table.touch(kb), nullptr);
+}
+
 }  // namespace
 }  // namespace happysip::txn
