@@ -37,6 +37,7 @@ struct Fixture {
         server.on_request([this](const sip::Message& m, const RequestSource& s, Responder& r) {
             requests.push_back(m);
             sources.push_back(s);
+            keys.push_back(r.key());
             if (discard)
                 r.discard();
             else if (hold)
@@ -58,6 +59,7 @@ struct Fixture {
     Responder held;
     std::vector<sip::Message> requests;
     std::vector<RequestSource> sources;
+    std::vector<txn::TransactionKey> keys;  // each Responder's
 };
 
 // A UDP client on loopback that records every response.
@@ -91,6 +93,33 @@ TEST(SipServer, AnswersOverUdpAndAbsorbsRetransmissions) {
     EXPECT_EQ(f.sources[0].branch, "z9hG4bKretx");
     EXPECT_EQ(f.sources[0].text(), "udp:" + client.sent_by());
     EXPECT_NE(client.got[0].serialize().find("Server: test"), std::string::npos);
+}
+
+// The Responder's key is the request's §17.2.3 key as the handler sees the request (its
+// Via stamped), for an RFC 3261 branch and for the RFC 2543 fallback alike.
+TEST(SipServer, ResponderKeyIsTheServerKeyOfTheStampedRequest) {
+    Fixture f(Transport::udp);
+    UdpClient client(f.io);
+    for (const std::string branch : {"z9hG4bKkey1", "old2543key"}) {
+        std::string request = test::options_text(client.sent_by(), branch);
+        auto at = request.find("branch=" + branch);
+        ASSERT_NE(at, std::string::npos);
+        request.insert(at + 7 + branch.size(), ";rport");  // RFC 3581: stamped
+        client.send(f.port, request);
+    }
+    run_until(f.io, [&] { return client.got.size() == 2; });
+    ASSERT_EQ(f.requests.size(), 2u);
+    ASSERT_EQ(f.keys.size(), 2u);
+    for (std::size_t i = 0; i < 2; ++i) {
+        SCOPED_TRACE(i);
+        EXPECT_NE(f.requests[i].first_value(sip::HeaderId::via)->find(";rport="),
+                  std::string_view::npos);
+        auto key = txn::server_key(f.requests[i]);
+        ASSERT_TRUE(key.ok());
+        EXPECT_EQ(f.keys[i], *key);
+    }
+    EXPECT_EQ(f.keys[0].kind, txn::KeyKind::server);
+    EXPECT_EQ(f.keys[1].kind, txn::KeyKind::server_rfc2543);
 }
 
 TEST(SipServer, PrefilterDropsOrAnswersStatelesslyWithoutATransaction) {

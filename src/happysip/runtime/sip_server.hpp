@@ -89,6 +89,10 @@ class Responder {
     // handler again as a new request, so nothing is held for the peer.
     void discard() const;
     explicit operator bool() const noexcept { return server_ != nullptr; }
+    // The transaction's key (RFC 3261 §17.2.3), equal to txn::server_key of the request as
+    // the handler got it, without interpreting its key headers again. Empty Responder: a
+    // default key.
+    const txn::TransactionKey& key() const noexcept { return key_; }
 
   private:
     friend class SipServer;
