@@ -168,8 +168,13 @@ void ProxyService::handle(const sip::Message& request, const runtime::RequestSou
                                      {"source", source.text()}});
         return;
     }
-    sip::Message m = request;
-    auto pre = proxy::preprocess_routes(m, self_, &request_uri.value());
+    // §16.4 edits only a request with Route values (ours come off, a strict router's
+    // Request-URI goes back); one without (an initial INVITE) is forwarded from as it came.
+    std::optional<sip::Message> edited;
+    if (request.find(sip::HeaderId::route)) edited = request;
+    const sip::Message& m = edited ? *edited : request;
+    const auto pre = edited ? proxy::preprocess_routes(*edited, self_, &request_uri.value())
+                            : proxy::RoutePreprocessing{};
     auto targets = proxy::find_targets(m, pre, self_, store_, wall_seconds(), &gruu_,
                                        pre.request_uri_restored ? nullptr : &request_uri.value());
     using Kind = proxy::TargetSet::Kind;
@@ -219,7 +224,7 @@ void ProxyService::handle(const sip::Message& request, const runtime::RequestSou
     context->record_route =
         settings_.record_route && creates_dialog(request.method()) && !targets.in_dialog;
     if (request.method() == sip::Method::invite) {
-        if (auto key = txn::server_key(request)) context->invite_key = std::move(key).value();
+        context->invite_key = responder.key();  // the server transaction's own key
     }
     Context& c = *context;
     contexts_.emplace(id, std::move(context));
