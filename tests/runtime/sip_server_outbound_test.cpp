@@ -63,6 +63,21 @@ TEST(SipServerOutbound, ViaSentByIsTheListenerOfThatTransportAndFamily) {
     EXPECT_EQ(a.server.via_sent_by(Transport::tls, k_loopback_v4), "");  // no TLS listener
 }
 
+// A listener on a wildcard address names, in a Via, the address the kernel routes from
+// towards the destination (asked once and kept), with the listener's own port.
+TEST(SipServerOutbound, WildcardListenerNamesTheRoutedSourceAddress) {
+    asio::io_context io;
+    SipServer server(io);
+    auto listening = server.listen(*parse_listen_spec("udp:0.0.0.0:0"));
+    ASSERT_TRUE(listening.error.empty()) << listening.error;
+    const std::string port = listening.bound.substr(listening.bound.rfind(':'));
+    EXPECT_EQ(server.via_sent_by(Transport::udp, k_loopback_v4), "127.0.0.1" + port);
+    // The second answer comes from what was kept, and agrees.
+    EXPECT_EQ(server.via_sent_by(Transport::udp, k_loopback_v4), "127.0.0.1" + port);
+    EXPECT_EQ(server.via_sent_by(Transport::udp, asio::ip::make_address("127.0.0.2")),
+              "127.0.0.1" + port);
+}
+
 class SipServerOutboundByTransport
     : public ::testing::TestWithParam<std::pair<Transport, bool /*ipv6*/>> {};
 

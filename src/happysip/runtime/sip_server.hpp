@@ -272,6 +272,7 @@ class SipServer {
     UdpTransport* udp_for(const asio::ip::address& to, std::uint16_t port = 0) const;
     std::string via_sent_by(eyeballs::Transport transport, const asio::ip::address& to,
                             std::uint16_t port) const;
+    std::optional<asio::ip::address> routed_source_cached(const asio::ip::address& to) const;
     void send_stream(const Destination& to, std::string bytes,
                      std::function<void(std::string)> on_error);
     void receive(sip::Message request, Route route);
@@ -339,6 +340,13 @@ class SipServer {
     std::vector<std::unique_ptr<StreamListener>> listeners_;
     ConnectionTable connections_;
     UdpFlowTable udp_flows_;  // RFC 5626 flows over UDP, marked by mark_flow
+    // The source address the kernel routes from towards a destination, for the Via and
+    // Record-Route of a listener bound to a wildcard address (sip_server_outbound.cpp).
+    struct RoutedSource {
+        asio::ip::address source;
+        std::chrono::steady_clock::time_point until;
+    };
+    mutable std::map<asio::ip::address, RoutedSource> routed_sources_;
     // Outgoing connections still connecting, so a second request to the peer waits for
     // the same one instead of opening another.
     std::map<ConnectionTable::Key, std::weak_ptr<StreamConnection>> connecting_;

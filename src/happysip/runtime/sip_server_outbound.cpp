@@ -103,6 +103,24 @@ std::optional<asio::ip::address> routed_source(asio::io_context& io, const asio:
 
 }  // namespace
 
+// Asking the kernel is four system calls (socket, connect, getsockname, close) for every
+// request a wildcard listener forwards; routes change rarely, so an answer is kept for
+// k_routed_source_ttl (after a route change a Via may name the old address that long; it
+// is still ours while the interface is up). Bounded: the map is emptied when full.
+std::optional<asio::ip::address> SipServer::routed_source_cached(
+    const asio::ip::address& to) const {
+    constexpr auto k_routed_source_ttl = std::chrono::seconds(30);
+    constexpr std::size_t k_routed_source_max = 4096;
+    const auto now = std::chrono::steady_clock::now();
+    if (auto it = routed_sources_.find(to); it != routed_sources_.end() && it->second.until > now)
+        return it->second.source;
+    auto source = routed_source(io_, to);
+    if (!source) return std::nullopt;
+    if (routed_sources_.size() >= k_routed_source_max) routed_sources_.clear();
+    routed_sources_[to] = {*source, now + k_routed_source_ttl};
+    return source;
+}
+
 std::string SipServer::via_sent_by(Transport transport, const asio::ip::address& to) const {
     return via_sent_by(transport, to, 0);
 }
@@ -134,7 +152,7 @@ std::string SipServer::via_sent_by(Transport transport, const asio::ip::address&
         }
     }
     if (!address) return {};
-    if (address->is_unspecified()) address = routed_source(io_, to);
+    if (address->is_unspecified()) address = routed_source_cached(to);
     if (!address) return {};
     return to_hostport(*address, port);
 }

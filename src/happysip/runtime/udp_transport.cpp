@@ -51,6 +51,9 @@ struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
     struct Socket {
         explicit Socket(asio::io_context& io) : socket(io) {}
         asio::ip::udp::socket socket;
+        // Where it is bound (the real port when 0 was asked), read once: a proxy asks for
+        // it for every Via and Record-Route it writes, and each ask was a getsockname(2).
+        asio::ip::udp::endpoint local;
         asio::ip::udp::endpoint from;
         std::array<char, k_max_datagram> buffer{};
         // Sends queue up while a handler runs and leave together, one sendmmsg per batch,
@@ -224,6 +227,7 @@ std::error_code UdpTransport::open(const asio::ip::udp::endpoint& local) {
     if (!ec) s->socket.bind(local, ec);
     if (!ec) s->socket.non_blocking(true, ec);  // the burst reads must never wait
     if (!ec) enlarge_buffers(s->socket.native_handle());
+    if (!ec) s->local = s->socket.local_endpoint(ec);
     if (ec) {
         std::error_code ignored;
         s->socket.close(ignored);
@@ -237,10 +241,7 @@ std::error_code UdpTransport::open(const asio::ip::udp::endpoint& local) {
 std::optional<asio::ip::udp::endpoint> UdpTransport::local_endpoint(eyeballs::Family f) const {
     const auto& s = state_->slot(f);
     if (!s || !s->socket.is_open()) return std::nullopt;
-    std::error_code ec;
-    auto ep = s->socket.local_endpoint(ec);
-    if (ec) return std::nullopt;
-    return ep;
+    return s->local;
 }
 
 void UdpTransport::send(const asio::ip::udp::endpoint& to, std::string bytes,
