@@ -12,6 +12,7 @@
 #include "happysip/runtime/endpoint.hpp"
 #include "happysip/runtime/timer_slack.hpp"
 #include "happysip/sip/name_addr.hpp"
+#include "happysip/sip/text.hpp"
 #include "happysip/sip/uri.hpp"
 #include "happysip/sip/via.hpp"
 #include "proxy_context.hpp"
@@ -134,13 +135,7 @@ std::string ProxyService::random_token() {
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     z ^= z >> 31;
-    static constexpr char k_hex[] = "0123456789abcdef";
-    std::string out(12, '0');
-    for (auto& c : out) {
-        c = k_hex[z & 15];
-        z >>= 4;
-    }
-    return out;
+    return sip::text::hex_digits(z, 12);
 }
 
 std::string ProxyService::record_route_uri(Transport transport, const std::string& hostport,

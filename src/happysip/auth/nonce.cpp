@@ -1,6 +1,7 @@
 #include "happysip/auth/nonce.hpp"
 
 #include "happysip/auth/digest_hash.hpp"
+#include "happysip/sip/text.hpp"
 
 namespace happysip::auth {
 namespace {
@@ -9,12 +10,8 @@ constexpr std::size_t k_stamp_digits = 16;
 constexpr std::size_t k_mac_digits = NonceFactory::k_nonce_length - k_stamp_digits;
 
 std::string stamp_hex(Instant t) {
-    static constexpr char k_digits[] = "0123456789abcdef";
-    auto v = static_cast<std::uint64_t>(t.time_since_epoch().count());
-    std::string out(k_stamp_digits, '0');
-    for (std::size_t i = k_stamp_digits; i-- > 0; v >>= 4)
-        out[i] = k_digits[v & 0x0f];
-    return out;
+    return sip::text::hex_digits(static_cast<std::uint64_t>(t.time_since_epoch().count()),
+                                 k_stamp_digits);
 }
 
 // Lowercase hex only: the nonce is ours, and we only ever write lowercase.

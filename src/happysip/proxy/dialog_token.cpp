@@ -2,6 +2,7 @@
 
 #include "happysip/auth/digest_hash.hpp"
 #include "happysip/sip/name_addr.hpp"
+#include "happysip/sip/text.hpp"
 #include "happysip/sip/uri.hpp"
 
 namespace happysip::proxy {
@@ -19,14 +20,7 @@ DialogToken::DialogToken(std::string_view secret) {
 }
 
 std::string DialogToken::token(std::string_view call_id) const {
-    static constexpr char k_hex[] = "0123456789abcdef";
-    std::uint64_t mac = auth::siphash24(key_, call_id);
-    std::string out(16, '0');
-    for (int i = 15; i >= 0; --i) {
-        out[static_cast<std::size_t>(i)] = k_hex[mac & 15];
-        mac >>= 4;
-    }
-    return out;
+    return sip::text::hex_digits(auth::siphash24(key_, call_id), 16);
 }
 
 std::string DialogToken::uri_param(std::string_view call_id) const {

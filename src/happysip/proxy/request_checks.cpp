@@ -56,13 +56,7 @@ std::string loop_hash(const sip::Message& request) {
     for (auto v : request.values(sip::HeaderId::proxy_require))
         f.add(v);
     if (auto a = request.header(sip::HeaderId::proxy_authorization)) f.add(*a);
-    static constexpr char k_hex[] = "0123456789abcdef";
-    std::string out(16, '0');
-    for (int i = 15; i >= 0; --i) {
-        out[static_cast<std::size_t>(i)] = k_hex[f.h & 15];
-        f.h >>= 4;
-    }
-    return out;
+    return sip::text::hex_digits(f.h, 16);
 }
 
 std::optional<Rejection> check_request(const sip::Message& request, const LocalIdentity& self) {

@@ -41,16 +41,20 @@ void set_routes(sip::Message& request, const std::vector<std::string>& values) {
         request.insert(at++, sip::HeaderId::route, v);
 }
 
+const sip::Uri* parsed_request_uri(const sip::Message& request, const sip::Uri* given,
+                                   std::optional<sip::Uri>& storage) {
+    if (given) return given;
+    if (auto parsed = sip::parse_uri(request.request_uri())) storage = std::move(parsed).value();
+    return storage ? &*storage : nullptr;
+}
+
 RoutePreprocessing preprocess_routes(sip::Message& request, const LocalIdentity& self,
                                      const sip::Uri* request_uri) {
     RoutePreprocessing result;
     auto routes = route_values(request);
     if (routes.empty()) return result;  // nothing to restore or remove
     std::optional<sip::Uri> parsed;
-    if (!request_uri) {
-        if (auto ruri = sip::parse_uri(request.request_uri())) parsed = std::move(ruri).value();
-        request_uri = parsed ? &*parsed : nullptr;
-    }
+    request_uri = parsed_request_uri(request, request_uri, parsed);
     if (request_uri && self.is_local_uri(*request_uri)) {
         if (auto last = uri_of(routes.back())) {
             result.removed.push_back("<" + std::string(request.request_uri()) + ">");

@@ -28,6 +28,11 @@ struct RoutePreprocessing {
 RoutePreprocessing preprocess_routes(sip::Message& request, const LocalIdentity& self,
                                      const sip::Uri* request_uri = nullptr);
 
+// The parsed Request-URI of `request`: `given` when the caller parsed it already, else
+// parsed into `storage`; null when it does not parse.
+const sip::Uri* parsed_request_uri(const sip::Message& request, const sip::Uri* given,
+                                   std::optional<sip::Uri>& storage);
+
 // §16.6 item 6: if the top Route names a strict router (no lr), the Request-URI goes to
 // the end of the Route set and the top Route becomes the Request-URI. Returns whether it
 // happened.

@@ -32,12 +32,8 @@ TargetSet find_targets(const sip::Message& request, const RoutePreprocessing& pr
         set.targets.push_back({});
         return set;
     }
-    std::optional<sip::Uri> uri;
-    if (request_uri) {
-        uri = *request_uri;
-    } else if (auto parsed = sip::parse_uri(request.request_uri())) {
-        uri = std::move(parsed).value();
-    }
+    std::optional<sip::Uri> parsed;
+    const sip::Uri* uri = parsed_request_uri(request, request_uri, parsed);
     bool ours = uri && uri->is_sip_or_sips() &&
                 (self.serves_domain(uri->host.text) || self.is_local_uri(*uri));
     if (!ours) {
@@ -52,14 +48,13 @@ TargetSet find_targets(const sip::Message& request, const RoutePreprocessing& pr
     // RFC 5627 §5.5: a GRUU reaches the bindings of its instance only.
     std::optional<GruuTarget> by_gruu;
     if (gruu && uri->gr()) {
-        by_gruu = gruu->target_of(uri.value());
+        by_gruu = gruu->target_of(*uri);
         if (!by_gruu) {  // a temp GRUU we did not make
             set.kind = TargetSet::Kind::not_found;
             return set;
         }
     }
-    auto aor =
-        by_gruu ? std::optional<std::string>(by_gruu->aor) : registrar::canonical_aor(uri.value());
+    auto aor = by_gruu ? std::optional<std::string>(by_gruu->aor) : registrar::canonical_aor(*uri);
     if (!aor) {
         set.kind = TargetSet::Kind::not_found;
         return set;

@@ -14,6 +14,7 @@
 #include "happysip/runtime/udp_transport.hpp"
 #include "happysip/sip/builder.hpp"
 #include "happysip/sip/key_headers.hpp"
+#include "happysip/sip/text.hpp"
 
 namespace happysip::runtime {
 
@@ -320,14 +321,7 @@ bool SipServer::stamp_and_key(sip::Message& request, Route& route, txn::Transact
 // RFC 3261 §19.3: at least 32 random bits. 60 of them as 15 hex digits fit in a string's
 // own buffer, where the 20 decimal digits of all 64 took an allocation per transaction.
 std::string SipServer::new_tag() {
-    static constexpr std::string_view k_hex = "0123456789abcdef";
-    std::uint64_t bits = rng_();
-    std::string tag(15, '0');
-    for (char& c : tag) {
-        c = k_hex[bits & 0xf];
-        bits >>= 4;
-    }
-    return tag;
+    return sip::text::hex_digits(rng_(), 15);
 }
 
 // Files the new deadlines of the transactions touched since the last call, and removes

@@ -34,6 +34,17 @@ inline std::string to_lower_copy(std::string_view s) {
     return out;
 }
 
+// The low `digits` hex digits of `value` (at most 16), most significant first, lowercase:
+// hex_digits(0x75bcd15, 16) is "00000000075bcd15". For tokens, tags, hashes and stamps
+// that are a number written out.
+inline std::string hex_digits(std::uint64_t value, std::size_t digits) {
+    static constexpr char k_digits[] = "0123456789abcdef";
+    std::string out(digits, '0');
+    for (std::size_t i = digits; i-- > 0; value >>= 4)
+        out[i] = k_digits[value & 0xf];
+    return out;
+}
+
 // Index of the first byte at or after `i` that is not SP or HTAB (s.size() if none).
 constexpr std::size_t skip_wsp(std::string_view s, std::size_t i) noexcept {
     while (i < s.size() && chars::is_wsp(s[i]))

@@ -280,17 +280,18 @@ registrar::StoreStatus SqliteLocationStore::update(std::int64_t rowid, const Bin
     // UPDATE would bind and rewrite nine columns more (issue 4).
     const std::uint16_t bits = changed_columns(before, b);
     if (bits == 0) return {};
-    SqliteStatement* statement = update_statement(bits);
-    if (!statement) return {false, "prepare: " + update_sql(bits)};
+    SqliteStatus prepared;
+    SqliteStatement* statement = update_statement(bits, prepared);
+    if (!statement) return {false, prepared.error};
     const std::string path = bits & k_path ? join_path(b.path) : std::string();
     bind_update(*statement, bits, rowid, b, path);
     return run_once(*statement);
 }
 
-SqliteStatement* SqliteLocationStore::update_statement(std::uint16_t bits) {
+SqliteStatement* SqliteLocationStore::update_statement(std::uint16_t bits,
+                                                       SqliteStatus& status) {
     auto it = updates_.find(bits);
     if (it != updates_.end()) return &it->second;
-    SqliteStatus status;
     SqliteStatement statement = db_->prepare(update_sql(bits), status);
     if (!status.ok) return nullptr;
     return &updates_.emplace(bits, std::move(statement)).first->second;

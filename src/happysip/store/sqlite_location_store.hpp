@@ -80,8 +80,8 @@ class SqliteLocationStore final : public registrar::LocationStore {
                                   const registrar::Binding& b);
     registrar::StoreStatus erase(std::int64_t rowid);
     // The UPDATE that sets the columns of `bits` (see the .cpp), prepared on first use;
-    // nullptr if SQLite refuses it.
-    SqliteStatement* update_statement(std::uint16_t bits);
+    // nullptr, with SQLite's reason in `status`, if SQLite refuses it.
+    SqliteStatement* update_statement(std::uint16_t bits, SqliteStatus& status);
     // Starts/ends a unit that must apply whole: a savepoint inside a group, else a
     // transaction of its own.
     registrar::StoreStatus begin_atomic();

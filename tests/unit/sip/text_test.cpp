@@ -19,6 +19,13 @@ TEST(Text, FindCharAgreesWithStringViewFind) {
                     << c << " from " << pos << " in " << len;
 }
 
+TEST(Text, HexDigitsWriteTheLowDigitsMostSignificantFirst) {
+    EXPECT_EQ(hex_digits(0x75bcd15, 16), "00000000075bcd15");
+    EXPECT_EQ(hex_digits(0xfedcba9876543210ULL, 16), "fedcba9876543210");
+    EXPECT_EQ(hex_digits(0xfedcba9876543210ULL, 12), "ba9876543210");  // high digits dropped
+    EXPECT_EQ(hex_digits(0xabc, 0), "");
+}
+
 TEST(Text, FindCharFindsHighBytes) {
     const std::string s = "abcdefgh\xc3\xa9z\x80";
     EXPECT_EQ(find_char(s, '\xc3'), 8u);
