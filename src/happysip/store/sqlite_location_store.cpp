@@ -288,8 +288,7 @@ registrar::StoreStatus SqliteLocationStore::update(std::int64_t rowid, const Bin
     return run_once(*statement);
 }
 
-SqliteStatement* SqliteLocationStore::update_statement(std::uint16_t bits,
-                                                       SqliteStatus& status) {
+SqliteStatement* SqliteLocationStore::update_statement(std::uint16_t bits, SqliteStatus& status) {
     auto it = updates_.find(bits);
     if (it != updates_.end()) return &it->second;
     SqliteStatement statement = db_->prepare(update_sql(bits), status);
