@@ -16,10 +16,10 @@
 #include <functional>
 #include <optional>
 #include <queue>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "happysip/base/incremental_hash_map.hpp"
 #include "happysip/txn/time.hpp"
 #include "happysip/txn/transaction_key.hpp"
 
@@ -33,29 +33,29 @@ class TransactionTable {
     // Adds a transaction; false (and nothing stored) if the key is already taken, which
     // for a server table means the request is a retransmission of a known one.
     bool insert(TransactionKey key, Txn txn) {
-        return add(std::move(key), std::move(txn)) != map_.end();
+        return add(std::move(key), std::move(txn)) != nullptr;
     }
 
     // Forgets a transaction without letting it finish (a request the TU drops unanswered).
     bool erase(const TransactionKey& key) {
-        auto it = map_.find(key);
-        if (it == map_.end()) return false;
+        auto* it = map_.find(key);
+        if (it == nullptr) return false;
         by_id_.erase(it->second.id);
-        map_.erase(it);
+        map_.erase(key);
         return true;
     }
 
     Txn* find(const TransactionKey& key) {
-        auto it = map_.find(key);
-        return it == map_.end() ? nullptr : &it->second.txn;
+        auto* it = map_.find(key);
+        return it == nullptr ? nullptr : &it->second.txn;
     }
 
     // The other way to keep the rule: find() for a transaction about to get input, or
     // insert() for a new one, noting it for settle_touched() instead of the caller keeping
     // a copy of its key (a key is eight strings; a note is its entry's number).
     Txn* touch(const TransactionKey& key) {
-        auto it = map_.find(key);
-        if (it == map_.end()) return nullptr;
+        auto* it = map_.find(key);
+        if (it == nullptr) return nullptr;
         touched_.push_back(it->second.id);
         return &it->second.txn;
     }
@@ -66,8 +66,8 @@ class TransactionTable {
         Txn* txn = nullptr;
     };
     Stored insert_touched(TransactionKey key, Txn txn) {
-        auto it = add(std::move(key), std::move(txn));
-        if (it == map_.end()) return {};
+        auto* it = add(std::move(key), std::move(txn));
+        if (it == nullptr) return {};
         touched_.push_back(it->second.id);
         return {&it->first, &it->second.txn};
     }
@@ -75,8 +75,7 @@ class TransactionTable {
     // skipped, one noted twice settled twice (the second time changes nothing).
     void settle_touched() {
         for (std::size_t i = 0; i < touched_.size(); ++i) {  // settle() never notes
-            auto key = by_id_.find(touched_[i]);
-            if (key != by_id_.end()) settle(*key->second);
+            if (const auto* key = by_id_.find(touched_[i])) settle(*key->second);
         }
         touched_.clear();
     }
@@ -84,11 +83,11 @@ class TransactionTable {
     // After an input to the transaction: files its new deadline, or removes it when it has
     // terminated. Returns false when it was removed (or was not there).
     bool settle(const TransactionKey& key) {
-        auto it = map_.find(key);
-        if (it == map_.end()) return false;
+        auto* it = map_.find(key);
+        if (it == nullptr) return false;
         if (it->second.txn.state() == Txn::State::terminated) {
             by_id_.erase(it->second.id);
-            map_.erase(it);
+            map_.erase(key);  // `key` may be the stored one: erase() reads it before freeing
             return false;
         }
         schedule(it->second);
@@ -111,7 +110,8 @@ class TransactionTable {
         for (drop_stale(); !heap_.empty() && heap_.top().first <= now; drop_stale()) {
             const std::uint64_t id = heap_.top().second;
             heap_.pop();
-            const TransactionKey key = *by_id_.at(id);  // a copy: settle() may erase the node
+            const TransactionKey key =
+                *by_id_.find(id)->second;  // a copy: settle() may erase the node
             Entry& entry = map_.find(key)->second;
             entry.scheduled.reset();
             entry.txn.on_timer(now);
@@ -123,17 +123,11 @@ class TransactionTable {
 
     // Removes every terminated transaction (a full scan: for tests and shutdown).
     std::size_t erase_terminated() {
-        std::size_t removed = 0;
-        for (auto it = map_.begin(); it != map_.end();) {
-            if (it->second.txn.state() == Txn::State::terminated) {
-                by_id_.erase(it->second.id);
-                it = map_.erase(it);
-                ++removed;
-            } else {
-                ++it;
-            }
-        }
-        return removed;
+        return map_.erase_if([this](const auto& entry) {
+            if (entry.second.txn.state() != Txn::State::terminated) return false;
+            by_id_.erase(entry.second.id);
+            return true;
+        });
     }
 
     std::size_t size() const noexcept { return map_.size(); }
@@ -146,12 +140,14 @@ class TransactionTable {
     };
     using HeapItem = std::pair<Instant, std::uint64_t>;
 
-    using Map = std::unordered_map<TransactionKey, Entry, TransactionKeyHash>;
+    // Both grow a few entries per insert: a table of hundreds of thousands of transactions
+    // never pauses the I/O loop to rehash (base/incremental_hash_map.hpp).
+    using Map = base::IncrementalHashMap<TransactionKey, Entry, TransactionKeyHash>;
 
-    typename Map::iterator add(TransactionKey key, Txn txn) {
+    typename Map::value_type* add(TransactionKey key, Txn txn) {
         auto [it, inserted] = map_.try_emplace(std::move(key), Entry{std::move(txn), next_id_});
-        if (!inserted) return map_.end();
-        by_id_.emplace(next_id_++, &it->first);  // node-based map: the key's address is stable
+        if (!inserted) return nullptr;
+        by_id_.try_emplace(next_id_++, &it->first);  // node-based map: the key's address is stable
         schedule(it->second);
         return it;
     }
@@ -167,8 +163,7 @@ class TransactionTable {
     void drop_stale() {
         while (!heap_.empty()) {
             const auto& [deadline, id] = heap_.top();
-            auto key = by_id_.find(id);
-            if (key != by_id_.end()) {
+            if (const auto* key = by_id_.find(id)) {
                 const Entry& entry = map_.find(*key->second)->second;
                 if (entry.scheduled == deadline) return;
             }
@@ -177,7 +172,7 @@ class TransactionTable {
     }
 
     Map map_;
-    std::unordered_map<std::uint64_t, const TransactionKey*> by_id_;
+    base::IncrementalHashMap<std::uint64_t, const TransactionKey*> by_id_;
     std::priority_queue<HeapItem, std::vector<HeapItem>, std::greater<>> heap_;
     std::uint64_t next_id_ = 1;
     std::vector<std::uint64_t> touched_;  // entry ids, for settle_touched()

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "happysip/txn/non_invite_client_transaction.hpp"
 #include "happysip/txn/non_invite_server_transaction.hpp"
 #include "txn_test_support.hpp"
@@ -122,6 +125,35 @@ TEST(TransactionTable, SettleTouchedFilesTheTouchedTransactionsAndSkipsErasedOne
     table.settle_touched();
     EXPECT_EQ(table.size(), 1u);
     EXPECT_EQ(table.touch(kb), nullptr);
+}
+
+// A table large enough to grow incrementally (base/incremental_hash_map.hpp) while
+// transactions arrive, are answered and time out: every one is found, its Timer J fires once,
+// and the table ends empty.
+TEST(TransactionTable, KeepsEveryTransactionWhileGrowingPastTenThousand) {
+    TransactionTable<NonInviteServerTransaction> table;
+    const int n = 10'000;
+    std::vector<TransactionKey> keys;
+    for (int i = 0; i < n; ++i) {
+        sip::Message bye = request("BYE", "z9hG4bK-grow-" + std::to_string(i));
+        keys.push_back(*server_key(bye));
+        auto stored = table.insert_touched(
+            keys.back(), NonInviteServerTransaction(bye, Transport::unreliable, {}, at_ms(i)));
+        ASSERT_NE(stored.txn, nullptr) << i;
+        ASSERT_TRUE(stored.txn->send_response(response(bye, 200), at_ms(i)));
+        table.settle_touched();
+    }
+    ASSERT_EQ(table.size(), static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i)
+        ASSERT_NE(table.find(keys[static_cast<std::size_t>(i)]), nullptr);
+    EXPECT_EQ(table.next_deadline(), at_ms(32000));  // the first one's Timer J
+    auto drain = [](const TransactionKey&, NonInviteServerTransaction& t) { t.take_actions(); };
+    EXPECT_EQ(table.fire_due(at_ms(32000 + n / 2 - 1), drain), static_cast<std::size_t>(n / 2));
+    EXPECT_EQ(table.find(keys.front()), nullptr);
+    EXPECT_NE(table.find(keys.back()), nullptr);
+    EXPECT_EQ(table.fire_due(at_ms(32000 + n), drain), static_cast<std::size_t>(n / 2));
+    EXPECT_EQ(table.size(), 0u);
+    EXPECT_FALSE(table.next_deadline().has_value());
 }
 
 }  // namespace

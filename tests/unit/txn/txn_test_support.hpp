@@ -21,12 +21,13 @@ inline long long ms_of(Instant t) {
 }
 
 // A request as a UA sends it: one Via with an RFC 3261 branch and two Route entries.
-inline sip::Message request(const std::string& method) {
+inline sip::Message request(const std::string& method,
+                            const std::string& branch = "z9hG4bK776asdhds") {
     sip::RequestParts p;
     p.method = method;
     p.request_uri = "sip:bob@biloxi.example.com";
     p.via_sent_by = "pc33.atlanta.example.com";
-    p.branch = "z9hG4bK776asdhds";
+    p.branch = branch;
     p.from = "Alice <sip:alice@atlanta.example.com>";
     p.from_tag = "1928301774";
     p.to = "Bob <sip:bob@biloxi.example.com>";
