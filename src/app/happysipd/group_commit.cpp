@@ -34,7 +34,8 @@ void GroupCommit::flush() {
             d.responder.respond(d.reply.status, d.reply.reason, d.reply.headers);
             if (d.after_sent) d.after_sent(d.reply.status, d.reply.reason);
         } else {
-            // The binding was never durable: the phone must not believe it registered.
+            // Not durable (or not all of the group: its SQLite part may have committed
+            // and its refreshes not): the phone must not believe it registered.
             d.responder.respond(500, "Location store failed");
             if (d.after_sent) d.after_sent(500, "Location store failed");
         }

@@ -1,9 +1,11 @@
 // Durable answers to REGISTER at a fraction of the cost: the registrar's writes of one
 // burst of requests (what the I/O loop read in one go) go into one SQLite transaction,
-// and their 200s are sent only once it has committed (issue 4: "registrations durable —
-// batched commits are fine"). A crash before the commit loses only requests that were
-// never answered, which the phones retransmit. The commit is posted to the io_context
-// when the group opens, so it runs as soon as the current burst has been handled.
+// their refreshes into one append to the store's refresh journal (a burst of refreshes
+// only opens no transaction at all), and their 200s are sent only once both are written
+// (issue 4: "registrations durable — batched commits are fine"). A crash before that
+// loses only requests that were never answered, which the phones retransmit. The commit
+// is posted to the io_context when the group opens, so it runs as soon as the current
+// burst has been handled.
 #pragma once
 
 #include <asio/io_context.hpp>
@@ -24,7 +26,9 @@ class GroupCommit {
         : io_(io), store_(store), log_(log) {}
 
     // Before the registrar writes: opens the group (and schedules its commit) if needed.
-    // False when the store cannot start a transaction: the caller then writes unbatched.
+    // False when the store cannot open a group: the caller then writes unbatched. (The
+    // SQLite store starts its transaction only at the group's first SQLite write, so a
+    // failure to start one is then that write's failure: its REGISTER gets a 500.)
     bool open();
     // The registrar's answer for `responder`, sent when the group commits; `after_sent`
     // (logging) runs with the status actually sent (500 if the commit failed).

@@ -100,8 +100,11 @@ std::unique_ptr<SqliteDb> SqliteDb::open(const std::string& path, std::string& e
     // WAL: readers never block the writer, and a commit survives kill -9 (the WAL is
     // replayed on open). synchronous=NORMAL loses at most the last commits on power loss,
     // never on a process crash.
-    if (auto s = db->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                          "PRAGMA foreign_keys=ON;");
+    if (auto s =
+            db->exec(k_fsync_each_commit ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                                           "PRAGMA foreign_keys=ON;"
+                                         : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                                           "PRAGMA foreign_keys=ON;");
         !s.ok) {
         error = "open " + path + ": " + s.error;
         return nullptr;

@@ -54,6 +54,11 @@ class SqliteStatement {
 
 class SqliteDb {
   public:
+    // synchronous=NORMAL in WAL mode: a commit is written to the WAL but not synced, so it
+    // survives kill -9 (it is in the page cache) but maybe not a power loss. Files beside
+    // the database that must be as durable as a commit (the refresh journal) read this.
+    static constexpr bool k_fsync_each_commit = false;
+
     // Opens (creating) the file; ":memory:" for a private in-memory database. On failure
     // returns nullptr and sets `error`. Turns on WAL and foreign keys.
     static std::unique_ptr<SqliteDb> open(const std::string& path, std::string& error);

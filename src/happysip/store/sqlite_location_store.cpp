@@ -1,5 +1,6 @@
 #include "happysip/store/sqlite_location_store.hpp"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -21,13 +22,35 @@ CREATE TABLE IF NOT EXISTS bindings (
     expires_at  INTEGER NOT NULL,
     path        TEXT    NOT NULL,  -- Path values joined by LF (a header value has none)
     source      TEXT    NOT NULL,
-    user_agent  TEXT    NOT NULL
+    user_agent  TEXT    NOT NULL,
+    seq         INTEGER NOT NULL DEFAULT 0  -- see the header: orders rows and journal records
 );
 -- Lookups and expiry are served from memory (see the header): an index would only be
 -- one more B-tree to update on every refresh. Files made by earlier versions had two.
 DROP INDEX IF EXISTS bindings_by_aor;
 DROP INDEX IF EXISTS bindings_by_expiry;
 )sql";
+
+// Files made before the refresh journal have no seq column; their rows get 0, older than
+// any journal record (there is none for them yet).
+constexpr std::string_view k_has_seq =
+    "SELECT count(*) FROM pragma_table_info('bindings') WHERE name = 'seq'";
+constexpr std::string_view k_add_seq =
+    "ALTER TABLE bindings ADD COLUMN seq INTEGER NOT NULL DEFAULT 0";
+
+// Below this many records the journal is not compacted, however few bindings there are:
+// 4,096 records are 128 KiB, and a rewrite that small is not worth its rename.
+constexpr std::size_t k_min_journal_records = 4096;
+
+bool migrate(SqliteDb& db, std::string& error) {
+    SqliteStatus status;
+    SqliteStatement has_seq = db.prepare(k_has_seq, status);
+    if (status.ok && has_seq.step() && has_seq.integer(0) > 0) return true;
+    if (status.ok) status = has_seq.status();
+    if (status.ok) status = db.exec(k_add_seq);
+    if (!status.ok) error = "schema: add seq: " + status.error;
+    return status.ok;
+}
 
 std::string join_path(const std::vector<std::string>& path) {
     std::string out;
@@ -39,10 +62,10 @@ std::string join_path(const std::vector<std::string>& path) {
 }
 
 // The INSERT and the UPDATEs number a row's columns alike: ?1 aor or rowid, ?2 contact ...
-// ?11 user_agent. Text is bound without a copy (SqliteStatement::bind_borrowed): `b` and
+// ?11 user_agent, ?12 seq. Text is bound without a copy (SqliteStatement::bind_borrowed): `b` and
 // `path` outlive the statement's step, after which the caller resets it.
 void bind_insert(SqliteStatement& s, std::string_view aor, const Binding& b,
-                 const std::string& path) {
+                 const std::string& path, std::int64_t seq) {
     s.reset();
     s.bind_borrowed(1, aor);
     s.bind_borrowed(2, b.contact);
@@ -55,6 +78,7 @@ void bind_insert(SqliteStatement& s, std::string_view aor, const Binding& b,
     s.bind_borrowed(9, path);
     s.bind_borrowed(10, b.source);
     s.bind_borrowed(11, b.user_agent);
+    s.bind(12, seq);
 }
 
 // The columns an UPDATE may set, as bits, in parameter order (?2 .. ?11).
@@ -100,13 +124,14 @@ std::string update_sql(std::uint16_t bits) {
         first = false;
         sql.append(k_column_names[i]).append(" = ?").append(std::to_string(i + 2));
     }
-    return sql + " WHERE rowid = ?1";
+    return sql + ", seq = ?12 WHERE rowid = ?1";
 }
 
 void bind_update(SqliteStatement& s, std::uint16_t bits, std::int64_t rowid, const Binding& b,
-                 const std::string& path) {
+                 const std::string& path, std::int64_t seq) {
     s.reset();
     s.bind(1, rowid);
+    s.bind(12, seq);
     if (bits & k_contact) s.bind_borrowed(2, b.contact);
     if (bits & k_instance) s.bind_borrowed(3, b.instance);
     if (bits & k_reg_id) s.bind(4, static_cast<std::int64_t>(b.reg_id));
@@ -145,13 +170,23 @@ std::vector<std::string> split_path(const std::string& joined) {
 std::unique_ptr<SqliteLocationStore> SqliteLocationStore::open(const std::string& path,
                                                                std::string& error) {
     auto db = SqliteDb::open_with_schema(path, k_schema, error);
-    if (!db) return nullptr;
+    if (!db || !migrate(*db, error)) return nullptr;
     std::unique_ptr<SqliteLocationStore> store(new SqliteLocationStore(std::move(db)));
     if (!store->prepare_statements(error)) return nullptr;
+    if (!path.empty() && path != ":memory:") {
+        // Beside the database like its -wal file, and as durable as a commit is.
+        store->journal_ =
+            RefreshJournal::open(path + "-refresh",
+                                 SqliteDb::k_fsync_each_commit ? RefreshJournal::Sync::fsync
+                                                               : RefreshJournal::Sync::page_cache,
+                                 error);
+        if (!store->journal_) return nullptr;
+    }
     if (auto loaded = store->load(); !loaded.ok) {
         error = "load " + path + ": " + loaded.error;
         return nullptr;
     }
+    store->maybe_compact();
     return store;
 }
 
@@ -159,10 +194,11 @@ bool SqliteLocationStore::prepare_statements(std::string& error) {
     StatementPreparer prepare(*db_);
     prepare(load_,
             "SELECT rowid, aor, contact, instance, reg_id, q, call_id, cseq, expires_at, path, "
-            "source, user_agent FROM bindings");
+            "source, user_agent, seq FROM bindings");
     prepare(insert_,
             "INSERT INTO bindings (aor, contact, instance, reg_id, q, call_id, cseq, expires_at, "
-            "path, source, user_agent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+            "path, source, user_agent, seq) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
     prepare(delete_, "DELETE FROM bindings WHERE rowid = ?1");
     prepare(savepoint_, "SAVEPOINT binding_set");
     prepare(release_, "RELEASE binding_set");
@@ -175,7 +211,6 @@ registrar::StoreStatus SqliteLocationStore::load() {
     by_aor_.clear();
     aor_of_.clear();
     rows_ = 0;
-    std::vector<Expiry> expiries;
     load_.reset();
     while (load_.step()) {
         Row row;
@@ -192,15 +227,46 @@ registrar::StoreStatus SqliteLocationStore::load() {
         b.path = split_path(load_.text(9));
         b.source = load_.text(10);
         b.user_agent = load_.text(11);
-        expiries.push_back({b.expires_at, row.rowid});
+        row.seq = load_.integer(12);
+        next_seq_ = std::max(next_seq_, row.seq + 1);
         auto [it, _] = by_aor_.try_emplace(b.aor);
         aor_of_.emplace(row.rowid, it->first);
         it->second.push_back(std::move(row));
         ++rows_;
     }
-    expiries_ = decltype(expiries_)(std::greater<>{}, std::move(expiries));
     if (!load_.status().ok) return {false, load_.status().error};
     load_.reset();
+    if (auto s = replay_journal(); !s.ok) return s;
+    std::vector<Expiry> expiries;
+    expiries.reserve(rows_);
+    for (const auto& [aor, rows] : by_aor_)
+        for (const Row& row : rows)
+            expiries.push_back({row.binding.expires_at, row.rowid});
+    expiries_ = decltype(expiries_)(std::greater<>{}, std::move(expiries));
+    return {};
+}
+
+registrar::StoreStatus SqliteLocationStore::replay_journal() {
+    if (!journal_) return {};
+    std::vector<JournalRecord> records;
+    std::string warning;
+    if (auto s = journal_->read(records, warning); !s.ok) return {false, s.error};
+    if (!warning.empty()) warnings_.push_back(std::move(warning));
+    for (const JournalRecord& r : records) {
+        // Records of rows since removed are skipped, and so are older ones than the row's
+        // last SQLite write; a rowid reused by a new row has a newer seq than any record
+        // of the row that had it before.
+        next_seq_ = std::max(next_seq_, r.seq + 1);
+        auto owner = aor_of_.find(r.rowid);
+        if (owner == aor_of_.end()) continue;
+        for (Row& row : by_aor_.find(owner->second)->second) {
+            if (row.rowid != r.rowid || row.seq >= r.seq) continue;
+            row.binding.cseq = r.cseq;
+            row.binding.expires_at = r.expires_at;
+            row.seq = r.seq;
+            row.journaled = true;
+        }
+    }
     return {};
 }
 
@@ -215,23 +281,44 @@ std::vector<Binding> SqliteLocationStore::lookup(std::string_view aor, std::int6
 }
 
 registrar::StoreStatus SqliteLocationStore::begin_group() {
-    if (in_group_) return {};
+    // The SQLite transaction waits for the group's first SQLite write: a burst of
+    // refreshes needs none (issue 4: BEGIN/COMMIT was ~5,000 instructions per group).
+    in_group_ = true;
+    return {};
+}
+
+registrar::StoreStatus SqliteLocationStore::join_group_transaction() {
+    if (!in_group_ || group_transaction_) return {};
     auto s = db_->begin();
     if (!s.ok) return {false, s.error};
-    in_group_ = true;
+    group_transaction_ = true;
     return {};
 }
 
 registrar::StoreStatus SqliteLocationStore::commit_group() {
     if (!in_group_) return {};
     in_group_ = false;
-    auto s = db_->commit();
-    if (!s.ok) {
-        db_->rollback();
-        // Memory holds the group's writes, the file does not: take the file's word.
-        if (auto reloaded = load(); !reloaded.ok) s.error += "; reload: " + reloaded.error;
-        return {false, s.error};
+    // SQLite first, then the journal: a record is then only ever written about a row as
+    // committed. The other order could leave, after a failed commit, a record naming a
+    // rowid whose rolled-back insert had reused it, newer than the row that keeps it.
+    // Either failure leaves memory ahead of the files: take the files' word.
+    std::string error;
+    if (group_transaction_) {
+        group_transaction_ = false;
+        if (auto s = db_->commit(); !s.ok) {
+            db_->rollback();
+            if (journal_) journal_->discard();
+            error = s.error;
+        }
     }
+    if (error.empty() && journal_) {
+        if (auto s = journal_->flush(); !s.ok) error = s.error;
+    }
+    if (!error.empty()) {
+        if (auto reloaded = load(); !reloaded.ok) error += "; reload: " + reloaded.error;
+        return {false, error};
+    }
+    maybe_compact();
     return {};
 }
 
@@ -265,26 +352,26 @@ registrar::StoreStatus SqliteLocationStore::end_atomic(bool keep) {
 }
 
 registrar::StoreStatus SqliteLocationStore::insert(std::string_view aor, const Binding& b,
-                                                   std::int64_t& rowid) {
+                                                   std::int64_t seq, std::int64_t& rowid) {
     const std::string path = join_path(b.path);
-    bind_insert(insert_, aor, b, path);
+    bind_insert(insert_, aor, b, path, seq);
     if (auto s = run_once(insert_); !s.ok) return s;
     rowid = db_->last_insert_rowid();
     return {};
 }
 
 registrar::StoreStatus SqliteLocationStore::update(std::int64_t rowid, const Binding& before,
-                                                   const Binding& b) {
-    // Only the columns that changed are set, and text is bound without a copy: a refresh
-    // sets CSeq and expiry, and the source too when the phone's NAT binding moved. A full
-    // UPDATE would bind and rewrite nine columns more (issue 4).
-    const std::uint16_t bits = changed_columns(before, b);
-    if (bits == 0) return {};
+                                                   const Binding& b, std::int64_t seq) {
+    // Only the columns that changed are set, and text is bound without a copy: the source
+    // when the phone's NAT binding moved, say. A full UPDATE would bind and rewrite nine
+    // columns more (issue 4). CSeq and expiry are always set: the row's latest ones may be
+    // in the journal only, whose records the new seq makes obsolete.
+    const std::uint16_t bits = changed_columns(before, b) | k_cseq | k_expires_at;
     SqliteStatus prepared;
     SqliteStatement* statement = update_statement(bits, prepared);
     if (!statement) return {false, prepared.error};
     const std::string path = bits & k_path ? join_path(b.path) : std::string();
-    bind_update(*statement, bits, rowid, b, path);
+    bind_update(*statement, bits, rowid, b, path, seq);
     return run_once(*statement);
 }
 
@@ -307,35 +394,89 @@ registrar::StoreStatus SqliteLocationStore::replace(std::string_view aor,
     static const std::vector<Row> no_rows;
     auto it = by_aor_.find(aor);
     const std::vector<Row>& old = it == by_aor_.end() ? no_rows : it->second;
+    const Match m = match(old, bindings);
+    if (m.refresh_only && journal_ && journal_->usable()) return refresh(it->second, bindings, m);
     std::vector<Row> rows;
-    if (auto s = write(aor, old, bindings, rows); !s.ok) return s;
+    if (auto s = write(aor, old, bindings, m, rows); !s.ok) return s;
     install(it, aor, std::move(rows));
+    return {};
+}
+
+SqliteLocationStore::Match SqliteLocationStore::match(const std::vector<Row>& old,
+                                                      const std::vector<Binding>& bindings) {
+    // By contact: a refresh (the common case) keeps every row; only new contacts are
+    // inserted, only dropped ones deleted.
+    Match m;
+    m.old_index.assign(bindings.size(), old.size());
+    m.kept.assign(old.size(), false);
+    m.refresh_only = !old.empty() && old.size() == bindings.size();
+    for (std::size_t i = 0; i < bindings.size(); ++i) {
+        for (std::size_t j = 0; j < old.size(); ++j) {
+            if (!m.kept[j] && old[j].binding.contact == bindings[i].contact) {
+                m.kept[j] = true;
+                m.old_index[i] = j;
+                break;
+            }
+        }
+        if (m.old_index[i] == old.size()) {
+            ++m.statements;
+            m.refresh_only = false;
+            continue;
+        }
+        const std::uint16_t bits = changed_columns(old[m.old_index[i]].binding, bindings[i]);
+        if (bits != 0) ++m.statements;
+        if (bits & ~(k_cseq | k_expires_at)) m.refresh_only = false;
+    }
+    for (bool k : m.kept) {
+        m.statements += k ? 0 : 1;
+        if (!k) m.refresh_only = false;
+    }
+    return m;
+}
+
+registrar::StoreStatus SqliteLocationStore::refresh(std::vector<Row>& rows,
+                                                    const std::vector<Binding>& bindings,
+                                                    const Match& m) {
+    // Records first: memory changes only once they are written (in a group: buffered
+    // until commit_group(), which reloads memory if they cannot be written).
+    const std::int64_t first_seq = next_seq_;
+    for (std::size_t i = 0; i < bindings.size(); ++i) {
+        const Row& row = rows[m.old_index[i]];
+        if (row.binding.cseq == bindings[i].cseq &&
+            row.binding.expires_at == bindings[i].expires_at)
+            continue;
+        journal_->add({row.rowid, next_seq_++, bindings[i].expires_at, bindings[i].cseq});
+    }
+    if (next_seq_ == first_seq) return {};
+    if (!in_group_) {
+        if (auto s = journal_->flush(); !s.ok) return {false, s.error};
+    }
+    std::int64_t seq = first_seq;
+    for (std::size_t i = 0; i < bindings.size(); ++i) {
+        Row& row = rows[m.old_index[i]];
+        if (row.binding.cseq == bindings[i].cseq &&
+            row.binding.expires_at == bindings[i].expires_at)
+            continue;
+        // The old expiry's heap entry is skipped when it comes up: it no longer matches.
+        if (row.binding.expires_at != bindings[i].expires_at)
+            expiries_.push({bindings[i].expires_at, row.rowid});
+        row.binding.cseq = bindings[i].cseq;
+        row.binding.expires_at = bindings[i].expires_at;
+        row.seq = seq++;
+        row.journaled = true;
+    }
+    if (!in_group_) maybe_compact();
     return {};
 }
 
 registrar::StoreStatus SqliteLocationStore::write(std::string_view aor, const std::vector<Row>& old,
                                                   const std::vector<Binding>& bindings,
-                                                  std::vector<Row>& rows) {
-    // Match the new set against the stored rows by contact: a refresh (the common case)
-    // becomes one UPDATE by rowid; only new contacts are inserted, only dropped ones deleted.
-    std::vector<std::size_t> old_index(bindings.size(), old.size());  // old.size(): insert
-    std::vector<bool> kept(old.size(), false);
-    std::size_t statements = 0;
-    for (std::size_t i = 0; i < bindings.size(); ++i) {
-        for (std::size_t j = 0; j < old.size(); ++j) {
-            if (!kept[j] && old[j].binding.contact == bindings[i].contact) {
-                kept[j] = true;
-                old_index[i] = j;
-                break;
-            }
-        }
-        if (old_index[i] == old.size() || !(old[old_index[i]].binding == bindings[i])) ++statements;
+                                                  const Match& m, std::vector<Row>& rows) {
+    if (m.statements > 0) {
+        if (auto s = join_group_transaction(); !s.ok) return s;
     }
-    for (bool k : kept)
-        statements += k ? 0 : 1;
-
     // One statement is atomic on its own; several must apply whole.
-    const bool atomic = statements > 1;
+    const bool atomic = m.statements > 1;
     if (atomic) {
         if (auto s = begin_atomic(); !s.ok) return s;
     }
@@ -344,25 +485,57 @@ registrar::StoreStatus SqliteLocationStore::write(std::string_view aor, const st
         return s;
     };
     for (std::size_t j = 0; j < old.size(); ++j) {
-        if (kept[j]) continue;
+        if (m.kept[j]) continue;
         if (auto s = erase(old[j].rowid); !s.ok) return fail(s);
     }
     rows.reserve(bindings.size());
     for (std::size_t i = 0; i < bindings.size(); ++i) {
+        const std::size_t j = m.old_index[i];
         Row row{0, bindings[i]};
-        if (old_index[i] == old.size()) {
-            if (auto s = insert(aor, bindings[i], row.rowid); !s.ok) return fail(s);
+        if (j == old.size()) {
+            row.seq = next_seq_++;
+            if (auto s = insert(aor, bindings[i], row.seq, row.rowid); !s.ok) return fail(s);
+        } else if (old[j].binding == bindings[i]) {
+            row.rowid = old[j].rowid;
+            row.seq = old[j].seq;
+            row.journaled = old[j].journaled;
         } else {
-            row.rowid = old[old_index[i]].rowid;
-            if (!(old[old_index[i]].binding == bindings[i])) {
-                if (auto s = update(row.rowid, old[old_index[i]].binding, bindings[i]); !s.ok)
-                    return fail(s);
-            }
+            row.rowid = old[j].rowid;
+            row.seq = next_seq_++;
+            if (auto s = update(row.rowid, old[j].binding, bindings[i], row.seq); !s.ok)
+                return fail(s);
         }
         rows.push_back(std::move(row));
     }
     if (atomic) return end_atomic(true);
     return {};
+}
+
+void SqliteLocationStore::maybe_compact() {
+    // Each compaction writes at most one record per binding after at least as many new
+    // records were appended, so its cost per refresh is bounded (docs/benchmarks.md).
+    if (!journal_ || in_group_) return;
+    const std::size_t limit = std::max({k_min_journal_records, 2 * rows_, compact_floor_});
+    if (journal_->records() <= limit && journal_->usable()) return;
+    std::vector<Row*> journaled;
+    for (auto& [aor, rows] : by_aor_)
+        for (Row& row : rows)
+            if (row.journaled) journaled.push_back(&row);
+    // Fresh seqs, in file order: newer than the rows' SQLite writes, as the records were.
+    std::vector<JournalRecord> records;
+    records.reserve(journaled.size());
+    for (const Row* row : journaled)
+        records.push_back({row->rowid, next_seq_ + static_cast<std::int64_t>(records.size()),
+                           row->binding.expires_at, row->binding.cseq});
+    if (auto s = journal_->rewrite(records); !s.ok) {
+        compact_floor_ = journal_->records() + k_min_journal_records;  // not at every commit
+        if (warnings_.size() < 16) warnings_.push_back(s.error);
+        return;
+    }
+    for (std::size_t i = 0; i < journaled.size(); ++i)
+        journaled[i]->seq = records[i].seq;
+    next_seq_ += static_cast<std::int64_t>(records.size());
+    compact_floor_ = 0;
 }
 
 void SqliteLocationStore::install(AorMap::iterator it, std::string_view aor,
@@ -404,7 +577,7 @@ std::size_t SqliteLocationStore::purge_expired(std::int64_t now) {
     }
     if (due.empty()) return 0;
     const bool atomic = due.size() > 1;
-    bool ok = !atomic || begin_atomic().ok;
+    bool ok = join_group_transaction().ok && (!atomic || begin_atomic().ok);
     for (std::size_t i = 0; ok && i < due.size(); ++i)
         ok = erase(due[i].rowid).ok;
     if (atomic && ok) ok = end_atomic(true).ok;

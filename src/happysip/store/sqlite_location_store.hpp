@@ -14,6 +14,15 @@
 // commit per burst of REGISTERs instead of one each (issue 4: "registrations durable —
 // batched commits are fine"). Nothing in a group is durable before commit_group() returns
 // ok, so a caller answers 200 only after it.
+//
+// A refresh (only CSeq and expiry of stored bindings change, nothing added or removed) is
+// no SQLite write at all: it is a 32-byte record in the refresh journal beside the file
+// (refresh_journal.hpp), one write() per group. Every SQLite write of a row stores a
+// store-wide sequence number in the row (column `seq`), every journal record one too; on
+// open the table is loaded and each record newer than its row is applied. A group with
+// refreshes only opens no SQLite transaction. The journal is compacted (rewritten with
+// one record per binding whose latest state it alone holds) once it holds more than twice
+// as many records as there are bindings.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +35,7 @@
 #include <vector>
 
 #include "happysip/registrar/location_store.hpp"
+#include "happysip/store/refresh_journal.hpp"
 #include "happysip/store/sqlite_db.hpp"
 
 namespace happysip::store {
@@ -35,6 +45,9 @@ class SqliteLocationStore final : public registrar::LocationStore {
     // Opens or creates the database and its schema and loads every binding; nullptr +
     // `error` on failure.
     static std::unique_ptr<SqliteLocationStore> open(const std::string& path, std::string& error);
+    // What was ignored while opening or since (a torn journal tail, a failed compaction),
+    // for the operator's log.
+    const std::vector<std::string>& warnings() const noexcept { return warnings_; }
 
     std::vector<registrar::Binding> lookup(std::string_view aor, std::int64_t now) override;
     registrar::StoreStatus replace(std::string_view aor,
@@ -43,8 +56,9 @@ class SqliteLocationStore final : public registrar::LocationStore {
     std::size_t size() override { return rows_; }
 
     registrar::StoreStatus begin_group();
-    // Commits every replace() since begin_group(); on failure everything is rolled back
-    // (and the memory copy reloaded from the file).
+    // Commits every replace() since begin_group(): the SQLite transaction (if a write
+    // needed one), then the journal records. On failure the memory copy is reloaded from
+    // what is durable (a group's SQLite writes may be, its refreshes then are not).
     registrar::StoreStatus commit_group();
     bool in_group() const noexcept { return in_group_; }
 
@@ -52,6 +66,15 @@ class SqliteLocationStore final : public registrar::LocationStore {
     struct Row {
         std::int64_t rowid = 0;
         registrar::Binding binding;
+        std::int64_t seq = 0;    // of the latest write of this row, SQLite or journal
+        bool journaled = false;  // its CSeq and expiry are in the journal, not in SQLite
+    };
+    // How a new set matches the AOR's stored rows, by contact.
+    struct Match {
+        std::vector<std::size_t> old_index;  // per new binding; old.size(): a new row
+        std::vector<bool> kept;              // per old row
+        std::size_t statements = 0;          // SQLite statements if written there
+        bool refresh_only = true;            // same rows, only CSeq and expiry changed
     };
     struct Expiry {
         std::int64_t at = 0;
@@ -68,16 +91,29 @@ class SqliteLocationStore final : public registrar::LocationStore {
 
     explicit SqliteLocationStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
     bool prepare_statements(std::string& error);
-    // Reads the whole table into memory (open, and after a failed group commit).
+    // Reads the whole table into memory and applies the journal (open, and after a failed
+    // group commit).
     registrar::StoreStatus load();
-    // Writes `bindings` over `old` (the AOR's current rows); fills `rows` with the new set.
+    // Applies the journal's records to the rows just loaded.
+    registrar::StoreStatus replay_journal();
+    static Match match(const std::vector<Row>& old,
+                       const std::vector<registrar::Binding>& bindings);
+    // A refresh: journal records, and `rows` (the AOR's) updated in place.
+    registrar::StoreStatus refresh(std::vector<Row>& rows,
+                                   const std::vector<registrar::Binding>& bindings, const Match& m);
+    // Writes `bindings` over `old` (the AOR's current rows) to SQLite; fills `rows` with
+    // the new set.
     registrar::StoreStatus write(std::string_view aor, const std::vector<Row>& old,
-                                 const std::vector<registrar::Binding>& bindings,
+                                 const std::vector<registrar::Binding>& bindings, const Match& m,
                                  std::vector<Row>& rows);
+    // Inside a group: opens its SQLite transaction on the group's first SQLite write.
+    registrar::StoreStatus join_group_transaction();
+    // Rewrites the journal when it holds more than twice the live bindings.
+    void maybe_compact();
     registrar::StoreStatus insert(std::string_view aor, const registrar::Binding& b,
-                                  std::int64_t& rowid);
+                                  std::int64_t seq, std::int64_t& rowid);
     registrar::StoreStatus update(std::int64_t rowid, const registrar::Binding& before,
-                                  const registrar::Binding& b);
+                                  const registrar::Binding& b, std::int64_t seq);
     registrar::StoreStatus erase(std::int64_t rowid);
     // The UPDATE that sets the columns of `bits` (see the .cpp), prepared on first use;
     // nullptr, with SQLite's reason in `status`, if SQLite refuses it.
@@ -100,6 +136,13 @@ class SqliteLocationStore final : public registrar::LocationStore {
     // One per set of changed columns met so far: at most 2^10, in practice a handful.
     std::unordered_map<std::uint16_t, SqliteStatement> updates_;
     bool in_group_ = false;
+    bool group_transaction_ = false;  // the group's SQLite transaction is open
+    // Refreshes; nullptr for an in-memory database (they are then UPDATEs).
+    std::unique_ptr<RefreshJournal> journal_;
+    std::int64_t next_seq_ = 1;  // greater than every seq in the table and the journal
+    // No compaction before the journal holds this many records (after a failed one).
+    std::size_t compact_floor_ = 0;
+    std::vector<std::string> warnings_;
 
     AorMap by_aor_;
     // rowid -> the AOR key in by_aor_ (keys of an unordered_map do not move).

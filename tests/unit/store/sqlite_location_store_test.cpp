@@ -9,47 +9,15 @@
 #include <string>
 #include <vector>
 
+#include "store_test_support.hpp"
+
 namespace happysip::store {
 namespace {
 
 using registrar::Binding;
-
-constexpr std::int64_t k_now = 1'800'000'000;
-
-Binding binding(std::string contact, std::int64_t expires_at, std::uint16_t q = 1000) {
-    Binding b;
-    b.aor = "sip:alice@example.com";
-    b.contact = std::move(contact);
-    b.instance = "<urn:uuid:00000000-0000-1000-8000-000000000001>";
-    b.reg_id = 1;
-    b.q = q;
-    b.call_id = "c1@ua";
-    b.cseq = 7;
-    b.expires_at = expires_at;
-    b.path = {"<sip:edge1.example.com;lr>", "<sip:edge2.example.com;lr>"};
-    b.source = "tcp:[2001:db8::2]:49152";
-    b.user_agent = "test/1.0";
-    return b;
-}
-
-class SqliteLocationStoreTest : public ::testing::Test {
-  protected:
-    void SetUp() override {
-        char tmpl[] = "/tmp/happysip-store-XXXXXX";
-        ASSERT_NE(mkdtemp(tmpl), nullptr);
-        dir = tmpl;
-        path = dir + "/location.sqlite";
-    }
-    void TearDown() override { std::filesystem::remove_all(dir); }
-    std::unique_ptr<SqliteLocationStore> open() {
-        std::string error;
-        auto store = SqliteLocationStore::open(path, error);
-        EXPECT_NE(store, nullptr) << error;
-        return store;
-    }
-    std::string dir;
-    std::string path;
-};
+using test::binding;
+using test::k_now;
+class SqliteLocationStoreTest : public test::StoreTest {};
 
 TEST_F(SqliteLocationStoreTest, StoresEveryFieldAndReadsItBack) {
     auto store = open();
@@ -104,23 +72,15 @@ TEST_F(SqliteLocationStoreTest, BindingsSurviveReopening) {
 TEST_F(SqliteLocationStoreTest, CommittedBindingsSurviveKillDashNine) {
     // A child process commits and is killed by SIGKILL without closing anything: the WAL
     // is replayed when the parent opens the file.
-    const pid_t child = fork();
-    ASSERT_GE(child, 0);
-    if (child == 0) {
-        std::string error;
-        auto store = SqliteLocationStore::open(path, error);
-        if (!store) _exit(2);
-        for (int i = 0; i < 50; ++i) {
-            const std::string aor = "sip:user" + std::to_string(i) + "@example.com";
-            if (!store->replace(aor, {binding("sip:a@192.0.2.1", k_now + 60)}).ok) _exit(3);
-        }
-        kill(getpid(), SIGKILL);
-        _exit(4);
-    }
-    int status = 0;
-    ASSERT_EQ(waitpid(child, &status, 0), child);
-    ASSERT_TRUE(WIFSIGNALED(status)) << "child exit " << WEXITSTATUS(status);
-    EXPECT_EQ(WTERMSIG(status), SIGKILL);
+    EXPECT_EQ(run_then_kill_dash_nine([](SqliteLocationStore& store) {
+                  for (int i = 0; i < 50; ++i) {
+                      const std::string aor = "sip:user" + std::to_string(i) + "@example.com";
+                      if (!store.replace(aor, {binding("sip:a@192.0.2.1", k_now + 60)}).ok)
+                          return false;
+                  }
+                  return true;
+              }),
+              "");
     auto store = open();
     EXPECT_EQ(store->size(), 50u);
     EXPECT_EQ(store->lookup("sip:user49@example.com", k_now).size(), 1u);

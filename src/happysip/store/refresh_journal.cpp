@@ -1,0 +1,225 @@
+#include "happysip/store/refresh_journal.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <limits>
+#include <string_view>
+
+#include "happysip/auth/siphash.hpp"
+
+namespace happysip::store {
+
+namespace {
+
+// The checksum's key names the record format: a file of another format (or another
+// file) fails the check instead of being read as refreshes. SipHash rather than a CRC
+// because the project has it already and it costs a few hundred instructions per record.
+constexpr auth::SipHashKey k_format_key = {'h', 'a', 'p', 'p', 'y', 's', 'i', 'p',
+                                           '-', 'r', 'j', '-', 'v', '1', 0,   0};
+constexpr std::size_t k_checksummed = 28;  // the record before its checksum
+// Reads in whole records; a multiple of k_record_size.
+constexpr std::size_t k_read_chunk = 2048 * RefreshJournal::k_record_size;
+
+void put_le(char* at, std::uint64_t value, int bytes) {
+    for (int i = 0; i < bytes; ++i)
+        at[i] = static_cast<char>((value >> (8 * i)) & 0xff);
+}
+
+std::uint64_t get_le(const char* at, int bytes) {
+    std::uint64_t value = 0;
+    for (int i = 0; i < bytes; ++i)
+        value |= std::uint64_t{static_cast<unsigned char>(at[i])} << (8 * i);
+    return value;
+}
+
+std::uint32_t checksum(const char* record) {
+    return static_cast<std::uint32_t>(
+        auth::siphash24(k_format_key, std::string_view(record, k_checksummed)));
+}
+
+// Layout: rowid (8), seq (8), expires_at (8), cseq (4), checksum (4).
+void encode(const JournalRecord& r, char* out) {
+    put_le(out, static_cast<std::uint64_t>(r.rowid), 8);
+    put_le(out + 8, static_cast<std::uint64_t>(r.seq), 8);
+    put_le(out + 16, static_cast<std::uint64_t>(r.expires_at), 8);
+    put_le(out + 24, r.cseq, 4);
+    put_le(out + 28, checksum(out), 4);
+}
+
+bool decode(const char* in, JournalRecord& r) {
+    if (get_le(in + 28, 4) != checksum(in)) return false;
+    r.rowid = static_cast<std::int64_t>(get_le(in, 8));
+    r.seq = static_cast<std::int64_t>(get_le(in + 8, 8));
+    r.expires_at = static_cast<std::int64_t>(get_le(in + 16, 8));
+    r.cseq = static_cast<std::uint32_t>(get_le(in + 24, 4));
+    return true;
+}
+
+// Fills `buffer` from `fd` unless the file ends first; bytes read, or -1 with errno set.
+ssize_t read_full(int fd, std::string& buffer) {
+    std::size_t have = 0;
+    while (have < buffer.size()) {
+        const ssize_t n = ::read(fd, buffer.data() + have, buffer.size() - have);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return -1;
+        if (n == 0) break;
+        have += static_cast<std::size_t>(n);
+    }
+    return static_cast<ssize_t>(have);
+}
+
+std::string parent_dir(const std::string& path) {
+    const auto slash = path.rfind('/');
+    if (slash == std::string::npos) return ".";
+    return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+}  // namespace
+
+std::unique_ptr<RefreshJournal> RefreshJournal::open(std::string path, Sync sync,
+                                                     std::string& error) {
+    // O_APPEND: every write lands at the end, also after a failed one was cut off.
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        error = "refresh journal " + path + ": open: " + std::strerror(errno);
+        return nullptr;
+    }
+    ::unlink((path + ".tmp").c_str());  // a compaction that a crash interrupted
+    return std::unique_ptr<RefreshJournal>(new RefreshJournal(std::move(path), sync, fd));
+}
+
+RefreshJournal::~RefreshJournal() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+JournalStatus RefreshJournal::failure(const char* what, int error) const {
+    return {false, "refresh journal " + path_ + ": " + what + ": " + std::strerror(error)};
+}
+
+int RefreshJournal::write_all(int fd, const std::string& bytes, std::size_t& written) {
+    written = 0;
+    while (written < bytes.size()) {
+        const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return errno;
+        if (n == 0) return EIO;
+        written += static_cast<std::size_t>(n);
+    }
+    return 0;
+}
+
+JournalStatus RefreshJournal::read(std::vector<JournalRecord>& out, std::string& warning) {
+    // Through the path, not fd_: the file is what survives, whatever fd_ became.
+    const int in = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (in < 0) return failure("open for reading", errno);
+    struct stat st {};
+    if (::fstat(in, &st) != 0) {
+        const int e = errno;
+        ::close(in);
+        return failure("stat", e);
+    }
+    const auto size = static_cast<std::size_t>(st.st_size);
+    std::string buffer(k_read_chunk, '\0');
+    std::size_t valid = 0;
+    std::int64_t last_seq = std::numeric_limits<std::int64_t>::min();
+    bool damaged = false;
+    while (!damaged) {
+        const ssize_t n = read_full(in, buffer);
+        if (n < 0) {
+            const int e = errno;
+            ::close(in);
+            return failure("read", e);
+        }
+        const auto have = static_cast<std::size_t>(n);
+        for (std::size_t at = 0; at + k_record_size <= have; at += k_record_size) {
+            JournalRecord r;
+            // Records are appended in seq order: an older seq after a newer one is stale
+            // data (blocks of a file since truncated), not a refresh.
+            if (!decode(buffer.data() + at, r) || r.seq <= last_seq) {
+                damaged = true;
+                break;
+            }
+            out.push_back(r);
+            last_seq = r.seq;
+            valid += k_record_size;
+        }
+        if (have < buffer.size()) break;
+    }
+    ::close(in);
+    file_bytes_ = valid;
+    if (size > valid) {
+        warning = "refresh journal " + path_ + ": ignored " + std::to_string(size - valid) +
+                  " bytes of torn or damaged tail after " + std::to_string(valid / k_record_size) +
+                  " records";
+        if (::ftruncate(fd_, static_cast<off_t>(valid)) != 0) {
+            usable_ = false;
+            warning += std::string("; cutting it off failed: ") + std::strerror(errno);
+        }
+    }
+    return {};
+}
+
+void RefreshJournal::add(const JournalRecord& record) {
+    const std::size_t at = pending_.size();
+    pending_.resize(at + k_record_size);
+    encode(record, pending_.data() + at);
+}
+
+JournalStatus RefreshJournal::flush() {
+    if (pending_.empty()) return {};
+    if (!usable_) {
+        pending_.clear();
+        return {false, "refresh journal " + path_ + ": unusable since a failed write"};
+    }
+    std::size_t written = 0;
+    int error = write_all(fd_, pending_, written);
+    if (error == 0 && sync_ == Sync::fsync && ::fdatasync(fd_) != 0) error = errno;
+    if (error != 0) {
+        // A partial record would hide every later one from read(): cut back to whole ones.
+        if (written > 0 && ::ftruncate(fd_, static_cast<off_t>(file_bytes_)) != 0) usable_ = false;
+        pending_.clear();
+        return failure("write", error);
+    }
+    file_bytes_ += pending_.size();
+    pending_.clear();  // keeps its capacity for the next group
+    return {};
+}
+
+JournalStatus RefreshJournal::rewrite(const std::vector<JournalRecord>& records) {
+    // A sequential write of the live refreshes and an atomic rename: cheaper than folding
+    // them into SQLite, which would cost an UPDATE (~11,000 instructions) per binding.
+    const std::string tmp = path_ + ".tmp";
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) return failure("compaction: open", errno);
+    std::string bytes(records.size() * k_record_size, '\0');
+    for (std::size_t i = 0; i < records.size(); ++i)
+        encode(records[i], bytes.data() + i * k_record_size);
+    std::size_t written = 0;
+    int error = write_all(fd, bytes, written);
+    if (error == 0 && sync_ == Sync::fsync && ::fdatasync(fd) != 0) error = errno;
+    if (error == 0 && ::rename(tmp.c_str(), path_.c_str()) != 0) error = errno;
+    if (error != 0) {
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        return failure("compaction", error);
+    }
+    if (sync_ == Sync::fsync) {
+        // The rename itself is durable only once the directory is.
+        const int dir = ::open(parent_dir(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir >= 0) {
+            ::fsync(dir);
+            ::close(dir);
+        }
+    }
+    ::close(fd_);
+    fd_ = fd;
+    file_bytes_ = bytes.size();
+    usable_ = true;
+    return {};
+}
+
+}  // namespace happysip::store

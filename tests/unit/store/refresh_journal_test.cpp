@@ -1,0 +1,151 @@
+// The refresh journal on its own: records read back in order, a torn or garbage tail is
+// ignored and cut off, a rewrite replaces the file whole.
+#include "happysip/store/refresh_journal.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "store_test_support.hpp"
+
+namespace happysip::store {
+namespace {
+
+// StoreTest's directory, with the journal where a store at `path` would keep it.
+class RefreshJournalTest : public test::StoreTest {
+  protected:
+    void SetUp() override {
+        test::StoreTest::SetUp();
+        path += "-refresh";
+    }
+    std::unique_ptr<RefreshJournal> open() {
+        std::string error;
+        auto journal = RefreshJournal::open(path, RefreshJournal::Sync::page_cache, error);
+        EXPECT_NE(journal, nullptr) << error;
+        return journal;
+    }
+    std::vector<JournalRecord> read_back(std::string* warning = nullptr) {
+        auto journal = open();
+        std::vector<JournalRecord> records;
+        std::string w;
+        EXPECT_TRUE(journal->read(records, w).ok);
+        if (warning) *warning = w;
+        return records;
+    }
+    void append_bytes(const std::string& bytes) {
+        std::ofstream(path, std::ios::binary | std::ios::app) << bytes;
+    }
+};
+
+const std::vector<JournalRecord> k_records = {
+    {1, 10, 1'800'000'060, 7},
+    {2, 11, 1'800'003'600, 4'000'000'000u},  // CSeq is 32 bits, unsigned (RFC 3261 §8.1.1.5)
+    {-5, 12, -1, 0},
+};
+
+TEST_F(RefreshJournalTest, RecordsOfSeveralFlushesReadBackInOrder) {
+    {
+        auto journal = open();
+        journal->add(k_records[0]);
+        journal->add(k_records[1]);
+        ASSERT_TRUE(journal->flush().ok);
+        EXPECT_FALSE(journal->has_pending());
+        journal->add(k_records[2]);
+        ASSERT_TRUE(journal->flush().ok);
+        EXPECT_EQ(journal->records(), 3u);
+    }
+    EXPECT_EQ(std::filesystem::file_size(path), 3 * RefreshJournal::k_record_size);
+    std::string warning;
+    EXPECT_EQ(read_back(&warning), k_records);
+    EXPECT_EQ(warning, "");
+}
+
+TEST_F(RefreshJournalTest, DiscardedRecordsAreNeverWritten) {
+    auto journal = open();
+    journal->add(k_records[0]);
+    journal->discard();
+    ASSERT_TRUE(journal->flush().ok);
+    EXPECT_TRUE(read_back().empty());
+}
+
+TEST_F(RefreshJournalTest, TornTailIsIgnoredWithAWarningAndCutOff) {
+    {
+        auto journal = open();
+        journal->add(k_records[0]);
+        journal->add(k_records[1]);
+        ASSERT_TRUE(journal->flush().ok);
+    }
+    // kill -9 in the middle of a write: the first 20 bytes of a record.
+    std::string torn(20, '\x5a');
+    append_bytes(torn);
+    auto journal = open();
+    std::vector<JournalRecord> records;
+    std::string warning;
+    ASSERT_TRUE(journal->read(records, warning).ok);
+    EXPECT_EQ(records, (std::vector<JournalRecord>{k_records[0], k_records[1]}));
+    EXPECT_NE(warning.find("ignored 20 bytes"), std::string::npos) << warning;
+    EXPECT_EQ(std::filesystem::file_size(path), 2 * RefreshJournal::k_record_size);
+    // What follows lands after the valid records, so it is read back too.
+    journal->add(k_records[2]);
+    ASSERT_TRUE(journal->flush().ok);
+    EXPECT_EQ(read_back(&warning), k_records);
+    EXPECT_EQ(warning, "");
+}
+
+TEST_F(RefreshJournalTest, GarbageRecordAndAnOlderSeqEndTheValidRecords) {
+    {
+        auto journal = open();
+        journal->add(k_records[0]);
+        ASSERT_TRUE(journal->flush().ok);
+    }
+    append_bytes(std::string(RefreshJournal::k_record_size, '\0'));  // zero-filled block
+    std::string warning;
+    EXPECT_EQ(read_back(&warning), std::vector<JournalRecord>{k_records[0]});
+    EXPECT_NE(warning.find("ignored 32 bytes"), std::string::npos) << warning;
+
+    // A valid record whose seq is not newer than the one before: stale, not a refresh.
+    {
+        auto journal = open();
+        journal->add({9, 3, 1'800'000'000, 1});
+        ASSERT_TRUE(journal->flush().ok);
+    }
+    EXPECT_EQ(read_back(&warning), std::vector<JournalRecord>{k_records[0]});
+    EXPECT_NE(warning.find("ignored 32 bytes"), std::string::npos) << warning;
+}
+
+TEST_F(RefreshJournalTest, RewriteReplacesTheFileWhole) {
+    auto journal = open();
+    for (const auto& r : k_records)
+        journal->add(r);
+    ASSERT_TRUE(journal->flush().ok);
+    const std::vector<JournalRecord> live = {{2, 20, 1'800'009'000, 9}};
+    ASSERT_TRUE(journal->rewrite(live).ok);
+    EXPECT_EQ(journal->records(), 1u);
+    EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+    // Appends go to the new file.
+    journal->add({3, 21, 1'800'000'100, 2});
+    ASSERT_TRUE(journal->flush().ok);
+    EXPECT_EQ(read_back(),
+              (std::vector<JournalRecord>{live[0], JournalRecord{3, 21, 1'800'000'100, 2}}));
+}
+
+TEST_F(RefreshJournalTest, FailedWriteIsAnErrorAndLeavesNothingBuffered) {
+    auto journal = open();
+    journal->add(k_records[0]);
+    ASSERT_TRUE(journal->flush().ok);
+    ASSERT_TRUE(test::make_writes_fail(path));  // the disk is full
+    journal->add(k_records[1]);
+    const auto s = journal->flush();
+    EXPECT_FALSE(s.ok);
+    EXPECT_NE(s.error.find("No space left"), std::string::npos) << s.error;
+    EXPECT_FALSE(journal->has_pending());
+    EXPECT_EQ(journal->records(), 1u);
+    EXPECT_EQ(read_back(), std::vector<JournalRecord>{k_records[0]});
+}
+
+}  // namespace
+}  // namespace happysip::store

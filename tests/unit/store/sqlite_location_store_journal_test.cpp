@@ -1,0 +1,282 @@
+// SqliteLocationStore with its refresh journal: a refresh (only CSeq and expiry change) is
+// a journal record, not a SQLite write, and is as durable as one; reopening replays it,
+// never onto a new binding that reused the rowid; a torn tail is ignored; compaction keeps
+// every binding's latest state; a failed journal write fails like a failed commit.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "happysip/store/sqlite_db.hpp"
+#include "happysip/store/sqlite_location_store.hpp"
+#include "store_test_support.hpp"
+
+namespace happysip::store {
+namespace {
+
+using registrar::Binding;
+using test::binding;
+using test::k_now;
+
+class StoreJournalTest : public test::StoreTest {
+  protected:
+    std::string journal() const { return path + "-refresh"; }
+    std::size_t journal_records() const {
+        return std::filesystem::file_size(journal()) / RefreshJournal::k_record_size;
+    }
+    // One column of the table's rows, read with plain SQL: what SQLite itself holds.
+    std::vector<std::int64_t> column(const std::string& name) {
+        std::string error;
+        auto db = SqliteDb::open(path, error);
+        EXPECT_NE(db, nullptr) << error;
+        SqliteStatus status;
+        auto s = db->prepare("SELECT " + name + " FROM bindings ORDER BY rowid", status);
+        EXPECT_TRUE(status.ok) << status.error;
+        std::vector<std::int64_t> out;
+        while (s.step())
+            out.push_back(s.integer(0));
+        return out;
+    }
+};
+
+Binding refreshed(Binding b, std::int64_t expires_at, std::uint32_t cseq) {
+    b.expires_at = expires_at;
+    b.cseq = cseq;
+    return b;
+}
+
+TEST_F(StoreJournalTest, RefreshIsAJournalRecordNotASqliteWrite) {
+    auto store = open();
+    const Binding a = binding("sip:alice@192.0.2.10", k_now + 60);
+    ASSERT_TRUE(store->replace(a.aor, {a}).ok);
+    const Binding r = refreshed(a, k_now + 3600, 8);
+    ASSERT_TRUE(store->replace(a.aor, {r}).ok);
+    EXPECT_EQ(store->lookup(a.aor, k_now), std::vector<Binding>{r});
+    EXPECT_EQ(journal_records(), 1u);
+    EXPECT_EQ(column("cseq"), std::vector<std::int64_t>{7});  // SQLite still has the old row
+    EXPECT_EQ(open()->lookup(a.aor, k_now), std::vector<Binding>{r});
+}
+
+TEST_F(StoreJournalTest, RefreshesSurviveKillDashNine) {
+    // A child registers, refreshes (grouped and not) and is killed without closing
+    // anything: the parent must read the last expiry and CSeq of every binding.
+    const int k_users = 20;
+    EXPECT_EQ(run_then_kill_dash_nine([&](SqliteLocationStore& store) {
+                  for (int i = 0; i < k_users; ++i) {
+                      Binding b = binding("sip:a@192.0.2.1", k_now + 60);
+                      b.aor = "sip:user" + std::to_string(i) + "@example.com";
+                      if (!store.replace(b.aor, {b}).ok || !store.begin_group().ok ||
+                          !store.replace(b.aor, {refreshed(b, k_now + 600, 8)}).ok ||
+                          !store.commit_group().ok ||
+                          !store.replace(b.aor, {refreshed(b, k_now + 900 + i, 9)}).ok)
+                          return false;
+                  }
+                  return true;
+              }),
+              "");
+    auto store = open();
+    EXPECT_EQ(store->size(), static_cast<std::size_t>(k_users));
+    for (int i = 0; i < k_users; ++i) {
+        auto got = store->lookup("sip:user" + std::to_string(i) + "@example.com", k_now);
+        ASSERT_EQ(got.size(), 1u) << i;
+        EXPECT_EQ(got[0].expires_at, k_now + 900 + i);
+        EXPECT_EQ(got[0].cseq, 9u);
+    }
+    EXPECT_TRUE(store->warnings().empty());
+}
+
+TEST_F(StoreJournalTest, RemovedBindingsRefreshDoesNotResurrectInARowThatReusedItsRowid) {
+    const Binding a = binding("sip:alice@192.0.2.10", k_now + 60);
+    {
+        auto store = open();
+        ASSERT_TRUE(store->replace(a.aor, {a}).ok);
+        ASSERT_TRUE(store->replace(a.aor, {refreshed(a, k_now + 86400, 8)}).ok);
+        ASSERT_TRUE(store->replace(a.aor, {}).ok);
+    }
+    const std::vector<std::int64_t> first_rowid = {1};
+    Binding b = binding("sip:alice@192.0.2.20", k_now + 30);
+    b.cseq = 1;
+    {
+        auto store = open();  // between, the journal's record is replayed onto nothing
+        EXPECT_EQ(store->size(), 0u);
+        ASSERT_TRUE(store->replace(b.aor, {b}).ok);
+    }
+    ASSERT_EQ(column("rowid"), first_rowid);  // SQLite gave b the rowid a had
+    auto store = open();
+    EXPECT_EQ(store->lookup(b.aor, k_now), std::vector<Binding>{b});
+}
+
+TEST_F(StoreJournalTest, RowidReusedWithinOneRunDoesNotResurrectEither) {
+    const Binding a = binding("sip:alice@192.0.2.10", k_now + 60);
+    Binding b = binding("sip:alice@192.0.2.20", k_now + 30);
+    b.cseq = 1;
+    {
+        auto store = open();
+        ASSERT_TRUE(store->replace(a.aor, {a}).ok);
+        ASSERT_TRUE(store->begin_group().ok);
+        ASSERT_TRUE(store->replace(a.aor, {refreshed(a, k_now + 86400, 8)}).ok);
+        ASSERT_TRUE(store->replace(a.aor, {}).ok);
+        ASSERT_TRUE(store->replace(b.aor, {b}).ok);
+        ASSERT_TRUE(store->commit_group().ok);
+        EXPECT_EQ(store->lookup(b.aor, k_now), std::vector<Binding>{b});
+    }
+    ASSERT_EQ(column("rowid"), std::vector<std::int64_t>{1});
+    EXPECT_EQ(open()->lookup(b.aor, k_now), std::vector<Binding>{b});
+}
+
+TEST_F(StoreJournalTest, OtherChangeAfterARefreshKeepsTheRefreshedValues) {
+    // The UPDATE of a changed source also writes CSeq and expiry: its newer seq makes
+    // the journal's record of them obsolete.
+    const Binding a = binding("sip:alice@192.0.2.10", k_now + 60);
+    Binding moved = refreshed(a, k_now + 3600, 8);
+    moved.source = "udp:192.0.2.99:5060";
+    {
+        auto store = open();
+        ASSERT_TRUE(store->replace(a.aor, {a}).ok);
+        ASSERT_TRUE(store->replace(a.aor, {refreshed(a, k_now + 3600, 8)}).ok);
+        ASSERT_TRUE(store->replace(a.aor, {moved}).ok);
+    }
+    EXPECT_EQ(column("cseq"), std::vector<std::int64_t>{8});
+    EXPECT_EQ(open()->lookup(a.aor, k_now), std::vector<Binding>{moved});
+}
+
+TEST_F(StoreJournalTest, TornJournalTailIsIgnoredWithAWarning) {
+    const Binding a = binding("sip:alice@192.0.2.10", k_now + 60);
+    const Binding r = refreshed(a, k_now + 600, 8);
+    {
+        auto store = open();
+        ASSERT_TRUE(store->replace(a.aor, {a}).ok);
+        ASSERT_TRUE(store->replace(a.aor, {r}).ok);
+        EXPECT_TRUE(store->warnings().empty());
+    }
+    std::ofstream(journal(), std::ios::binary | std::ios::app) << std::string(13, '\x7f');
+    const Binding r2 = refreshed(a, k_now + 1200, 9);
+    {
+        auto store = open();
+        ASSERT_EQ(store->warnings().size(), 1u);
+        EXPECT_NE(store->warnings()[0].find("torn or damaged tail"), std::string::npos);
+        EXPECT_EQ(store->lookup(a.aor, k_now), std::vector<Binding>{r});
+        ASSERT_TRUE(store->replace(a.aor, {r2}).ok);
+    }
+    auto store = open();
+    EXPECT_TRUE(store->warnings().empty());
+    EXPECT_EQ(store->lookup(a.aor, k_now), std::vector<Binding>{r2});
+}
+
+TEST_F(StoreJournalTest, CompactionKeepsEveryBindingsLatestState) {
+    // 40 bindings refreshed 150 times each: 6,000 records, past the minimum of 4,096, so
+    // the journal is rewritten with one record per binding at least once.
+    const int k_users = 40;
+    const int k_rounds = 150;
+    std::vector<Binding> latest;
+    {
+        auto store = open();
+        for (int i = 0; i < k_users; ++i) {
+            Binding b = binding("sip:a@192.0.2.1", k_now + 60);
+            b.aor = "sip:user" + std::to_string(i) + "@example.com";
+            ASSERT_TRUE(store->replace(b.aor, {b}).ok);
+            latest.push_back(b);
+        }
+        for (int round = 1; round <= k_rounds; ++round) {
+            ASSERT_TRUE(store->begin_group().ok);
+            for (auto& b : latest) {
+                b = refreshed(b, k_now + 60 + round, static_cast<std::uint32_t>(7 + round));
+                ASSERT_TRUE(store->replace(b.aor, {b}).ok);
+            }
+            ASSERT_TRUE(store->commit_group().ok);
+        }
+        // Compacted: far fewer records than were written.
+        EXPECT_LT(journal_records(), 4096u + k_users);
+        EXPECT_LT(journal_records(), static_cast<std::size_t>(k_users * k_rounds));
+        // A binding changed in SQLite after its last refresh needs no record any more.
+        latest[0].source = "udp:192.0.2.99:5060";
+        ASSERT_TRUE(store->replace(latest[0].aor, {latest[0]}).ok);
+        ASSERT_TRUE(store->replace(latest[1].aor, {}).ok);
+    }
+    EXPECT_FALSE(std::filesystem::exists(journal() + ".tmp"));
+    auto store = open();
+    EXPECT_TRUE(store->warnings().empty());
+    EXPECT_EQ(store->size(), static_cast<std::size_t>(k_users - 1));
+    EXPECT_TRUE(store->lookup(latest[1].aor, k_now).empty());
+    for (int i = 0; i < k_users; ++i) {
+        if (i == 1) continue;
+        EXPECT_EQ(store->lookup(latest[i].aor, k_now), std::vector<Binding>{latest[i]}) << i;
+    }
+}
+
+TEST_F(StoreJournalTest, GroupOfRefreshesTakesNoSqliteWriteLock) {
+    auto store = open();
+    const Binding a = binding("sip:alice@192.0.2.10", k_now + 60);
+    ASSERT_TRUE(store->replace(a.aor, {a}).ok);
+    ASSERT_TRUE(store->begin_group().ok);
+    ASSERT_TRUE(store->replace(a.aor, {refreshed(a, k_now + 600, 8)}).ok);
+    // Another connection can take the write lock at once: the group holds none.
+    std::string error;
+    auto other = SqliteDb::open(path, error);
+    ASSERT_NE(other, nullptr) << error;
+    ASSERT_TRUE(other->begin().ok);
+    ASSERT_TRUE(other->commit().ok);
+    ASSERT_TRUE(store->commit_group().ok);
+    EXPECT_EQ(journal_records(), 1u);
+}
+
+TEST_F(StoreJournalTest, FailedJournalWriteFailsTheRefreshAndMemoryStaysDurable) {
+    auto store = open();
+    const Binding a = binding("sip:alice@192.0.2.10", k_now + 60);
+    ASSERT_TRUE(store->replace(a.aor, {a}).ok);
+    ASSERT_TRUE(test::make_writes_fail(journal()));  // the disk is full
+    // Outside a group: replace() fails and memory keeps the old binding.
+    EXPECT_FALSE(store->replace(a.aor, {refreshed(a, k_now + 600, 8)}).ok);
+    EXPECT_EQ(store->lookup(a.aor, k_now), std::vector<Binding>{a});
+    // In a group: commit_group() fails; the group's SQLite write (bob) is durable, the
+    // refresh is not, and memory holds exactly what a fresh open reads.
+    Binding bob = binding("sip:bob@192.0.2.11", k_now + 60);
+    bob.aor = "sip:bob@example.com";
+    ASSERT_TRUE(store->begin_group().ok);
+    ASSERT_TRUE(store->replace(a.aor, {refreshed(a, k_now + 600, 8)}).ok);
+    ASSERT_TRUE(store->replace(bob.aor, {bob}).ok);
+    const auto committed = store->commit_group();
+    EXPECT_FALSE(committed.ok);
+    EXPECT_NE(committed.error.find("No space left"), std::string::npos) << committed.error;
+    EXPECT_EQ(store->lookup(a.aor, k_now), std::vector<Binding>{a});
+    auto durable = open();
+    EXPECT_EQ(durable->lookup(a.aor, k_now), std::vector<Binding>{a});
+    EXPECT_EQ(durable->lookup(bob.aor, k_now), store->lookup(bob.aor, k_now));
+    EXPECT_EQ(durable->size(), store->size());
+}
+
+TEST_F(StoreJournalTest, DatabaseWithoutSeqColumnIsMigrated) {
+    // A file written before the journal: no seq column.
+    {
+        std::string error;
+        auto db = SqliteDb::open(path, error);
+        ASSERT_NE(db, nullptr) << error;
+        ASSERT_TRUE(db->exec("CREATE TABLE bindings (aor TEXT NOT NULL, contact TEXT NOT NULL, "
+                             "instance TEXT NOT NULL, reg_id INTEGER NOT NULL, q INTEGER NOT "
+                             "NULL, call_id TEXT NOT NULL, cseq INTEGER NOT NULL, expires_at "
+                             "INTEGER NOT NULL, path TEXT NOT NULL, source TEXT NOT NULL, "
+                             "user_agent TEXT NOT NULL);"
+                             "INSERT INTO bindings VALUES ('sip:alice@example.com', "
+                             "'sip:alice@192.0.2.10', '', 0, 1000, 'c1@ua', 7, 1800000060, '', "
+                             "'udp:192.0.2.10:5060', 'old/1.0');")
+                        .ok);
+    }
+    Binding r;
+    {
+        auto store = open();
+        auto got = store->lookup("sip:alice@example.com", k_now);
+        ASSERT_EQ(got.size(), 1u);
+        EXPECT_EQ(got[0].user_agent, "old/1.0");
+        r = refreshed(got[0], k_now + 600, 8);
+        ASSERT_TRUE(store->replace(r.aor, {r}).ok);
+    }
+    EXPECT_EQ(column("seq"), std::vector<std::int64_t>{0});
+    EXPECT_EQ(open()->lookup(r.aor, k_now), std::vector<Binding>{r});
+}
+
+}  // namespace
+}  // namespace happysip::store
