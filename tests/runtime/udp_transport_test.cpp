@@ -49,6 +49,41 @@ TEST_P(UdpTransportOnFamily, DeliversADatagramAsAParsedMessageWithItsSource) {
 
 INSTANTIATE_TEST_SUITE_P(Loopback, UdpTransportOnFamily, ::testing::Values("127.0.0.1", "::1"));
 
+// More datagrams than one burst reads (k_burst, 32) waiting at once, from two sources: each
+// is delivered once with its own source (recvmmsg fills several buffers per call), the rest
+// of the queue is read without a new edge from the kernel, and a datagram sent after the
+// queue drained still arrives (the wait was queued again).
+TEST(UdpTransport, DeliversAQueueLongerThanABurstWithEachSource) {
+    asio::io_context io;
+    UdpTransport server(io);
+    ASSERT_FALSE(server.open({test::k_loopback_v4, 0}));
+    const auto server_ep = *server.local_endpoint(eyeballs::Family::ipv4);
+    std::vector<std::pair<std::string, asio::ip::udp::endpoint>> got;
+    server.on_message([&](sip::Message m, const asio::ip::udp::endpoint& from) {
+        got.emplace_back(std::string(m.first_value(sip::HeaderId::call_id).value_or("")), from);
+    });
+    asio::ip::udp::socket a(io, {test::k_loopback_v4, 0}), b(io, {test::k_loopback_v4, 0});
+    const int n = 100;
+    for (int i = 0; i < n; ++i) {
+        auto& sock = i % 2 == 0 ? a : b;
+        // options_text's Call-ID is "call-" + the branch: one per datagram.
+        sock.send_to(asio::buffer(test::options_text(to_hostport(sock.local_endpoint()),
+                                                     "z9hG4bKq" + std::to_string(i))),
+                     server_ep);
+    }
+    run_until(io, [&] { return got.size() >= static_cast<std::size_t>(n); });
+    ASSERT_EQ(got.size(), static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+        const auto& [call_id, from] = got[static_cast<std::size_t>(i)];
+        EXPECT_EQ(call_id, "call-z9hG4bKq" + std::to_string(i));
+        EXPECT_EQ(from, (i % 2 == 0 ? a : b).local_endpoint()) << i;
+    }
+    a.send_to(asio::buffer(test::options_text(to_hostport(a.local_endpoint()), "z9hG4bKlast")),
+              server_ep);
+    run_until(io, [&] { return got.size() > static_cast<std::size_t>(n); });
+    EXPECT_EQ(got.size(), static_cast<std::size_t>(n + 1));
+}
+
 TEST(UdpTransport, BothFamiliesCanShareOnePort) {
     asio::io_context io;
     UdpTransport t(io);

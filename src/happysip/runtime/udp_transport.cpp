@@ -6,6 +6,7 @@
 #include <asio/ip/v6_only.hpp>
 #include <asio/post.hpp>
 #include <cerrno>
+#include <memory>
 #include <utility>
 
 #include "happysip/runtime/endpoint.hpp"
@@ -19,7 +20,11 @@ constexpr std::size_t k_max_datagram = 65535;
 // Datagrams read in one go once the socket is readable: fewer trips through the reactor
 // under load, and a burst is one handler, so work posted by the first datagram's handler
 // (a group commit of registrations) runs once after the whole burst.
-constexpr int k_burst = 32;
+constexpr std::size_t k_burst = 32;
+// Datagrams per recvmmsg(2), each into a buffer of k_max_datagram: a burst is up to four
+// calls. A call that returns fewer than this found the queue empty, so no call is spent
+// on the EAGAIN that used to end every burst (one per datagram at low rates).
+constexpr std::size_t k_read_batch = 8;
 // Datagrams handed to the kernel per sendmmsg(2).
 constexpr std::size_t k_send_batch = 64;
 // Socket buffers for bursts: the kernel default (208 KiB) overflows at a few thousand
@@ -54,8 +59,12 @@ struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
         // Where it is bound (the real port when 0 was asked), read once: a proxy asks for
         // it for every Via and Record-Route it writes, and each ask was a getsockname(2).
         asio::ip::udp::endpoint local;
-        asio::ip::udp::endpoint from;
-        std::array<char, k_max_datagram> buffer{};
+        // recvmmsg's buffers and sources. Not zeroed: only the pages datagrams land on
+        // become resident.
+        std::unique_ptr<char[]> buffers =
+            std::make_unique_for_overwrite<char[]>(k_read_batch * k_max_datagram);
+        std::array<asio::ip::udp::endpoint, k_read_batch> sources{};
+        std::array<std::string_view, k_read_batch> received{};  // views into `buffers`
         // Sends queue up while a handler runs and leave together, one sendmmsg per batch,
         // once it returns: one system call (and one chance for the woken peer to preempt
         // us) per batch instead of per datagram.
@@ -69,35 +78,80 @@ struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
         return f == eyeballs::Family::ipv6 ? v6 : v4;
     }
 
+    // Waits for the socket to be readable, then reads a burst. asio's epoll is
+    // edge-triggered, but its async_wait re-arms the descriptor (EPOLL_CTL_MOD), which makes
+    // the kernel look at the queue again: datagrams left behind are never stranded. A
+    // burst that stops at k_burst still goes on through post(), which costs no system call.
     void receive(std::shared_ptr<Socket> s) {
         Socket& sock = *s;
-        sock.socket.async_receive_from(
-            asio::buffer(sock.buffer), sock.from,
-            [self = shared_from_this(), s = std::move(s)](std::error_code ec, std::size_t n) {
-                if (ec == asio::error::operation_aborted || !s->socket.is_open()) return;
-                // ICMP errors of earlier sends surface here on some systems
-                // (connection_refused): they are not fatal for an unconnected socket.
-                if (!ec) {
-                    self->deliver(s, std::string_view(s->buffer.data(), n));
-                    for (int i = 1; i < k_burst && s->socket.is_open(); ++i) {
-                        std::error_code more;  // would_block ends the burst
-                        n = s->socket.receive_from(asio::buffer(s->buffer), s->from, 0, more);
-                        if (more) break;
-                        self->deliver(s, std::string_view(s->buffer.data(), n));
-                    }
-                }
-                if (!s->socket.is_open()) return;
-                self->receive(s);
+        sock.socket.async_wait(asio::socket_base::wait_read,
+                               [self = shared_from_this(), s = std::move(s)](std::error_code ec) {
+                                   if (ec == asio::error::operation_aborted || !s->socket.is_open())
+                                       return;
+                                   self->read_burst(s);
+                               });
+    }
+
+    void read_burst(const std::shared_ptr<Socket>& s) {
+        bool drained = false;
+        for (std::size_t total = 0; total < k_burst && s->socket.is_open();) {
+            const int got = read_batch(*s);
+            if (got < 0 && errno == EINTR) continue;
+            // EAGAIN: nothing there (a datagram read by the previous burst left its edge).
+            // Other failures of an unconnected socket (ICMP errors are not queued on it
+            // without IP_RECVERR) leave nothing to read now either.
+            if (got < 0) {
+                drained = true;
+                break;
+            }
+            for (int i = 0; i < got && s->socket.is_open(); ++i)
+                deliver(s, s->sources[static_cast<std::size_t>(i)],
+                        s->received[static_cast<std::size_t>(i)]);
+            total += static_cast<std::size_t>(got);
+            if (static_cast<std::size_t>(got) < k_read_batch) {
+                drained = true;
+                break;
+            }
+        }
+        if (!s->socket.is_open()) return;
+        if (drained)
+            receive(s);
+        else
+            asio::post(io, [self = shared_from_this(), s] {
+                if (s->socket.is_open()) self->read_burst(s);
             });
     }
 
-    void deliver(const std::shared_ptr<Socket>& s, std::string_view datagram) {
-        const asio::ip::udp::endpoint& from = s->from;
+    // One recvmmsg(2) into the socket's buffers: how many datagrams (their bytes and
+    // sources in the socket's `received` and `sources`), or -1 with errno.
+    int read_batch(Socket& sock) {
+        std::array<mmsghdr, k_read_batch> msgs{};
+        std::array<iovec, k_read_batch> iov{};
+        for (std::size_t i = 0; i < k_read_batch; ++i) {
+            iov[i] = {sock.buffers.get() + i * k_max_datagram, k_max_datagram};
+            msgs[i].msg_hdr.msg_name = sock.sources[i].data();
+            msgs[i].msg_hdr.msg_namelen = static_cast<socklen_t>(sock.sources[i].capacity());
+            msgs[i].msg_hdr.msg_iov = &iov[i];
+            msgs[i].msg_hdr.msg_iovlen = 1;
+        }
+        const int got = ::recvmmsg(sock.socket.native_handle(), msgs.data(),
+                                   static_cast<unsigned>(k_read_batch), MSG_DONTWAIT, nullptr);
+        for (int i = 0; i < got; ++i) {
+            const auto n = static_cast<std::size_t>(i);
+            sock.sources[n].resize(msgs[n].msg_hdr.msg_namelen);
+            sock.received[n] =
+                std::string_view(sock.buffers.get() + n * k_max_datagram, msgs[n].msg_len);
+        }
+        return got;
+    }
+
+    void deliver(const std::shared_ptr<Socket>& s, const asio::ip::udp::endpoint& from,
+                 std::string_view datagram) {
         // Every datagram pays for this test: for SIP it ends at the first byte (a start
         // line or CRLF, never below 4).
         if (stun::looks_like_stun(datagram)) {
             if (on_keepalive) on_keepalive(from);
-            answer_stun(s, datagram);
+            answer_stun(s, from, datagram);
             return;
         }
         if (is_crlf_keepalive(datagram)) {
@@ -116,8 +170,9 @@ struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
     // RFC 5626 §8 / RFC 5389 §7.3: the answer goes to the datagram's source only, from the
     // socket it arrived on, and exists only for requests (never for a response, so two
     // servers cannot bounce a message between them).
-    void answer_stun(const std::shared_ptr<Socket>& s, std::string_view datagram) {
-        stun::Reply reply = stun::answer_keepalive(datagram, stun_address(s->from));
+    void answer_stun(const std::shared_ptr<Socket>& s, const asio::ip::udp::endpoint& from,
+                     std::string_view datagram) {
+        stun::Reply reply = stun::answer_keepalive(datagram, stun_address(from));
         switch (reply.kind) {
             case stun::ReplyKind::binding_success:
                 ++counters.stun_success;
@@ -130,7 +185,7 @@ struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
                 ++counters.stun_ignored;
                 return;
         }
-        queue(s, {s->from, std::move(reply.bytes), {}});
+        queue(s, {from, std::move(reply.bytes), {}});
     }
 
     // Queues one datagram; the flush runs once the current handler returns.
