@@ -178,6 +178,13 @@ void SipServer::serve(std::shared_ptr<StreamConnection> c) {
                     c->local_endpoint() ? to_hostport(*c->local_endpoint()) : std::string(),
                     {}};
     route.stream = c;
+    if (c->is_tls()) count_tls_handshake(*c, route.source.text());
+    // RFC 3261 §18.4: the requests still waiting for an answer over it fail now.
+    c->on_closed([this, alive = std::weak_ptr<bool>(alive_), weak = std::weak_ptr(c),
+                  peer = route.source.text()](std::error_code, const std::string& detail) {
+        if (alive.expired()) return;  // closed with the server
+        fail_pending(weak, peer + ": connection closed (" + detail + ")");
+    });
     c->on_message([this, route](sip::Message m) { receive(std::move(m), route); });
     c->on_bad_message([this, remote = route.source.remote, weak = std::weak_ptr(c)](
                           std::string detail, std::string_view frame) {
@@ -186,6 +193,14 @@ void SipServer::serve(std::shared_ptr<StreamConnection> c) {
             if (auto connection = weak.lock()) connection->send(*reply);
         }
     });
+}
+
+// Resumed handshakes cost a fraction of full ones (docs/benchmarks.md): how many of each a
+// server sees tells whether its clients keep their sessions.
+void SipServer::count_tls_handshake(const StreamConnection& c, const std::string& peer) {
+    const bool resumed = c.tls_resumed();
+    ++(resumed ? counters_.tls_resumed_handshakes : counters_.tls_full_handshakes);
+    if (debug_) debug_("tls_handshake", peer + ": resumed=" + (resumed ? "yes" : "no"));
 }
 
 // One timer for every connection (a server may hold 100,000 flows): armed while the table
@@ -589,6 +604,7 @@ void SipServer::close_all() {
         t->close();
     for (auto& l : listeners_)
         l->close();
+    pending_.clear();  // nobody waits for their errors any more
     connections_.close_all();
     // Connects still pending end too (their on_error reports it), not at their deadline.
     for (auto& [key, weak] : std::exchange(connecting_, {}))

@@ -32,6 +32,7 @@
 #include "happysip/eyeballs/candidate.hpp"
 #include "happysip/runtime/connection_table.hpp"
 #include "happysip/runtime/endpoint.hpp"
+#include "happysip/runtime/sip_server_pending.hpp"
 #include "happysip/runtime/udp_flow_table.hpp"
 #include "happysip/sip/message.hpp"
 #include "happysip/txn/invite_server_transaction.hpp"
@@ -144,10 +145,18 @@ struct SipServerOptions {
     txn::TimerConfig timers;
 };
 
-// Connections the idle sweep closed (SipServer::connection_counters()).
+// Connections the idle sweep closed, and how the TLS ones came up
+// (SipServer::connection_counters()).
 struct ConnectionCounters {
     std::uint64_t no_message_closed = 0;  // first_message_timeout
     std::uint64_t idle_flows_closed = 0;  // flow_idle_timeout, UDP flows included
+    // TLS connections served (accepted, or opened by send_request) by kind of handshake:
+    // a resumed session (RFC 8446 §2.2, RFC 5077) or a full one.
+    std::uint64_t tls_full_handshakes = 0;
+    std::uint64_t tls_resumed_handshakes = 0;
+    // Requests whose connection closed before release_request (send_request's
+    // `transaction`): each reported through its on_error.
+    std::uint64_t pending_requests_failed = 0;
 };
 
 // Where send_request sends: a transport and a peer endpoint (RFC 3263 already done).
@@ -189,6 +198,9 @@ class SipServer {
 
     void on_request(RequestHandler handler) { handler_ = std::move(handler); }
     void on_log(LogHandler handler) { log_ = std::move(handler); }
+    // Routine events an operator sees at debug level only: "tls_handshake" (detail: the
+    // peer, then "resumed=yes" or "resumed=no").
+    void on_debug(LogHandler handler) { debug_ = std::move(handler); }
     void on_response(ResponseHandler handler) { response_handler_ = std::move(handler); }
     // Consulted before each new server transaction (never for retransmissions, ACKs of
     // non-2xx, or an ACK of a 2xx): what needs no transaction costs none. Cheap checks
@@ -221,8 +233,18 @@ class SipServer {
     // served like an accepted one. `on_error` runs asynchronously, at most once, when the
     // request could not be handed to the network (no listener of that family, connect or
     // TLS failure, send error).
+    // `transaction` (a client transaction's name, a proxy's Via branch): over TCP/TLS the
+    // request stays pending under that name until release_request, and when its
+    // connection closes first (the peer closed it, a write failed, the idle sweep closed a
+    // silent flow) or never comes up, `on_error` runs then (RFC 3261 §18.4, §17.1.1.2,
+    // §17.1.2.2: a transport error, so the transaction need not wait for Timer B/F). Still
+    // at most once; never after stop() closed everything. Over UDP it changes nothing.
     void send_request(const Destination& to, std::string bytes,
-                      std::function<void(std::string detail)> on_error = {});
+                      std::function<void(std::string detail)> on_error = {},
+                      std::string transaction = {});
+    // The transaction named at send_request has its final response or has ended: its
+    // connection's close no longer concerns it. Unknown names are ignored.
+    void release_request(std::string_view transaction) { pending_.release(transaction); }
     // RFC 3261 §16.7 step 1 / §16.11: sends a response statelessly towards its (new) top
     // Via, the caller's own Via already removed: over UDP to the address and port §18.2.2
     // and RFC 3581 give (received, rport, sent-by); over TCP/TLS down an open connection
@@ -274,7 +296,10 @@ class SipServer {
                             std::uint16_t port) const;
     std::optional<asio::ip::address> routed_source_cached(const asio::ip::address& to) const;
     void send_stream(const Destination& to, std::string bytes,
-                     std::function<void(std::string)> on_error);
+                     std::function<void(std::string)> on_error, std::string transaction);
+    // A stream connection ended (closed, or never came up): its pending requests fail.
+    void fail_pending(const std::weak_ptr<StreamConnection>& connection, const std::string& why);
+    void count_tls_handshake(const StreamConnection& c, const std::string& peer);
     void receive(sip::Message request, Route route);
     bool stamp_and_key(sip::Message& request, Route& route, txn::TransactionKey& key);
     std::string new_tag();  // a To tag for a response we make
@@ -333,6 +358,7 @@ class SipServer {
     ResponseHandler response_handler_;
     Prefilter prefilter_;
     LogHandler log_;
+    LogHandler debug_;
     bool stopping_ = false;
     bool closed_ = false;
     std::function<void()> done_;
@@ -350,6 +376,7 @@ class SipServer {
     // Outgoing connections still connecting, so a second request to the peer waits for
     // the same one instead of opening another.
     std::map<ConnectionTable::Key, std::weak_ptr<StreamConnection>> connecting_;
+    PendingRequests pending_;  // send_request's named requests over TCP/TLS
     txn::TransactionTable<txn::NonInviteServerTransaction> non_invite_;
     txn::TransactionTable<txn::InviteServerTransaction> invite_;
     std::unordered_map<txn::TransactionKey, std::shared_ptr<Route>, txn::TransactionKeyHash>

@@ -2,6 +2,7 @@
 // own listeners, so that responses and later requests from the peer reach a socket we
 // serve. The server half is sip_server.cpp.
 #include <asio/post.hpp>
+#include <utility>
 
 #include "happysip/runtime/response_route.hpp"
 #include "happysip/runtime/sip_server.hpp"
@@ -158,12 +159,13 @@ std::string SipServer::via_sent_by(Transport transport, const asio::ip::address&
 }
 
 void SipServer::send_request(const Destination& to, std::string bytes,
-                             std::function<void(std::string)> on_error) {
+                             std::function<void(std::string)> on_error, std::string transaction) {
     auto fail = [this, &on_error](std::string detail) {
         if (on_error) asio::post(io_, [cb = std::move(on_error), d = std::move(detail)] { cb(d); });
     };
     if (closed_) return fail("server closed");
-    if (to.transport != Transport::udp) return send_stream(to, std::move(bytes), on_error);
+    if (to.transport != Transport::udp)
+        return send_stream(to, std::move(bytes), std::move(on_error), std::move(transaction));
     UdpTransport* udp = udp_for(to.address, to.port);
     if (!udp) return fail("no UDP listener for " + to.text());
     // RFC 5626 §5.3: not over a flow known to have failed (the proxy checks flow_alive
@@ -194,16 +196,20 @@ std::string send_refused(const Destination& to, std::error_code ec) {
 }  // namespace
 
 void SipServer::send_stream(const Destination& to, std::string bytes,
-                            std::function<void(std::string)> on_error) {
+                            std::function<void(std::string)> on_error, std::string transaction) {
     auto refused = [this, &to, &on_error](std::error_code ec) {
         std::string detail = send_refused(to, ec);
         log("send_failed", detail);
         if (on_error) asio::post(io_, [cb = std::move(on_error), d = std::move(detail)] { cb(d); });
     };
+    // Once a connection took the bytes, a named request's error is its connection's end.
+    auto taken = [this, &on_error, &transaction](const std::shared_ptr<StreamConnection>& c) {
+        if (!transaction.empty()) pending_.add(std::move(transaction), c, std::move(on_error));
+    };
     asio::ip::tcp::endpoint remote(to.address, to.port);
     if (auto c = connections_.find(to.transport, remote)) {
-        if (auto ec = c->send(std::move(bytes))) refused(ec);
-        return;
+        if (auto ec = c->send(std::move(bytes))) return refused(ec);
+        return taken(c);
     }
     if (to.existing_flow_only) {
         log("flow_failed", to.text() + ": the connection is gone");
@@ -217,8 +223,8 @@ void SipServer::send_stream(const Destination& to, std::string bytes,
     if (auto it = connecting_.find(key); it != connecting_.end()) {
         if (auto c = it->second.lock()) {
             // Queued until the connection is up, within StreamConnection's bound.
-            if (auto ec = c->send(std::move(bytes))) refused(ec);
-            return;
+            if (auto ec = c->send(std::move(bytes))) return refused(ec);
+            return taken(c);
         }
         connecting_.erase(it);
     }
@@ -229,25 +235,42 @@ void SipServer::send_stream(const Destination& to, std::string bytes,
     if (to.transport == Transport::tls)
         tls = TlsClientConfig{to.server_name.empty() ? to.address.to_string() : to.server_name,
                               options_.tls_ca_file, options_.tls_verify};
+    // A named request's on_error is filed with the connection (taken, below), so that the
+    // connect's failure reaches it and every other request queued on it alike.
+    auto first_error = transaction.empty() ? std::move(on_error) : nullptr;
     auto c = StreamConnection::connect(
         io_, remote, tls,
-        [this, alive = std::weak_ptr<bool>(alive_), key, to, on_error = std::move(on_error)](
+        [this, alive = std::weak_ptr<bool>(alive_), key, to, on_error = std::move(first_error)](
             std::error_code ec, std::string detail) mutable {
             // The server was destroyed with this connect pending (close_all ended it): its
             // members are gone, and so, most likely, is whatever on_error would report to.
             if (alive.expired()) return;
             auto it = connecting_.find(key);
-            auto connection = it == connecting_.end() ? nullptr : it->second.lock();
+            std::weak_ptr<StreamConnection> weak;
+            if (it != connecting_.end()) weak = std::exchange(it->second, {});
+            auto connection = weak.lock();
             if (it != connecting_.end()) connecting_.erase(it);
             if (ec) {
                 log("connect_failed", to.text() + ": " + detail);
                 if (on_error) on_error(detail);
+                fail_pending(weak, detail);
                 return;
             }
             if (connection) serve(std::move(connection));
         });
     connecting_[key] = c;
     c->send(std::move(bytes));  // within the bound: checked above
+    taken(c);
+}
+
+void SipServer::fail_pending(const std::weak_ptr<StreamConnection>& connection,
+                             const std::string& why) {
+    if (pending_.empty() || closed_) return;
+    // Taken first: a handler may send (and file) new requests, or release others.
+    auto handlers = pending_.take(connection);
+    counters_.pending_requests_failed += handlers.size();
+    for (auto& on_error : handlers)
+        on_error(why);
 }
 
 }  // namespace happysip::runtime
