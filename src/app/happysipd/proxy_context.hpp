@@ -37,6 +37,7 @@ struct ProxyService::Context {
     std::optional<txn::TransactionKey> invite_key;   // INVITE: for a CANCEL to find us
     std::string call_id;
     bool record_route = false;         // a dialog-creating request outside a dialog: we stay in it
+    bool cancelled = false;            // the caller's CANCEL came (§16.10): no flow fail-over
     std::optional<Instant> scheduled;  // the deadline last pushed on deadlines_
     // Only with races or alternates: what later branches are built from, and (races)
     // branch -> (race, attempt).

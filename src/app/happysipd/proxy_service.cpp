@@ -406,6 +406,7 @@ void ProxyService::handle_cancel(const sip::Message& cancel, const runtime::Requ
     // §16.10: 200 for the CANCEL; the branches' 487s make the INVITE's final response.
     responder.respond(200);
     log_.info("proxy_cancel", {{"call_id", context->second->call_id}, {"source", source.text()}});
+    context->second->cancelled = true;
     context->second->core.cancel(runtime::steady_now());
     drain(id);
 }
@@ -480,8 +481,10 @@ void ProxyService::on_response(sip::Message response, const runtime::RequestSour
         }
     }
     c.core.on_response(ref.branch, response, now);
-    if (!to_cancel && status >= 200)
+    if (!to_cancel && status >= 200) {
+        server_.release_request(c.branches[ref.branch]);  // its connection may close now
         settle_alternates(ref.context, c, ref.branch, status, false, now);
+    }
     drain(ref.context);
 }
 
@@ -497,6 +500,11 @@ void ProxyService::drain(std::uint64_t id) {
         if (actions.empty() && !raced) break;
         for (auto& action : actions) {
             if (auto* send = std::get_if<proxy::SendOnBranch>(&action)) {
+                // RFC 3261 §18.4: the branch's request waits for its final response on its
+                // connection (TCP/TLS); if that closes first, the error below comes then.
+                // Its CANCEL and the ACK of a non-2xx are not watched: the INVITE's is.
+                const auto method = send->request.method();
+                const bool watched = method != sip::Method::ack && method != sip::Method::cancel;
                 server_.send_request(
                     c.destinations.at(send->branch), send->request.serialize(),
                     [this, id, branch = send->branch](std::string detail) {
@@ -506,12 +514,14 @@ void ProxyService::drain(std::uint64_t id) {
                                   {{"call_id", found->second->call_id}, {"detail", detail}});
                         found->second->core.on_transport_error(branch, runtime::steady_now());
                         drain(id);
-                    });
+                    },
+                    watched ? c.branches.at(send->branch) : std::string());
             } else if (auto* forward = std::get_if<proxy::ForwardResponse>(&action)) {
                 c.responder.send(std::move(forward->response));
             } else if (auto* own = std::get_if<proxy::RespondUpstream>(&action)) {
                 c.responder.respond(own->status, own->reason);
             } else if (auto* failed = std::get_if<proxy::BranchFailed>(&action)) {
+                server_.release_request(c.branches.at(failed->branch));
                 settle_alternates(id, c, failed->branch, failed->status, true,
                                   runtime::steady_now());
                 auto a = c.attempt_of_branch.find(failed->branch);
@@ -525,8 +535,10 @@ void ProxyService::drain(std::uint64_t id) {
         }
     }
     if (finished) {
-        for (const auto& b : c.branches)
+        for (const auto& b : c.branches) {
             by_branch_.erase(b);
+            server_.release_request(b);  // an abandoned branch that never answered
+        }
         if (c.invite_key) by_invite_.erase(*c.invite_key);
         contexts_.erase(it);
     } else {

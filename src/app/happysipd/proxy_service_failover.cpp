@@ -2,10 +2,12 @@
 // gets one branch at a time: over its most recent registration's Path when it registered
 // through an edge proxy, down its first live flow when it registered with us directly.
 // When that branch fails with 430 (Flow Failed: the edge lost the flow), 408 (it timed
-// out: a NAT that dropped the mapping, a frozen peer) or a transport error, the instance's
-// next registration or flow replaces it. Any other final response ends the instance's
-// search: the RFC forbids trying another flow then. A dialog pinned to one flow never
-// fails over. The rest of the service: proxy_service.cpp.
+// out: a NAT that dropped the mapping, a frozen peer) or a transport error (a send that
+// failed, or the flow's connection closing while the branch waited on it, which the
+// runtime reports at once instead of leaving it to Timer B/F), the instance's next
+// registration or flow replaces it. Any other final response ends the instance's search:
+// the RFC forbids trying another flow then. A dialog pinned to one flow never fails over,
+// nor does a request the caller cancelled. The rest of the service: proxy_service.cpp.
 #include <string>
 #include <utility>
 #include <vector>
@@ -86,9 +88,10 @@ void ProxyService::settle_alternates(std::uint64_t id, Context& c, std::size_t b
     if (it == c.alternates.end()) return;
     std::vector<proxy::Alternate> rest = std::move(it->second);
     c.alternates.erase(it);
-    // Once a final response went upstream (the caller cancelled, another branch won) no
-    // other flow would be heard.
-    if ((failed || status == 430 || status == 408) && !c.core.final_sent()) {
+    // Once a final response went upstream (another branch won, a 6xx) or the caller
+    // cancelled, no other flow would be heard; a cancelled branch whose connection closed
+    // before its 487 (RFC 3261 §18.4: a transport error) is no reason to ring elsewhere.
+    if ((failed || status == 430 || status == 408) && !c.core.final_sent() && !c.cancelled) {
         const proxy::Alternate& next = rest.front();
         log_.info("proxy_flow_failover", {{"call_id", c.call_id},
                                           {"status", std::to_string(status)},
