@@ -10,6 +10,8 @@
 # - flow 2 takes a MESSAGE and closes: flow 1's 200;
 # - flow 2 rings, the caller cancels, flow 2 closes before its 487: the caller's INVITE
 #   ends quickly and flow 1 never sees it (a cancelled request does not fail over);
+# - a dialog pinned to flow 2 (RFC 5626 §5.3: its flow token in our Record-Route), which
+#   closes when the BYE comes: the BYE gets 500 within 2 s and flow 1 never sees it;
 # - an instance with one flow that closes: the caller gets a final error (500, the 503
 #   stand-in, §16.7 item 6) within 2 s.
 # Loopback only; every wait bounded (about 3 s in all); stops only its own happysipd.
@@ -33,7 +35,7 @@ check listening "$([ -n "$port" ]; echo $?)" "$(cat "$tmp/daemon.log")"
 
 # Prints one line per check: "name ok|FAIL detail".
 PYTHONDONTWRITEBYTECODE=1 timeout 40 python3 - "$port" "$(dirname "$0")" > "$tmp/result" 2> "$tmp/python.err" <<'PY'
-import socket, sys, threading, time
+import re, socket, sys, threading, time
 sys.path.insert(0, sys.argv[2])
 from sip_stream import read_message, headers, response_to, final_of
 port = int(sys.argv[1])
@@ -42,7 +44,8 @@ QUICK = 2.0  # seconds; Timer B/F with the default T1 would be 32
 class Flow:
     """One TCP flow of `user`'s instance. `mode` says what it does with a request:
     "200" answers; "close" closes the connection; "ring-close" sends 180, then closes;
-    "ring" sends 180 and closes when the CANCEL comes, unanswered."""
+    "ring" sends 180 and closes when the CANCEL comes, unanswered; "dialog" answers the
+    INVITE 200 (Record-Route copied, a Contact with ob) and closes on the next request."""
     def __init__(self, user, reg_id, expires, mode):
         self.s = socket.create_connection(("127.0.0.1", port), timeout=5)
         self.local = "%s:%d" % self.s.getsockname()
@@ -78,6 +81,8 @@ class Flow:
             self.seen[method] = time.monotonic()
             if method == "ACK":
                 continue
+            if self.mode == "dialog" and method != "INVITE":
+                return self.close()
             if method == "CANCEL":
                 if self.mode == "ring":
                     return self.close()
@@ -90,7 +95,8 @@ class Flow:
                     time.sleep(0.1)  # the 180 is read before the FIN
                     return self.close()
                 continue
-            self.s.sendall(response_to(msg, 200, "OK", f"t{self.reg_id}"))
+            self.s.sendall(response_to(msg, 200, "OK", f"t{self.reg_id}",
+                                       f"sip:ua@{self.local};transport=tcp;ob"))
 
 def request(method, user, call_id):
     """A request for sip:user@localhost from a caller's own TCP connection: (socket, text)."""
@@ -155,6 +161,35 @@ report("cancelled-call-not-failed-over", bool(statuses) and statuses[-1] >= 400
        f"{'CANCEL' in newer.seen}; flow 1 saw the INVITE: {'INVITE' in older.seen}")
 s.close()
 
+# A dialog pinned to flow 2 (its flow token in our Record-Route, RFC 5626 §5.3): flow 2
+# closes when the BYE arrives. The BYE fails at once and no other flow is tried.
+older, newer = instance("eve", "dialog")
+s, req = request("INVITE", "eve", "dialog-call")
+answers = []
+statuses, took = final_of(s, 10, "INVITE", seen=answers)
+ok = statuses[-1:] == [200] and "INVITE" in newer.seen and "INVITE" not in older.seen
+report("dialog-established", ok, f"caller got {statuses}")
+if ok:
+    final = answers[-1]
+    # RFC 3261 §12.1.2: the caller's route set is the Record-Route reversed.
+    rr = [v for h in headers(final, "record-route") for v in re.split(r",\s*(?=<)", h)]
+    local = "%s:%d" % s.getsockname()
+    bye = (f"BYE {headers(final, 'contact')[0].strip('<>')} SIP/2.0\r\n"
+           f"Via: SIP/2.0/TCP {local};branch=z9hG4bK-dialog-bye\r\n"
+           + "".join(f"Route: {v}\r\n" for v in reversed(rr)) +
+           f"Max-Forwards: 70\r\nFrom: {headers(final, 'from')[0]}\r\n"
+           f"To: {headers(final, 'to')[0]}\r\nCall-ID: dialog-call\r\n"
+           f"CSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n")
+    s.sendall(bye.encode())
+    statuses, took = final_of(s, 10, "BYE")
+    report("dialog-flow-not-failed-over", statuses[-1:] in ([500], [430]) and "BYE" in newer.seen
+           and "BYE" not in older.seen and took < QUICK,
+           f"caller got {statuses} after {took:.2f} s; flow 2 saw the BYE: {'BYE' in newer.seen}"
+           f"; flow 1 saw it: {'BYE' in older.seen}; route {rr}")
+else:
+    report("dialog-flow-not-failed-over", False, "no dialog")
+s.close()
+
 # No other flow: a final error at once, not after Timer B.
 (alone,) = instance("carol", "close", with_backup=False)
 s, _ = request("INVITE", "carol", "lonely-call")
@@ -168,13 +203,13 @@ check python-ran "$rc" "exit $rc: $(cat "$tmp/python.err")"
 while read -r name verdict detail; do
   check "$name" "$([ "$verdict" = ok ]; echo $?)" "$detail"
 done < "$tmp/result"
-check all-reported "$([ "$(grep -c . "$tmp/result")" = 10 ]; echo $?)" "$(cat "$tmp/result")"
+check all-reported "$([ "$(grep -c . "$tmp/result")" = 13 ]; echo $?)" "$(cat "$tmp/result")"
 
 for call in closed-call ringing-call message-call; do
   grep -qE "event=proxy_flow_failover call_id=$call status=503 flow=tcp:127\.0\.0\.1:" "$tmp/daemon.log"
   check "$call-failover-logged" $? "$(grep -E "$call" "$tmp/daemon.log" | tail -5)"
 done
-for call in cancelled-call lonely-call; do
+for call in cancelled-call lonely-call dialog-call; do
   ! grep -q "event=proxy_flow_failover call_id=$call" "$tmp/daemon.log"
   check "$call-not-failed-over" $? "a fail-over: $(grep "$call" "$tmp/daemon.log")"
 done

@@ -31,9 +31,15 @@ def headers(msg, name):
             if l.split(":", 1)[0].strip().lower() == name.lower()]
 
 
-def response_to(request, status, reason, tag):
+def response_to(request, status, reason, tag, contact=None):
+    """A response to `request` with our To tag; 1xx/2xx copy its Record-Route (RFC 3261
+    §12.1.1) and carry `contact` when given."""
     lines = [f"SIP/2.0 {status} {reason}"]
     lines += [f"Via: {v}" for v in headers(request, "via")]
+    if status < 300:
+        lines += [f"Record-Route: {v}" for v in headers(request, "record-route")]
+    if contact:
+        lines.append(f"Contact: <{contact}>")
     lines.append(f"From: {headers(request, 'from')[0]}")
     lines.append(f"To: {headers(request, 'to')[0]};tag={tag}")
     lines.append(f"Call-ID: {headers(request, 'call-id')[0]}")
@@ -43,9 +49,9 @@ def response_to(request, status, reason, tag):
 
 
 
-def final_of(s, wait, method, on_provisional=None):
+def final_of(s, wait, method, on_provisional=None, seen=None):
     """The statuses of the responses to `method` on s until its final one (or `wait` s),
-    and the time that took."""
+    and the time that took. `seen`, a list: the responses are appended to it."""
     start, buf, statuses = time.monotonic(), b"", []
     try:
         while True:
@@ -57,6 +63,8 @@ def final_of(s, wait, method, on_provisional=None):
                 continue
             status = int(msg.split(" ", 2)[1])
             statuses.append(status)
+            if seen is not None:
+                seen.append(msg)
             if status >= 200:
                 break
             if on_provisional:
