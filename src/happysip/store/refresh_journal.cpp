@@ -20,7 +20,8 @@ namespace {
 // because the project has it already and it costs a few hundred instructions per record.
 constexpr auth::SipHashKey k_format_key = {'h', 'a', 'p', 'p', 'y', 's', 'i', 'p',
                                            '-', 'r', 'j', '-', 'v', '1', 0,   0};
-constexpr std::size_t k_checksummed = 28;  // the record before its checksum
+constexpr std::size_t k_checksummed = RefreshJournal::k_record_size - 4;  // before the checksum
+constexpr std::size_t k_source_at = 29;  // after its length byte at 28
 // Reads in whole records; a multiple of k_record_size.
 constexpr std::size_t k_read_chunk = 2048 * RefreshJournal::k_record_size;
 
@@ -41,21 +42,28 @@ std::uint32_t checksum(const char* record) {
         auth::siphash24(k_format_key, std::string_view(record, k_checksummed)));
 }
 
-// Layout: rowid (8), seq (8), expires_at (8), cseq (4), checksum (4).
-void encode(const JournalRecord& r, char* out) {
-    put_le(out, static_cast<std::uint64_t>(r.rowid), 8);
-    put_le(out + 8, static_cast<std::uint64_t>(r.seq), 8);
-    put_le(out + 16, static_cast<std::uint64_t>(r.expires_at), 8);
-    put_le(out + 24, r.cseq, 4);
-    put_le(out + 28, checksum(out), 4);
+// Layout: rowid (8), seq (8), expires_at (8), cseq (4), source length (1), source (63,
+// zero-padded), checksum (4). `out` is k_record_size bytes of zeros.
+void encode(std::int64_t rowid, std::int64_t seq, std::int64_t expires_at, std::uint32_t cseq,
+            std::string_view source, char* out) {
+    put_le(out, static_cast<std::uint64_t>(rowid), 8);
+    put_le(out + 8, static_cast<std::uint64_t>(seq), 8);
+    put_le(out + 16, static_cast<std::uint64_t>(expires_at), 8);
+    put_le(out + 24, cseq, 4);
+    out[28] = static_cast<char>(source.size());
+    std::memcpy(out + k_source_at, source.data(), source.size());
+    put_le(out + k_checksummed, checksum(out), 4);
 }
 
 bool decode(const char* in, JournalRecord& r) {
-    if (get_le(in + 28, 4) != checksum(in)) return false;
+    const auto source_size = static_cast<unsigned char>(in[28]);
+    if (get_le(in + k_checksummed, 4) != checksum(in) || source_size > RefreshJournal::k_max_source)
+        return false;
     r.rowid = static_cast<std::int64_t>(get_le(in, 8));
     r.seq = static_cast<std::int64_t>(get_le(in + 8, 8));
     r.expires_at = static_cast<std::int64_t>(get_le(in + 16, 8));
     r.cseq = static_cast<std::uint32_t>(get_le(in + 24, 4));
+    r.source.assign(in + k_source_at, source_size);
     return true;
 }
 
@@ -163,10 +171,11 @@ JournalStatus RefreshJournal::read(std::vector<JournalRecord>& out, std::string&
     return {};
 }
 
-void RefreshJournal::add(const JournalRecord& record) {
+void RefreshJournal::add(std::int64_t rowid, std::int64_t seq, std::int64_t expires_at,
+                         std::uint32_t cseq, std::string_view source) {
     const std::size_t at = pending_.size();
-    pending_.resize(at + k_record_size);
-    encode(record, pending_.data() + at);
+    pending_.resize(at + k_record_size);  // zeros: the source's padding
+    encode(rowid, seq, expires_at, cseq, source.substr(0, k_max_source), pending_.data() + at);
 }
 
 JournalStatus RefreshJournal::flush() {
@@ -196,8 +205,12 @@ JournalStatus RefreshJournal::rewrite(const std::vector<JournalRecord>& records)
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0) return failure("compaction: open", errno);
     std::string bytes(records.size() * k_record_size, '\0');
-    for (std::size_t i = 0; i < records.size(); ++i)
-        encode(records[i], bytes.data() + i * k_record_size);
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        const JournalRecord& r = records[i];
+        encode(r.rowid, r.seq, r.expires_at, r.cseq,
+               std::string_view(r.source).substr(0, k_max_source),
+               bytes.data() + i * k_record_size);
+    }
     std::size_t written = 0;
     int error = write_all(fd, bytes, written);
     if (error == 0 && sync_ == Sync::fsync && ::fdatasync(fd) != 0) error = errno;

@@ -2,12 +2,14 @@
 // (`happysip.sqlite-refresh`) that makes a REGISTER refresh durable without a SQLite write.
 //
 // Why: nearly every REGISTER refreshes a binding that is already stored (same Call-ID and
-// Contact, higher CSeq), which changes two numbers, CSeq and expiry. As a SQLite UPDATE that
-// costs ~11,000 instructions (SQLite re-encodes the whole row) plus BEGIN/COMMIT and two
-// page writes per dirty page; as a journal record it is 32 bytes in one write() per group
-// (issue 4: "CPU per REGISTER at most half of Kamailio's, registrations durable").
+// Contact, higher CSeq), which changes two numbers, CSeq and expiry, and sometimes the
+// source, when the phone's NAT mapping (or its flow, RFC 5626) moved. As a SQLite UPDATE
+// that costs ~11,000 instructions (SQLite re-encodes the whole row) plus BEGIN/COMMIT and
+// two page writes per dirty page; as a journal record it is 96 bytes in one write() per
+// group (issue 4: "CPU per REGISTER at most half of Kamailio's, registrations durable").
 //
-// A record is (rowid, seq, expires_at, cseq, checksum), fixed size, little-endian. `seq` is
+// A record is (rowid, seq, expires_at, cseq, source, checksum), fixed size, little-endian,
+// the source in a slot of k_max_source bytes (a longer one is written to SQLite). `seq` is
 // the store-wide sequence number that every SQLite write of a row carries too: on open a
 // record applies only to a row whose seq is older, so a record of a binding since removed
 // cannot touch a new binding that reused its rowid. The checksum (SipHash-2-4 under a
@@ -25,6 +27,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace happysip::store {
@@ -34,6 +37,7 @@ struct JournalRecord {
     std::int64_t seq = 0;
     std::int64_t expires_at = 0;
     std::uint32_t cseq = 0;
+    std::string source;  // "udp:[2001:db8::2]:5060", at most k_max_source bytes
     friend bool operator==(const JournalRecord&, const JournalRecord&) = default;
 };
 
@@ -44,7 +48,9 @@ struct JournalStatus {
 
 class RefreshJournal {
   public:
-    static constexpr std::size_t k_record_size = 32;
+    static constexpr std::size_t k_record_size = 96;
+    // "tls:[" + the longest IPv6 text (45 with an embedded IPv4) + "]:65535" fits.
+    static constexpr std::size_t k_max_source = 63;
     enum class Sync { page_cache, fsync };
 
     // Opens (creating) the journal at `path` for appending; nullptr + `error` on failure.
@@ -58,7 +64,10 @@ class RefreshJournal {
     JournalStatus read(std::vector<JournalRecord>& out, std::string& warning);
 
     // Buffers a record for the next flush(): a group's refreshes leave in one write().
-    void add(const JournalRecord& record);
+    // `source` must fit (k_max_source).
+    void add(std::int64_t rowid, std::int64_t seq, std::int64_t expires_at, std::uint32_t cseq,
+             std::string_view source);
+    void add(const JournalRecord& r) { add(r.rowid, r.seq, r.expires_at, r.cseq, r.source); }
     bool has_pending() const noexcept { return !pending_.empty(); }
     void discard() noexcept { pending_.clear(); }
     // Appends the buffered records (the buffer is emptied either way). On failure the file

@@ -39,7 +39,7 @@ constexpr std::string_view k_add_seq =
     "ALTER TABLE bindings ADD COLUMN seq INTEGER NOT NULL DEFAULT 0";
 
 // Below this many records the journal is not compacted, however few bindings there are:
-// 4,096 records are 128 KiB, and a rewrite that small is not worth its rename.
+// 4,096 records are 384 KiB, and a rewrite that small is not worth its rename.
 constexpr std::size_t k_min_journal_records = 4096;
 
 bool migrate(SqliteDb& db, std::string& error) {
@@ -263,6 +263,7 @@ registrar::StoreStatus SqliteLocationStore::replay_journal() {
             if (row.rowid != r.rowid || row.seq >= r.seq) continue;
             row.binding.cseq = r.cseq;
             row.binding.expires_at = r.expires_at;
+            row.binding.source = r.source;
             row.seq = r.seq;
             row.journaled = true;
         }
@@ -361,12 +362,14 @@ registrar::StoreStatus SqliteLocationStore::insert(std::string_view aor, const B
 }
 
 registrar::StoreStatus SqliteLocationStore::update(std::int64_t rowid, const Binding& before,
-                                                   const Binding& b, std::int64_t seq) {
-    // Only the columns that changed are set, and text is bound without a copy: the source
-    // when the phone's NAT binding moved, say. A full UPDATE would bind and rewrite nine
-    // columns more (issue 4). CSeq and expiry are always set: the row's latest ones may be
-    // in the journal only, whose records the new seq makes obsolete.
-    const std::uint16_t bits = changed_columns(before, b) | k_cseq | k_expires_at;
+                                                   const Binding& b, std::int64_t seq,
+                                                   bool journaled) {
+    // Only the columns that changed are set, and text is bound without a copy: a full
+    // UPDATE would bind and rewrite nine columns more (issue 4). A row refreshed through
+    // the journal gets its CSeq, expiry and source written too: the new seq makes the
+    // journal's records of them obsolete.
+    std::uint16_t bits = changed_columns(before, b);
+    if (journaled) bits |= k_cseq | k_expires_at | k_source;
     SqliteStatus prepared;
     SqliteStatement* statement = update_statement(bits, prepared);
     if (!statement) return {false, prepared.error};
@@ -425,7 +428,10 @@ SqliteLocationStore::Match SqliteLocationStore::match(const std::vector<Row>& ol
         }
         const std::uint16_t bits = changed_columns(old[m.old_index[i]].binding, bindings[i]);
         if (bits != 0) ++m.statements;
-        if (bits & ~(k_cseq | k_expires_at)) m.refresh_only = false;
+        // The source too: a phone behind NAT refreshes from wherever its mapping is now.
+        if ((bits & ~(k_cseq | k_expires_at | k_source)) ||
+            bindings[i].source.size() > RefreshJournal::k_max_source)
+            m.refresh_only = false;
     }
     for (bool k : m.kept) {
         m.statements += k ? 0 : 1;
@@ -440,12 +446,14 @@ registrar::StoreStatus SqliteLocationStore::refresh(std::vector<Row>& rows,
     // Records first: memory changes only once they are written (in a group: buffered
     // until commit_group(), which reloads memory if they cannot be written).
     const std::int64_t first_seq = next_seq_;
+    auto same = [](const Binding& a, const Binding& b) {
+        return a.cseq == b.cseq && a.expires_at == b.expires_at && a.source == b.source;
+    };
     for (std::size_t i = 0; i < bindings.size(); ++i) {
         const Row& row = rows[m.old_index[i]];
-        if (row.binding.cseq == bindings[i].cseq &&
-            row.binding.expires_at == bindings[i].expires_at)
-            continue;
-        journal_->add({row.rowid, next_seq_++, bindings[i].expires_at, bindings[i].cseq});
+        if (same(row.binding, bindings[i])) continue;
+        journal_->add(row.rowid, next_seq_++, bindings[i].expires_at, bindings[i].cseq,
+                      bindings[i].source);
     }
     if (next_seq_ == first_seq) return {};
     if (!in_group_) {
@@ -454,14 +462,13 @@ registrar::StoreStatus SqliteLocationStore::refresh(std::vector<Row>& rows,
     std::int64_t seq = first_seq;
     for (std::size_t i = 0; i < bindings.size(); ++i) {
         Row& row = rows[m.old_index[i]];
-        if (row.binding.cseq == bindings[i].cseq &&
-            row.binding.expires_at == bindings[i].expires_at)
-            continue;
+        if (same(row.binding, bindings[i])) continue;
         // The old expiry's heap entry is skipped when it comes up: it no longer matches.
         if (row.binding.expires_at != bindings[i].expires_at)
             expiries_.push({bindings[i].expires_at, row.rowid});
         row.binding.cseq = bindings[i].cseq;
         row.binding.expires_at = bindings[i].expires_at;
+        if (row.binding.source != bindings[i].source) row.binding.source = bindings[i].source;
         row.seq = seq++;
         row.journaled = true;
     }
@@ -502,7 +509,8 @@ registrar::StoreStatus SqliteLocationStore::write(std::string_view aor, const st
         } else {
             row.rowid = old[j].rowid;
             row.seq = next_seq_++;
-            if (auto s = update(row.rowid, old[j].binding, bindings[i], row.seq); !s.ok)
+            if (auto s = update(row.rowid, old[j].binding, bindings[i], row.seq, old[j].journaled);
+                !s.ok)
                 return fail(s);
         }
         rows.push_back(std::move(row));
@@ -526,7 +534,7 @@ void SqliteLocationStore::maybe_compact() {
     records.reserve(journaled.size());
     for (const Row* row : journaled)
         records.push_back({row->rowid, next_seq_ + static_cast<std::int64_t>(records.size()),
-                           row->binding.expires_at, row->binding.cseq});
+                           row->binding.expires_at, row->binding.cseq, row->binding.source});
     if (auto s = journal_->rewrite(records); !s.ok) {
         compact_floor_ = journal_->records() + k_min_journal_records;  // not at every commit
         if (warnings_.size() < 16) warnings_.push_back(s.error);

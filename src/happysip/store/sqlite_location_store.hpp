@@ -15,14 +15,14 @@
 // batched commits are fine"). Nothing in a group is durable before commit_group() returns
 // ok, so a caller answers 200 only after it.
 //
-// A refresh (only CSeq and expiry of stored bindings change, nothing added or removed) is
-// no SQLite write at all: it is a 32-byte record in the refresh journal beside the file
-// (refresh_journal.hpp), one write() per group. Every SQLite write of a row stores a
-// store-wide sequence number in the row (column `seq`), every journal record one too; on
-// open the table is loaded and each record newer than its row is applied. A group with
-// refreshes only opens no SQLite transaction. The journal is compacted (rewritten with
-// one record per binding whose latest state it alone holds) once it holds more than twice
-// as many records as there are bindings.
+// A refresh (only CSeq, expiry and source of stored bindings change, nothing added or
+// removed) is no SQLite write at all: it is a 96-byte record in the refresh journal beside
+// the file (refresh_journal.hpp), one write() per group. Every SQLite write of a row
+// stores a store-wide sequence number in the row (column `seq`), every journal record one
+// too; on open the table is loaded and each record newer than its row is applied. A group
+// with refreshes only opens no SQLite transaction. The journal is compacted (rewritten
+// with one record per binding whose latest state it alone holds) once it holds more than
+// twice as many records as there are bindings.
 #pragma once
 
 #include <cstdint>
@@ -67,14 +67,14 @@ class SqliteLocationStore final : public registrar::LocationStore {
         std::int64_t rowid = 0;
         registrar::Binding binding;
         std::int64_t seq = 0;    // of the latest write of this row, SQLite or journal
-        bool journaled = false;  // its CSeq and expiry are in the journal, not in SQLite
+        bool journaled = false;  // its CSeq, expiry and source are in the journal only
     };
     // How a new set matches the AOR's stored rows, by contact.
     struct Match {
         std::vector<std::size_t> old_index;  // per new binding; old.size(): a new row
         std::vector<bool> kept;              // per old row
         std::size_t statements = 0;          // SQLite statements if written there
-        bool refresh_only = true;            // same rows, only CSeq and expiry changed
+        bool refresh_only = true;            // same rows, only CSeq, expiry, source changed
     };
     struct Expiry {
         std::int64_t at = 0;
@@ -112,8 +112,9 @@ class SqliteLocationStore final : public registrar::LocationStore {
     void maybe_compact();
     registrar::StoreStatus insert(std::string_view aor, const registrar::Binding& b,
                                   std::int64_t seq, std::int64_t& rowid);
+    // `journaled`: the row's CSeq, expiry and source in SQLite may be stale.
     registrar::StoreStatus update(std::int64_t rowid, const registrar::Binding& before,
-                                  const registrar::Binding& b, std::int64_t seq);
+                                  const registrar::Binding& b, std::int64_t seq, bool journaled);
     registrar::StoreStatus erase(std::int64_t rowid);
     // The UPDATE that sets the columns of `bits` (see the .cpp), prepared on first use;
     // nullptr, with SQLite's reason in `status`, if SQLite refuses it.

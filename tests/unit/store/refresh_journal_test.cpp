@@ -42,9 +42,10 @@ class RefreshJournalTest : public test::StoreTest {
 };
 
 const std::vector<JournalRecord> k_records = {
-    {1, 10, 1'800'000'060, 7},
-    {2, 11, 1'800'003'600, 4'000'000'000u},  // CSeq is 32 bits, unsigned (RFC 3261 §8.1.1.5)
-    {-5, 12, -1, 0},
+    {1, 10, 1'800'000'060, 7, "udp:192.0.2.1:5060"},
+    // CSeq is 32 bits, unsigned (RFC 3261 §8.1.1.5); the longest source that fits.
+    {2, 11, 1'800'003'600, 4'000'000'000u, std::string(RefreshJournal::k_max_source, 's')},
+    {-5, 12, -1, 0, ""},
 };
 
 TEST_F(RefreshJournalTest, RecordsOfSeveralFlushesReadBackInOrder) {
@@ -103,18 +104,19 @@ TEST_F(RefreshJournalTest, GarbageRecordAndAnOlderSeqEndTheValidRecords) {
         ASSERT_TRUE(journal->flush().ok);
     }
     append_bytes(std::string(RefreshJournal::k_record_size, '\0'));  // zero-filled block
+    const std::string one_record = "ignored " + std::to_string(RefreshJournal::k_record_size);
     std::string warning;
     EXPECT_EQ(read_back(&warning), std::vector<JournalRecord>{k_records[0]});
-    EXPECT_NE(warning.find("ignored 32 bytes"), std::string::npos) << warning;
+    EXPECT_NE(warning.find(one_record), std::string::npos) << warning;
 
     // A valid record whose seq is not newer than the one before: stale, not a refresh.
     {
         auto journal = open();
-        journal->add({9, 3, 1'800'000'000, 1});
+        journal->add({9, 3, 1'800'000'000, 1, "udp:192.0.2.9:5060"});
         ASSERT_TRUE(journal->flush().ok);
     }
     EXPECT_EQ(read_back(&warning), std::vector<JournalRecord>{k_records[0]});
-    EXPECT_NE(warning.find("ignored 32 bytes"), std::string::npos) << warning;
+    EXPECT_NE(warning.find(one_record), std::string::npos) << warning;
 }
 
 TEST_F(RefreshJournalTest, RewriteReplacesTheFileWhole) {
@@ -122,15 +124,15 @@ TEST_F(RefreshJournalTest, RewriteReplacesTheFileWhole) {
     for (const auto& r : k_records)
         journal->add(r);
     ASSERT_TRUE(journal->flush().ok);
-    const std::vector<JournalRecord> live = {{2, 20, 1'800'009'000, 9}};
+    const std::vector<JournalRecord> live = {{2, 20, 1'800'009'000, 9, "tcp:[2001:db8::7]:5060"}};
     ASSERT_TRUE(journal->rewrite(live).ok);
     EXPECT_EQ(journal->records(), 1u);
     EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
     // Appends go to the new file.
-    journal->add({3, 21, 1'800'000'100, 2});
+    const JournalRecord next{3, 21, 1'800'000'100, 2, "udp:192.0.2.3:5060"};
+    journal->add(next);
     ASSERT_TRUE(journal->flush().ok);
-    EXPECT_EQ(read_back(),
-              (std::vector<JournalRecord>{live[0], JournalRecord{3, 21, 1'800'000'100, 2}}));
+    EXPECT_EQ(read_back(), (std::vector<JournalRecord>{live[0], next}));
 }
 
 TEST_F(RefreshJournalTest, FailedWriteIsAnErrorAndLeavesNothingBuffered) {

@@ -61,6 +61,36 @@ TEST_F(StoreJournalTest, RefreshIsAJournalRecordNotASqliteWrite) {
     EXPECT_EQ(open()->lookup(a.aor, k_now), std::vector<Binding>{r});
 }
 
+TEST_F(StoreJournalTest, RefreshFromANewSourceIsAJournalRecordToo) {
+    // A phone behind NAT refreshes from wherever its mapping is now (RFC 5626 §4.2.1 would
+    // even call it a new flow): that is still a refresh.
+    const Binding a = binding("sip:alice@192.0.2.10", k_now + 60);
+    Binding r = refreshed(a, k_now + 3600, 8);
+    r.source = "udp:[2001:db8:ffff:ffff:ffff:ffff:255.255.255.255]:65535";
+    {
+        auto store = open();
+        ASSERT_TRUE(store->replace(a.aor, {a}).ok);
+        ASSERT_TRUE(store->replace(a.aor, {r}).ok);
+    }
+    EXPECT_EQ(journal_records(), 1u);
+    EXPECT_EQ(column("cseq"), std::vector<std::int64_t>{7});
+    EXPECT_EQ(open()->lookup(a.aor, k_now), std::vector<Binding>{r});
+}
+
+TEST_F(StoreJournalTest, SourceTooLongForARecordIsWrittenToSqlite) {
+    const Binding a = binding("sip:alice@192.0.2.10", k_now + 60);
+    Binding r = refreshed(a, k_now + 3600, 8);
+    r.source = "udp:[fe80::1%" + std::string(60, 'i') + "]:5060";
+    {
+        auto store = open();
+        ASSERT_TRUE(store->replace(a.aor, {a}).ok);
+        ASSERT_TRUE(store->replace(a.aor, {r}).ok);
+    }
+    EXPECT_EQ(journal_records(), 0u);
+    EXPECT_EQ(column("cseq"), std::vector<std::int64_t>{8});
+    EXPECT_EQ(open()->lookup(a.aor, k_now), std::vector<Binding>{r});
+}
+
 TEST_F(StoreJournalTest, RefreshesSurviveKillDashNine) {
     // A child registers, refreshes (grouped and not) and is killed without closing
     // anything: the parent must read the last expiry and CSeq of every binding.
@@ -129,15 +159,17 @@ TEST_F(StoreJournalTest, RowidReusedWithinOneRunDoesNotResurrectEither) {
 }
 
 TEST_F(StoreJournalTest, OtherChangeAfterARefreshKeepsTheRefreshedValues) {
-    // The UPDATE of a changed source also writes CSeq and expiry: its newer seq makes
-    // the journal's record of them obsolete.
+    // The UPDATE of a changed user agent also writes CSeq, expiry and source: its newer
+    // seq makes the journal's record of them obsolete.
     const Binding a = binding("sip:alice@192.0.2.10", k_now + 60);
-    Binding moved = refreshed(a, k_now + 3600, 8);
-    moved.source = "udp:192.0.2.99:5060";
+    Binding r = refreshed(a, k_now + 3600, 8);
+    r.source = "udp:192.0.2.99:5060";
+    Binding moved = r;
+    moved.user_agent = "test/2.0";
     {
         auto store = open();
         ASSERT_TRUE(store->replace(a.aor, {a}).ok);
-        ASSERT_TRUE(store->replace(a.aor, {refreshed(a, k_now + 3600, 8)}).ok);
+        ASSERT_TRUE(store->replace(a.aor, {r}).ok);
         ASSERT_TRUE(store->replace(a.aor, {moved}).ok);
     }
     EXPECT_EQ(column("cseq"), std::vector<std::int64_t>{8});
@@ -193,7 +225,7 @@ TEST_F(StoreJournalTest, CompactionKeepsEveryBindingsLatestState) {
         EXPECT_LT(journal_records(), 4096u + k_users);
         EXPECT_LT(journal_records(), static_cast<std::size_t>(k_users * k_rounds));
         // A binding changed in SQLite after its last refresh needs no record any more.
-        latest[0].source = "udp:192.0.2.99:5060";
+        latest[0].user_agent = "test/2.0";
         ASSERT_TRUE(store->replace(latest[0].aor, {latest[0]}).ok);
         ASSERT_TRUE(store->replace(latest[1].aor, {}).ok);
     }
