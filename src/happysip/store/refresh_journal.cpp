@@ -4,10 +4,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cstring>
 #include <limits>
 #include <string_view>
+#include <utility>
 
 #include "happysip/auth/siphash.hpp"
 
@@ -26,8 +29,12 @@ constexpr std::size_t k_source_at = 29;  // after its length byte at 28
 constexpr std::size_t k_read_chunk = 2048 * RefreshJournal::k_record_size;
 
 void put_le(char* at, std::uint64_t value, int bytes) {
-    for (int i = 0; i < bytes; ++i)
-        at[i] = static_cast<char>((value >> (8 * i)) & 0xff);
+    if constexpr (std::endian::native == std::endian::little) {
+        std::memcpy(at, &value, static_cast<std::size_t>(bytes));
+    } else {
+        for (int i = 0; i < bytes; ++i)
+            at[i] = static_cast<char>((value >> (8 * i)) & 0xff);
+    }
 }
 
 std::uint64_t get_le(const char* at, int bytes) {
@@ -37,9 +44,11 @@ std::uint64_t get_le(const char* at, int bytes) {
     return value;
 }
 
+// Over the fields and the source's own bytes: the padding after it is never read.
 std::uint32_t checksum(const char* record) {
+    const std::size_t used = k_source_at + static_cast<unsigned char>(record[28]);
     return static_cast<std::uint32_t>(
-        auth::siphash24(k_format_key, std::string_view(record, k_checksummed)));
+        auth::siphash24(k_format_key, std::string_view(record, std::min(used, k_checksummed))));
 }
 
 // Layout: rowid (8), seq (8), expires_at (8), cseq (4), source length (1), source (63,
@@ -198,19 +207,20 @@ JournalStatus RefreshJournal::flush() {
     return {};
 }
 
-JournalStatus RefreshJournal::rewrite(const std::vector<JournalRecord>& records) {
+void RefreshJournal::stage(std::int64_t rowid, std::int64_t seq, std::int64_t expires_at,
+                           std::uint32_t cseq, std::string_view source) {
+    const std::size_t at = staged_.size();
+    staged_.resize(at + k_record_size);
+    encode(rowid, seq, expires_at, cseq, source.substr(0, k_max_source), staged_.data() + at);
+}
+
+JournalStatus RefreshJournal::rewrite() {
     // A sequential write of the live refreshes and an atomic rename: cheaper than folding
     // them into SQLite, which would cost an UPDATE (~11,000 instructions) per binding.
+    std::string bytes = std::exchange(staged_, {});
     const std::string tmp = path_ + ".tmp";
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0) return failure("compaction: open", errno);
-    std::string bytes(records.size() * k_record_size, '\0');
-    for (std::size_t i = 0; i < records.size(); ++i) {
-        const JournalRecord& r = records[i];
-        encode(r.rowid, r.seq, r.expires_at, r.cseq,
-               std::string_view(r.source).substr(0, k_max_source),
-               bytes.data() + i * k_record_size);
-    }
     std::size_t written = 0;
     int error = write_all(fd, bytes, written);
     if (error == 0 && sync_ == Sync::fsync && ::fdatasync(fd) != 0) error = errno;

@@ -78,9 +78,12 @@ class RefreshJournal {
 
     // Records in the file (what compaction compares with the live bindings).
     std::size_t records() const noexcept { return file_bytes_ / k_record_size; }
-    // Compaction: replaces the file by one holding `records` only (written beside it, then
-    // renamed over it, so a crash leaves either file whole). On failure the old file stays.
-    JournalStatus rewrite(const std::vector<JournalRecord>& records);
+    // Compaction: stage() each record of the new file, then rewrite() replaces the file by
+    // one holding the staged records only (written beside it, then renamed over it, so a
+    // crash leaves either file whole). On failure the old file stays. Nothing stays staged.
+    void stage(std::int64_t rowid, std::int64_t seq, std::int64_t expires_at, std::uint32_t cseq,
+               std::string_view source);
+    JournalStatus rewrite();
 
     const std::string& path() const noexcept { return path_; }
 
@@ -96,6 +99,7 @@ class RefreshJournal {
     int fd_ = -1;
     std::size_t file_bytes_ = 0;  // whole valid records only
     std::string pending_;         // encoded records not yet written
+    std::string staged_;          // encoded records of the next rewrite()
     bool usable_ = true;
 };
 

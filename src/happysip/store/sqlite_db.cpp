@@ -163,10 +163,11 @@ SqliteStatus SqliteDb::run_cached(SqliteStatement& statement, std::string_view s
         statement = prepare(sql, prepared);
         if (!prepared.ok) return prepared;
     }
-    statement.reset();
+    // Reset after every use (a finished statement must not hold the transaction open),
+    // so not before it too.
     statement.step();
     auto status = statement.status();
-    statement.reset();  // a finished statement must not hold the transaction open
+    statement.reset();
     return status;
 }
 

@@ -38,7 +38,7 @@ class SqliteStatement {
     bool step();
     // Resets for the next execution and clears the binds.
     void reset();
-    SqliteStatus status() const { return status_; }
+    const SqliteStatus& status() const noexcept { return status_; }
 
     std::string text(int column) const;  // 0-based columns
     std::int64_t integer(int column) const;

@@ -63,10 +63,11 @@ std::string join_path(const std::vector<std::string>& path) {
 
 // The INSERT and the UPDATEs number a row's columns alike: ?1 aor or rowid, ?2 contact ...
 // ?11 user_agent, ?12 seq. Text is bound without a copy (SqliteStatement::bind_borrowed): `b` and
-// `path` outlive the statement's step, after which the caller resets it.
+// `path` outlive the statement's step, after which the caller resets it (run_once), so a
+// statement needs no reset before its binds: that would be a second sqlite3_reset and
+// sqlite3_clear_bindings per statement.
 void bind_insert(SqliteStatement& s, std::string_view aor, const Binding& b,
                  const std::string& path, std::int64_t seq) {
-    s.reset();
     s.bind_borrowed(1, aor);
     s.bind_borrowed(2, b.contact);
     s.bind_borrowed(3, b.instance);
@@ -129,7 +130,6 @@ std::string update_sql(std::uint16_t bits) {
 
 void bind_update(SqliteStatement& s, std::uint16_t bits, std::int64_t rowid, const Binding& b,
                  const std::string& path, std::int64_t seq) {
-    s.reset();
     s.bind(1, rowid);
     s.bind(12, seq);
     if (bits & k_contact) s.bind_borrowed(2, b.contact);
@@ -387,7 +387,6 @@ SqliteStatement* SqliteLocationStore::update_statement(std::uint16_t bits, Sqlit
 }
 
 registrar::StoreStatus SqliteLocationStore::erase(std::int64_t rowid) {
-    delete_.reset();
     delete_.bind(1, rowid);
     return run_once(delete_);
 }
@@ -397,7 +396,8 @@ registrar::StoreStatus SqliteLocationStore::replace(std::string_view aor,
     static const std::vector<Row> no_rows;
     auto it = by_aor_.find(aor);
     const std::vector<Row>& old = it == by_aor_.end() ? no_rows : it->second;
-    const Match m = match(old, bindings);
+    Match& m = match_;
+    match(old, bindings, m);
     if (m.refresh_only && journal_ && journal_->usable()) return refresh(it->second, bindings, m);
     std::vector<Row> rows;
     if (auto s = write(aor, old, bindings, m, rows); !s.ok) return s;
@@ -405,11 +405,11 @@ registrar::StoreStatus SqliteLocationStore::replace(std::string_view aor,
     return {};
 }
 
-SqliteLocationStore::Match SqliteLocationStore::match(const std::vector<Row>& old,
-                                                      const std::vector<Binding>& bindings) {
+void SqliteLocationStore::match(const std::vector<Row>& old, const std::vector<Binding>& bindings,
+                                Match& m) {
     // By contact: a refresh (the common case) keeps every row; only new contacts are
     // inserted, only dropped ones deleted.
-    Match m;
+    m.statements = 0;
     m.old_index.assign(bindings.size(), old.size());
     m.kept.assign(old.size(), false);
     m.refresh_only = !old.empty() && old.size() == bindings.size();
@@ -437,7 +437,6 @@ SqliteLocationStore::Match SqliteLocationStore::match(const std::vector<Row>& ol
         m.statements += k ? 0 : 1;
         if (!k) m.refresh_only = false;
     }
-    return m;
 }
 
 registrar::StoreStatus SqliteLocationStore::refresh(std::vector<Row>& rows,
@@ -525,24 +524,23 @@ void SqliteLocationStore::maybe_compact() {
     if (!journal_ || in_group_) return;
     const std::size_t limit = std::max({k_min_journal_records, 2 * rows_, compact_floor_});
     if (journal_->records() <= limit && journal_->usable()) return;
-    std::vector<Row*> journaled;
-    for (auto& [aor, rows] : by_aor_)
-        for (Row& row : rows)
-            if (row.journaled) journaled.push_back(&row);
     // Fresh seqs, in file order: newer than the rows' SQLite writes, as the records were.
-    std::vector<JournalRecord> records;
-    records.reserve(journaled.size());
-    for (const Row* row : journaled)
-        records.push_back({row->rowid, next_seq_ + static_cast<std::int64_t>(records.size()),
-                           row->binding.expires_at, row->binding.cseq, row->binding.source});
-    if (auto s = journal_->rewrite(records); !s.ok) {
+    std::int64_t seq = next_seq_;
+    for (auto& [aor, rows] : by_aor_)
+        for (const Row& row : rows)
+            if (row.journaled)
+                journal_->stage(row.rowid, seq++, row.binding.expires_at, row.binding.cseq,
+                                row.binding.source);
+    if (auto s = journal_->rewrite(); !s.ok) {
         compact_floor_ = journal_->records() + k_min_journal_records;  // not at every commit
         if (warnings_.size() < 16) warnings_.push_back(s.error);
         return;
     }
-    for (std::size_t i = 0; i < journaled.size(); ++i)
-        journaled[i]->seq = records[i].seq;
-    next_seq_ += static_cast<std::int64_t>(records.size());
+    seq = next_seq_;
+    for (auto& [aor, rows] : by_aor_)
+        for (Row& row : rows)
+            if (row.journaled) row.seq = seq++;
+    next_seq_ = seq;
     compact_floor_ = 0;
 }
 

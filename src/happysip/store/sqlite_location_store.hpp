@@ -96,8 +96,8 @@ class SqliteLocationStore final : public registrar::LocationStore {
     registrar::StoreStatus load();
     // Applies the journal's records to the rows just loaded.
     registrar::StoreStatus replay_journal();
-    static Match match(const std::vector<Row>& old,
-                       const std::vector<registrar::Binding>& bindings);
+    static void match(const std::vector<Row>& old, const std::vector<registrar::Binding>& bindings,
+                      Match& m);
     // A refresh: journal records, and `rows` (the AOR's) updated in place.
     registrar::StoreStatus refresh(std::vector<Row>& rows,
                                    const std::vector<registrar::Binding>& bindings, const Match& m);
@@ -137,6 +137,7 @@ class SqliteLocationStore final : public registrar::LocationStore {
     // One per set of changed columns met so far: at most 2^10, in practice a handful.
     std::unordered_map<std::uint16_t, SqliteStatement> updates_;
     bool in_group_ = false;
+    Match match_;  // replace()'s, kept for its vectors' capacity: no allocation per REGISTER
     bool group_transaction_ = false;  // the group's SQLite transaction is open
     // Refreshes; nullptr for an in-memory database (they are then UPDATEs).
     std::unique_ptr<RefreshJournal> journal_;
