@@ -222,8 +222,8 @@ void ProxyService::handle(const sip::Message& request, const runtime::RequestSou
         context->invite_key = responder.key();  // the server transaction's own key
     }
     Context& c = *context;
-    contexts_.emplace(id, std::move(context));
-    if (c.invite_key) by_invite_[*c.invite_key] = id;
+    contexts_.try_emplace(id, std::move(context));
+    if (c.invite_key) by_invite_.insert_or_assign(*c.invite_key, id);
     const std::string hash = proxy::loop_hash(request);
     const Instant now = runtime::steady_now();
     for (std::size_t i = 0; i < targets.targets.size(); ++i) {
@@ -384,7 +384,7 @@ std::optional<std::size_t> ProxyService::add_branch_to(
                   {"branch", forwarded->branch},
                   {"to", destination.text()},
                   {"flow", destination.existing_flow_only ? "true" : "false"}});
-    by_branch_[forwarded->branch] = {id, *index};
+    by_branch_.insert_or_assign(forwarded->branch, BranchRef{id, *index});
     log_family_bridge(c, request, source, destination);
     return index;
 }
@@ -392,14 +392,14 @@ std::optional<std::size_t> ProxyService::add_branch_to(
 void ProxyService::handle_cancel(const sip::Message& cancel, const runtime::RequestSource& source,
                                  runtime::Responder& responder) {
     auto key = txn::cancel_target_key(cancel);
-    auto it = key ? by_invite_.find(*key) : by_invite_.end();
-    if (it == by_invite_.end()) {  // not an INVITE we proxy: answer as a UAS would (§9.2)
+    auto* it = key ? by_invite_.find(*key) : nullptr;
+    if (!it) {  // not an INVITE we proxy: answer as a UAS would (§9.2)
         server_.answer_cancel(cancel, responder);
         return;
     }
     std::uint64_t id = it->second;
-    auto context = contexts_.find(id);
-    if (context == contexts_.end()) {
+    auto* context = contexts_.find(id);
+    if (!context) {
         server_.answer_cancel(cancel, responder);
         return;
     }
@@ -459,14 +459,14 @@ void ProxyService::handle_ack(const sip::Message& ack, const runtime::RequestSou
 void ProxyService::on_response(sip::Message response, const runtime::RequestSource& from) {
     sip::Via via;
     auto branch = top_via_branch(response, via);
-    auto it = branch ? by_branch_.find(std::string(*branch)) : by_branch_.end();
-    if (it == by_branch_.end()) {
+    auto* it = branch ? by_branch_.find(*branch) : nullptr;
+    if (!it) {
         forward_statelessly(std::move(response), via, from);
         return;
     }
     BranchRef ref = it->second;
-    auto context = contexts_.find(ref.context);
-    if (context == contexts_.end()) return;
+    auto* context = contexts_.find(ref.context);
+    if (!context) return;
     Context& c = *context->second;
     const Instant now = runtime::steady_now();
     const bool to_cancel = response.cseq_method() == sip::Method::cancel;
@@ -489,8 +489,8 @@ void ProxyService::on_response(sip::Message response, const runtime::RequestSour
 }
 
 void ProxyService::drain(std::uint64_t id) {
-    auto it = contexts_.find(id);
-    if (it == contexts_.end()) return;
+    auto* it = contexts_.find(id);
+    if (!it) return;
     Context& c = *it->second;
     bool finished = false;
     // Races start branches and branches end attempts: until neither has anything to say.
@@ -508,8 +508,8 @@ void ProxyService::drain(std::uint64_t id) {
                 server_.send_request(
                     c.destinations.at(send->branch), send->request.serialize(),
                     [this, id, branch = send->branch](std::string detail) {
-                        auto found = contexts_.find(id);
-                        if (found == contexts_.end()) return;
+                        auto* found = contexts_.find(id);
+                        if (!found) return;
                         log_.info("proxy_branch_error",
                                   {{"call_id", found->second->call_id}, {"detail", detail}});
                         found->second->core.on_transport_error(branch, runtime::steady_now());
@@ -540,7 +540,7 @@ void ProxyService::drain(std::uint64_t id) {
             server_.release_request(b);  // an abandoned branch that never answered
         }
         if (c.invite_key) by_invite_.erase(*c.invite_key);
-        contexts_.erase(it);
+        contexts_.erase(id);  // c goes with it
     } else {
         schedule(id, c);
     }
@@ -559,8 +559,8 @@ void ProxyService::schedule(std::uint64_t id, Context& c) {
 void ProxyService::rearm() {
     while (!deadlines_.empty()) {
         auto [deadline, id] = deadlines_.top();
-        auto it = contexts_.find(id);
-        if (it != contexts_.end() && it->second->scheduled == deadline) break;
+        auto* it = contexts_.find(id);
+        if (it && it->second->scheduled == deadline) break;
         deadlines_.pop();
     }
     std::optional<Instant> next;
@@ -583,8 +583,8 @@ void ProxyService::fire_due() {
     while (!deadlines_.empty() && deadlines_.top().first <= now) {
         auto [deadline, id] = deadlines_.top();
         deadlines_.pop();
-        auto it = contexts_.find(id);
-        if (it == contexts_.end() || it->second->scheduled != deadline) continue;
+        auto* it = contexts_.find(id);
+        if (!it || it->second->scheduled != deadline) continue;
         it->second->scheduled.reset();
         it->second->core.on_timer(now);
         for (auto& r : it->second->races)

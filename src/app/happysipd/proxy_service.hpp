@@ -21,10 +21,11 @@
 #include <optional>
 #include <queue>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "happysip/base/incremental_hash_map.hpp"
+#include "happysip/base/text_hash.hpp"
 #include "happysip/eyeballs/reachability_cache.hpp"
 #include "happysip/proxy/dialog_token.hpp"
 #include "happysip/proxy/edge_role.hpp"
@@ -202,9 +203,14 @@ class ProxyService {
     std::priority_queue<HeapItem, std::vector<HeapItem>, std::greater<>> deadlines_;
     std::uint64_t next_id_ = 1;
     std::uint64_t token_state_;
-    std::unordered_map<std::uint64_t, std::unique_ptr<Context>> contexts_;
-    std::unordered_map<std::string, BranchRef> by_branch_;  // our Via branch
-    std::unordered_map<txn::TransactionKey, std::uint64_t, txn::TransactionKeyHash> by_invite_;
+    // Each holds what a proxied transaction leaves behind for up to 32 s (Timer M, K):
+    // hundreds of thousands at a few thousand calls/s, so they grow incrementally
+    // (base/incremental_hash_map.hpp) rather than pausing the loop to rehash.
+    base::IncrementalHashMap<std::uint64_t, std::unique_ptr<Context>> contexts_;
+    base::IncrementalHashMap<std::string, BranchRef, base::TextHash, std::equal_to<>>
+        by_branch_;  // our Via branch
+    base::IncrementalHashMap<txn::TransactionKey, std::uint64_t, txn::TransactionKeyHash>
+        by_invite_;
 };
 
 }  // namespace happysip::daemon

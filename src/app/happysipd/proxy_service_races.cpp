@@ -93,8 +93,8 @@ bool ProxyService::run_races(std::uint64_t id, Context& c) {
 void ProxyService::query_dns(std::uint64_t id, std::size_t ri, const client::DnsQuery& q) {
     // The answer finds its race again by context and index: the context may be gone.
     auto deliver = [this, id, ri](auto apply) {
-        auto it = contexts_.find(id);
-        if (it == contexts_.end() || ri >= it->second->races.size()) return;
+        auto* it = contexts_.find(id);
+        if (!it || ri >= it->second->races.size()) return;
         apply(it->second->races[ri]->race, runtime::steady_now());
         drain(id);
     };

@@ -57,6 +57,14 @@ class IncrementalHashMap {
         return {&*it, inserted};
     }
 
+    // Stores `value` under `key`, over any value already there.
+    template <class V>
+    value_type* insert_or_assign(Key key, V&& value) {
+        auto [entry, inserted] = try_emplace(std::move(key), std::forward<V>(value));
+        if (!inserted) entry->second = std::forward<V>(value);
+        return entry;
+    }
+
     template <class K>
     bool erase(const K& key) {
         if (auto it = current_.find(key); it != current_.end()) {

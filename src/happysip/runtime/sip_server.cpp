@@ -68,8 +68,8 @@ bool Responder::send(sip::Message response) const {
 
 std::string Responder::to_tag() const {
     if (!server_) return {};
-    auto it = server_->routes_.find(key_);
-    return it == server_->routes_.end() ? std::string() : it->second->to_tag;
+    const auto* it = server_->routes_.find(key_);
+    return it ? it->second->to_tag : std::string();
 }
 
 bool Responder::awaits_final() const {
@@ -402,8 +402,8 @@ void SipServer::drain(const txn::TransactionKey& key, Txn& txn) {
                 transmit(key, send->message, &failed);
                 if (failed) txn.on_transport_error(now());
             } else if (auto* tu = std::get_if<txn::PassToTu>(&action)) {
-                auto it = routes_.find(key);
-                if (it == routes_.end() || !handler_) continue;
+                auto* it = routes_.find(key);
+                if (!it || !handler_) continue;
                 auto route = it->second;  // the handler may end the transaction
                 Responder responder(this, key, std::is_same_v<Txn, txn::InviteServerTransaction>);
                 handler_(tu->message, route->source, responder);
@@ -425,8 +425,8 @@ std::optional<sip::Message> SipServer::build(const txn::TransactionKey& key, boo
     } else if (auto* t = non_invite_.find(key)) {
         request = &t->request();
     }
-    auto route = routes_.find(key);
-    if (!request || route == routes_.end()) return std::nullopt;
+    auto* route = routes_.find(key);
+    if (!request || !route) return std::nullopt;
     auto response =
         sip::make_response(*request, status, reason, route->second->to_tag, extra, server_line_);
     if (!response) return std::nullopt;
@@ -477,8 +477,8 @@ void SipServer::answer_cancel(const sip::Message& cancel, const Responder& respo
 }
 
 void SipServer::transmit(const txn::TransactionKey& key, const sip::Message& m, bool* failed) {
-    auto it = routes_.find(key);
-    if (it == routes_.end()) return;
+    auto* it = routes_.find(key);
+    if (!it) return;
     const Route& route = *it->second;
     if (!route.udp) {
         auto c = route.stream.lock();
@@ -565,15 +565,15 @@ void SipServer::rearm() {
 // Never erases: it runs while a transaction's actions are being carried out.
 bool SipServer::busy() {
     bool waiting = false;
-    for (const auto& [key, route] : routes_) {
-        (void)route;
+    routes_.for_each([&](const auto& entry) {
+        const txn::TransactionKey& key = entry.first;
         if (auto* t = invite_.find(key)) {
             using State = txn::InviteServerTransaction::State;
             waiting |= t->state() == State::proceeding || t->state() == State::completed;
         } else {
             waiting |= awaits_final(key, false);
         }
-    }
+    });
     return waiting;
 }
 

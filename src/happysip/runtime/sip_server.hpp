@@ -26,9 +26,9 @@
 #include <random>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "happysip/base/incremental_hash_map.hpp"
 #include "happysip/eyeballs/candidate.hpp"
 #include "happysip/runtime/connection_table.hpp"
 #include "happysip/runtime/endpoint.hpp"
@@ -379,7 +379,9 @@ class SipServer {
     PendingRequests pending_;  // send_request's named requests over TCP/TLS
     txn::TransactionTable<txn::NonInviteServerTransaction> non_invite_;
     txn::TransactionTable<txn::InviteServerTransaction> invite_;
-    std::unordered_map<txn::TransactionKey, std::shared_ptr<Route>, txn::TransactionKeyHash>
+    // One per server transaction, for as long as it lives (32 s for a UDP non-INVITE):
+    // grows incrementally like the tables (base/incremental_hash_map.hpp).
+    base::IncrementalHashMap<txn::TransactionKey, std::shared_ptr<Route>, txn::TransactionKeyHash>
         routes_;
     // How deep drain() nests: the tables settle the transactions they were touched for
     // (touch, insert_touched) only outside every drain.
