@@ -230,6 +230,12 @@ int run_daemon(const Config& config, Logger& log) {
     server.on_log([&log](std::string_view event, const std::string& detail) {
         log.warning(event, {{"detail", detail}});
     });
+    // Per-connection detail (tls_handshake resumed=yes|no), only when asked for: the
+    // server builds each line only if a handler is set.
+    if (log.enabled(LogLevel::debug))
+        server.on_debug([&log](std::string_view event, const std::string& detail) {
+            log.log(LogLevel::debug, event, {{"detail", detail}});
+        });
     std::vector<std::string> local_hosts;
     for (const auto& spec : config.listen)
         local_hosts.push_back(runtime::to_uri_host(spec.at.address));
