@@ -17,6 +17,7 @@
 
 #include <asio/steady_timer.hpp>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <queue>
@@ -200,7 +201,8 @@ class ProxyService {
     std::optional<Instant> armed_;  // the deadline timer_ waits for
     // Context deadlines, checked lazily against Context::scheduled (as in TransactionTable).
     using HeapItem = std::pair<Instant, std::uint64_t>;
-    std::priority_queue<HeapItem, std::vector<HeapItem>, std::greater<>> deadlines_;
+    // A deque grows a block at a time, never copying the whole heap (transaction_table.hpp).
+    std::priority_queue<HeapItem, std::deque<HeapItem>, std::greater<>> deadlines_;
     std::uint64_t next_id_ = 1;
     std::uint64_t token_state_;
     // Each holds what a proxied transaction leaves behind for up to 32 s (Timer M, K):

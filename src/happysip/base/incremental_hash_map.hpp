@@ -1,47 +1,53 @@
 // A hash map that grows without stopping the event loop. std::unordered_map doubles its
-// bucket array in one go when it fills, relinking every node: with the 200,000 transactions
-// a proxy holds after ten seconds at 3,000 calls/s (a UDP non-INVITE lingers 32 s, Timer J),
-// one such rehash walks nodes scattered over the heap and stalled happysipd's single I/O
-// thread for milliseconds, several times per ramp-up. That was its p99 at 2,000-4,000
-// calls/s (issue 4, docs/benchmarks.md). Here the full map is set aside as `draining_`, a
-// new one twice its size takes the inserts, and every insert also moves a few nodes across
-// (node handles: no allocation, and addresses of keys and values stay valid, which callers
-// rely on). Lookups try the new map, then the old one while it has nodes. The only bulk
-// work left is zeroing the new bucket array.
+// bucket array in one go when it fills: it allocates and zeroes the new array, then
+// relinks every node. With the 200,000 transactions a proxy holds ten seconds into 3,000
+// calls/s (a UDP non-INVITE lingers 32 s, Timer J), one such rehash stalled happysipd's
+// single I/O thread for milliseconds, several times per ramp-up, and the server's three
+// maps of the same size did it on the same request. That was its p99 at 2,000-4,000
+// calls/s (issue 4, docs/benchmarks.md).
 //
-// The interface is the subset the stack needs, with pointers instead of iterators, because
-// an iterator could not step from one map into the other.
+// This map uses linear hashing (W. Litwin, 1980): it grows one bucket per insert that
+// finds it full, by splitting the next bucket in a fixed order, so no insert ever moves
+// more than one chain. Buckets live in segments of k_segment pointers: growing allocates
+// at most one small segment, never a large array. Nodes are allocated one by one and
+// never move, so pointers to keys and values stay valid until their entry is erased,
+// which callers rely on.
+//
+// The interface is the subset the stack needs, with pointers instead of iterators.
 #pragma once
 
-#include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
-#include <unordered_map>
+#include <memory>
+#include <tuple>
 #include <utility>
+#include <vector>
 
 namespace happysip::base {
 
 template <class Key, class Value, class Hash = std::hash<Key>, class Equal = std::equal_to<Key>>
 class IncrementalHashMap {
   public:
-    using Map = std::unordered_map<Key, Value, Hash, Equal>;
-    using value_type = typename Map::value_type;
+    using value_type = std::pair<const Key, Value>;
 
-    // Below this size a map grows the ordinary way: relinking a few thousand nodes costs
-    // microseconds, less than keeping two maps.
-    static constexpr std::size_t k_incremental_from = 4096;
-    // Nodes moved per insert while growing. With the new map sized for twice the old one's
-    // n nodes, the old one is empty after n/4 inserts, when the new one holds at most
-    // 1.25 n: it never fills (and rehashes in one go) before the move is over.
-    static constexpr std::size_t k_moves_per_insert = 4;
+    // Bucket pointers per segment (8 KiB): the most one insert allocates besides its node.
+    static constexpr std::size_t k_segment = 1024;
+
+    IncrementalHashMap() = default;
+    IncrementalHashMap(const IncrementalHashMap&) = delete;
+    IncrementalHashMap& operator=(const IncrementalHashMap&) = delete;
+    ~IncrementalHashMap() { clear(); }
 
     template <class K>
     value_type* find(const K& key) {
-        return find_in(*this, key);
+        Node* node = find_node(key, mixed_hash(key));
+        return node ? &node->value : nullptr;
     }
     template <class K>
     const value_type* find(const K& key) const {
-        return find_in(*this, key);
+        const Node* node = find_node(key, mixed_hash(key));
+        return node ? &node->value : nullptr;
     }
     template <class K>
     bool contains(const K& key) const {
@@ -51,10 +57,18 @@ class IncrementalHashMap {
     // Like std::unordered_map::try_emplace: the stored entry, and whether it is new.
     template <class... Args>
     std::pair<value_type*, bool> try_emplace(Key key, Args&&... args) {
-        if (value_type* found = find(key)) return {found, false};
-        make_room();
-        auto [it, inserted] = current_.try_emplace(std::move(key), std::forward<Args>(args)...);
-        return {&*it, inserted};
+        const std::size_t hash = mixed_hash(key);
+        if (Node* node = find_node(key, hash)) return {&node->value, false};
+        if (size_ + 1 > bucket_count_) grow();  // one split: load factor stays at most 1
+        auto* node =
+            new Node{nullptr, hash,
+                     value_type(std::piecewise_construct, std::forward_as_tuple(std::move(key)),
+                                std::forward_as_tuple(std::forward<Args>(args)...))};
+        Node*& head = bucket(index_of(hash));
+        node->next = head;
+        head = node;
+        ++size_;
+        return {&node->value, true};
     }
 
     // Stores `value` under `key`, over any value already there.
@@ -65,88 +79,132 @@ class IncrementalHashMap {
         return entry;
     }
 
+    // `key` may be the stored key itself: it is not read once the entry is gone.
     template <class K>
     bool erase(const K& key) {
-        if (auto it = current_.find(key); it != current_.end()) {
-            current_.erase(it);
+        if (size_ == 0) return false;
+        const std::size_t hash = mixed_hash(key);
+        for (Node** link = &bucket(index_of(hash)); *link; link = &(*link)->next) {
+            if ((*link)->hash != hash || !equal_(key_of(**link), key)) continue;
+            Node* node = *link;
+            *link = node->next;
+            delete node;
+            --size_;
             return true;
         }
-        if (draining_.empty()) return false;
-        auto it = draining_.find(key);
-        if (it == draining_.end()) return false;
-        draining_.erase(it);
-        release_drained();
-        return true;
+        return false;
     }
 
     // Removes every entry for which pred(const value_type&) is true; returns how many.
     template <class Pred>
     std::size_t erase_if(Pred pred) {
-        const std::size_t removed = std::erase_if(current_, pred) + std::erase_if(draining_, pred);
-        release_drained();
+        std::size_t removed = 0;
+        for (std::size_t i = 0; i < bucket_count_; ++i) {
+            for (Node** link = &bucket(i); *link;) {
+                if (pred(std::as_const((*link)->value))) {
+                    Node* node = *link;
+                    *link = node->next;
+                    delete node;
+                    ++removed;
+                } else {
+                    link = &(*link)->next;
+                }
+            }
+        }
+        size_ -= removed;
         return removed;
     }
 
     // f(value_type&) on every entry, in no particular order. f must not insert or erase.
     template <class F>
     void for_each(F f) {
-        for (auto& entry : current_)
-            f(entry);
-        for (auto& entry : draining_)
-            f(entry);
+        for (std::size_t i = 0; i < bucket_count_; ++i)
+            for (Node* node = bucket(i); node; node = node->next)
+                f(node->value);
     }
 
-    std::size_t size() const noexcept { return current_.size() + draining_.size(); }
-    bool empty() const noexcept { return size() == 0; }
+    std::size_t size() const noexcept { return size_; }
+    bool empty() const noexcept { return size_ == 0; }
+    // Buckets in use: grows by one per insert at most, never shrinks (like std's maps).
+    std::size_t bucket_count() const noexcept { return bucket_count_; }
+
     void clear() {
-        current_.clear();
-        draining_ = empty_like(current_);
+        erase_if([](const value_type&) { return true; });
     }
-
-    // For tests: whether nodes are still moving from the old map to the new one, and the
-    // bucket count of the map taking inserts.
-    bool growing() const noexcept { return !draining_.empty(); }
-    std::size_t bucket_count() const noexcept { return current_.bucket_count(); }
 
   private:
-    template <class Self, class K>
-    static auto find_in(Self& self, const K& key) -> decltype(&*self.current_.begin()) {
-        if (auto it = self.current_.find(key); it != self.current_.end()) return &*it;
-        if (self.draining_.empty()) return nullptr;
-        auto it = self.draining_.find(key);
-        return it == self.draining_.end() ? nullptr : &*it;
+    struct Node {
+        Node* next;
+        std::size_t hash;  // mixed: splitting a bucket reads it instead of hashing again
+        value_type value;
+    };
+
+    static const Key& key_of(const Node& node) { return node.value.first; }
+
+    // Linear hashing takes the low bits of the hash; std::hash of an integer is the integer
+    // itself and others may be weak there, so the bits are mixed first (the splitmix64
+    // finalizer).
+    template <class K>
+    std::size_t mixed_hash(const K& key) const {
+        std::uint64_t h = hash_(key);
+        h ^= h >> 30;
+        h *= 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 27;
+        h *= 0x94d049bb133111ebULL;
+        h ^= h >> 31;
+        return static_cast<std::size_t>(h);
     }
 
-    // Before an insert into current_: keeps it from rehashing in one go.
-    void make_room() {
-        if (!draining_.empty()) {
-            move_some();
-            return;
+    // The bucket of a hash: its low `level_` bits, or one more bit when that bucket has
+    // already been split this round.
+    std::size_t index_of(std::size_t hash) const noexcept {
+        const std::size_t low = hash & (round_size_ - 1);
+        return low < split_ ? hash & (2 * round_size_ - 1) : low;
+    }
+
+    // const: the segments are fixed arrays of pointers owned through unique_ptr.
+    Node*& bucket(std::size_t i) const { return segments_[i / k_segment][i % k_segment]; }
+
+    template <class K>
+    Node* find_node(const K& key, std::size_t hash) const {
+        if (size_ == 0) return nullptr;
+        for (Node* node = bucket(index_of(hash)); node; node = node->next)
+            if (node->hash == hash && equal_(key_of(*node), key)) return node;
+        return nullptr;
+    }
+
+    // Adds bucket `split_ + round_size_` and moves into it the nodes of bucket `split_`
+    // whose next hash bit is set.
+    void grow() {
+        const std::size_t added = bucket_count_;
+        if (added % k_segment == 0) segments_.push_back(std::make_unique<Node*[]>(k_segment));
+        bucket(added) = nullptr;
+        ++bucket_count_;
+        Node* node = std::exchange(bucket(split_), nullptr);
+        while (node) {
+            Node* next = node->next;
+            Node*& head = bucket(node->hash & (2 * round_size_ - 1));
+            node->next = head;
+            head = node;
+            node = next;
         }
-        const auto capacity = static_cast<std::size_t>(
-            static_cast<double>(current_.bucket_count()) * current_.max_load_factor());
-        if (current_.size() + 1 <= capacity || current_.size() < k_incremental_from) return;
-        draining_.swap(current_);
-        current_.max_load_factor(draining_.max_load_factor());
-        current_.reserve(2 * draining_.size());
-        move_some();
+        if (++split_ == round_size_) {  // every bucket of the round split: the next round
+            round_size_ *= 2;
+            split_ = 0;
+        }
     }
 
-    void move_some() {
-        for (std::size_t i = 0; i < k_moves_per_insert && !draining_.empty(); ++i)
-            current_.insert(draining_.extract(draining_.begin()));
-        release_drained();
-    }
-
-    // An emptied old map still holds its bucket array: give the memory back.
-    void release_drained() {
-        if (draining_.empty() && draining_.bucket_count() > 1) draining_ = empty_like(current_);
-    }
-
-    static Map empty_like(const Map& map) { return Map(0, map.hash_function(), map.key_eq()); }
-
-    Map current_;
-    Map draining_;
+    std::vector<std::unique_ptr<Node*[]>> segments_ = [] {
+        std::vector<std::unique_ptr<Node*[]>> first;
+        first.push_back(std::make_unique<Node*[]>(k_segment));  // zeroed
+        return first;
+    }();
+    std::size_t round_size_ = 1;  // buckets at the start of the round (a power of two)
+    std::size_t split_ = 0;       // the next bucket to split
+    std::size_t bucket_count_ = 1;
+    std::size_t size_ = 0;
+    [[no_unique_address]] Hash hash_;
+    [[no_unique_address]] Equal equal_;
 };
 
 }  // namespace happysip::base

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <queue>
@@ -173,7 +174,9 @@ class TransactionTable {
 
     Map map_;
     base::IncrementalHashMap<std::uint64_t, const TransactionKey*> by_id_;
-    std::priority_queue<HeapItem, std::vector<HeapItem>, std::greater<>> heap_;
+    // On a deque: it grows a block at a time, where a vector would copy the whole heap
+    // (megabytes at hundreds of thousands of transactions) each time it doubles.
+    std::priority_queue<HeapItem, std::deque<HeapItem>, std::greater<>> heap_;
     std::uint64_t next_id_ = 1;
     std::vector<std::uint64_t> touched_;  // entry ids, for settle_touched()
 };
