@@ -156,20 +156,45 @@ print("badto", ask("OPTIONS", "sip:localhost", "z9hG4bKb1", to="<sip:>").split("
 reg = lambda: ask("REGISTER", "sip:localhost", "z9hG4bKr1", to="<sip:carol@localhost>",
                   extra="Contact: <sip:carol@%s>\r\n" % me).split("\r\n")[0]
 print("register", reg()); print("again", reg())
+# A refresh of carol's binding (same Call-ID and Contact, higher CSeq, shorter expiry):
+# the store writes it to its refresh journal, not to SQLite; it must survive kill -9.
+refresh = ("REGISTER sip:localhost SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bKr2;rport\r\n"
+           "From: <sip:p@x>;tag=1\r\nTo: <sip:carol@localhost>\r\nCall-ID: raw-z9hG4bKr1\r\n"
+           "CSeq: 8 REGISTER\r\nMax-Forwards: 70\r\nContact: <sip:carol@%s>\r\nExpires: 900\r\n"
+           "Content-Length: 0\r\n\r\n") % (me, me)
+s.sendto(refresh.encode(), ("127.0.0.1", port))
+try: print("refresh", s.recv(65535).decode().split("\r\n")[0])
+except socket.timeout: print("refresh timeout")
 PY
 grep -q '^options SIP/2.0 200' "$tmp/raw.txt" && grep -q '^Allow: .*REGISTER' "$tmp/raw.txt"
 check options-200 $? "$(cat "$tmp/raw.txt")"
 grep -q '^badto SIP/2.0 400 Bad Request: .*To' "$tmp/raw.txt"; check bad-to-400-reason $? "$(cat "$tmp/raw.txt")"
 grep -q '^register SIP/2.0 200' "$tmp/raw.txt" && grep -q '^again SIP/2.0 200' "$tmp/raw.txt"
 check retransmission-answered $? "$(cat "$tmp/raw.txt")"
-check retransmission-one-transaction "$([ "$(grep -c 'event=register call_id=raw-z9hG4bKr1' "$tmp/start1.log")" = 1 ]; echo $?)" "$(grep raw-z9hG4bKr1 "$tmp/start1.log")"
+# Two lines for that Call-ID: the REGISTER with its retransmission, then the refresh.
+check retransmission-one-transaction "$([ "$(grep -c 'event=register call_id=raw-z9hG4bKr1' "$tmp/start1.log")" = 2 ]; echo $?)" "$(grep raw-z9hG4bKr1 "$tmp/start1.log")"
 grep -q '^invite SIP/2.0 100' "$tmp/raw.txt" && grep -q '^invite-final SIP/2.0 480' "$tmp/raw.txt"
 check invite-100-then-480 $? "$(cat "$tmp/raw.txt")"
+grep -q '^refresh SIP/2.0 200' "$tmp/raw.txt"; check refresh-200 $? "$(cat "$tmp/raw.txt")"
 
 # kill -9, then the same database: the bindings survive.
 kill -KILL "$pid"; wait "$pid" 2>/dev/null; pid=
 start_daemon start2.log
 query query2 "$u4"; check binding-survives-kill-9 $? "$(grep -A12 'SIP/2.0 200' "$tmp/query2.log" 2>/dev/null)"
+# carol's refresh came back too: her binding expires in at most 900 s, not the 3600 of her
+# first REGISTER (the refresh journal replayed over the SQLite row).
+python3 - "$u4" > "$tmp/carol.txt" 2>&1 <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); s.settimeout(2)
+me = "127.0.0.1:%d" % s.getsockname()[1]
+s.sendto(("REGISTER sip:localhost SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bKq9;rport\r\n"
+          "From: <sip:p@x>;tag=1\r\nTo: <sip:carol@localhost>\r\nCall-ID: carol-query\r\n"
+          "CSeq: 1 REGISTER\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n" % me).encode(),
+         ("127.0.0.1", int(sys.argv[1])))
+print(s.recv(65535).decode())
+PY
+expires=$(grep -oiP '^Contact: <sip:carol@[^>]*>;expires=\K[0-9]+' "$tmp/carol.txt")
+check refresh-survives-kill-9 "$([ -n "$expires" ] && [ "$expires" -le 900 ] && [ "$expires" -gt 800 ]; echo $?)" "expires=$expires: $(cat "$tmp/carol.txt")"
 
 stop_happysipd; rc=$?
 check sigterm-exit-0 "$([ "$rc" = 0 ]; echo $?)" "exit $rc after SIGTERM"

@@ -199,6 +199,8 @@ int run_daemon(const Config& config, Logger& log) {
         log.error("store_failed", {{"path", db_path.string()}, {"detail", error}});
         return 1;
     }
+    for (const auto& warning : store->take_warnings())  // e.g. a torn refresh-journal tail
+        log.warning("store_warning", {{"path", db_path.string()}, {"detail", warning}});
     store->purge_expired(wall_seconds());
     registrar::RegistrarConfig registrar_config = config.registrar;
     registrar_config.domains = config.domains;

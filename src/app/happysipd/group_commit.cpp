@@ -29,6 +29,8 @@ void GroupCommit::flush() {
     if (!committed.ok)
         log_.error("store_commit_failed",
                    {{"detail", committed.error}, {"answers", std::to_string(pending_.size())}});
+    for (const auto& warning : store_.take_warnings())  // e.g. a journal compaction that failed
+        log_.warning("store_warning", {{"detail", warning}});
     for (auto& d : std::exchange(pending_, {})) {
         if (committed.ok || d.reply.status != 200) {
             d.responder.respond(d.reply.status, d.reply.reason, d.reply.headers);

@@ -32,6 +32,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "happysip/registrar/location_store.hpp"
@@ -46,8 +47,8 @@ class SqliteLocationStore final : public registrar::LocationStore {
     // `error` on failure.
     static std::unique_ptr<SqliteLocationStore> open(const std::string& path, std::string& error);
     // What was ignored while opening or since (a torn journal tail, a failed compaction),
-    // for the operator's log.
-    const std::vector<std::string>& warnings() const noexcept { return warnings_; }
+    // for the operator's log: each is handed out once.
+    std::vector<std::string> take_warnings() { return std::exchange(warnings_, {}); }
 
     std::vector<registrar::Binding> lookup(std::string_view aor, std::int64_t now) override;
     registrar::StoreStatus replace(std::string_view aor,

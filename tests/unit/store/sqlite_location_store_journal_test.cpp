@@ -116,7 +116,7 @@ TEST_F(StoreJournalTest, RefreshesSurviveKillDashNine) {
         EXPECT_EQ(got[0].expires_at, k_now + 900 + i);
         EXPECT_EQ(got[0].cseq, 9u);
     }
-    EXPECT_TRUE(store->warnings().empty());
+    EXPECT_TRUE(store->take_warnings().empty());
 }
 
 TEST_F(StoreJournalTest, RemovedBindingsRefreshDoesNotResurrectInARowThatReusedItsRowid) {
@@ -183,19 +183,21 @@ TEST_F(StoreJournalTest, TornJournalTailIsIgnoredWithAWarning) {
         auto store = open();
         ASSERT_TRUE(store->replace(a.aor, {a}).ok);
         ASSERT_TRUE(store->replace(a.aor, {r}).ok);
-        EXPECT_TRUE(store->warnings().empty());
+        EXPECT_TRUE(store->take_warnings().empty());
     }
     std::ofstream(journal(), std::ios::binary | std::ios::app) << std::string(13, '\x7f');
     const Binding r2 = refreshed(a, k_now + 1200, 9);
     {
         auto store = open();
-        ASSERT_EQ(store->warnings().size(), 1u);
-        EXPECT_NE(store->warnings()[0].find("torn or damaged tail"), std::string::npos);
+        const auto warnings = store->take_warnings();
+        ASSERT_EQ(warnings.size(), 1u);
+        EXPECT_NE(warnings[0].find("torn or damaged tail"), std::string::npos);
+        EXPECT_TRUE(store->take_warnings().empty());  // handed out once
         EXPECT_EQ(store->lookup(a.aor, k_now), std::vector<Binding>{r});
         ASSERT_TRUE(store->replace(a.aor, {r2}).ok);
     }
     auto store = open();
-    EXPECT_TRUE(store->warnings().empty());
+    EXPECT_TRUE(store->take_warnings().empty());
     EXPECT_EQ(store->lookup(a.aor, k_now), std::vector<Binding>{r2});
 }
 
@@ -231,7 +233,7 @@ TEST_F(StoreJournalTest, CompactionKeepsEveryBindingsLatestState) {
     }
     EXPECT_FALSE(std::filesystem::exists(journal() + ".tmp"));
     auto store = open();
-    EXPECT_TRUE(store->warnings().empty());
+    EXPECT_TRUE(store->take_warnings().empty());
     EXPECT_EQ(store->size(), static_cast<std::size_t>(k_users - 1));
     EXPECT_TRUE(store->lookup(latest[1].aor, k_now).empty());
     for (int i = 0; i < k_users; ++i) {
