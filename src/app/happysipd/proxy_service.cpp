@@ -213,8 +213,10 @@ void ProxyService::handle(const sip::Message& request, const runtime::RequestSou
     }
 
     std::uint64_t id = next_id_++;
+    proxy::ResponseContextConfig core_config{settings_.timers};
+    if (dialog_flow) core_config.transport_error_status = 430;  // RFC 5626 §5.3
     auto context = std::make_unique<Context>(
-        proxy::ResponseContext(request, proxy::ResponseContextConfig{settings_.timers}), responder);
+        proxy::ResponseContext(request, std::move(core_config)), responder);
     context->call_id = std::string(request.header(sip::HeaderId::call_id).value_or(""));
     context->record_route =
         settings_.record_route && creates_dialog(request.method()) && !targets.in_dialog;

@@ -13,11 +13,10 @@
 namespace happysip::proxy {
 namespace {
 
-// A branch's final status when no response stands behind it: §16.8 (timeout) and §16.9
-// (transport error) say to act as if this response had arrived.
+// A branch's final status when no response stands behind it: §16.8 (timeout) says to act
+// as if this response had arrived (§16.9's transport error: the config's).
 constexpr int k_timeout_status = 408;
 constexpr int k_cancelled_status = 487;  // a silent branch that was cancelled
-constexpr int k_transport_error_status = 503;
 
 bool earlier(const std::optional<Instant>& a, const std::optional<Instant>& b) {
     return a && (!b || *a < *b);
@@ -100,8 +99,8 @@ void ResponseContext::Impl::drain(std::size_t b, Instant now) {
             complete(b, k_timeout_status, std::nullopt, now);
         } else if (std::holds_alternative<txn::TransportError>(a)) {
             if (branches[b].state != BranchState::completed)
-                actions.push_back(BranchFailed{b, k_transport_error_status});
-            complete(b, k_transport_error_status, std::nullopt, now);
+                actions.push_back(BranchFailed{b, config.transport_error_status});
+            complete(b, config.transport_error_status, std::nullopt, now);
         } else if (std::holds_alternative<txn::Terminated>(a)) {
             // Terminated is the transaction's last action: nothing follows it in `pending`.
             branches[b].txn.reset();

@@ -88,6 +88,11 @@ struct ResponseContextConfig {
     txn::TimerConfig timers;
     Duration timer_c = std::chrono::minutes(3) + std::chrono::seconds(1);  // "> 3 minutes"
     int no_branch_status = 480;  // close_branches() with no branch added
+    // A branch's stand-in when its transport fails (§16.9: as if a 503 had arrived, which
+    // goes upstream as 500, §16.7 item 6). A request pinned to one Outbound flow by its
+    // flow token has no other way to its UA: 430 Flow Failed (RFC 5626 §5.3) tells the
+    // caller to stop using that route.
+    int transport_error_status = 503;
 };
 
 enum class BranchState : std::uint8_t {

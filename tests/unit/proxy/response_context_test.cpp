@@ -356,6 +356,18 @@ TEST(ResponseContext, TransportErrorCountsAs503) {
     EXPECT_EQ(mixed.final_forwarded(), (Statuses{504}));  // a received 5xx over the stand-in
 }
 
+// RFC 5626 §5.3: a request pinned to one flow whose transport fails is answered 430.
+TEST(ResponseContext, TransportErrorStatusIsTheConfigs) {
+    ResponseContextConfig pinned;
+    pinned.transport_error_status = 430;
+    Harness h("BYE", pinned);
+    const auto b0 = h.add();
+    h.close();
+    h.ctx.on_transport_error(b0, h.now);
+    h.drain();
+    EXPECT_EQ(h.own_answers(), (Statuses{430}));
+}
+
 TEST(ResponseContext, CancelWaitsForProvisional) {
     Harness h;
     const auto b = h.add();
