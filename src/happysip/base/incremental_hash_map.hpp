@@ -105,13 +105,13 @@ class IncrementalHashMap {
                     Node* node = *link;
                     *link = node->next;
                     delete node;
+                    --size_;  // here, not after the loop: a throwing pred leaves it right
                     ++removed;
                 } else {
                     link = &(*link)->next;
                 }
             }
         }
-        size_ -= removed;
         return removed;
     }
 

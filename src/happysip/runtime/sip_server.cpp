@@ -165,6 +165,9 @@ SipServer::Listening SipServer::listen(const ListenSpec& spec,
 
 void SipServer::serve(std::shared_ptr<StreamConnection> c) {
     if (stopping_) {
+        // A connect that completed during the grace period: what waits on it fails now,
+        // not at Timer B/F (on_closed is not wired yet, so nothing else would tell).
+        fail_pending(c, "server stopping");
         c->close();
         return;
     }

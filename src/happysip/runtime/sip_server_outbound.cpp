@@ -256,7 +256,10 @@ void SipServer::send_stream(const Destination& to, std::string bytes,
                 fail_pending(weak, detail);
                 return;
             }
-            if (connection) serve(std::move(connection));
+            if (connection)
+                serve(std::move(connection));
+            else  // gone before it came up: keyed by owner, its requests are still found
+                fail_pending(weak, "connection closed before it was up");
         });
     connecting_[key] = c;
     c->send(std::move(bytes));  // within the bound: checked above

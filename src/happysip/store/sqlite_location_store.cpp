@@ -208,6 +208,10 @@ bool SqliteLocationStore::prepare_statements(std::string& error) {
 }
 
 registrar::StoreStatus SqliteLocationStore::load() {
+    // Until this returns ok the memory copy may be behind the files (rows without their
+    // journaled refreshes, no expiry heap): nothing may be written, purged or compacted
+    // from it (ensure_loaded).
+    stale_ = true;
     by_aor_.clear();
     aor_of_.clear();
     rows_ = 0;
@@ -243,6 +247,13 @@ registrar::StoreStatus SqliteLocationStore::load() {
         for (const Row& row : rows)
             expiries.push_back({row.binding.expires_at, row.rowid});
     expiries_ = decltype(expiries_)(std::greater<>{}, std::move(expiries));
+    stale_ = false;
+    return {};
+}
+
+registrar::StoreStatus SqliteLocationStore::ensure_loaded() {
+    if (!stale_) return {};
+    if (auto s = load(); !s.ok) return {false, "location store not loaded: " + s.error};
     return {};
 }
 
@@ -393,6 +404,7 @@ registrar::StoreStatus SqliteLocationStore::erase(std::int64_t rowid) {
 
 registrar::StoreStatus SqliteLocationStore::replace(std::string_view aor,
                                                     const std::vector<Binding>& bindings) {
+    if (auto s = ensure_loaded(); !s.ok) return s;
     static const std::vector<Row> no_rows;
     auto it = by_aor_.find(aor);
     const std::vector<Row>& old = it == by_aor_.end() ? no_rows : it->second;
@@ -521,9 +533,14 @@ registrar::StoreStatus SqliteLocationStore::write(std::string_view aor, const st
 void SqliteLocationStore::maybe_compact() {
     // Each compaction writes at most one record per binding after at least as many new
     // records were appended, so its cost per refresh is bounded (docs/benchmarks.md).
-    if (!journal_ || in_group_) return;
+    if (!journal_ || in_group_ || stale_) return;
     const std::size_t limit = std::max({k_min_journal_records, 2 * rows_, compact_floor_});
-    if (journal_->records() <= limit && journal_->usable()) return;
+    if (journal_->usable()) {
+        if (journal_->records() <= limit) return;
+    } else if (++unusable_commits_ < k_min_journal_records) {
+        return;  // a journal that cannot be written: a rewrite is retried now and then only
+    }
+    unusable_commits_ = 0;
     // Fresh seqs, in file order: newer than the rows' SQLite writes, as the records were.
     std::int64_t seq = next_seq_;
     for (auto& [aor, rows] : by_aor_)
@@ -571,6 +588,7 @@ void SqliteLocationStore::install(AorMap::iterator it, std::string_view aor,
 }
 
 std::size_t SqliteLocationStore::purge_expired(std::int64_t now) {
+    if (!ensure_loaded().ok) return 0;
     std::vector<Expiry> due;
     while (!expiries_.empty() && expiries_.top().at <= now) {
         const Expiry e = expiries_.top();

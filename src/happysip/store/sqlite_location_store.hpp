@@ -95,6 +95,8 @@ class SqliteLocationStore final : public registrar::LocationStore {
     // Reads the whole table into memory and applies the journal (open, and after a failed
     // group commit).
     registrar::StoreStatus load();
+    // load() again if the last one failed; an error while it still fails.
+    registrar::StoreStatus ensure_loaded();
     // Applies the journal's records to the rows just loaded.
     registrar::StoreStatus replay_journal();
     static void match(const std::vector<Row>& old, const std::vector<registrar::Binding>& bindings,
@@ -145,6 +147,8 @@ class SqliteLocationStore final : public registrar::LocationStore {
     std::int64_t next_seq_ = 1;  // greater than every seq in the table and the journal
     // No compaction before the journal holds this many records (after a failed one).
     std::size_t compact_floor_ = 0;
+    std::size_t unusable_commits_ = 0;  // groups since a rewrite of an unusable journal
+    bool stale_ = false;                // load() failed: memory may be behind the files
     std::vector<std::string> warnings_;
 
     AorMap by_aor_;

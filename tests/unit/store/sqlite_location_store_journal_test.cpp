@@ -283,6 +283,36 @@ TEST_F(StoreJournalTest, FailedJournalWriteFailsTheRefreshAndMemoryStaysDurable)
     EXPECT_EQ(durable->size(), store->size());
 }
 
+// A reload that cannot read the journal (after a failed commit) leaves memory behind the
+// files: nothing is written or purged from it until a reload succeeds, so no durable
+// refresh is lost to a purge or a compaction of the stale copy.
+TEST_F(StoreJournalTest, ReloadThatCannotReadTheJournalBlocksWritesUntilOneSucceeds) {
+    auto store = open();
+    const Binding a = binding("sip:alice@192.0.2.10", k_now + 60);
+    ASSERT_TRUE(store->replace(a.aor, {a}).ok);
+    const Binding r = refreshed(a, k_now + 600, 8);
+    ASSERT_TRUE(store->replace(a.aor, {r}).ok);  // journaled, durable
+    const std::string aside = journal() + ".aside";
+    std::filesystem::rename(journal(), aside);
+    std::filesystem::create_directory(journal());  // read() of it fails (EISDIR)
+    ASSERT_TRUE(test::make_writes_fail(aside));
+    ASSERT_TRUE(store->begin_group().ok);
+    ASSERT_TRUE(store->replace(a.aor, {refreshed(a, k_now + 900, 9)}).ok);
+    EXPECT_FALSE(store->commit_group().ok);  // the write fails, and so does the reload
+    // The stale copy holds only SQLite's row (expiry k_now + 60): a purge at k_now + 120
+    // would delete a binding whose durable expiry is k_now + 600.
+    EXPECT_EQ(store->purge_expired(k_now + 120), 0u);
+    const auto refused = store->replace(a.aor, {refreshed(a, k_now + 900, 10)});
+    EXPECT_FALSE(refused.ok);
+    EXPECT_NE(refused.error.find("not loaded"), std::string::npos) << refused.error;
+    // The journal is back: the next write reloads first, and the refresh is there.
+    std::filesystem::remove(journal());
+    std::filesystem::rename(aside, journal());
+    EXPECT_EQ(store->purge_expired(k_now + 120), 0u);
+    EXPECT_EQ(store->lookup(a.aor, k_now), std::vector<Binding>{r});
+    EXPECT_EQ(open()->lookup(a.aor, k_now), std::vector<Binding>{r});
+}
+
 TEST_F(StoreJournalTest, DatabaseWithoutSeqColumnIsMigrated) {
     // A file written before the journal: no seq column.
     {
