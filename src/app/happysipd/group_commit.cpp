@@ -2,6 +2,8 @@
 
 #include <asio/post.hpp>
 
+#include "happysip/runtime/burst_scope.hpp"
+
 namespace happysip::daemon {
 
 bool GroupCommit::open() {
@@ -13,7 +15,8 @@ bool GroupCommit::open() {
     }
     if (!flush_posted_) {
         flush_posted_ = true;
-        asio::post(io_, [this] { flush(); });
+        // At the end of the UDP burst being handled, or as a handler of its own.
+        if (!runtime::BurstScope::defer([this] { flush(); })) asio::post(io_, [this] { flush(); });
     }
     return true;
 }

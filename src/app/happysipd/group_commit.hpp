@@ -4,8 +4,8 @@
 // only opens no transaction at all), and their 200s are sent only once both are written
 // (issue 4: "registrations durable — batched commits are fine"). A crash before that
 // loses only requests that were never answered, which the phones retransmit. The commit
-// is posted to the io_context when the group opens, so it runs as soon as the current
-// burst has been handled.
+// runs at the end of the UDP burst being handled (runtime/burst_scope.hpp), or, for a
+// REGISTER that came over TCP/TLS, is posted to the io_context when the group opens.
 #pragma once
 
 #include <asio/io_context.hpp>

@@ -9,6 +9,7 @@
 #include <memory>
 #include <utility>
 
+#include "happysip/runtime/burst_scope.hpp"
 #include "happysip/runtime/endpoint.hpp"
 #include "happysip/stun/keepalive_responder.hpp"
 
@@ -94,6 +95,24 @@ struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
 
     void read_burst(const std::shared_ptr<Socket>& s) {
         bool drained = false;
+        {
+            // The sends and group commits of the burst's messages run when it ends, in one
+            // go, not as handlers of their own (burst_scope.hpp).
+            BurstScope scope;
+            drained = read_into(s);
+        }
+        if (!s->socket.is_open()) return;
+        if (drained)
+            receive(s);
+        else
+            asio::post(io, [self = shared_from_this(), s] {
+                if (s->socket.is_open()) self->read_burst(s);
+            });
+    }
+
+    // Reads and delivers up to k_burst datagrams; true when the queue was found empty.
+    bool read_into(const std::shared_ptr<Socket>& s) {
+        bool drained = false;
         for (std::size_t total = 0; total < k_burst && s->socket.is_open();) {
             const int got = read_batch(*s);
             if (got < 0 && errno == EINTR) continue;
@@ -113,13 +132,7 @@ struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
                 break;
             }
         }
-        if (!s->socket.is_open()) return;
-        if (drained)
-            receive(s);
-        else
-            asio::post(io, [self = shared_from_this(), s] {
-                if (s->socket.is_open()) self->read_burst(s);
-            });
+        return drained;
     }
 
     // One recvmmsg(2) into the socket's buffers: how many datagrams (their bytes and
@@ -188,12 +201,13 @@ struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
         queue(s, {from, std::move(reply.bytes), {}});
     }
 
-    // Queues one datagram; the flush runs once the current handler returns.
+    // Queues one datagram; the flush runs at the end of the UDP burst being handled, or
+    // once the current handler returns.
     void queue(const std::shared_ptr<Socket>& s, Outgoing o) {
         s->out.push_back(std::move(o));
         if (!s->flush_posted) {
             s->flush_posted = true;
-            asio::post(io, [s] { flush(s); });
+            if (!BurstScope::defer([s] { flush(s); })) asio::post(io, [s] { flush(s); });
         }
     }
 
