@@ -97,13 +97,16 @@ class Purger {
     Purger(asio::io_context& io, registrar::LocationStore& store, Logger& log,
            std::chrono::seconds interval)
         : timer_(io), store_(store), log_(log), interval_(interval) {}
-    void start() {
-        timer_.expires_after(interval_);
+    void start() { start(interval_); }
+    void start(std::chrono::milliseconds after) {
+        timer_.expires_after(after);
         timer_.async_wait([this](std::error_code ec) {
             if (ec) return;
             std::size_t n = store_.purge_expired(wall_seconds());
             if (n > 0) log_.info("bindings_purged", {{"count", std::to_string(n)}});
-            start();
+            // The store purges a batch at a time: while it finds some, come back soon,
+            // leaving the loop to the requests in between.
+            start(n > 0 ? std::chrono::milliseconds(10) : interval_);
         });
     }
     void stop() { timer_.cancel(); }
@@ -201,7 +204,8 @@ int run_daemon(const Config& config, Logger& log) {
     }
     for (const auto& warning : store->take_warnings())  // e.g. a torn refresh-journal tail
         log.warning("store_warning", {{"path", db_path.string()}, {"detail", warning}});
-    store->purge_expired(wall_seconds());
+    while (store->purge_expired(wall_seconds()) > 0) {
+    }  // a batch at a time, before any traffic
     registrar::RegistrarConfig registrar_config = config.registrar;
     registrar_config.domains = config.domains;
     registrar::Registrar registrar(registrar_config, *store);

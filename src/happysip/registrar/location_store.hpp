@@ -28,7 +28,9 @@ class LocationStore {
     virtual std::vector<Binding> lookup(std::string_view aor, std::int64_t now) = 0;
     // Replaces every binding of `aor` with `bindings` (empty: removes the AOR).
     virtual StoreStatus replace(std::string_view aor, const std::vector<Binding>& bindings) = 0;
-    // Deletes bindings expired at `now`; returns how many.
+    // Deletes bindings expired at `now`; returns how many. A store may stop after a batch
+    // (the SQLite one does, so that a mass expiry never holds the I/O loop for long): call
+    // again while it returns more than zero.
     virtual std::size_t purge_expired(std::int64_t now) = 0;
     // Number of stored bindings (expired ones not yet purged included).
     virtual std::size_t size() = 0;

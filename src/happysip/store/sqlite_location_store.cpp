@@ -41,6 +41,8 @@ constexpr std::string_view k_add_seq =
 // Below this many records the journal is not compacted, however few bindings there are:
 // 4,096 records are 384 KiB, and a rewrite that small is not worth its rename.
 constexpr std::size_t k_min_journal_records = 4096;
+// Expired rows deleted per purge_expired() call.
+constexpr std::size_t k_purge_batch = 1000;
 
 bool migrate(SqliteDb& db, std::string& error) {
     SqliteStatus status;
@@ -590,7 +592,9 @@ void SqliteLocationStore::install(AorMap::iterator it, std::string_view aor,
 std::size_t SqliteLocationStore::purge_expired(std::int64_t now) {
     if (!ensure_loaded().ok) return 0;
     std::vector<Expiry> due;
-    while (!expiries_.empty() && expiries_.top().at <= now) {
+    // A batch at a time: 100,000 bindings that expire together (the phones of a site whose
+    // link went down) would otherwise be one transaction of deletes on the I/O thread.
+    while (!expiries_.empty() && expiries_.top().at <= now && due.size() < k_purge_batch) {
         const Expiry e = expiries_.top();
         expiries_.pop();
         auto owner = aor_of_.find(e.rowid);

@@ -59,6 +59,28 @@ TEST_F(SqliteLocationStoreTest, LookupSkipsExpiredAndOrdersByQ) {
     EXPECT_EQ(store->size(), 2u);
 }
 
+// A mass expiry is purged a batch (1,000) at a time: no single call holds the I/O loop
+// for all of it. Calling again while it finds some purges everything, durably.
+TEST_F(SqliteLocationStoreTest, PurgesAMassExpiryABatchAtATime) {
+    auto store = open();
+    ASSERT_TRUE(store->begin_group().ok);
+    for (int i = 0; i < 2'500; ++i) {
+        Binding b = binding("sip:u@192.0.2.1", k_now + 10);
+        b.aor = "sip:u" + std::to_string(i) + "@example.com";
+        ASSERT_TRUE(store->replace(b.aor, {b}).ok) << i;
+    }
+    ASSERT_TRUE(store->commit_group().ok);
+    ASSERT_EQ(store->size(), 2'500u);
+    EXPECT_EQ(store->purge_expired(k_now), 0u);  // not yet expired
+    EXPECT_EQ(store->purge_expired(k_now + 10), 1'000u);
+    EXPECT_EQ(store->size(), 1'500u);
+    EXPECT_EQ(store->purge_expired(k_now + 10), 1'000u);
+    EXPECT_EQ(store->purge_expired(k_now + 10), 500u);
+    EXPECT_EQ(store->purge_expired(k_now + 10), 0u);
+    EXPECT_EQ(store->size(), 0u);
+    EXPECT_EQ(open()->size(), 0u);
+}
+
 TEST_F(SqliteLocationStoreTest, BindingsSurviveReopening) {
     {
         auto store = open();
