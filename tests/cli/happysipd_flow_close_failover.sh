@@ -37,7 +37,7 @@ check listening "$([ -n "$port" ]; echo $?)" "$(cat "$tmp/daemon.log")"
 PYTHONDONTWRITEBYTECODE=1 timeout 40 python3 - "$port" "$(dirname "$0")" > "$tmp/result" 2> "$tmp/python.err" <<'PY'
 import re, socket, sys, threading, time
 sys.path.insert(0, sys.argv[2])
-from sip_stream import read_message, headers, response_to, final_of
+from sip_stream import read_message, headers, response_to, final_of, report
 port = int(sys.argv[1])
 QUICK = 2.0  # seconds; Timer B/F with the default T1 would be 32
 
@@ -109,9 +109,6 @@ def request(method, user, call_id):
            f"Contact: <sip:alice@{local};transport=tcp>\r\nContent-Length: 0\r\n\r\n")
     s.sendall(req.encode())
     return s, req
-
-def report(name, ok, detail=""):
-    print(f"{name} {'ok' if ok else 'FAIL'} {detail}", flush=True)
 
 def instance(user, preferred_mode, with_backup=True):
     flows = [Flow(user, 1, 300, "200")] if with_backup else []

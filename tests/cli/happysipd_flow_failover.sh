@@ -44,48 +44,13 @@ port=$(listening_port "$tmp/daemon.log" tcp:127.0.0.1)
 check listening "$([ -n "$port" ]; echo $?)" "$(cat "$tmp/daemon.log")"
 
 # Prints one line per check: "name ok|FAIL detail".
-timeout 30 python3 - "$port" > "$tmp/result" 2> "$tmp/python.err" <<'PY'
+PYTHONDONTWRITEBYTECODE=1 timeout 30 python3 - "$port" "$(dirname "$0")" > "$tmp/result" 2> "$tmp/python.err" <<'PY'
 import socket, sys, threading, time
+sys.path.insert(0, sys.argv[2])
+from sip_stream import read_message, headers, response_to, final_of, report
 port = int(sys.argv[1])
 TIMER_B = 64 * 0.050  # 64*T1 with [sip] t1_ms = 50
 instance = "<urn:uuid:00000000-0000-1000-8000-00000000f10e>"
-
-def read_message(s, buf):
-    """One SIP message from stream socket s (buf: bytes already read); (msg, rest)."""
-    while b"\r\n\r\n" not in buf:
-        chunk = s.recv(4096)
-        if not chunk:
-            return None, buf
-        buf += chunk
-        buf = buf.lstrip(b"\r\n")  # keep-alive CRLFs between messages
-    head, _, rest = buf.partition(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n"):
-        if line.lower().startswith(b"content-length:"):
-            length = int(line.split(b":", 1)[1])
-    while len(rest) < length:
-        chunk = s.recv(4096)
-        if not chunk:
-            return None, rest
-        rest += chunk
-    return head.decode(), rest[length:]
-
-def headers(msg, name):
-    return [l.split(":", 1)[1].strip() for l in msg.split("\r\n")[1:]
-            if l.split(":", 1)[0].strip().lower() == name.lower()]
-
-def response_to(request, status, reason, tag, contact=None):
-    lines = [f"SIP/2.0 {status} {reason}"]
-    lines += [f"Via: {v}" for v in headers(request, "via")]
-    lines += [f"Record-Route: {v}" for v in headers(request, "record-route")] if status < 300 else []
-    lines.append(f"From: {headers(request, 'from')[0]}")
-    lines.append(f"To: {headers(request, 'to')[0]};tag={tag}")
-    lines.append(f"Call-ID: {headers(request, 'call-id')[0]}")
-    lines.append(f"CSeq: {headers(request, 'cseq')[0]}")
-    if contact:
-        lines.append(f"Contact: <{contact}>")
-    lines.append("Content-Length: 0")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 class Flow:
     """One TCP flow of the instance: registers, then answers INVITEs as `mode` says."""
@@ -141,28 +106,6 @@ def invite(call_id):
            f"Contact: <sip:alice@{local};transport=tcp>\r\nContent-Length: 0\r\n\r\n")
     s.sendall(req.encode())
     return s, req
-
-def final_of(s, wait, method="INVITE"):
-    """The statuses of the responses to `method` on s until its final one (or `wait` s)."""
-    start, buf, statuses = time.monotonic(), b"", []
-    try:
-        while True:
-            s.settimeout(max(0.1, wait - (time.monotonic() - start)))
-            msg, buf = read_message(s, buf)
-            if msg is None:
-                break
-            if not headers(msg, "cseq")[0].endswith(method):
-                continue
-            status = int(msg.split(" ", 2)[1])
-            statuses.append(status)
-            if status >= 200:
-                break
-    except socket.timeout:
-        pass
-    return statuses, time.monotonic() - start
-
-def report(name, ok, detail=""):
-    print(f"{name} {'ok' if ok else 'FAIL'} {detail}", flush=True)
 
 older = Flow(1, 300)
 newer = Flow(2, 600)  # expires later: the preferred flow

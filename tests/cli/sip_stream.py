@@ -1,6 +1,6 @@
 """Helpers for the CLI tests that talk SIP over TCP to happysipd from Python: reading one
 message off a stream socket, its header values, a response made from a request, and the
-statuses a request got. Imported by the tests' inline Python (sys.path: this folder)."""
+statuses a request got, and the tests' "name ok|FAIL detail" result lines. Imported by the tests' inline Python (sys.path: this folder)."""
 import socket
 import time
 
@@ -48,8 +48,7 @@ def response_to(request, status, reason, tag, contact=None):
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
-
-def final_of(s, wait, method, on_provisional=None, seen=None):
+def final_of(s, wait, method="INVITE", on_provisional=None, seen=None):
     """The statuses of the responses to `method` on s until its final one (or `wait` s),
     and the time that took. `seen`, a list: the responses are appended to it."""
     start, buf, statuses = time.monotonic(), b"", []
@@ -72,3 +71,8 @@ def final_of(s, wait, method, on_provisional=None, seen=None):
     except socket.timeout:
         pass
     return statuses, time.monotonic() - start
+
+
+def report(name, ok, detail=""):
+    """One result line, "name ok|FAIL detail", for the shell side to check."""
+    print(f"{name} {'ok' if ok else 'FAIL'} {detail}", flush=True)
