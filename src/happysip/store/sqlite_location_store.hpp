@@ -35,6 +35,7 @@
 #include <utility>
 #include <vector>
 
+#include "happysip/base/text_hash.hpp"
 #include "happysip/registrar/location_store.hpp"
 #include "happysip/store/refresh_journal.hpp"
 #include "happysip/store/sqlite_db.hpp"
@@ -82,13 +83,8 @@ class SqliteLocationStore final : public registrar::LocationStore {
         std::int64_t rowid = 0;
         bool operator>(const Expiry& o) const noexcept { return at > o.at; }
     };
-    struct AorHash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept {
-            return std::hash<std::string_view>{}(s);
-        }
-    };
-    using AorMap = std::unordered_map<std::string, std::vector<Row>, AorHash, std::equal_to<>>;
+    using AorMap =
+        std::unordered_map<std::string, std::vector<Row>, base::TextHash, std::equal_to<>>;
 
     explicit SqliteLocationStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
     bool prepare_statements(std::string& error);
