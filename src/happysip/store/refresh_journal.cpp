@@ -109,7 +109,11 @@ std::unique_ptr<RefreshJournal> RefreshJournal::open(std::string path, Sync sync
     return std::unique_ptr<RefreshJournal>(new RefreshJournal(std::move(path), sync, fd));
 }
 
+RefreshJournal::RefreshJournal(std::string path, Sync sync, int fd)
+    : path_(std::move(path)), sync_(sync), fd_(fd) {}
+
 RefreshJournal::~RefreshJournal() {
+    abandon_compaction();
     if (fd_ >= 0) ::close(fd_);
 }
 
@@ -130,6 +134,7 @@ int RefreshJournal::write_all(int fd, const std::string& bytes, std::size_t& wri
 }
 
 JournalStatus RefreshJournal::read(std::vector<JournalRecord>& out, std::string& warning) {
+    abandon_compaction();  // it examined the file as it was; read() may cut its tail
     // Through the path, not fd_: the file is what survives, whatever fd_ became.
     const int in = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (in < 0) return failure("open for reading", errno);
@@ -207,29 +212,104 @@ JournalStatus RefreshJournal::flush() {
     return {};
 }
 
-void RefreshJournal::stage(std::int64_t rowid, std::int64_t seq, std::int64_t expires_at,
-                           std::uint32_t cseq, std::string_view source) {
-    const std::size_t at = staged_.size();
-    staged_.resize(at + k_record_size);
-    encode(rowid, seq, expires_at, cseq, source.substr(0, k_max_source), staged_.data() + at);
+struct RefreshJournal::Compaction {
+    int in = -1;           // the journal as it is, for reading
+    int out = -1;          // the new file
+    std::size_t next = 0;  // bytes of `in` examined
+    std::size_t end = 0;   // bytes of `in` to examine: the file at begin_compaction()
+    std::string buffer;    // records read
+    std::string kept;      // encoded records not yet written to `out`
+    std::size_t damaged = 0;
+};
+
+JournalStatus RefreshJournal::begin_compaction() {
+    abandon_compaction();
+    auto c = std::make_unique<Compaction>();
+    c->in = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (c->in < 0) return failure("compaction: open", errno);
+    const std::string tmp = path_ + ".tmp";
+    c->out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    if (c->out < 0) {
+        const int e = errno;
+        ::close(c->in);
+        return failure("compaction: open", e);
+    }
+    c->end = file_bytes_;
+    compaction_ = std::move(c);
+    return {};
 }
 
-JournalStatus RefreshJournal::rewrite() {
-    // A sequential write of the live refreshes and an atomic rename: cheaper than folding
-    // them into SQLite, which would cost an UPDATE (~11,000 instructions) per binding.
-    std::string bytes = std::exchange(staged_, {});
-    const std::string tmp = path_ + ".tmp";
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
-    if (fd < 0) return failure("compaction: open", errno);
-    std::size_t written = 0;
-    int error = write_all(fd, bytes, written);
-    if (error == 0 && sync_ == Sync::fsync && ::fdatasync(fd) != 0) error = errno;
-    if (error == 0 && ::rename(tmp.c_str(), path_.c_str()) != 0) error = errno;
-    if (error != 0) {
-        ::close(fd);
-        ::unlink(tmp.c_str());
-        return failure("compaction", error);
+JournalStatus RefreshJournal::examine(std::size_t max, std::vector<JournalRecord>& out) {
+    out.clear();
+    Compaction& c = *compaction_;
+    if (c.kept.size() >= k_read_chunk) {
+        if (auto s = write_kept(); !s.ok) return s;
     }
+    const std::size_t bytes = std::min({max * k_record_size, c.end - c.next, k_read_chunk});
+    c.buffer.resize(bytes);
+    std::size_t have = 0;
+    while (have < bytes) {
+        const ssize_t n =
+            ::pread(c.in, c.buffer.data() + have, bytes - have, static_cast<off_t>(c.next + have));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return failure("compaction: read", errno);
+        if (n == 0) return failure("compaction: read", EIO);  // shorter than it was
+        have += static_cast<std::size_t>(n);
+    }
+    for (std::size_t at = 0; at < bytes; at += k_record_size) {
+        JournalRecord r;
+        if (decode(c.buffer.data() + at, r))
+            out.push_back(std::move(r));
+        else
+            ++c.damaged;
+    }
+    c.next += bytes;
+    return {};
+}
+
+void RefreshJournal::keep(const JournalRecord& r) {
+    std::string& kept = compaction_->kept;
+    const std::size_t at = kept.size();
+    kept.resize(at + k_record_size);
+    encode(r.rowid, r.seq, r.expires_at, r.cseq, std::string_view(r.source).substr(0, k_max_source),
+           kept.data() + at);
+}
+
+JournalStatus RefreshJournal::write_kept() {
+    Compaction& c = *compaction_;
+    std::size_t written = 0;
+    if (const int error = write_all(c.out, c.kept, written); error != 0)
+        return failure("compaction: write", error);
+    c.kept.clear();
+    return {};
+}
+
+JournalStatus RefreshJournal::finish_compaction() {
+    // The records appended since begin_compaction(): all newer than those examined.
+    Compaction& c = *compaction_;
+    std::vector<JournalRecord> unused;
+    while (c.next < c.end) {
+        if (auto s = examine(c.end - c.next, unused); !s.ok) return s;
+        for (const JournalRecord& r : unused)
+            keep(r);
+    }
+    const std::size_t tail = file_bytes_ - c.end;
+    c.kept.resize(c.kept.size() + tail);
+    std::size_t have = 0;
+    char* at = c.kept.data() + c.kept.size() - tail;
+    while (have < tail) {
+        const ssize_t n = ::pread(c.in, at + have, tail - have, static_cast<off_t>(c.end + have));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return failure("compaction: read", errno);
+        if (n == 0) return failure("compaction: read", EIO);
+        have += static_cast<std::size_t>(n);
+    }
+    if (auto s = write_kept(); !s.ok) return s;
+    const std::string tmp = path_ + ".tmp";
+    struct stat st {};
+    if (::fstat(c.out, &st) != 0) return failure("compaction: stat", errno);
+    if (sync_ == Sync::fsync && ::fdatasync(c.out) != 0) return failure("compaction", errno);
+    if (::rename(tmp.c_str(), path_.c_str()) != 0) return failure("compaction: rename", errno);
     if (sync_ == Sync::fsync) {
         // The rename itself is durable only once the directory is.
         const int dir = ::open(parent_dir(path_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -239,10 +319,26 @@ JournalStatus RefreshJournal::rewrite() {
         }
     }
     ::close(fd_);
-    fd_ = fd;
-    file_bytes_ = bytes.size();
+    fd_ = std::exchange(c.out, -1);
+    file_bytes_ = static_cast<std::size_t>(st.st_size);
     usable_ = true;
+    ::close(c.in);
+    compaction_.reset();
     return {};
+}
+
+void RefreshJournal::abandon_compaction() noexcept {
+    if (!compaction_) return;
+    if (compaction_->in >= 0) ::close(compaction_->in);
+    if (compaction_->out >= 0) {
+        ::close(compaction_->out);
+        ::unlink((path_ + ".tmp").c_str());
+    }
+    compaction_.reset();
+}
+
+std::size_t RefreshJournal::damaged_records() const noexcept {
+    return compaction_ ? compaction_->damaged : 0;
 }
 
 }  // namespace happysip::store

@@ -78,28 +78,46 @@ class RefreshJournal {
 
     // Records in the file (what compaction compares with the live bindings).
     std::size_t records() const noexcept { return file_bytes_ / k_record_size; }
-    // Compaction: stage() each record of the new file, then rewrite() replaces the file by
-    // one holding the staged records only (written beside it, then renamed over it, so a
-    // crash leaves either file whole). On failure the old file stays. Nothing stays staged.
-    void stage(std::int64_t rowid, std::int64_t seq, std::int64_t expires_at, std::uint32_t cseq,
-               std::string_view source);
-    JournalStatus rewrite();
+    std::size_t pending_records() const noexcept { return pending_.size() / k_record_size; }
+
+    // Compaction, in steps, so that no one call holds the caller long: rewriting a million
+    // bindings' records in one go held happysipd's I/O thread for seconds
+    // (docs/benchmarks.md). begin_compaction() opens the new file beside the journal and
+    // fixes the records to examine: those in the file now. examine() reads the next ones,
+    // in file order; keep() puts one in the new file; finish_compaction() appends the
+    // records added since begin_compaction(), then renames the new file over the journal,
+    // so a crash leaves either file whole. Records keep their seqs: those kept are in file
+    // order and those appended meanwhile are newer, so seqs still increase, as read()
+    // requires. After a failure, abandon_compaction(): the old file stays as it was.
+    JournalStatus begin_compaction();
+    bool compacting() const noexcept { return compaction_ != nullptr; }
+    // Up to `max` records not yet examined, into `out` (cleared first); `out` stays empty
+    // once all have been. A record that fails its checksum (the disk changed under us) is
+    // left out of `out` and of the new file, and counted in damaged_records().
+    JournalStatus examine(std::size_t max, std::vector<JournalRecord>& out);
+    void keep(const JournalRecord& r);
+    JournalStatus finish_compaction();
+    void abandon_compaction() noexcept;
+    std::size_t damaged_records() const noexcept;
 
     const std::string& path() const noexcept { return path_; }
 
   private:
-    RefreshJournal(std::string path, Sync sync, int fd)
-        : path_(std::move(path)), sync_(sync), fd_(fd) {}
+    RefreshJournal(std::string path, Sync sync, int fd);
     JournalStatus failure(const char* what, int error) const;
     // write() all of `bytes` (short writes continue); errno value on failure, else 0.
     static int write_all(int fd, const std::string& bytes, std::size_t& written);
+    // Writes the kept records buffered so far to the new file.
+    JournalStatus write_kept();
+
+    struct Compaction;
 
     std::string path_;
     Sync sync_;
     int fd_ = -1;
-    std::size_t file_bytes_ = 0;  // whole valid records only
-    std::string pending_;         // encoded records not yet written
-    std::string staged_;          // encoded records of the next rewrite()
+    std::size_t file_bytes_ = 0;              // whole valid records only
+    std::string pending_;                     // encoded records not yet written
+    std::unique_ptr<Compaction> compaction_;  // nullptr: none in progress
     bool usable_ = true;
 };
 

@@ -4,6 +4,8 @@
 
 #include <utility>
 
+#include "happysip/store/wal_checkpointer.hpp"
+
 namespace happysip::store {
 
 namespace {
@@ -123,8 +125,27 @@ std::unique_ptr<SqliteDb> SqliteDb::open_with_schema(const std::string& path,
     return db;
 }
 
+SqliteDb::SqliteDb(sqlite3* db) : db_(db) {}
+
 SqliteDb::~SqliteDb() {
+    checkpointer_.reset();  // its thread may be checkpointing this file
     sqlite3_close_v2(db_);
+}
+
+SqliteStatus SqliteDb::checkpoint_in_background(const std::string& path) {
+    const WalCheckpointer::Limits limits;
+    return checkpoint_in_background(path, limits.wake_pages, limits.restart_pages);
+}
+
+SqliteStatus SqliteDb::checkpoint_in_background(const std::string& path, int wake_pages,
+                                                int restart_pages) {
+    std::string error;
+    auto checkpointer =
+        WalCheckpointer::start(path, k_fsync_each_commit, {wake_pages, restart_pages}, error);
+    if (!checkpointer) return {false, error};
+    checkpointer->install(db_);
+    checkpointer_ = std::move(checkpointer);
+    return {};
 }
 
 SqliteStatus SqliteDb::exec(std::string_view sql) {

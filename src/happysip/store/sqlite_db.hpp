@@ -15,6 +15,8 @@ struct sqlite3_stmt;
 
 namespace happysip::store {
 
+class WalCheckpointer;
+
 struct SqliteStatus {
     bool ok = true;
     std::string error;  // "prepare: no such table: bindings"
@@ -79,12 +81,20 @@ class SqliteDb {
     // The rowid the last successful INSERT gave its row.
     std::int64_t last_insert_rowid() const;
 
+    // Moves the automatic WAL checkpoint (and its fsync) off this connection's thread onto
+    // a WalCheckpointer's; `path` is this connection's file.
+    SqliteStatus checkpoint_in_background(const std::string& path);
+    SqliteStatus checkpoint_in_background(const std::string& path, int wake_pages,
+                                          int restart_pages);
+    // nullptr unless checkpoint_in_background() succeeded.
+    WalCheckpointer* checkpointer() const noexcept { return checkpointer_.get(); }
+
     SqliteStatus begin();  // BEGIN IMMEDIATE: take the write lock up front
     SqliteStatus commit();
     SqliteStatus rollback();  // ignores "no transaction is active"
 
   private:
-    explicit SqliteDb(sqlite3* db) : db_(db) {}
+    explicit SqliteDb(sqlite3* db);
     // Runs one of the transaction statements below, prepared on first use: a registrar
     // opens and commits a transaction per burst of REGISTERs, and sqlite3_exec would
     // parse the text again every time.
@@ -93,6 +103,7 @@ class SqliteDb {
     SqliteStatement begin_;
     SqliteStatement commit_;
     SqliteStatement rollback_;
+    std::unique_ptr<WalCheckpointer> checkpointer_;  // stopped before db_ closes
 };
 
 // Prepares a store's statements one after another; the first failure sticks, so a store

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <utility>
+
+#include "happysip/store/wal_checkpointer.hpp"
 
 namespace happysip::store {
 
@@ -41,6 +44,10 @@ constexpr std::string_view k_add_seq =
 // Below this many records the journal is not compacted, however few bindings there are:
 // 4,096 records are 384 KiB, and a rewrite that small is not worth its rename.
 constexpr std::size_t k_min_journal_records = 4096;
+// Journal records a compaction examines per group commit, at least (and four times the
+// group's own records, so it always finishes): ~1,000 hash probes, well under a
+// millisecond at a million bindings.
+constexpr std::size_t k_compact_step = 1024;
 // Expired rows deleted per purge_expired() call.
 constexpr std::size_t k_purge_batch = 1000;
 
@@ -176,6 +183,10 @@ std::unique_ptr<SqliteLocationStore> SqliteLocationStore::open(const std::string
     std::unique_ptr<SqliteLocationStore> store(new SqliteLocationStore(std::move(db)));
     if (!store->prepare_statements(error)) return nullptr;
     if (!path.empty() && path != ":memory:") {
+        if (auto s = store->db_->checkpoint_in_background(path); !s.ok) {
+            error = s.error;
+            return nullptr;
+        }
         // Beside the database like its -wal file, and as durable as a commit is.
         store->journal_ =
             RefreshJournal::open(path + "-refresh",
@@ -188,8 +199,20 @@ std::unique_ptr<SqliteLocationStore> SqliteLocationStore::open(const std::string
         error = "load " + path + ": " + loaded.error;
         return nullptr;
     }
-    store->maybe_compact();
+    store->maybe_compact(std::numeric_limits<std::size_t>::max());  // before taking requests
     return store;
+}
+
+std::vector<std::string> SqliteLocationStore::take_warnings() {
+    if (WalCheckpointer* c = db_->checkpointer()) {
+        if (std::string e = c->take_error(); !e.empty()) warn(std::move(e));
+    }
+    return std::exchange(warnings_, {});
+}
+
+std::uint64_t SqliteLocationStore::checkpoints() const {
+    const WalCheckpointer* c = db_->checkpointer();
+    return c ? c->checkpoints() : 0;
 }
 
 bool SqliteLocationStore::prepare_statements(std::string& error) {
@@ -235,19 +258,20 @@ registrar::StoreStatus SqliteLocationStore::load() {
         b.user_agent = load_.text(11);
         row.seq = load_.integer(12);
         next_seq_ = std::max(next_seq_, row.seq + 1);
-        auto [it, _] = by_aor_.try_emplace(b.aor);
-        aor_of_.emplace(row.rowid, it->first);
-        it->second.push_back(std::move(row));
+        auto* entry = by_aor_.find(b.aor);
+        if (!entry) entry = by_aor_.try_emplace(b.aor).first;
+        aor_of_.try_emplace(row.rowid, entry->first);
+        entry->second.push_back(std::move(row));
         ++rows_;
     }
     if (!load_.status().ok) return {false, load_.status().error};
     load_.reset();
     if (auto s = replay_journal(); !s.ok) return s;
-    std::vector<Expiry> expiries;
-    expiries.reserve(rows_);
-    for (const auto& [aor, rows] : by_aor_)
-        for (const Row& row : rows)
+    std::deque<Expiry> expiries;
+    by_aor_.for_each([&](AorMap::value_type& entry) {
+        for (const Row& row : entry.second)
             expiries.push_back({row.binding.expires_at, row.rowid});
+    });
     expiries_ = decltype(expiries_)(std::greater<>{}, std::move(expiries));
     stale_ = false;
     return {};
@@ -270,8 +294,8 @@ registrar::StoreStatus SqliteLocationStore::replay_journal() {
         // last SQLite write; a rowid reused by a new row has a newer seq than any record
         // of the row that had it before.
         next_seq_ = std::max(next_seq_, r.seq + 1);
-        auto owner = aor_of_.find(r.rowid);
-        if (owner == aor_of_.end()) continue;
+        const auto* owner = aor_of_.find(r.rowid);
+        if (!owner) continue;
         for (Row& row : by_aor_.find(owner->second)->second) {
             if (row.rowid != r.rowid || row.seq >= r.seq) continue;
             row.binding.cseq = r.cseq;
@@ -286,9 +310,9 @@ registrar::StoreStatus SqliteLocationStore::replay_journal() {
 
 std::vector<Binding> SqliteLocationStore::lookup(std::string_view aor, std::int64_t now) {
     std::vector<Binding> out;
-    auto it = by_aor_.find(aor);
-    if (it == by_aor_.end()) return out;
-    for (const Row& row : it->second)
+    const auto* entry = by_aor_.find(aor);
+    if (!entry) return out;
+    for (const Row& row : entry->second)
         if (row.binding.expires_at > now) out.push_back(row.binding);
     registrar::sort_for_lookup(out);
     return out;
@@ -325,14 +349,16 @@ registrar::StoreStatus SqliteLocationStore::commit_group() {
             error = s.error;
         }
     }
+    std::size_t appended = 0;
     if (error.empty() && journal_) {
+        appended = journal_->pending_records();
         if (auto s = journal_->flush(); !s.ok) error = s.error;
     }
     if (!error.empty()) {
         if (auto reloaded = load(); !reloaded.ok) error += "; reload: " + reloaded.error;
         return {false, error};
     }
-    maybe_compact();
+    maybe_compact(std::max(k_compact_step, 4 * appended));
     return {};
 }
 
@@ -408,14 +434,15 @@ registrar::StoreStatus SqliteLocationStore::replace(std::string_view aor,
                                                     const std::vector<Binding>& bindings) {
     if (auto s = ensure_loaded(); !s.ok) return s;
     static const std::vector<Row> no_rows;
-    auto it = by_aor_.find(aor);
-    const std::vector<Row>& old = it == by_aor_.end() ? no_rows : it->second;
+    auto* entry = by_aor_.find(aor);
+    const std::vector<Row>& old = entry ? entry->second : no_rows;
     Match& m = match_;
     match(old, bindings, m);
-    if (m.refresh_only && journal_ && journal_->usable()) return refresh(it->second, bindings, m);
+    if (m.refresh_only && journal_ && journal_->usable())
+        return refresh(entry->second, bindings, m);
     std::vector<Row> rows;
     if (auto s = write(aor, old, bindings, m, rows); !s.ok) return s;
-    install(it, aor, std::move(rows));
+    install(entry, aor, std::move(rows));
     return {};
 }
 
@@ -485,7 +512,7 @@ registrar::StoreStatus SqliteLocationStore::refresh(std::vector<Row>& rows,
         row.seq = seq++;
         row.journaled = true;
     }
-    if (!in_group_) maybe_compact();
+    if (!in_group_) maybe_compact(k_compact_step);
     return {};
 }
 
@@ -532,51 +559,72 @@ registrar::StoreStatus SqliteLocationStore::write(std::string_view aor, const st
     return {};
 }
 
-void SqliteLocationStore::maybe_compact() {
-    // Each compaction writes at most one record per binding after at least as many new
-    // records were appended, so its cost per refresh is bounded (docs/benchmarks.md).
+void SqliteLocationStore::maybe_compact(std::size_t budget) {
+    // Each compaction examines every record once after at least as many new ones were
+    // appended, so its cost per refresh is bounded (docs/benchmarks.md); in steps of
+    // `budget` records it never holds one request long.
     if (!journal_ || in_group_ || stale_) return;
-    const std::size_t limit = std::max({k_min_journal_records, 2 * rows_, compact_floor_});
-    if (journal_->usable()) {
-        if (journal_->records() <= limit) return;
-    } else if (++unusable_commits_ < k_min_journal_records) {
-        return;  // a journal that cannot be written: a rewrite is retried now and then only
+    if (!journal_->compacting()) {
+        const std::size_t limit = std::max({k_min_journal_records, 2 * rows_, compact_floor_});
+        if (journal_->usable()) {
+            if (journal_->records() <= limit) return;
+        } else if (++unusable_commits_ < k_min_journal_records) {
+            return;  // a journal that cannot be written: a rewrite is retried now and then
+        }
+        unusable_commits_ = 0;
+        if (auto s = journal_->begin_compaction(); !s.ok) return compaction_failed(s.error);
     }
-    unusable_commits_ = 0;
-    // Fresh seqs, in file order: newer than the rows' SQLite writes, as the records were.
-    std::int64_t seq = next_seq_;
-    for (auto& [aor, rows] : by_aor_)
-        for (const Row& row : rows)
-            if (row.journaled)
-                journal_->stage(row.rowid, seq++, row.binding.expires_at, row.binding.cseq,
-                                row.binding.source);
-    if (auto s = journal_->rewrite(); !s.ok) {
-        compact_floor_ = journal_->records() + k_min_journal_records;  // not at every commit
-        if (warnings_.size() < 16) warnings_.push_back(s.error);
-        return;
+    std::vector<JournalRecord>& batch = compaction_batch_;
+    for (;;) {
+        if (auto s = journal_->examine(budget, batch); !s.ok) return compaction_failed(s.error);
+        if (batch.empty()) break;  // all examined
+        for (const JournalRecord& r : batch)
+            if (holds_latest(r)) journal_->keep(r);
+        budget -= std::min(budget, batch.size());
+        if (budget == 0) return;  // more at the next commit
     }
-    seq = next_seq_;
-    for (auto& [aor, rows] : by_aor_)
-        for (Row& row : rows)
-            if (row.journaled) row.seq = seq++;
-    next_seq_ = seq;
+    if (const std::size_t damaged = journal_->damaged_records(); damaged > 0)
+        warn("refresh journal " + journal_->path() + ": compaction left out " +
+             std::to_string(damaged) + " damaged records");
+    if (auto s = journal_->finish_compaction(); !s.ok) return compaction_failed(s.error);
     compact_floor_ = 0;
 }
 
-void SqliteLocationStore::install(AorMap::iterator it, std::string_view aor,
+void SqliteLocationStore::compaction_failed(const std::string& error) {
+    journal_->abandon_compaction();
+    compact_floor_ = journal_->records() + k_min_journal_records;  // not at every commit
+    warn(error);
+}
+
+void SqliteLocationStore::warn(std::string warning) {
+    if (warnings_.size() < 16) warnings_.push_back(std::move(warning));
+}
+
+bool SqliteLocationStore::holds_latest(const JournalRecord& r) const {
+    // The record is the row's latest write: its seq is the row's, so no SQLite write or
+    // newer record came after it, and the rowid was not reused since (a new row has a
+    // newer seq than any record before it).
+    const auto* owner = aor_of_.find(r.rowid);
+    if (!owner) return false;
+    for (const Row& row : by_aor_.find(owner->second)->second)
+        if (row.rowid == r.rowid) return row.journaled && row.seq == r.seq;
+    return false;
+}
+
+void SqliteLocationStore::install(AorMap::value_type* entry, std::string_view aor,
                                   std::vector<Row> rows) {
     std::vector<Row> old;
-    if (it != by_aor_.end()) {
-        old = std::move(it->second);
+    if (entry) {
+        old = std::move(entry->second);
         for (const Row& row : old)
             aor_of_.erase(row.rowid);
         rows_ -= old.size();
-        if (rows.empty()) by_aor_.erase(it);
+        if (rows.empty()) by_aor_.erase(entry->first);
     }
     if (rows.empty()) return;
-    if (it == by_aor_.end()) it = by_aor_.try_emplace(std::string(aor)).first;
+    if (!entry) entry = by_aor_.try_emplace(std::string(aor)).first;
     for (const Row& row : rows) {
-        aor_of_.emplace(row.rowid, it->first);
+        aor_of_.try_emplace(row.rowid, entry->first);
         // A new expiry goes on the heap; the entry of the old one is skipped when it
         // comes up, since it no longer matches the row.
         bool known = false;
@@ -586,7 +634,7 @@ void SqliteLocationStore::install(AorMap::iterator it, std::string_view aor,
         if (!known) expiries_.push({row.binding.expires_at, row.rowid});
     }
     rows_ += rows.size();
-    it->second = std::move(rows);
+    entry->second = std::move(rows);
 }
 
 std::size_t SqliteLocationStore::purge_expired(std::int64_t now) {
@@ -597,8 +645,8 @@ std::size_t SqliteLocationStore::purge_expired(std::int64_t now) {
     while (!expiries_.empty() && expiries_.top().at <= now && due.size() < k_purge_batch) {
         const Expiry e = expiries_.top();
         expiries_.pop();
-        auto owner = aor_of_.find(e.rowid);
-        if (owner == aor_of_.end()) continue;  // the row is gone
+        const auto* owner = aor_of_.find(e.rowid);
+        if (!owner) continue;  // the row is gone
         const auto& rows = by_aor_.find(owner->second)->second;
         for (const Row& row : rows)
             if (row.rowid == e.rowid && row.binding.expires_at == e.at) due.push_back(e);
@@ -617,12 +665,12 @@ std::size_t SqliteLocationStore::purge_expired(std::int64_t now) {
     }
     std::size_t purged = 0;
     for (const Expiry& e : due) {
-        auto owner = aor_of_.find(e.rowid);
-        if (owner == aor_of_.end()) continue;  // the heap held this expiry twice
-        auto it = by_aor_.find(owner->second);
-        aor_of_.erase(owner);
-        std::erase_if(it->second, [&](const Row& row) { return row.rowid == e.rowid; });
-        if (it->second.empty()) by_aor_.erase(it);
+        const auto* owner = aor_of_.find(e.rowid);
+        if (!owner) continue;  // the heap held this expiry twice
+        auto* entry = by_aor_.find(owner->second);
+        aor_of_.erase(e.rowid);
+        std::erase_if(entry->second, [&](const Row& row) { return row.rowid == e.rowid; });
+        if (entry->second.empty()) by_aor_.erase(entry->first);
         --rows_;
         ++purged;
     }

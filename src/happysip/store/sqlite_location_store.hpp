@@ -22,10 +22,12 @@
 // too; on open the table is loaded and each record newer than its row is applied. A group
 // with refreshes only opens no SQLite transaction. The journal is compacted (rewritten
 // with one record per binding whose latest state it alone holds) once it holds more than
-// twice as many records as there are bindings.
+// twice as many records as there are bindings, a thousand-odd records per group commit,
+// so that no request waits for a whole rewrite.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <queue>
@@ -35,6 +37,7 @@
 #include <utility>
 #include <vector>
 
+#include "happysip/base/incremental_hash_map.hpp"
 #include "happysip/base/text_hash.hpp"
 #include "happysip/registrar/location_store.hpp"
 #include "happysip/store/refresh_journal.hpp"
@@ -49,7 +52,9 @@ class SqliteLocationStore final : public registrar::LocationStore {
     static std::unique_ptr<SqliteLocationStore> open(const std::string& path, std::string& error);
     // What was ignored while opening or since (a torn journal tail, a failed compaction),
     // for the operator's log: each is handed out once.
-    std::vector<std::string> take_warnings() { return std::exchange(warnings_, {}); }
+    std::vector<std::string> take_warnings();
+    // WAL checkpoints run by the store's checkpointer thread so far (0 in memory).
+    std::uint64_t checkpoints() const;
 
     std::vector<registrar::Binding> lookup(std::string_view aor, std::int64_t now) override;
     registrar::StoreStatus replace(std::string_view aor,
@@ -83,8 +88,10 @@ class SqliteLocationStore final : public registrar::LocationStore {
         std::int64_t rowid = 0;
         bool operator>(const Expiry& o) const noexcept { return at > o.at; }
     };
+    // Incremental maps: a std::unordered_map of a million AORs doubled in one go, holding
+    // the I/O thread for hundreds of milliseconds (docs/benchmarks.md).
     using AorMap =
-        std::unordered_map<std::string, std::vector<Row>, base::TextHash, std::equal_to<>>;
+        base::IncrementalHashMap<std::string, std::vector<Row>, base::TextHash, std::equal_to<>>;
 
     explicit SqliteLocationStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
     bool prepare_statements(std::string& error);
@@ -107,8 +114,13 @@ class SqliteLocationStore final : public registrar::LocationStore {
                                  std::vector<Row>& rows);
     // Inside a group: opens its SQLite transaction on the group's first SQLite write.
     registrar::StoreStatus join_group_transaction();
-    // Rewrites the journal when it holds more than twice the live bindings.
-    void maybe_compact();
+    // Compacts the journal once it holds more than twice the live bindings: examines up
+    // to `budget` of its records per call, and the compaction goes on at the next calls.
+    void maybe_compact(std::size_t budget);
+    void compaction_failed(const std::string& error);
+    // Whether `r` is the latest write of a live row (compaction keeps it).
+    bool holds_latest(const JournalRecord& r) const;
+    void warn(std::string warning);
     registrar::StoreStatus insert(std::string_view aor, const registrar::Binding& b,
                                   std::int64_t seq, std::int64_t& rowid);
     // `journaled`: the row's CSeq, expiry and source in SQLite may be stale.
@@ -122,9 +134,9 @@ class SqliteLocationStore final : public registrar::LocationStore {
     // transaction of its own.
     registrar::StoreStatus begin_atomic();
     registrar::StoreStatus end_atomic(bool keep);
-    // Makes `rows` the AOR's rows in memory (empty: forgets the AOR); `it` is the AOR's
-    // entry, or end() when it has none yet.
-    void install(AorMap::iterator it, std::string_view aor, std::vector<Row> rows);
+    // Makes `rows` the AOR's rows in memory (empty: forgets the AOR); `entry` is the AOR's
+    // entry, or nullptr when it has none yet.
+    void install(AorMap::value_type* entry, std::string_view aor, std::vector<Row> rows);
 
     std::unique_ptr<SqliteDb> db_;
     SqliteStatement load_;
@@ -146,13 +158,15 @@ class SqliteLocationStore final : public registrar::LocationStore {
     std::size_t unusable_commits_ = 0;  // groups since a rewrite of an unusable journal
     bool stale_ = false;                // load() failed: memory may be behind the files
     std::vector<std::string> warnings_;
+    std::vector<JournalRecord> compaction_batch_;  // kept for its capacity
 
     AorMap by_aor_;
-    // rowid -> the AOR key in by_aor_ (keys of an unordered_map do not move).
-    std::unordered_map<std::int64_t, std::string_view> aor_of_;
+    // rowid -> the AOR key in by_aor_ (its keys do not move).
+    base::IncrementalHashMap<std::int64_t, std::string_view> aor_of_;
     // Every expiry written, soonest first; entries of rows since refreshed or removed
     // are skipped when they come up.
-    std::priority_queue<Expiry, std::vector<Expiry>, std::greater<>> expiries_;
+    // On a deque: growing a vector of millions copies it whole.
+    std::priority_queue<Expiry, std::deque<Expiry>, std::greater<>> expiries_;
     std::size_t rows_ = 0;
 };
 

@@ -1,5 +1,6 @@
 // The refresh journal on its own: records read back in order, a torn or garbage tail is
-// ignored and cut off, a rewrite replaces the file whole.
+// ignored and cut off, a compaction in steps replaces the file whole with the records it
+// kept and those appended meanwhile.
 #include "happysip/store/refresh_journal.hpp"
 
 #include <gtest/gtest.h>
@@ -119,22 +120,81 @@ TEST_F(RefreshJournalTest, GarbageRecordAndAnOlderSeqEndTheValidRecords) {
     EXPECT_NE(warning.find(one_record), std::string::npos) << warning;
 }
 
-TEST_F(RefreshJournalTest, RewriteReplacesTheFileWhole) {
+TEST_F(RefreshJournalTest, CompactionKeepsWhatItKeptAndWhatWasAppendedMeanwhile) {
     auto journal = open();
     for (const auto& r : k_records)
         journal->add(r);
     ASSERT_TRUE(journal->flush().ok);
-    const std::vector<JournalRecord> live = {{2, 20, 1'800'009'000, 9, "tcp:[2001:db8::7]:5060"}};
-    for (const auto& r : live)
-        journal->stage(r.rowid, r.seq, r.expires_at, r.cseq, r.source);
-    ASSERT_TRUE(journal->rewrite().ok);
-    EXPECT_EQ(journal->records(), 1u);
+    ASSERT_TRUE(journal->begin_compaction().ok);
+    EXPECT_TRUE(journal->compacting());
+    EXPECT_TRUE(std::filesystem::exists(path + ".tmp"));
+    // Appended after begin: not among the records to examine, but in the new file.
+    const JournalRecord during{3, 13, 1'800'000'100, 2, "udp:192.0.2.3:5060"};
+    journal->add(during);
+    ASSERT_TRUE(journal->flush().ok);
+    std::vector<JournalRecord> out;
+    ASSERT_TRUE(journal->examine(2, out).ok);
+    EXPECT_EQ(out, (std::vector<JournalRecord>{k_records[0], k_records[1]}));
+    journal->keep(out[1]);
+    ASSERT_TRUE(journal->examine(100, out).ok);
+    EXPECT_EQ(out, std::vector<JournalRecord>{k_records[2]});
+    ASSERT_TRUE(journal->examine(100, out).ok);
+    EXPECT_TRUE(out.empty());
+    // Until the rename the journal is the old file, whole.
+    EXPECT_EQ(std::filesystem::file_size(path), 4 * RefreshJournal::k_record_size);
+    ASSERT_TRUE(journal->finish_compaction().ok);
+    EXPECT_FALSE(journal->compacting());
+    EXPECT_EQ(journal->records(), 2u);
     EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+    EXPECT_EQ(read_back(), (std::vector<JournalRecord>{k_records[1], during}));
     // Appends go to the new file.
-    const JournalRecord next{3, 21, 1'800'000'100, 2, "udp:192.0.2.3:5060"};
+    const JournalRecord next{4, 21, 1'800'000'100, 2, "udp:192.0.2.4:5060"};
     journal->add(next);
     ASSERT_TRUE(journal->flush().ok);
-    EXPECT_EQ(read_back(), (std::vector<JournalRecord>{live[0], next}));
+    EXPECT_EQ(read_back(), (std::vector<JournalRecord>{k_records[1], during, next}));
+}
+
+TEST_F(RefreshJournalTest, AbandonedCompactionLeavesTheJournalAsItWas) {
+    auto journal = open();
+    for (const auto& r : k_records)
+        journal->add(r);
+    ASSERT_TRUE(journal->flush().ok);
+    ASSERT_TRUE(journal->begin_compaction().ok);
+    std::vector<JournalRecord> out;
+    ASSERT_TRUE(journal->examine(100, out).ok);
+    journal->keep(out[0]);
+    journal->abandon_compaction();
+    EXPECT_FALSE(journal->compacting());
+    EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+    EXPECT_EQ(journal->records(), 3u);
+    EXPECT_EQ(read_back(), k_records);
+    // A journal closed mid-compaction leaves no new file behind either.
+    ASSERT_TRUE(journal->begin_compaction().ok);
+    journal.reset();
+    EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+    EXPECT_EQ(read_back(), k_records);
+}
+
+TEST_F(RefreshJournalTest, CompactionLeavesOutARecordDamagedSinceItWasWritten) {
+    auto journal = open();
+    for (const auto& r : k_records)
+        journal->add(r);
+    ASSERT_TRUE(journal->flush().ok);
+    {
+        // One byte of the second record's source changes on disk.
+        std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);
+        f.seekp(static_cast<std::streamoff>(RefreshJournal::k_record_size + 40));
+        f.put('X');
+    }
+    ASSERT_TRUE(journal->begin_compaction().ok);
+    std::vector<JournalRecord> out;
+    ASSERT_TRUE(journal->examine(100, out).ok);
+    EXPECT_EQ(out, (std::vector<JournalRecord>{k_records[0], k_records[2]}));
+    EXPECT_EQ(journal->damaged_records(), 1u);
+    for (const auto& r : out)
+        journal->keep(r);
+    ASSERT_TRUE(journal->finish_compaction().ok);
+    EXPECT_EQ(read_back(), (std::vector<JournalRecord>{k_records[0], k_records[2]}));
 }
 
 TEST_F(RefreshJournalTest, FailedWriteIsAnErrorAndLeavesNothingBuffered) {

@@ -242,6 +242,87 @@ TEST_F(StoreJournalTest, CompactionKeepsEveryBindingsLatestState) {
     }
 }
 
+// 40 bindings refreshed in groups of 40, as a registrar's bursts: user i's binding after
+// round r.
+Binding user_after_round(int i, int round) {
+    Binding b = binding("sip:a@192.0.2.1", k_now + 60 + round);
+    b.aor = "sip:user" + std::to_string(i) + "@example.com";
+    b.cseq = static_cast<std::uint32_t>(7 + round);
+    return b;
+}
+
+bool refresh_round(SqliteLocationStore& store, int users, int round) {
+    if (!store.begin_group().ok) return false;
+    for (int i = 0; i < users; ++i) {
+        const Binding b = user_after_round(i, round);
+        if (!store.replace(b.aor, {b}).ok) return false;
+    }
+    return store.commit_group().ok;
+}
+
+TEST_F(StoreJournalTest, CompactionGoesOnOverSeveralCommits) {
+    // Past 4,096 records a compaction starts and examines ~1,000 records per commit: the
+    // new file stays beside the journal for several commits, and refreshes made meanwhile
+    // are in the result.
+    const int k_users = 40;
+    auto store = open();
+    for (int i = 0; i < k_users; ++i) {
+        const Binding b = user_after_round(i, 0);
+        ASSERT_TRUE(store->replace(b.aor, {b}).ok);
+    }
+    int round = 0;
+    int commits_while_compacting = 0;
+    bool finished = false;
+    while (!finished && round < 400) {
+        ASSERT_TRUE(refresh_round(*store, k_users, ++round));
+        const bool compacting = std::filesystem::exists(journal() + ".tmp");
+        commits_while_compacting += compacting ? 1 : 0;
+        finished = commits_while_compacting > 0 && !compacting;
+    }
+    ASSERT_TRUE(finished) << "no compaction finished in " << round << " rounds";
+    EXPECT_GE(commits_while_compacting, 3);
+    EXPECT_LE(journal_records(),
+              static_cast<std::size_t>(k_users) * (commits_while_compacting + 1));
+    EXPECT_TRUE(store->take_warnings().empty());
+    store.reset();
+    auto reopened = open();
+    for (int i = 0; i < k_users; ++i)
+        EXPECT_EQ(reopened->lookup(user_after_round(i, 0).aor, k_now),
+                  std::vector<Binding>{user_after_round(i, round)})
+            << i;
+}
+
+TEST_F(StoreJournalTest, KillDashNineMidCompactionLosesNoRefresh) {
+    const int k_users = 40;
+    const std::string rounds_file = dir + "/rounds";
+    const std::string killed = run_then_kill_dash_nine([&](SqliteLocationStore& store) {
+        for (int i = 0; i < k_users; ++i) {
+            const Binding b = user_after_round(i, 0);
+            if (!store.replace(b.aor, {b}).ok) return false;
+        }
+        int round = 0;
+        while (!std::filesystem::exists(journal() + ".tmp")) {
+            if (round == 400 || !refresh_round(store, k_users, ++round)) return false;
+        }
+        if (!refresh_round(store, k_users, ++round)) return false;  // during the compaction
+        if (!std::filesystem::exists(journal() + ".tmp")) return false;
+        std::ofstream(rounds_file) << round;
+        return true;
+    });
+    ASSERT_EQ(killed, "");
+    int rounds = 0;
+    std::ifstream(rounds_file) >> rounds;
+    ASSERT_GT(rounds, 0);
+    auto store = open();
+    EXPECT_TRUE(store->take_warnings().empty());
+    EXPECT_FALSE(std::filesystem::exists(journal() + ".tmp"));  // the half-done one is gone
+    EXPECT_EQ(store->size(), static_cast<std::size_t>(k_users));
+    for (int i = 0; i < k_users; ++i)
+        EXPECT_EQ(store->lookup(user_after_round(i, 0).aor, k_now),
+                  std::vector<Binding>{user_after_round(i, rounds)})
+            << i;
+}
+
 TEST_F(StoreJournalTest, GroupOfRefreshesTakesNoSqliteWriteLock) {
     auto store = open();
     const Binding a = binding("sip:alice@192.0.2.10", k_now + 60);
