@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "happysip/registrar/aor.hpp"
+#include "happysip/registrar/gin.hpp"
 #include "happysip/sip/name_addr.hpp"
 #include "happysip/sip/uri.hpp"
 
@@ -65,6 +66,8 @@ TargetSet find_targets(const sip::Message& request, const RoutePreprocessing& pr
             (binding.instance != by_gruu->instance ||
              (by_gruu->call_id_tag && gruu->call_id_tag(binding.call_id) != *by_gruu->call_id_tag)))
             continue;
+        // RFC 6140 §7.1: a SIP-PBX's GRUU names its UA in "sg", which the PBX gets back.
+        if (by_gruu) registrar::copy_gin_sg(binding.contact, *uri);
         const bool own_flow = binding.is_own_flow();
         const bool edge_flow = binding.is_outbound() && !binding.path.empty();
         if (own_flow || edge_flow) {

@@ -2,9 +2,10 @@
 // carries a Route goes to its top Route (a dialog's route set or a preloaded route); one
 // for a user of a domain we serve goes to every binding of that AOR (parallel forking,
 // RFC 3327 Path in front, RFC 5626 flows for Outbound instances); anything else leaves the
-// domain to its Request-URI. RFC 6140 trunk numbers need nothing here: happysipd passes a
+// domain to its Request-URI. RFC 6140 trunk numbers need nothing here but the "sg" of a
+// GRUU request (§7.1, `registrar::copy_gin_sg`): happysipd passes a
 // registrar::GinLocationView as the store, whose bindings for a number already carry the
-// §7.2.1 Request-URI (the trunk's bnc Contact with the number as user part).
+// §6 Request-URI (the trunk's bnc Contact with the number as user part).
 // Whether a request may leave the domain at all is the caller's question (no open relay:
 // issue 4); this only says that it would.
 #pragma once

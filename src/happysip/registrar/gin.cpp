@@ -183,6 +183,31 @@ std::optional<std::string> gin_target_uri(std::string_view bnc_contact, std::str
     return out;
 }
 
+std::string gin_public_gruu(std::string_view trunk_aor, std::string_view instance) {
+    // +sip.instance is "<urn:...>"; the gr value is the URN without the angle brackets
+    // (RFC 5627 §3.1).
+    if (instance.size() >= 2 && instance.front() == '<' && instance.back() == '>')
+        instance = instance.substr(1, instance.size() - 2);
+    return "sip:" + std::string(split_aor(trunk_aor).second) + ";bnc;gr=" + std::string(instance);
+}
+
+void copy_gin_sg(std::string& target_uri, const sip::Uri& request_uri) {
+    const auto sg = request_uri.params.find("sg");
+    if (!sg) return;
+    auto target = sip::parse_uri(target_uri);
+    if (!target || target->params.has("sg")) return;
+    std::string param = ";sg";
+    if (!sg->empty()) {
+        param += '=';
+        param += *sg;
+    }
+    // uri-parameters come before the headers component (RFC 3261 §19.1.1).
+    std::size_t at = target_uri.size();
+    if (!target->headers.empty())
+        at = static_cast<std::size_t>(target->headers.data() - target_uri.data()) - 1;
+    target_uri.insert(at, param);
+}
+
 std::string_view aor_user(std::string_view aor) {
     return split_aor(aor).first;
 }

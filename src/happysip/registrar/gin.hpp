@@ -1,7 +1,7 @@
 // RFC 6140 (GIN): a SIP-PBX registers once, with a Contact that carries "bnc" and no user
 // part, for every number of its DID block. The registrar only keeps that one binding
 // under the trunk's own AOR; a request for one of the trunk's numbers is sent to the
-// binding with the number put into the Contact's user part (§7.2.1). Which AORs a trunk
+// binding with the number put into the Contact's user part (§6). Which AORs a trunk
 // serves is configuration (the operator's number assignment), held here as exact URIs and
 // number prefixes. Sans-I/O, plain values.
 #pragma once
@@ -69,17 +69,29 @@ class GinTrunks {
     std::unordered_map<std::string, std::size_t> prefixes_;  // "domain\nprefix" -> index
 };
 
-// RFC 6140 §4: a Contact with "bnc" stands for the whole block, not for one address.
+// RFC 6140 §4, §9.2.1: a Contact with "bnc" stands for the whole block, not for one address.
 bool is_bnc_contact(const sip::Uri& contact) noexcept;
 bool is_bnc_binding(const Binding& binding);
 
-// RFC 6140 §7.2.1: the Request-URI that reaches `user` (decoded, as in a canonical AOR)
-// at a SIP-PBX registered with `bnc_contact`: the Contact with `user` as its user part
-// (escaped where RFC 3261 §25.1 wants it) and without the "bnc" parameter; every other
-// parameter (transport, ob, ...) and the host and port stay, except what a Request-URI
-// may not carry ("method", the headers component). nullopt when the contact does not
-// parse.
+// RFC 6140 §6 (SSP processing of inbound requests): the Request-URI that reaches `user`
+// (decoded, as in a canonical AOR) at a SIP-PBX registered with `bnc_contact`: the
+// Contact with `user` as its user part (escaped where RFC 3261 §25.1 wants it) and
+// without the "bnc" parameter; every other parameter (transport, ob, user=phone, ...) and
+// the host and port stay, except what a Request-URI may not carry ("method", the headers
+// component). nullopt when the contact does not parse.
 std::optional<std::string> gin_target_uri(std::string_view bnc_contact, std::string_view user);
+
+// RFC 6140 §7.1.1 (public GRUUs): the pub-gruu of a bnc Contact names no number: the
+// domain of the trunk's AOR, "bnc" and "gr" with the instance
+// ("sip:example.com;bnc;gr=urn:uuid:..."). The SIP-PBX makes each of its UAs' GRUUs from
+// it: one of its numbers as user part, and an "sg" parameter naming the UA.
+std::string gin_public_gruu(std::string_view trunk_aor, std::string_view instance);
+
+// RFC 6140 §7.1: a request to such a GRUU (public, or our temp GRUU with the PBX's "sg"
+// added) carries the "sg" the SIP-PBX needs to find its UA; the target URI it is sent to
+// gets that "sg" too (before any headers component), unless it has one already. Nothing
+// changes when `request_uri` has no "sg".
+void copy_gin_sg(std::string& target_uri, const sip::Uri& request_uri);
 
 // The decoded user part of a canonical AOR ("+15551230042" of
 // "sip:+15551230042@example.com"); empty when it has none.

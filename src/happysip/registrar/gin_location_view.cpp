@@ -4,7 +4,7 @@ namespace happysip::registrar {
 
 namespace {
 
-// Each bnc binding becomes the binding of `aor`'s one number (RFC 6140 §7.2.1); a binding
+// Each bnc binding becomes the binding of `aor`'s one number (RFC 6140 §6); a binding
 // without bnc is left out when `bnc_only` (a trunk's plain Contacts do not take its
 // numbers) and kept as it is otherwise.
 std::vector<Binding> for_number(std::vector<Binding> bindings, std::string_view aor,

@@ -1,7 +1,7 @@
 // The location service as a proxy sees it once GIN trunks (RFC 6140) are configured: an
 // AOR with bindings of its own keeps them, and an AOR nobody registered that belongs to a
 // trunk's numbers resolves to the trunk's bnc bindings, each turned into the Contact for
-// that one number (§7.2.1). Everything else about a binding (Path, the Outbound flow it
+// that one number (RFC 6140 §6). Everything else about a binding (Path, the Outbound flow it
 // came over, instance, q, expiry) is the trunk's, so forwarding, flows and forking treat
 // it like any other binding. Writes go to the wrapped store unchanged; the registrar uses
 // the wrapped store directly (it must see the bnc Contact as registered).

@@ -114,11 +114,11 @@ OutboundUse outbound_use(const sip::Message& request, const std::vector<std::str
     return OutboundUse::applied;
 }
 
-// RFC 6140 §7.1.1. A bnc Contact is accepted only with Require: gin (without it the
-// request would ask for a literal binding of a URI that names nobody), never beside a
-// plain Contact (one REGISTER is either bulk or not), and only for an AOR configured as a
-// trunk: the numbers it takes are the operator's to assign, so any other AOR, however well
-// authenticated, gets 403.
+// RFC 6140 §5.2 (registrar behaviour). A bnc Contact is accepted only with Require: gin
+// (without it the request would ask for a literal binding of a URI that names nobody),
+// never beside a plain Contact (one REGISTER is either bulk or not), and only for an AOR
+// configured as a trunk: the numbers it takes are the operator's to assign, so any other
+// AOR, however well authenticated, gets 403.
 std::optional<RegisterReply> gin_refusal(const GinTrunks& trunks, const std::string& aor,
                                          bool require_gin,
                                          const std::vector<RequestedContact>& wanted) {
@@ -250,7 +250,7 @@ RegisterReply Registrar::handle(const sip::Message& request, const RegisterConte
         RequestedContact r;
         r.uri = std::string(c.uri_text);
         r.bnc = is_bnc_contact(c.uri);
-        // RFC 6140 §7.1.1: a bnc Contact is a template the numbers' user parts go into.
+        // RFC 6140 §5.2: a bnc Contact is a template the numbers' user parts go into.
         if (r.bnc && c.uri.has_user)
             return reject(400, "A bnc Contact must not have a user part (RFC 6140)");
         r.instance = std::string(sip::contact_instance(c).value_or(""));
@@ -342,10 +342,12 @@ RegisterReply Registrar::handle(const sip::Message& request, const RegisterConte
     RegisterReply reply{200, "", {}, {}};
     for (const Binding& b : bindings) {
         std::optional<Gruus> gruus;
-        // Not for a bnc Contact: its GRUUs would need RFC 6140 §7.1.2's per-number "sg"
-        // form, which is not built.
-        if (gruus_ && supported.gruu && !b.instance.empty() && !is_bnc_binding(b))
+        if (gruus_ && supported.gruu && !b.instance.empty()) {
             gruus = gruus_(b);
+            // RFC 6140 §7.1.1: a bnc Contact's public GRUU names no number; the SIP-PBX
+            // puts one in. Its temp GRUU is the usual one (§7.1.2): opaque, for the trunk.
+            if (is_bnc_binding(b)) gruus->pub = gin_public_gruu(b.aor, b.instance);
+        }
         reply.headers.push_back(contact_line(b, context.now, gruus ? &*gruus : nullptr));
     }
     reply.headers.push_back("Date: " + sip_date(context.now));

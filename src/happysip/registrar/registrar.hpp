@@ -3,8 +3,8 @@
 // bindings keyed by instance and reg-id, each remembering the flow it came over, answered
 // with Require: outbound; 439 when the first hop cannot do Outbound) and RFC 5627 GRUUs
 // (pub-gruu/temp-gruu in the 200; a GRUU as a Contact is refused) and RFC 6140 GIN (a
-// configured SIP-PBX trunk registers one bnc Contact for its numbers; gin.hpp). Given a
-// REGISTER, it
+// configured SIP-PBX trunk registers one bnc Contact for its numbers, with the GRUUs of
+// RFC 6140 §7.1; gin.hpp). Given a REGISTER, it
 // computes the AOR's new binding set, stores it in one call and says what to answer:
 // 200 with every current binding, 423 with Min-Expires, 420 with Unsupported, 404 for a
 // foreign domain, 400 for a malformed Contact, Expires or out-of-order CSeq, 403 when the

@@ -1,6 +1,6 @@
 // RFC 6140 (GIN): the trunk table (exact URIs and DID blocks), the Request-URI a number's
-// request gets (§7.2.1), the registrar's answers to bulk REGISTERs (§7.1.1), and the
-// location view through which the proxy finds a trunk's numbers.
+// request gets (§6), the registrar's answers to bulk REGISTERs (§5.2, with the GRUUs of
+// §7.1), and the location view through which the proxy finds a trunk's numbers.
 #include "happysip/registrar/gin.hpp"
 
 #include <gtest/gtest.h>
@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "happysip/proxy/request_checks.hpp"
 #include "happysip/registrar/gin_location_view.hpp"
 #include "happysip/registrar/memory_location_store.hpp"
 #include "happysip/registrar/registrar.hpp"
@@ -159,6 +160,7 @@ class GinRegistrarTest : public ::testing::TestWithParam<std::string> {
     }
 
     RegistrarConfig config_;
+    std::uint32_t next_cseq_ = 1;
     std::unique_ptr<LocationStore> store_;
     std::unique_ptr<Registrar> registrar_;
     std::string dir_;
@@ -221,17 +223,72 @@ TEST_P(GinRegistrarTest, GinIsAnUnderstoodOptionTagBesideUnknownOnes) {
     EXPECT_TRUE(has_header(r, "Unsupported: frobnicate"));
 }
 
-TEST_P(GinRegistrarTest, ABncContactGetsNoGruus) {
+// RFC 6140 §7.1.1: the public GRUU of a bnc Contact is the SSP's domain with "bnc" and
+// "gr", no number; §7.1.2: its temp GRUU is the ordinary opaque one.
+TEST_P(GinRegistrarTest, ABncContactWithAnInstanceGetsTheBulkGruus) {
     registrar_->make_gruus_with([](const Binding&) {
-        return Gruus{"sip:pub@example.com;gr=x", "sip:t@example.com;gr"};
+        return Gruus{"sip:pub-not-for-bnc@example.com;gr=x", "sip:tgruu.T1@example.com;gr"};
     });
     auto hs = k_gin_headers;
     hs[0] += ";+sip.instance=\"<urn:uuid:00000000-0000-4000-8000-0000000000b1>\"";
     hs.push_back("Supported: gruu");
     auto r = handle(register_of("sip:pbx1@example.com", hs));
     ASSERT_EQ(r.status, 200) << r.reason;
-    for (const auto& h : r.headers)
-        EXPECT_EQ(h.find("gruu"), std::string::npos) << h;
+    EXPECT_TRUE(has_header(r,
+                           "Contact: <sip:198.51.100.3:5061;transport=tls;bnc>;expires=600;"
+                           "+sip.instance=\"<urn:uuid:00000000-0000-4000-8000-0000000000b1>\";"
+                           "pub-gruu=\"sip:example.com;bnc;gr=urn:uuid:"
+                           "00000000-0000-4000-8000-0000000000b1\";"
+                           "temp-gruu=\"sip:tgruu.T1@example.com;gr\""))
+        << ::testing::PrintToString(r.headers);
+}
+
+// RFC 5627 §5.2: GRUUs only for a UA that said Supported: gruu, and only for an instance.
+TEST_P(GinRegistrarTest, ABncContactGetsNoGruusUnlessAskedWithAnInstance) {
+    registrar_->make_gruus_with([](const Binding&) {
+        return Gruus{"sip:pub@example.com;gr=x", "sip:t@example.com;gr"};
+    });
+    auto with_instance = k_gin_headers;
+    with_instance[0] += ";+sip.instance=\"<urn:uuid:00000000-0000-4000-8000-0000000000b1>\"";
+    auto without_instance = k_gin_headers;
+    without_instance.push_back("Supported: gruu");
+    for (const auto& hs : {with_instance, without_instance}) {
+        auto r = handle(register_of("sip:pbx1@example.com", hs, next_cseq_++));
+        ASSERT_EQ(r.status, 200) << r.reason;
+        for (const auto& h : r.headers)
+            EXPECT_EQ(h.find("gruu"), std::string::npos) << h;
+    }
+}
+
+// RFC 6140 §5.3 (the "user" parameter): URI parameters of the bnc Contact, user=phone
+// among them, stay in every Request-URI made from it.
+TEST_P(GinRegistrarTest, UserPhoneOnTheBncContactReachesEveryNumbersRequestUri) {
+    auto hs = k_gin_headers;
+    hs[0] = "Contact: <sip:198.51.100.3:5061;transport=tls;bnc;user=phone>";
+    ASSERT_EQ(handle(register_of("sip:pbx1@example.com", hs)).status, 200);
+    GinLocationView view(*store_, registrar_->gin_trunks());
+    auto found = view.lookup("sip:+15551230042@example.com", k_now);
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found[0].contact, "sip:+15551230042@198.51.100.3:5061;transport=tls;user=phone");
+}
+
+// RFC 6140 §7.3: a trunk may register over an Outbound flow; the number's binding is the
+// trunk's, flow included.
+TEST_P(GinRegistrarTest, ATrunksOutboundFlowCarriesItsNumbers) {
+    auto hs = k_gin_headers;
+    hs[0] =
+        "Contact: <sip:198.51.100.3:5061;transport=tls;bnc;ob>;reg-id=1;"
+        "+sip.instance=\"<urn:uuid:00000000-0000-4000-8000-0000000000b1>\"";
+    hs.push_back("Supported: outbound");
+    auto r = handle(register_of("sip:pbx1@example.com", hs));
+    ASSERT_EQ(r.status, 200) << r.reason;
+    EXPECT_TRUE(has_header(r, "Require: outbound"));
+    GinLocationView view(*store_, registrar_->gin_trunks());
+    auto found = view.lookup("sip:+15551230042@example.com", k_now);
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found[0].contact, "sip:+15551230042@198.51.100.3:5061;transport=tls;ob");
+    EXPECT_TRUE(found[0].is_own_flow());
+    EXPECT_EQ(found[0].source, "tls:198.51.100.3:40001");
 }
 
 TEST_P(GinRegistrarTest, TheTrunkDeregistersWithExpiresZero) {
@@ -255,6 +312,20 @@ TEST_P(GinRegistrarTest, TheViewSendsATrunkNumberToTheBncContactAcrossARestart) 
               "sip:sales@198.51.100.3:5061;transport=tls");
     EXPECT_TRUE(view.lookup("sip:+15559870001@example.com", k_now).empty());  // pbx2: none
     EXPECT_TRUE(view.lookup("sip:+15550000000@example.com", k_now).empty());  // nobody's
+}
+
+// RFC 6140 §9.1: Proxy-Require: gin asks every proxy on the bulk REGISTER's path to know
+// the extension; happysipd as a proxy (the [edge] role relays REGISTERs) does.
+TEST(GinProxyRequire, ARelayingProxyUnderstandsGin) {
+    const proxy::LocalIdentity self({"example.net"}, {{"udp", "192.0.2.1", 5060}});
+    auto relayed = register_of("sip:pbx1@example.com", k_gin_headers);
+    EXPECT_FALSE(proxy::check_request(relayed, self).has_value());
+    auto hs = k_gin_headers;
+    hs.push_back("Proxy-Require: frobnicate");
+    auto rejected = proxy::check_request(register_of("sip:pbx1@example.com", hs), self);
+    ASSERT_TRUE(rejected.has_value());
+    EXPECT_EQ(rejected->status, 420);
+    EXPECT_EQ(rejected->headers, std::vector<std::string>{"Unsupported: frobnicate"});
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, GinRegistrarTest, ::testing::Values("memory", "sqlite"));
