@@ -82,23 +82,27 @@ class RefreshJournal {
 
     // Compaction, in steps, so that no one call holds the caller long: rewriting a million
     // bindings' records in one go held happysipd's I/O thread for seconds
-    // (docs/benchmarks.md). begin_compaction() opens the new file beside the journal and
-    // fixes the records to examine: those in the file now. examine() reads the next ones,
-    // in file order; keep() puts one in the new file; finish_compaction() appends the
-    // records added since begin_compaction(), then renames the new file over the journal,
-    // so a crash leaves either file whole. Records keep their seqs: those kept are in file
-    // order and those appended meanwhile are newer, so seqs still increase, as read()
-    // requires. After a failure, abandon_compaction(): the old file stays as it was.
+    // (docs/benchmarks.md). begin_compaction() opens the new file beside the journal;
+    // examine() reads the next records in file order, those appended since included, until
+    // it has caught up with the file; keep() puts one in the new file; finish_compaction()
+    // keeps any appended since the last examine(), then renames the new file over the
+    // journal, so a crash leaves either file whole. Records keep their seqs and their
+    // order, so seqs still increase, as read() requires. After a failure,
+    // abandon_compaction(): the old file stays as it was.
     JournalStatus begin_compaction();
     bool compacting() const noexcept { return compaction_ != nullptr; }
     // Up to `max` records not yet examined, into `out` (cleared first); `out` stays empty
-    // once all have been. A record that fails its checksum (the disk changed under us) is
-    // left out of `out` and of the new file, and counted in damaged_records().
+    // once every record in the file has been. A record that fails its checksum (the disk changed
+    // under us) is left out of `out` and of the new file, and counted in damaged_records().
     JournalStatus examine(std::size_t max, std::vector<JournalRecord>& out);
     void keep(const JournalRecord& r);
     JournalStatus finish_compaction();
     void abandon_compaction() noexcept;
     std::size_t damaged_records() const noexcept;
+    // The file a compaction replaced is freed a slice (2 MiB) per call, then closed;
+    // call it now and then (each group commit). Nothing when there is none.
+    void retire();
+    bool retiring() const noexcept { return retiring_fd_ >= 0; }
 
     const std::string& path() const noexcept { return path_; }
 
@@ -118,6 +122,8 @@ class RefreshJournal {
     std::size_t file_bytes_ = 0;              // whole valid records only
     std::string pending_;                     // encoded records not yet written
     std::unique_ptr<Compaction> compaction_;  // nullptr: none in progress
+    int retiring_fd_ = -1;                    // the replaced file, unlinked, being freed
+    std::size_t retiring_bytes_ = 0;
     bool usable_ = true;
 };
 

@@ -22,7 +22,7 @@
 // too; on open the table is loaded and each record newer than its row is applied. A group
 // with refreshes only opens no SQLite transaction. The journal is compacted (rewritten
 // with one record per binding whose latest state it alone holds) once it holds more than
-// twice as many records as there are bindings, a thousand-odd records per group commit,
+// twice as many records as there are bindings, a few hundred records per group commit,
 // so that no request waits for a whole rewrite.
 #pragma once
 

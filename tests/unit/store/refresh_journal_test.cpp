@@ -128,7 +128,7 @@ TEST_F(RefreshJournalTest, CompactionKeepsWhatItKeptAndWhatWasAppendedMeanwhile)
     ASSERT_TRUE(journal->begin_compaction().ok);
     EXPECT_TRUE(journal->compacting());
     EXPECT_TRUE(std::filesystem::exists(path + ".tmp"));
-    // Appended after begin: not among the records to examine, but in the new file.
+    // Appended after begin: examined in its turn, like the others.
     const JournalRecord during{3, 13, 1'800'000'100, 2, "udp:192.0.2.3:5060"};
     journal->add(during);
     ASSERT_TRUE(journal->flush().ok);
@@ -137,21 +137,52 @@ TEST_F(RefreshJournalTest, CompactionKeepsWhatItKeptAndWhatWasAppendedMeanwhile)
     EXPECT_EQ(out, (std::vector<JournalRecord>{k_records[0], k_records[1]}));
     journal->keep(out[1]);
     ASSERT_TRUE(journal->examine(100, out).ok);
-    EXPECT_EQ(out, std::vector<JournalRecord>{k_records[2]});
+    EXPECT_EQ(out, (std::vector<JournalRecord>{k_records[2], during}));
+    journal->keep(during);
     ASSERT_TRUE(journal->examine(100, out).ok);
     EXPECT_TRUE(out.empty());
+    // Appended after the last examine(): kept by finish_compaction() unexamined.
+    const JournalRecord late{4, 14, 1'800'000'200, 3, "udp:192.0.2.4:5060"};
+    journal->add(late);
+    ASSERT_TRUE(journal->flush().ok);
     // Until the rename the journal is the old file, whole.
-    EXPECT_EQ(std::filesystem::file_size(path), 4 * RefreshJournal::k_record_size);
+    EXPECT_EQ(std::filesystem::file_size(path), 5 * RefreshJournal::k_record_size);
     ASSERT_TRUE(journal->finish_compaction().ok);
     EXPECT_FALSE(journal->compacting());
-    EXPECT_EQ(journal->records(), 2u);
+    EXPECT_EQ(journal->records(), 3u);
     EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
-    EXPECT_EQ(read_back(), (std::vector<JournalRecord>{k_records[1], during}));
+    EXPECT_EQ(read_back(), (std::vector<JournalRecord>{k_records[1], during, late}));
     // Appends go to the new file.
-    const JournalRecord next{4, 21, 1'800'000'100, 2, "udp:192.0.2.4:5060"};
+    const JournalRecord next{5, 21, 1'800'000'100, 2, "udp:192.0.2.5:5060"};
     journal->add(next);
     ASSERT_TRUE(journal->flush().ok);
-    EXPECT_EQ(read_back(), (std::vector<JournalRecord>{k_records[1], during, next}));
+    EXPECT_EQ(read_back(), (std::vector<JournalRecord>{k_records[1], during, late, next}));
+}
+
+TEST_F(RefreshJournalTest, ReplacedFileIsFreedInSlicesAfterACompaction) {
+    // 50,000 records (4.8 MB): freed 2 MiB per retire() call, closed after the third.
+    auto journal = open();
+    for (std::int64_t i = 1; i <= 50'000; ++i)
+        journal->add({i, i, 1'800'000'000, 1, "udp:192.0.2.1:5060"});
+    ASSERT_TRUE(journal->flush().ok);
+    ASSERT_TRUE(journal->begin_compaction().ok);
+    std::vector<JournalRecord> out;
+    do {
+        ASSERT_TRUE(journal->examine(4096, out).ok);
+    } while (!out.empty());
+    ASSERT_TRUE(journal->finish_compaction().ok);
+    EXPECT_EQ(journal->records(), 0u);
+    EXPECT_TRUE(journal->retiring());
+    journal->retire();
+    journal->retire();
+    EXPECT_TRUE(journal->retiring());
+    journal->retire();
+    EXPECT_FALSE(journal->retiring());
+    journal->retire();  // nothing left: no effect
+    const JournalRecord next{7, 50'001, 1'800'000'100, 2, "udp:192.0.2.7:5060"};
+    journal->add(next);
+    ASSERT_TRUE(journal->flush().ok);
+    EXPECT_EQ(read_back(), std::vector<JournalRecord>{next});
 }
 
 TEST_F(RefreshJournalTest, AbandonedCompactionLeavesTheJournalAsItWas) {
