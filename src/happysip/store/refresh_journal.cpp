@@ -246,27 +246,32 @@ JournalStatus RefreshJournal::examine(std::size_t max, std::vector<JournalRecord
     if (c.kept.size() >= k_read_chunk) {
         if (auto s = write_kept(); !s.ok) return s;
     }
-    // Up to the end of the file as it is now: records appended since begin_compaction()
-    // are examined too, so finish_compaction() has (nearly) nothing left to copy.
-    const std::size_t bytes = std::min({max * k_record_size, file_bytes_ - c.next, k_read_chunk});
-    c.buffer.resize(bytes);
-    std::size_t have = 0;
-    while (have < bytes) {
-        const ssize_t n =
-            ::pread(c.in, c.buffer.data() + have, bytes - have, static_cast<off_t>(c.next + have));
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return failure("compaction: read", errno);
-        if (n == 0) return failure("compaction: read", EIO);  // shorter than it was
-        have += static_cast<std::size_t>(n);
+    // An empty `out` tells the caller that all is examined (it then keeps the rest
+    // unexamined): a batch of damaged records only must not end the examination.
+    while (out.empty() && c.next < file_bytes_) {
+        // Up to the end of the file as it is now: records appended since begin_compaction()
+        // are examined too, so finish_compaction() has (nearly) nothing left to copy.
+        const std::size_t records = std::clamp<std::size_t>(max, 1, k_read_chunk / k_record_size);
+        const std::size_t bytes = std::min(records * k_record_size, file_bytes_ - c.next);
+        c.buffer.resize(bytes);
+        std::size_t have = 0;
+        while (have < bytes) {
+            const ssize_t n = ::pread(c.in, c.buffer.data() + have, bytes - have,
+                                      static_cast<off_t>(c.next + have));
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) return failure("compaction: read", errno);
+            if (n == 0) return failure("compaction: read", EIO);  // shorter than it was
+            have += static_cast<std::size_t>(n);
+        }
+        for (std::size_t at = 0; at < bytes; at += k_record_size) {
+            JournalRecord r;
+            if (decode(c.buffer.data() + at, r))
+                out.push_back(std::move(r));
+            else
+                ++c.damaged;
+        }
+        c.next += bytes;
     }
-    for (std::size_t at = 0; at < bytes; at += k_record_size) {
-        JournalRecord r;
-        if (decode(c.buffer.data() + at, r))
-            out.push_back(std::move(r));
-        else
-            ++c.damaged;
-    }
-    c.next += bytes;
     return {};
 }
 
@@ -319,7 +324,9 @@ JournalStatus RefreshJournal::finish_compaction() {
     // bindings held the thread ~100 ms in close(). retire() frees them in slices instead.
     ::close(c.in);
     c.in = -1;
-    retire();  // a file retired earlier, if any, first
+    // One file is retired at a time: one still being freed is closed now (its last pages
+    // at once), not left open, with its disk space, until the process ends.
+    if (retiring_fd_ >= 0) ::close(retiring_fd_);
     retiring_fd_ = fd_;
     retiring_bytes_ = file_bytes_;
     fd_ = std::exchange(c.out, -1);

@@ -566,6 +566,9 @@ void SqliteLocationStore::maybe_compact(std::size_t budget) {
     if (!journal_ || in_group_ || stale_) return;
     journal_->retire();
     if (!journal_->compacting()) {
+        // Not while the file the last one replaced is still being freed: finishing would
+        // have to close it, its remaining pages at once.
+        if (journal_->retiring()) return;
         const std::size_t limit = std::max({k_min_journal_records, 2 * rows_, compact_floor_});
         if (journal_->usable()) {
             if (journal_->records() <= limit) return;

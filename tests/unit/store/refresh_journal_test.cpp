@@ -37,6 +37,9 @@ class RefreshJournalTest : public test::StoreTest {
         if (warning) *warning = w;
         return records;
     }
+    // k_records written, then one byte of the second one's source changes on disk, then
+    // a compaction begins.
+    std::unique_ptr<RefreshJournal> compacting_with_second_record_damaged();
     void append_bytes(const std::string& bytes) {
         std::ofstream(path, std::ios::binary | std::ios::app) << bytes;
     }
@@ -48,6 +51,20 @@ const std::vector<JournalRecord> k_records = {
     {2, 11, 1'800'003'600, 4'000'000'000u, std::string(RefreshJournal::k_max_source, 's')},
     {-5, 12, -1, 0, ""},
 };
+
+std::unique_ptr<RefreshJournal> RefreshJournalTest::compacting_with_second_record_damaged() {
+    auto journal = open();
+    for (const auto& r : k_records)
+        journal->add(r);
+    if (!journal->flush().ok) return nullptr;
+    {
+        std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);
+        f.seekp(static_cast<std::streamoff>(RefreshJournal::k_record_size + 40));
+        f.put('X');
+    }
+    if (!journal->begin_compaction().ok) return nullptr;
+    return journal;
+}
 
 TEST_F(RefreshJournalTest, RecordsOfSeveralFlushesReadBackInOrder) {
     {
@@ -185,6 +202,45 @@ TEST_F(RefreshJournalTest, ReplacedFileIsFreedInSlicesAfterACompaction) {
     EXPECT_EQ(read_back(), std::vector<JournalRecord>{next});
 }
 
+TEST_F(RefreshJournalTest, CompactionFinishedWhileTheReplacedFileIsBeingFreedClosesIt) {
+    // 50,000 records (4.8 MB) take three retire() calls to free. A second compaction that
+    // finishes after one of them closes that file: open, unlinked, it would keep its
+    // descriptor and its disk space until the process ends.
+    auto journal = open();
+    for (std::int64_t i = 1; i <= 50'000; ++i)
+        journal->add({i, i, 1'800'000'000, 1, "udp:192.0.2.1:5060"});
+    ASSERT_TRUE(journal->flush().ok);
+    std::vector<JournalRecord> out;
+    for (int compaction = 0; compaction < 2; ++compaction) {
+        ASSERT_TRUE(journal->begin_compaction().ok);
+        do {
+            ASSERT_TRUE(journal->examine(4096, out).ok);
+        } while (!out.empty());
+        ASSERT_TRUE(journal->finish_compaction().ok);
+        EXPECT_TRUE(journal->retiring());
+        if (compaction == 0) journal->retire();  // 2 MiB of 4.8 freed
+    }
+    // The journal, and the file the second compaction replaced.
+    EXPECT_EQ(test::descriptors_under(dir), 2);
+    journal.reset();
+    EXPECT_EQ(test::descriptors_under(dir), 0);
+}
+
+TEST_F(RefreshJournalTest, DamagedRecordsDoNotEndTheExaminationEarly) {
+    // examine() answering nothing means "all examined": the caller then finishes, keeping
+    // the rest unexamined. A batch that held damaged records only must not look like that.
+    auto journal = compacting_with_second_record_damaged();
+    ASSERT_NE(journal, nullptr);
+    std::vector<JournalRecord> out;
+    ASSERT_TRUE(journal->examine(1, out).ok);
+    EXPECT_EQ(out, std::vector<JournalRecord>{k_records[0]});
+    ASSERT_TRUE(journal->examine(1, out).ok);
+    EXPECT_EQ(out, std::vector<JournalRecord>{k_records[2]});
+    EXPECT_EQ(journal->damaged_records(), 1u);
+    ASSERT_TRUE(journal->examine(1, out).ok);
+    EXPECT_TRUE(out.empty());
+}
+
 TEST_F(RefreshJournalTest, AbandonedCompactionLeavesTheJournalAsItWas) {
     auto journal = open();
     for (const auto& r : k_records)
@@ -207,17 +263,8 @@ TEST_F(RefreshJournalTest, AbandonedCompactionLeavesTheJournalAsItWas) {
 }
 
 TEST_F(RefreshJournalTest, CompactionLeavesOutARecordDamagedSinceItWasWritten) {
-    auto journal = open();
-    for (const auto& r : k_records)
-        journal->add(r);
-    ASSERT_TRUE(journal->flush().ok);
-    {
-        // One byte of the second record's source changes on disk.
-        std::fstream f(path, std::ios::binary | std::ios::in | std::ios::out);
-        f.seekp(static_cast<std::streamoff>(RefreshJournal::k_record_size + 40));
-        f.put('X');
-    }
-    ASSERT_TRUE(journal->begin_compaction().ok);
+    auto journal = compacting_with_second_record_damaged();
+    ASSERT_NE(journal, nullptr);
     std::vector<JournalRecord> out;
     ASSERT_TRUE(journal->examine(100, out).ok);
     EXPECT_EQ(out, (std::vector<JournalRecord>{k_records[0], k_records[2]}));

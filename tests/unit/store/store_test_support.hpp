@@ -74,6 +74,17 @@ class StoreTest : public ::testing::Test {
     std::string path;
 };
 
+// This process's descriptors open on a file under `dir`, unlinked ones ("... (deleted)")
+// included.
+inline int descriptors_under(const std::string& dir) {
+    int n = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+        std::error_code ec;
+        if (std::filesystem::read_symlink(entry.path(), ec).string().starts_with(dir + "/")) ++n;
+    }
+    return n;
+}
+
 // Makes this process's descriptor open on `file` write to /dev/full instead, so that
 // every write() through it fails with ENOSPC (a full disk) while the file stays as it
 // was. False if no descriptor is open on `file`.
