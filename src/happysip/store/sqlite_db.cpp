@@ -98,7 +98,7 @@ std::unique_ptr<SqliteDb> SqliteDb::open(const std::string& path, std::string& e
         return nullptr;
     }
     std::unique_ptr<SqliteDb> db(new SqliteDb(raw));
-    sqlite3_busy_timeout(raw, 5000);
+    sqlite3_busy_timeout(raw, k_busy_timeout_ms);
     // WAL: readers never block the writer, and a commit survives kill -9 (the WAL is
     // replayed on open). synchronous=NORMAL loses at most the last commits on power loss,
     // never on a process crash.
@@ -143,7 +143,7 @@ SqliteStatus SqliteDb::checkpoint_in_background(const std::string& path, int wak
     auto checkpointer =
         WalCheckpointer::start(path, k_fsync_each_commit, {wake_pages, restart_pages}, error);
     if (!checkpointer) return {false, error};
-    checkpointer->install(db_);
+    checkpointer->install(db_, k_busy_timeout_ms);
     checkpointer_ = std::move(checkpointer);
     return {};
 }

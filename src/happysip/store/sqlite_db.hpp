@@ -60,6 +60,8 @@ class SqliteDb {
     // survives kill -9 (it is in the page cache) but maybe not a power loss. Files beside
     // the database that must be as durable as a commit (the refresh journal) read this.
     static constexpr bool k_fsync_each_commit = false;
+    // How long a statement waits for another connection's lock before SQLITE_BUSY.
+    static constexpr int k_busy_timeout_ms = 5000;
 
     // Opens (creating) the file; ":memory:" for a private in-memory database. On failure
     // returns nullptr and sets `error`. Turns on WAL and foreign keys.

@@ -19,6 +19,7 @@ struct WalCheckpointer::Shared {
     bool running = false;          // the thread is checkpointing
     bool stop = false;
     int backfilled = 0;  // WAL frames copied by the last checkpoint
+    int writer_busy_timeout_ms = 0;
     std::uint64_t done = 0;
     std::uint64_t restarts = 0;
     std::string error;
@@ -63,8 +64,14 @@ struct WalCheckpointer::Shared {
             shared.wanted = false;
             shared.idle.wait(lock, [&] { return !shared.running; });
             lock.unlock();
+            // Without the busy handler: RESTART waits in it for every reader to leave the
+            // WAL, so one that holds a read transaction (a backup, an operator's sqlite3
+            // shell) would hold this thread for the whole busy timeout at every commit.
+            // Without it, SQLite copies what it can and answers BUSY.
+            sqlite3_busy_timeout(writer, 0);
             const int rc = sqlite3_wal_checkpoint_v2(writer, schema, SQLITE_CHECKPOINT_RESTART,
                                                      nullptr, nullptr);
+            sqlite3_busy_timeout(writer, shared.writer_busy_timeout_ms);
             lock.lock();
             if (rc == SQLITE_OK) {
                 ++shared.restarts;
@@ -125,7 +132,8 @@ WalCheckpointer::~WalCheckpointer() {
     sqlite3_close_v2(shared_->db);
 }
 
-void WalCheckpointer::install(sqlite3* writer) {
+void WalCheckpointer::install(sqlite3* writer, int busy_timeout_ms) {
+    shared_->writer_busy_timeout_ms = busy_timeout_ms;  // before the hook can read it
     // Replaces the hook that sqlite3_wal_autocheckpoint() installs: one hook per connection.
     sqlite3_wal_hook(writer, &Shared::on_commit, shared_.get());
 }

@@ -44,8 +44,9 @@ class WalCheckpointer {
 
     // Replaces `writer`'s automatic checkpoint by this thread's. Call once, on the thread
     // that uses `writer`, which must outlive this object's use of it (its destructor runs
-    // before the writer's connection closes).
-    void install(sqlite3* writer);
+    // before the writer's connection closes). `busy_timeout_ms` is the writer's own, put
+    // back after its RESTART, which runs without one.
+    void install(sqlite3* writer, int busy_timeout_ms);
 
     // Checkpoints that ran to the end so far on the thread, and the writer's RESTARTs at
     // the hard limit (for tests and statistics).

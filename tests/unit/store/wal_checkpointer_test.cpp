@@ -23,7 +23,21 @@ namespace {
 using registrar::Binding;
 using test::k_now;
 
-class WalCheckpointerTest : public test::StoreTest {};
+class WalCheckpointerTest : public test::StoreTest {
+  protected:
+    static constexpr int k_wake = 100;
+    static constexpr int k_restart = 400;
+    // A database with table t (v TEXT) whose checkpoints run at k_wake and k_restart pages.
+    std::unique_ptr<SqliteDb> open_writer() {
+        std::string error;
+        auto db = SqliteDb::open(path, error);
+        EXPECT_NE(db, nullptr) << error;
+        if (!db) return db;
+        EXPECT_TRUE(db->exec("CREATE TABLE t (v TEXT)").ok);
+        EXPECT_TRUE(db->checkpoint_in_background(path, k_wake, k_restart).ok);
+        return db;
+    }
+};
 
 Binding user(int i) {
     Binding b = test::binding("sip:u" + std::to_string(i) + "@192.0.2.1", k_now + 600);
@@ -66,15 +80,10 @@ TEST_F(WalCheckpointerTest, CheckpointsRunBesideTheWriterAndLoseNothing) {
 
 TEST_F(WalCheckpointerTest, WriterThatNeverPausesStillKeepsTheWalBounded) {
     // Commits back to back: each background checkpoint ends behind the commits made
-    // meanwhile, so the WAL would never restart; past restart_pages the thread runs a RESTART
+    // meanwhile, so the WAL would never restart; past restart_pages the writer runs a RESTART
     // checkpoint.
-    std::string error;
-    auto db = SqliteDb::open(path, error);
-    ASSERT_NE(db, nullptr) << error;
-    ASSERT_TRUE(db->exec("CREATE TABLE t (v TEXT)").ok);
-    const int k_wake = 100;
-    const int k_restart = 400;
-    ASSERT_TRUE(db->checkpoint_in_background(path, k_wake, k_restart).ok);
+    auto db = open_writer();
+    ASSERT_NE(db, nullptr);
     SqliteStatus status;
     auto insert = db->prepare("INSERT INTO t (v) VALUES (?1)", status);
     ASSERT_TRUE(status.ok) << status.error;
@@ -97,6 +106,48 @@ TEST_F(WalCheckpointerTest, WriterThatNeverPausesStillKeepsTheWalBounded) {
     auto count = db->prepare("SELECT count(*) FROM t", counted);
     ASSERT_TRUE(count.step());
     EXPECT_EQ(count.integer(0), k_commits);
+}
+
+TEST_F(WalCheckpointerTest, ReaderThatHoldsASnapshotDoesNotHoldTheWriterAtTheHardLimit) {
+    // A reader that keeps a read transaction open (a backup, an operator's sqlite3 shell)
+    // keeps the WAL from restarting. Past restart_pages the writer's RESTART must then
+    // answer BUSY at once, not wait its busy timeout (5 s) at every commit.
+    auto db = open_writer();
+    ASSERT_NE(db, nullptr);
+    std::string error;
+    auto reader = SqliteDb::open(path, error);
+    ASSERT_NE(reader, nullptr) << error;
+    ASSERT_TRUE(reader->exec("BEGIN").ok);
+    SqliteStatus status;
+    auto count = reader->prepare("SELECT count(*) FROM t", status);
+    ASSERT_TRUE(count.step());  // its snapshot is held until COMMIT
+    auto insert = db->prepare("INSERT INTO t (v) VALUES (?1)", status);
+    ASSERT_TRUE(status.ok) << status.error;
+    const int k_commits = 600;  // one WAL frame or more each: past k_restart
+    auto slowest = std::chrono::steady_clock::duration::zero();
+    for (int i = 0; i < k_commits; ++i) {
+        const auto start = std::chrono::steady_clock::now();
+        insert.bind(1, std::string(200, 'x'));
+        insert.step();
+        ASSERT_TRUE(insert.status().ok) << insert.status().error;
+        insert.reset();
+        slowest = std::max(slowest, std::chrono::steady_clock::now() - start);
+        if (slowest > std::chrono::seconds(2)) break;  // not 5 s more per commit
+    }
+    const std::uintmax_t frame = 4096 + 24;
+    EXPECT_GT(std::filesystem::file_size(path + "-wal"), k_restart * frame);
+    EXPECT_LT(slowest, std::chrono::seconds(2))
+        << std::chrono::duration_cast<std::chrono::milliseconds>(slowest).count() << " ms";
+    EXPECT_EQ(db->checkpointer()->restarts(), 0u);
+    EXPECT_EQ(db->checkpointer()->take_error(), "");
+    // Once the reader is gone the next commit restarts the WAL.
+    count.reset();
+    ASSERT_TRUE(reader->exec("COMMIT").ok);
+    insert.bind(1, std::string(200, 'x'));
+    insert.step();
+    ASSERT_TRUE(insert.status().ok) << insert.status().error;
+    insert.reset();
+    EXPECT_EQ(db->checkpointer()->restarts(), 1u);
 }
 
 TEST_F(WalCheckpointerTest, InMemoryStoreHasNone) {
