@@ -128,6 +128,7 @@ std::unique_ptr<SqliteDb> SqliteDb::open_with_schema(const std::string& path,
 SqliteDb::SqliteDb(sqlite3* db) : db_(db) {}
 
 SqliteDb::~SqliteDb() {
+    if (checkpointer_) sqlite3_wal_hook(db_, nullptr, nullptr);  // it points at the checkpointer
     checkpointer_.reset();  // its thread may be checkpointing this file
     sqlite3_close_v2(db_);
 }
