@@ -302,7 +302,7 @@ JournalStatus RefreshJournal::finish_compaction() {
     Compaction& c = *compaction_;
     std::vector<JournalRecord> rest;
     while (c.next < file_bytes_) {
-        if (auto s = examine(file_bytes_ - c.next, rest); !s.ok) return s;
+        if (auto s = examine((file_bytes_ - c.next) / k_record_size, rest); !s.ok) return s;
         for (const JournalRecord& r : rest)
             keep(r);
     }

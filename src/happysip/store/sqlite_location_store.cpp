@@ -294,16 +294,13 @@ registrar::StoreStatus SqliteLocationStore::replay_journal() {
         // last SQLite write; a rowid reused by a new row has a newer seq than any record
         // of the row that had it before.
         next_seq_ = std::max(next_seq_, r.seq + 1);
-        const auto* owner = aor_of_.find(r.rowid);
-        if (!owner) continue;
-        for (Row& row : by_aor_.find(owner->second)->second) {
-            if (row.rowid != r.rowid || row.seq >= r.seq) continue;
-            row.binding.cseq = r.cseq;
-            row.binding.expires_at = r.expires_at;
-            row.binding.source = r.source;
-            row.seq = r.seq;
-            row.journaled = true;
-        }
+        Row* row = find_row(r.rowid);
+        if (!row || row->seq >= r.seq) continue;
+        row->binding.cseq = r.cseq;
+        row->binding.expires_at = r.expires_at;
+        row->binding.source = r.source;
+        row->seq = r.seq;
+        row->journaled = true;
     }
     return {};
 }
@@ -608,11 +605,20 @@ bool SqliteLocationStore::holds_latest(const JournalRecord& r) const {
     // The record is the row's latest write: its seq is the row's, so no SQLite write or
     // newer record came after it, and the rowid was not reused since (a new row has a
     // newer seq than any record before it).
-    const auto* owner = aor_of_.find(r.rowid);
-    if (!owner) return false;
-    for (const Row& row : by_aor_.find(owner->second)->second)
-        if (row.rowid == r.rowid) return row.journaled && row.seq == r.seq;
-    return false;
+    const Row* row = find_row(r.rowid);
+    return row && row->journaled && row->seq == r.seq;
+}
+
+SqliteLocationStore::Row* SqliteLocationStore::find_row(std::int64_t rowid) {
+    const auto* owner = aor_of_.find(rowid);
+    if (!owner) return nullptr;
+    for (Row& row : by_aor_.find(owner->second)->second)
+        if (row.rowid == rowid) return &row;
+    return nullptr;
+}
+
+const SqliteLocationStore::Row* SqliteLocationStore::find_row(std::int64_t rowid) const {
+    return const_cast<SqliteLocationStore*>(this)->find_row(rowid);
 }
 
 void SqliteLocationStore::install(AorMap::value_type* entry, std::string_view aor,
@@ -649,11 +655,8 @@ std::size_t SqliteLocationStore::purge_expired(std::int64_t now) {
     while (!expiries_.empty() && expiries_.top().at <= now && due.size() < k_purge_batch) {
         const Expiry e = expiries_.top();
         expiries_.pop();
-        const auto* owner = aor_of_.find(e.rowid);
-        if (!owner) continue;  // the row is gone
-        const auto& rows = by_aor_.find(owner->second)->second;
-        for (const Row& row : rows)
-            if (row.rowid == e.rowid && row.binding.expires_at == e.at) due.push_back(e);
+        const Row* row = find_row(e.rowid);
+        if (row && row->binding.expires_at == e.at) due.push_back(e);  // else gone or refreshed
     }
     if (due.empty()) return 0;
     const bool atomic = due.size() > 1;

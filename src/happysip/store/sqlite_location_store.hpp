@@ -120,6 +120,9 @@ class SqliteLocationStore final : public registrar::LocationStore {
     void compaction_failed(const std::string& error);
     // Whether `r` is the latest write of a live row (compaction keeps it).
     bool holds_latest(const JournalRecord& r) const;
+    // The row with `rowid`, nullptr if there is none (removed, or never loaded).
+    Row* find_row(std::int64_t rowid);
+    const Row* find_row(std::int64_t rowid) const;
     void warn(std::string warning);
     registrar::StoreStatus insert(std::string_view aor, const registrar::Binding& b,
                                   std::int64_t seq, std::int64_t& rowid);
