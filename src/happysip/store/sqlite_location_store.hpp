@@ -114,6 +114,10 @@ class SqliteLocationStore final : public registrar::LocationStore {
                                  std::vector<Row>& rows);
     // Inside a group: opens its SQLite transaction on the group's first SQLite write.
     registrar::StoreStatus join_group_transaction();
+    // Journal records a compaction examines per group commit, at least (and four times the
+    // group's own records, so it always finishes): each costs a few cache misses at a
+    // million bindings, ~0.5 us, so a step stays near 0.1 ms.
+    static constexpr std::size_t k_compact_step = 256;
     // Compacts the journal once it holds more than twice the live bindings: examines up
     // to `budget` of its records per call, and the compaction goes on at the next calls.
     void maybe_compact(std::size_t budget);
