@@ -41,43 +41,37 @@ std::string RequestSource::text() const {
            to_hostport(remote_address, remote_port);
 }
 
-// Where the responses of one server transaction go.
-struct SipServer::Route {
-    RequestSource source;
-    UdpTransport* udp = nullptr;  // owned by the server, which outlives routes
-    asio::ip::udp::endpoint udp_source;
-    // §18.2.2: where UDP responses go, read from the stamped top Via on receipt (every
-    // response copies that Via, so reading it again per response would be wasted work).
-    std::optional<asio::ip::udp::endpoint> udp_reply_to;
-    std::weak_ptr<StreamConnection> stream;
-    std::string to_tag;
-};
-
 // --- Responder -------------------------------------------------------------------------
 
 bool Responder::respond(int status, std::string_view reason,
                         const std::vector<std::string>& extra) const {
     if (!server_) return false;
-    auto response = server_->build(key_, invite_, status, reason, extra);
-    return response && server_->answer(key_, invite_, std::move(*response));
+    auto response = server_->build(id_, invite_, status, reason, extra);
+    return response && server_->answer(id_, invite_, std::move(*response));
 }
 
 bool Responder::send(sip::Message response) const {
-    return server_ && server_->answer(key_, invite_, std::move(response));
+    return server_ && server_->answer(id_, invite_, std::move(response));
 }
 
 std::string Responder::to_tag() const {
-    if (!server_) return {};
-    const auto* it = server_->routes_.find(key_);
-    return it ? it->second->to_tag : std::string();
+    const auto* route = server_ ? server_->route_of(id_, invite_) : nullptr;
+    return route ? route->to_tag : std::string();
 }
 
 bool Responder::awaits_final() const {
-    return server_ && server_->awaits_final(key_, invite_);
+    return server_ && server_->awaits_final(id_, invite_);
 }
 
 void Responder::discard() const {
-    if (server_) server_->discarded_.emplace_back(key_, invite_);
+    if (server_) server_->discarded_.emplace_back(id_, invite_);
+}
+
+txn::TransactionKey Responder::key() const {
+    if (!server_) return {};
+    const txn::TransactionKey* key =
+        invite_ ? server_->invite_.find_id(id_).key : server_->non_invite_.find_id(id_).key;
+    return key ? *key : txn::TransactionKey{};
 }
 
 // --- SipServer -------------------------------------------------------------------------
@@ -264,33 +258,33 @@ void SipServer::receive(sip::Message request, Route route) {
     sip::Method method = request.method();
     bool is_invite = method == sip::Method::invite;
     if (is_invite || method == sip::Method::ack) {
-        if (auto* existing = invite_.touch(key)) {
-            existing->on_request(request, t);  // retransmission, or the ACK of a non-2xx
-            drain(key, *existing);
+        if (auto existing = invite_.touch_entry(key)) {
+            existing.txn->on_request(request, t);  // retransmission, or the ACK of a non-2xx
+            drain(*existing.txn, *existing.extra, existing.id);
         } else if (is_invite && !stopping_ && admit(request, route)) {
             route.to_tag = new_tag();
-            routes_.insert_or_assign(key, std::make_shared<Route>(std::move(route)));
             auto send100 = options_.invite_100_trying ? txn::InviteServerTransaction::Send100::yes
                                                       : txn::InviteServerTransaction::Send100::no;
             auto stored = invite_.insert_touched(
-                std::move(key), txn::InviteServerTransaction(std::move(request), kind,
-                                                             options_.timers, t, send100));
-            drain(*stored.key, *stored.txn);  // the table's key: unsettled until we return
+                std::move(key),
+                txn::InviteServerTransaction(std::move(request), kind, options_.timers, t, send100),
+                std::move(route));
+            drain(*stored.txn, *stored.extra, stored.id);  // unsettled until we return
         } else if (!is_invite && handler_) {
             Responder none;  // an ACK for a 2xx belongs to the dialog, not to a transaction
             handler_(request, route.source, none);
         }
     } else {
-        if (auto* existing = non_invite_.touch(key)) {
-            existing->on_request(request, t);
-            drain(key, *existing);
+        if (auto existing = non_invite_.touch_entry(key)) {
+            existing.txn->on_request(request, t);
+            drain(*existing.txn, *existing.extra, existing.id);
         } else if (!stopping_ && admit(request, route)) {
             route.to_tag = new_tag();
-            routes_.insert_or_assign(key, std::make_shared<Route>(std::move(route)));
             auto stored = non_invite_.insert_touched(
                 std::move(key),
-                txn::NonInviteServerTransaction(std::move(request), kind, options_.timers, t));
-            drain(*stored.key, *stored.txn);
+                txn::NonInviteServerTransaction(std::move(request), kind, options_.timers, t),
+                std::move(route));
+            drain(*stored.txn, *stored.extra, stored.id);
         }
     }
     purge_discarded();
@@ -365,10 +359,8 @@ bool SipServer::admit(const sip::Message& request, const Route& route) {
 }
 
 void SipServer::purge_discarded() {
-    for (const auto& [key, invite] : discarded_) {
-        invite ? invite_.erase(key) : non_invite_.erase(key);
-        routes_.erase(key);
-    }
+    for (const auto& [id, invite] : discarded_)
+        invite ? invite_.erase_id(id) : non_invite_.erase_id(id);
     discarded_.clear();
 }
 
@@ -390,7 +382,7 @@ void SipServer::file_alias(const sip::Message& request, const Route& route) {
 
 // Carries out what a transaction asks until it asks nothing more.
 template <class Txn>
-void SipServer::drain(const txn::TransactionKey& key, Txn& txn) {
+void SipServer::drain(Txn& txn, Route& route, std::uint64_t id) {
     // A handler may answer this or another transaction from inside; none is settled
     // (possibly erased) before the outermost drain has finished with its reference.
     ++depth_;
@@ -402,69 +394,72 @@ void SipServer::drain(const txn::TransactionKey& key, Txn& txn) {
         for (txn::Action& action : actions) {
             if (auto* send = std::get_if<txn::Send>(&action)) {
                 bool failed = false;
-                transmit(key, send->message, &failed);
+                transmit(route, send->message, &failed);
                 if (failed) txn.on_transport_error(now());
             } else if (auto* tu = std::get_if<txn::PassToTu>(&action)) {
-                auto* it = routes_.find(key);
-                if (!it || !handler_) continue;
-                auto route = it->second;  // the handler may end the transaction
-                Responder responder(this, key, std::is_same_v<Txn, txn::InviteServerTransaction>);
-                handler_(tu->message, route->source, responder);
+                if (!handler_) continue;
+                // `route` stays: the entry is erased only once every drain has returned,
+                // even when the handler ends the transaction.
+                Responder responder(this, id, std::is_same_v<Txn, txn::InviteServerTransaction>);
+                handler_(tu->message, route.source, responder);
                 // Discarded: `txn` is about to be erased; carry out nothing more for it.
-                if (!discarded_.empty() && discarded_.back().first == key) return;
-            } else if (std::holds_alternative<txn::Terminated>(action)) {
-                routes_.erase(key);
+                if (!discarded_.empty() && discarded_.back().first == id) return;
             }
         }
     }
 }
 
-std::optional<sip::Message> SipServer::build(const txn::TransactionKey& key, bool invite,
-                                             int status, std::string_view reason,
+const SipServer::Route* SipServer::route_of(std::uint64_t id, bool invite) {
+    return invite ? invite_.find_id(id).extra : non_invite_.find_id(id).extra;
+}
+
+std::optional<sip::Message> SipServer::build(std::uint64_t id, bool invite, int status,
+                                             std::string_view reason,
                                              const std::vector<std::string>& extra) {
     const sip::Message* request = nullptr;
+    const Route* route = nullptr;
     if (invite) {
-        if (auto* t = invite_.find(key)) request = &t->request();
-    } else if (auto* t = non_invite_.find(key)) {
-        request = &t->request();
+        if (auto s = invite_.find_id(id)) request = &s.txn->request(), route = s.extra;
+    } else if (auto s = non_invite_.find_id(id)) {
+        request = &s.txn->request(), route = s.extra;
     }
-    auto* route = routes_.find(key);
-    if (!request || !route) return std::nullopt;
+    if (!request) return std::nullopt;
     auto response =
-        sip::make_response(*request, status, reason, route->second->to_tag, extra, server_line_);
+        sip::make_response(*request, status, reason, route->to_tag, extra, server_line_);
     if (!response) return std::nullopt;
     return std::move(response).value();
 }
 
-bool SipServer::answer(const txn::TransactionKey& key, bool invite, sip::Message response) {
+bool SipServer::answer(std::uint64_t id, bool invite, sip::Message response) {
     if (invite) {
-        auto* t = invite_.touch(key);
-        if (!t || !t->send_response(std::move(response), now())) return false;
-        drain(key, *t);
+        auto s = invite_.touch_id(id);
+        if (!s || !s.txn->send_response(std::move(response), now())) return false;
+        drain(*s.txn, *s.extra, s.id);
     } else {
-        auto* t = non_invite_.touch(key);
-        if (!t || !t->send_response(std::move(response), now())) return false;
-        drain(key, *t);
+        auto s = non_invite_.touch_id(id);
+        if (!s || !s.txn->send_response(std::move(response), now())) return false;
+        drain(*s.txn, *s.extra, s.id);
     }
     settle_all();
     rearm();
     return true;
 }
 
-bool SipServer::awaits_final(const txn::TransactionKey& key, bool invite) {
+bool SipServer::awaits_final(std::uint64_t id, bool invite) {
     if (invite) {
-        auto* t = invite_.find(key);
+        auto* t = invite_.find_id(id).txn;
         return t && t->state() == txn::InviteServerTransaction::State::proceeding;
     }
-    auto* t = non_invite_.find(key);
+    auto* t = non_invite_.find_id(id).txn;
     using State = txn::NonInviteServerTransaction::State;
     return t && (t->state() == State::trying || t->state() == State::proceeding);
 }
 
 Responder SipServer::invite_of_cancel(const sip::Message& cancel) {
     auto target = txn::cancel_target_key(cancel);
-    if (!target || !invite_.find(*target)) return {};
-    return Responder(this, *target, true);
+    if (!target) return {};
+    auto s = invite_.find_entry(*target);
+    return s ? Responder(this, s.id, true) : Responder{};
 }
 
 void SipServer::answer_cancel(const sip::Message& cancel, const Responder& responder) {
@@ -479,10 +474,7 @@ void SipServer::answer_cancel(const sip::Message& cancel, const Responder& respo
     if (ok) responder.send(std::move(ok).value());
 }
 
-void SipServer::transmit(const txn::TransactionKey& key, const sip::Message& m, bool* failed) {
-    auto* it = routes_.find(key);
-    if (!it) return;
-    const Route& route = *it->second;
+void SipServer::transmit(const Route& route, const sip::Message& m, bool* failed) {
     if (!route.udp) {
         auto c = route.stream.lock();
         if (!c || !c->is_open()) {
@@ -555,8 +547,8 @@ void SipServer::rearm() {
         if (ec) return;
         armed_.reset();
         Instant t = now();
-        non_invite_.fire_due(t, [this](const auto& key, auto& txn) { drain(key, txn); });
-        invite_.fire_due(t, [this](const auto& key, auto& txn) { drain(key, txn); });
+        non_invite_.fire_due(t, [this](const auto& s) { drain(*s.txn, *s.extra, s.id); });
+        invite_.fire_due(t, [this](const auto& s) { drain(*s.txn, *s.extra, s.id); });
         settle_all();
         rearm();
     });
@@ -568,14 +560,13 @@ void SipServer::rearm() {
 // Never erases: it runs while a transaction's actions are being carried out.
 bool SipServer::busy() {
     bool waiting = false;
-    routes_.for_each([&](const auto& entry) {
-        const txn::TransactionKey& key = entry.first;
-        if (auto* t = invite_.find(key)) {
-            using State = txn::InviteServerTransaction::State;
-            waiting |= t->state() == State::proceeding || t->state() == State::completed;
-        } else {
-            waiting |= awaits_final(key, false);
-        }
+    invite_.for_each([&](const auto&, const auto& t, const auto&) {
+        using State = txn::InviteServerTransaction::State;
+        waiting |= t.state() == State::proceeding || t.state() == State::completed;
+    });
+    non_invite_.for_each([&](const auto&, const auto& t, const auto&) {
+        using State = txn::NonInviteServerTransaction::State;
+        waiting |= t.state() == State::trying || t.state() == State::proceeding;
     });
     return waiting;
 }

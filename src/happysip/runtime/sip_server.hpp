@@ -91,17 +91,19 @@ class Responder {
     void discard() const;
     explicit operator bool() const noexcept { return server_ != nullptr; }
     // The transaction's key (RFC 3261 §17.2.3), equal to txn::server_key of the request as
-    // the handler got it, without interpreting its key headers again. Empty Responder: a
-    // default key.
-    const txn::TransactionKey& key() const noexcept { return key_; }
+    // the handler got it, without interpreting its key headers again. A default key when
+    // the transaction is gone or the Responder empty.
+    txn::TransactionKey key() const;
 
   private:
     friend class SipServer;
-    Responder(SipServer* server, txn::TransactionKey key, bool invite)
-        : server_(server), key_(std::move(key)), invite_(invite) {}
+    Responder(SipServer* server, std::uint64_t id, bool invite)
+        : server_(server), id_(id), invite_(invite) {}
 
     SipServer* server_ = nullptr;
-    txn::TransactionKey key_;
+    // The transaction's entry in its table: a number, cheap to copy into the group commit
+    // and the proxy's contexts, which a key (eight strings) was not.
+    std::uint64_t id_ = 0;
     bool invite_ = false;
 };
 
@@ -285,7 +287,17 @@ class SipServer {
 
   private:
     friend class Responder;
-    struct Route;
+    // Where a server transaction's responses go, kept in its table entry.
+    struct Route {
+        RequestSource source;
+        UdpTransport* udp = nullptr;  // owned by the server, which outlives routes
+        asio::ip::udp::endpoint udp_source;
+        // §18.2.2: where UDP responses go, read from the stamped top Via on receipt (every
+        // response copies that Via, so reading it again per response would be wasted work).
+        std::optional<asio::ip::udp::endpoint> udp_reply_to;
+        std::weak_ptr<StreamConnection> stream;
+        std::string to_tag;
+    };
 
     Instant now() const;
     void serve(std::shared_ptr<StreamConnection> connection);
@@ -305,16 +317,17 @@ class SipServer {
     std::string new_tag();  // a To tag for a response we make
     void file_alias(const sip::Message& request, const Route& route);
     template <class Txn>
-    void drain(const txn::TransactionKey& key, Txn& txn);
-    bool answer(const txn::TransactionKey& key, bool invite, sip::Message response);
-    std::optional<sip::Message> build(const txn::TransactionKey& key, bool invite, int status,
+    void drain(Txn& txn, Route& route, std::uint64_t id);
+    bool answer(std::uint64_t id, bool invite, sip::Message response);
+    std::optional<sip::Message> build(std::uint64_t id, bool invite, int status,
                                       std::string_view reason,
                                       const std::vector<std::string>& extra);
-    bool awaits_final(const txn::TransactionKey& key, bool invite);
+    bool awaits_final(std::uint64_t id, bool invite);
+    const Route* route_of(std::uint64_t id, bool invite);
     void purge_discarded();
     bool admit(const sip::Message& request, const Route& route);
     void settle_all();
-    void transmit(const txn::TransactionKey& key, const sip::Message& m, bool* failed);
+    void transmit(const Route& route, const sip::Message& m, bool* failed);
     void reject(const sip::Message& request, const Route& route, const sip::ParseError& e);
     void send_raw(const Route& route, std::string bytes);
     void send_response(const Route& route, const sip::Message& response);
@@ -377,17 +390,15 @@ class SipServer {
     // the same one instead of opening another.
     std::map<ConnectionTable::Key, std::weak_ptr<StreamConnection>> connecting_;
     PendingRequests pending_;  // send_request's named requests over TCP/TLS
-    txn::TransactionTable<txn::NonInviteServerTransaction> non_invite_;
-    txn::TransactionTable<txn::InviteServerTransaction> invite_;
-    // One per server transaction, for as long as it lives (32 s for a UDP non-INVITE):
-    // grows incrementally like the tables (base/incremental_hash_map.hpp).
-    base::IncrementalHashMap<txn::TransactionKey, std::shared_ptr<Route>, txn::TransactionKeyHash>
-        routes_;
+    // The server transactions, each with its Route, for as long as it lives (32 s for a
+    // UDP non-INVITE, Timer J).
+    txn::TransactionTable<txn::NonInviteServerTransaction, Route> non_invite_;
+    txn::TransactionTable<txn::InviteServerTransaction, Route> invite_;
     // How deep drain() nests: the tables settle the transactions they were touched for
     // (touch, insert_touched) only outside every drain.
     int depth_ = 0;
     // Transactions a handler discarded: removed once the handler has returned.
-    std::vector<std::pair<txn::TransactionKey, bool>> discarded_;
+    std::vector<std::pair<std::uint64_t, bool>> discarded_;  // entry ids, invite or not
     // Expires with the server: handlers that may run after it (a connect it ended while
     // closing) hold a weak_ptr to it and do nothing once it is gone.
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

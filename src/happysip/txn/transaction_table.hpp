@@ -26,15 +26,21 @@
 
 namespace happysip::txn {
 
+// What a table keeps beside each transaction when the caller asks for nothing.
+struct NoExtra {};
+
 // Txn is one of the four transaction classes: it has state(), next_deadline() and a
-// State::terminated.
-template <class Txn>
+// State::terminated. Extra is the caller's own per-transaction data (the runtime keeps
+// where to send the responses there), stored in the transaction's entry and gone with it:
+// a second map keyed by the same key held a second copy of every key and a node of its own
+// for each of the hundreds of thousands of transactions a UDP server lingers on.
+template <class Txn, class Extra = NoExtra>
 class TransactionTable {
   public:
     // Adds a transaction; false (and nothing stored) if the key is already taken, which
     // for a server table means the request is a retransmission of a known one.
-    bool insert(TransactionKey key, Txn txn) {
-        return add(std::move(key), std::move(txn)) != nullptr;
+    bool insert(TransactionKey key, Txn txn, Extra extra = {}) {
+        return add(std::move(key), std::move(txn), std::move(extra)) != nullptr;
     }
 
     // Forgets a transaction without letting it finish (a request the TU drops unanswered).
@@ -51,6 +57,43 @@ class TransactionTable {
         return it == nullptr ? nullptr : &it->second.txn;
     }
 
+    // A transaction's entry: its key, the transaction and the caller's extra (all null
+    // when there is none), and its id. Ids are never reused, so a holder of an id (a
+    // responder kept across a group commit) that outlives the transaction finds nothing,
+    // where a key could name a later transaction of a retransmitted request.
+    struct Stored {
+        const TransactionKey* key = nullptr;
+        Txn* txn = nullptr;
+        Extra* extra = nullptr;
+        std::uint64_t id = 0;
+        explicit operator bool() const noexcept { return txn != nullptr; }
+    };
+    Stored find_entry(const TransactionKey& key) { return stored(map_.find(key)); }
+    Stored find_id(std::uint64_t id) {
+        const auto* by_id = by_id_.find(id);
+        return by_id == nullptr ? Stored{} : stored(map_.find(*by_id->second));
+    }
+    // find_id() for a transaction about to get input (see touch()).
+    Stored touch_id(std::uint64_t id) {
+        Stored s = find_id(id);
+        if (s) touched_.push_back(id);
+        return s;
+    }
+    bool erase_id(std::uint64_t id) {
+        const auto* by_id = by_id_.find(id);
+        if (by_id == nullptr) return false;
+        const TransactionKey* key = by_id->second;
+        by_id_.erase(id);
+        map_.erase(*key);  // erase() reads the key before freeing it
+        return true;
+    }
+
+    // f(key, txn, extra) for every transaction; f must not insert or erase.
+    template <class F>
+    void for_each(F&& f) {
+        map_.for_each([&](auto& entry) { f(entry.first, entry.second.txn, entry.second.extra); });
+    }
+
     // The other way to keep the rule: find() for a transaction about to get input, or
     // insert() for a new one, noting it for settle_touched() instead of the caller keeping
     // a copy of its key (a key is eight strings; a note is its entry's number).
@@ -60,17 +103,19 @@ class TransactionTable {
         touched_.push_back(it->second.id);
         return &it->second.txn;
     }
-    // The stored key and transaction (both null when the key was taken): a caller may use
-    // the table's own key until it settles, rather than keeping a copy.
-    struct Stored {
-        const TransactionKey* key = nullptr;
-        Txn* txn = nullptr;
-    };
-    Stored insert_touched(TransactionKey key, Txn txn) {
-        auto* it = add(std::move(key), std::move(txn));
+    // find_entry() for a transaction about to get input.
+    Stored touch_entry(const TransactionKey& key) {
+        Stored s = find_entry(key);
+        if (s) touched_.push_back(s.id);
+        return s;
+    }
+    // The stored entry (empty when the key was taken): a caller may use the table's own
+    // key until it settles, rather than keeping a copy.
+    Stored insert_touched(TransactionKey key, Txn txn, Extra extra = {}) {
+        auto* it = add(std::move(key), std::move(txn), std::move(extra));
         if (it == nullptr) return {};
         touched_.push_back(it->second.id);
-        return {&it->first, &it->second.txn};
+        return stored(it);
     }
     // settle() for every transaction noted since the last call; one erased meanwhile is
     // skipped, one noted twice settled twice (the second time changes nothing).
@@ -85,14 +130,7 @@ class TransactionTable {
     // terminated. Returns false when it was removed (or was not there).
     bool settle(const TransactionKey& key) {
         auto* it = map_.find(key);
-        if (it == nullptr) return false;
-        if (it->second.txn.state() == Txn::State::terminated) {
-            by_id_.erase(it->second.id);
-            map_.erase(key);  // `key` may be the stored one: erase() reads it before freeing
-            return false;
-        }
-        schedule(it->second);
-        return true;
+        return it != nullptr && settle_entry(it);
     }
 
     // Earliest deadline over every transaction, for the runtime's single timer.
@@ -103,7 +141,7 @@ class TransactionTable {
     }
 
     // Calls on_timer(now) on every transaction whose deadline has come, then `drain`
-    // (a callable taking the key and the transaction) so the caller can carry out the
+    // (a callable taking the transaction's Stored entry) so the caller can carry out the
     // actions, then settles it. Returns how many terminated and were removed.
     template <class Drain>
     std::size_t fire_due(Instant now, Drain&& drain) {
@@ -111,13 +149,11 @@ class TransactionTable {
         for (drop_stale(); !heap_.empty() && heap_.top().first <= now; drop_stale()) {
             const std::uint64_t id = heap_.top().second;
             heap_.pop();
-            const TransactionKey key =
-                *by_id_.find(id)->second;  // a copy: settle() may erase the node
-            Entry& entry = map_.find(key)->second;
-            entry.scheduled.reset();
-            entry.txn.on_timer(now);
-            drain(key, entry.txn);
-            if (!settle(key)) ++removed;
+            auto* it = map_.find(*by_id_.find(id)->second);  // drop_stale(): it is there
+            it->second.scheduled.reset();
+            it->second.txn.on_timer(now);
+            drain(stored(it));
+            if (!settle_entry(it)) ++removed;
         }
         return removed;
     }
@@ -136,6 +172,7 @@ class TransactionTable {
   private:
     struct Entry {
         Txn txn;
+        [[no_unique_address]] Extra extra;
         std::uint64_t id;
         std::optional<Instant> scheduled = {};  // the deadline last pushed for it
     };
@@ -145,12 +182,28 @@ class TransactionTable {
     // never pauses the I/O loop to rehash (base/incremental_hash_map.hpp).
     using Map = base::IncrementalHashMap<TransactionKey, Entry, TransactionKeyHash>;
 
-    typename Map::value_type* add(TransactionKey key, Txn txn) {
-        auto [it, inserted] = map_.try_emplace(std::move(key), Entry{std::move(txn), next_id_});
+    typename Map::value_type* add(TransactionKey key, Txn txn, Extra extra) {
+        auto [it, inserted] =
+            map_.try_emplace(std::move(key), Entry{std::move(txn), std::move(extra), next_id_});
         if (!inserted) return nullptr;
         by_id_.try_emplace(next_id_++, &it->first);  // node-based map: the key's address is stable
         schedule(it->second);
         return it;
+    }
+
+    bool settle_entry(typename Map::value_type* it) {
+        if (it->second.txn.state() == Txn::State::terminated) {
+            by_id_.erase(it->second.id);
+            map_.erase(it->first);  // erase() reads the stored key before freeing it
+            return false;
+        }
+        schedule(it->second);
+        return true;
+    }
+
+    static Stored stored(typename Map::value_type* it) {
+        if (it == nullptr) return {};
+        return {&it->first, &it->second.txn, &it->second.extra, it->second.id};
     }
 
     void schedule(Entry& entry) {

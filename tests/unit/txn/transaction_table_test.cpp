@@ -50,8 +50,8 @@ TEST(TransactionTable, FiresDueTimersAndDropsTerminatedTransactions) {
                      NonInviteClientTransaction(options, Transport::unreliable, {}, at_ms(0))));
     EXPECT_EQ(table.next_deadline(), at_ms(500));
     int drained = 0;
-    auto drain = [&drained](const TransactionKey&, NonInviteClientTransaction& t) {
-        drained += static_cast<int>(t.take_actions().size());
+    auto drain = [&drained](const auto& entry) {
+        drained += static_cast<int>(entry.txn->take_actions().size());
     };
     EXPECT_EQ(table.fire_due(at_ms(499), drain), 0u);
     EXPECT_EQ(drained, 0);
@@ -83,7 +83,7 @@ TEST(TransactionTable, NextDeadlineFollowsSettledTransactionsAndSkipsErasedOnes)
     ASSERT_TRUE(table.find(kb)->send_response(response(b, 200), at_ms(2000)));
     EXPECT_TRUE(table.settle(kb));
     EXPECT_EQ(table.next_deadline(), at_ms(33000));
-    auto drain = [](const TransactionKey&, NonInviteServerTransaction& t) { t.take_actions(); };
+    auto drain = [](const auto& entry) { entry.txn->take_actions(); };
     EXPECT_EQ(table.fire_due(at_ms(33000), drain), 1u);  // A's Timer J: terminated, removed
     EXPECT_EQ(table.find(ka), nullptr);
     EXPECT_EQ(table.next_deadline(), at_ms(34000));
@@ -147,7 +147,7 @@ TEST(TransactionTable, KeepsEveryTransactionWhileGrowingPastTenThousand) {
     for (int i = 0; i < n; ++i)
         ASSERT_NE(table.find(keys[static_cast<std::size_t>(i)]), nullptr);
     EXPECT_EQ(table.next_deadline(), at_ms(32000));  // the first one's Timer J
-    auto drain = [](const TransactionKey&, NonInviteServerTransaction& t) { t.take_actions(); };
+    auto drain = [](const auto& entry) { entry.txn->take_actions(); };
     EXPECT_EQ(table.fire_due(at_ms(32000 + n / 2 - 1), drain), static_cast<std::size_t>(n / 2));
     EXPECT_EQ(table.find(keys.front()), nullptr);
     EXPECT_NE(table.find(keys.back()), nullptr);
