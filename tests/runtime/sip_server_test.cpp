@@ -28,12 +28,14 @@ std::uint16_t port_of(const std::string& bound) {
 // A SipServer on one loopback listener whose handler answers 200 (unless told to hold)
 // and counts the requests it was given.
 struct Fixture {
-    static SipServerOptions test_options() {
+    static SipServerOptions test_options(txn::Duration t1) {
         SipServerOptions o;
         o.server_header = "test";
+        o.timers.t1 = t1;
         return o;
     }
-    explicit Fixture(Transport transport) : server(io, test_options()) {
+    explicit Fixture(Transport transport, txn::Duration t1 = std::chrono::milliseconds(500))
+        : server(io, test_options(t1)) {
         server.on_request([this](const sip::Message& m, const RequestSource& s, Responder& r) {
             requests.push_back(m);
             sources.push_back(s);
@@ -93,6 +95,37 @@ TEST(SipServer, AnswersOverUdpAndAbsorbsRetransmissions) {
     EXPECT_EQ(f.sources[0].branch, "z9hG4bKretx");
     EXPECT_EQ(f.sources[0].text(), "udp:" + client.sent_by());
     EXPECT_NE(client.got[0].serialize().find("Server: test"), std::string::npos);
+}
+
+// §17.2.2 once the final response is out: the transaction keeps only that response (a
+// completed_ entry) and gives it to every retransmission until Timer J (64*T1) ends; a
+// retransmission after that is a new request. With T1 = 5 ms, Timer J is 320 ms.
+TEST(SipServer, CompletedUdpTransactionAnswersRetransmissionsUntilTimerJ) {
+    Fixture f(Transport::udp, std::chrono::milliseconds(5));
+    UdpClient client(f.io);
+    std::string request = test::options_text(client.sent_by(), "z9hG4bKtimerj");
+    client.send(f.port, request);
+    run_until(f.io, [&] { return client.got.size() == 1; });
+    ASSERT_EQ(client.got.size(), 1u);
+    EXPECT_EQ(f.server.transactions(), 1u);
+    const std::string first = client.got[0].serialize();
+    for (std::size_t i = 2; i <= 3; ++i) {
+        client.send(f.port, request);
+        run_until(f.io, [&] { return client.got.size() == i; });
+        ASSERT_EQ(client.got.size(), i);
+        EXPECT_EQ(client.got.back().serialize(), first);
+    }
+    EXPECT_EQ(f.requests.size(), 1u);
+
+    run_until(f.io, [&] { return f.server.transactions() == 0; });  // Timer J fired
+    EXPECT_EQ(f.server.transactions(), 0u);
+    client.send(f.port, request);
+    run_until(f.io, [&] { return client.got.size() == 4; });
+    EXPECT_EQ(f.requests.size(), 2u);  // handed to the TU again, as new
+    ASSERT_EQ(client.got.size(), 4u);
+    EXPECT_EQ(client.got[3].status_code(), 200);
+    // A new transaction: a new To tag.
+    EXPECT_NE(client.got[3].serialize(), first);
 }
 
 // The Responder's key is the request's §17.2.3 key as the handler sees the request (its

@@ -275,7 +275,11 @@ void SipServer::receive(sip::Message request, Route route) {
             handler_(request, route.source, none);
         }
     } else {
-        if (auto existing = non_invite_.touch_entry(key)) {
+        const auto* done = route.udp ? completed_.find(key) : nullptr;
+        if (done) {
+            // §17.2.2: a retransmission in Completed gets the final response again.
+            send_udp(*done->to.udp, done->to.to, done->bytes);
+        } else if (auto existing = non_invite_.touch_entry(key)) {
             existing.txn->on_request(request, t);
             drain(*existing.txn, *existing.extra, existing.id);
         } else if (!stopping_ && admit(request, route)) {
@@ -340,8 +344,27 @@ std::string SipServer::new_tag() {
 // the ones that terminated; only outside every drain (see drain()).
 void SipServer::settle_all() {
     if (depth_ > 0) return;
+    if (!completing_.empty()) retire_completed();
     non_invite_.settle_touched();
     invite_.settle_touched();
+}
+
+// The UDP non-INVITEs that sent their final response (answer()) go on as entries of
+// completed_: the key, the response's bytes and its destination, for the rest of Timer J.
+// What the transaction would still do there is exactly what completed_ does: answer a
+// retransmission with those bytes (receive()) and end when Timer J fires (rearm()).
+void SipServer::retire_completed() {
+    const Instant until = now() + options_.timers.timer_j_for(txn::Transport::unreliable);
+    for (std::uint64_t id : completing_) {
+        auto s = non_invite_.find_id(id);
+        const sip::Message* response = s ? s.txn->final_response() : nullptr;
+        if (response == nullptr || s.extra->udp == nullptr) continue;
+        completed_.add(*s.key,
+                       {response->serialize(), {s.extra->udp, udp_reply_to(*s.extra, *response)}},
+                       until);
+        non_invite_.erase_id(id);
+    }
+    completing_.clear();
 }
 
 // The prefilter's say over a request that would start a transaction: false when it was
@@ -439,6 +462,8 @@ bool SipServer::answer(std::uint64_t id, bool invite, sip::Message response) {
         auto s = non_invite_.touch_id(id);
         if (!s || !s.txn->send_response(std::move(response), now())) return false;
         drain(*s.txn, *s.extra, s.id);
+        using State = txn::NonInviteServerTransaction::State;
+        if (s.extra->udp && s.txn->state() == State::completed) completing_.push_back(id);
     }
     settle_all();
     rearm();
@@ -494,9 +519,16 @@ void SipServer::send_response(const Route& route, const sip::Message& m) {
         if (auto c = route.stream.lock()) c->send(m.serialize());
         return;
     }
-    auto to = route.udp_reply_to ? *route.udp_reply_to
-                                 : udp_response_destination(m).value_or(route.udp_source);
-    route.udp->send(to, m.serialize(), [this, to](std::error_code ec) {
+    send_udp(*route.udp, udp_reply_to(route, m), m.serialize());
+}
+
+asio::ip::udp::endpoint SipServer::udp_reply_to(const Route& route, const sip::Message& m) const {
+    return route.udp_reply_to ? *route.udp_reply_to
+                              : udp_response_destination(m).value_or(route.udp_source);
+}
+
+void SipServer::send_udp(UdpTransport& udp, const asio::ip::udp::endpoint& to, std::string bytes) {
+    udp.send(to, std::move(bytes), [this, to](std::error_code ec) {
         if (ec) log("send_failed", to_hostport(to) + ": " + ec.message());
     });
 }
@@ -510,9 +542,7 @@ void SipServer::send_raw(const Route& route, std::string bytes) {
     auto parsed = sip::parse_message(bytes);
     auto to =
         (parsed ? udp_response_destination(*parsed) : std::nullopt).value_or(route.udp_source);
-    route.udp->send(to, std::move(bytes), [this, to](std::error_code ec) {
-        if (ec) log("send_failed", to_hostport(to) + ": " + ec.message());
-    });
+    send_udp(*route.udp, to, std::move(bytes));
 }
 
 // RFC 3261 §8.2 / §16.3: a request whose key headers do not parse gets 400 with the
@@ -527,9 +557,10 @@ void SipServer::reject(const sip::Message& request, const Route& route, const si
 }
 
 void SipServer::rearm() {
-    auto a = non_invite_.next_deadline();
-    auto b = invite_.next_deadline();
-    std::optional<Instant> next = a && b ? std::min(*a, *b) : (a ? a : b);
+    std::optional<Instant> next;
+    for (auto d :
+         {non_invite_.next_deadline(), invite_.next_deadline(), completed_.next_deadline()})
+        if (d && (!next || *d < *next)) next = d;
     if (next) next = coalesced(*next);  // timer_slack.hpp
     // Most requests leave the earliest deadline where it was: keep the armed timer then.
     if (!stopping_ && !closed_ && next && next == armed_) return;
@@ -549,6 +580,7 @@ void SipServer::rearm() {
         Instant t = now();
         non_invite_.fire_due(t, [this](const auto& s) { drain(*s.txn, *s.extra, s.id); });
         invite_.fire_due(t, [this](const auto& s) { drain(*s.txn, *s.extra, s.id); });
+        completed_.expire(t);
         settle_all();
         rearm();
     });

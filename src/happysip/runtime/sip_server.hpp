@@ -35,6 +35,7 @@
 #include "happysip/runtime/sip_server_pending.hpp"
 #include "happysip/runtime/udp_flow_table.hpp"
 #include "happysip/sip/message.hpp"
+#include "happysip/txn/completed_responses.hpp"
 #include "happysip/txn/invite_server_transaction.hpp"
 #include "happysip/txn/non_invite_server_transaction.hpp"
 #include "happysip/txn/transaction_table.hpp"
@@ -283,7 +284,9 @@ class SipServer {
 
     ConnectionTable& connections() noexcept { return connections_; }
     const ConnectionCounters& connection_counters() const noexcept { return counters_; }
-    std::size_t transactions() const noexcept { return non_invite_.size() + invite_.size(); }
+    std::size_t transactions() const noexcept {
+        return non_invite_.size() + invite_.size() + completed_.size();
+    }
 
   private:
     friend class Responder;
@@ -327,10 +330,13 @@ class SipServer {
     void purge_discarded();
     bool admit(const sip::Message& request, const Route& route);
     void settle_all();
+    void retire_completed();
     void transmit(const Route& route, const sip::Message& m, bool* failed);
     void reject(const sip::Message& request, const Route& route, const sip::ParseError& e);
     void send_raw(const Route& route, std::string bytes);
     void send_response(const Route& route, const sip::Message& response);
+    asio::ip::udp::endpoint udp_reply_to(const Route& route, const sip::Message& response) const;
+    void send_udp(UdpTransport& udp, const asio::ip::udp::endpoint& to, std::string bytes);
     void log(std::string_view event, const std::string& detail) const;
     void rearm();
     void arm_idle_sweep();
@@ -394,6 +400,14 @@ class SipServer {
     // UDP non-INVITE, Timer J).
     txn::TransactionTable<txn::NonInviteServerTransaction, Route> non_invite_;
     txn::TransactionTable<txn::InviteServerTransaction, Route> invite_;
+    // A UDP non-INVITE that sent its final response moves here for the rest of Timer J
+    // (txn/completed_responses.hpp), as its response's bytes and where they go.
+    struct UdpReplyTo {
+        UdpTransport* udp = nullptr;
+        asio::ip::udp::endpoint to;
+    };
+    txn::CompletedResponses<UdpReplyTo> completed_;
+    std::vector<std::uint64_t> completing_;  // non_invite_ ids to move there at settle_all
     // How deep drain() nests: the tables settle the transactions they were touched for
     // (touch, insert_touched) only outside every drain.
     int depth_ = 0;

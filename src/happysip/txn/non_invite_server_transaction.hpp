@@ -40,6 +40,11 @@ class NonInviteServerTransaction {
     // Empty once a final response is sent: Completed only resends that response, and a
     // UDP server holds 32 s of these (Timer J), so the request's memory goes at once.
     const sip::Message& request() const noexcept { return request_; }
+    // The final response once sent (Completed), for a runtime that keeps only its bytes
+    // for the rest of Timer J (completed_responses.hpp); null before and after.
+    const sip::Message* final_response() const noexcept {
+        return state_ == State::completed && last_response_ ? &*last_response_ : nullptr;
+    }
 
   private:
     enum class TimerId : std::uint8_t { j, count_ };
