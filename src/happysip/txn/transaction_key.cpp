@@ -46,12 +46,13 @@ TransactionKey server_key_from(const sip::Message& request, const sip::KeyHeader
         return key;
     }
     key.kind = KeyKind::server_rfc2543;
-    key.request_uri = std::string(request.request_uri());
-    key.from_tag = std::string(kh.from.tag().value_or(""));
-    if (key.method != "INVITE") key.to_tag = std::string(kh.to.tag().value_or(""));
-    key.call_id = std::string(kh.call_id);
-    key.cseq = request.cseq_number();
-    if (auto top = request.first_value(sip::HeaderId::via)) key.top_via = std::string(*top);
+    auto& old = *(key.rfc2543 = std::make_unique<TransactionKey::Rfc2543>());
+    old.request_uri = std::string(request.request_uri());
+    old.from_tag = std::string(kh.from.tag().value_or(""));
+    if (key.method != "INVITE") old.to_tag = std::string(kh.to.tag().value_or(""));
+    old.call_id = std::string(kh.call_id);
+    old.cseq = request.cseq_number();
+    if (auto top = request.first_value(sip::HeaderId::via)) old.top_via = std::string(*top);
     key.hash = TransactionKeyHash::compute(key);
     return key;
 }
@@ -68,10 +69,10 @@ sip::Result<TransactionKey> server_key_with_method(const sip::Message& request,
 bool operator==(const TransactionKey& a, const TransactionKey& b) noexcept {
     if (&a == &b) return true;  // a table finding the key it stores (settle by entry)
     if (a.hash != 0 && b.hash != 0 && a.hash != b.hash) return false;
-    return a.kind == b.kind && a.method == b.method && a.branch == b.branch &&
-           a.sent_by == b.sent_by && a.request_uri == b.request_uri && a.from_tag == b.from_tag &&
-           a.to_tag == b.to_tag && a.call_id == b.call_id && a.cseq == b.cseq &&
-           a.top_via == b.top_via;
+    if (a.kind != b.kind || a.method != b.method || a.branch != b.branch ||
+        a.sent_by != b.sent_by || !a.rfc2543 != !b.rfc2543)
+        return false;
+    return !a.rfc2543 || *a.rfc2543 == *b.rfc2543;
 }
 
 std::size_t TransactionKeyHash::compute(const TransactionKey& k) noexcept {
@@ -80,13 +81,13 @@ std::size_t TransactionKeyHash::compute(const TransactionKey& k) noexcept {
     mix(seed, h(k.method));
     mix(seed, h(k.branch));
     mix(seed, h(k.sent_by));
-    if (k.kind == KeyKind::server_rfc2543) {
-        mix(seed, h(k.request_uri));
-        mix(seed, h(k.from_tag));
-        mix(seed, h(k.to_tag));
-        mix(seed, h(k.call_id));
-        mix(seed, std::hash<std::uint32_t>{}(k.cseq));
-        mix(seed, h(k.top_via));
+    if (const auto* old = k.rfc2543.get()) {
+        mix(seed, h(old->request_uri));
+        mix(seed, h(old->from_tag));
+        mix(seed, h(old->to_tag));
+        mix(seed, h(old->call_id));
+        mix(seed, std::hash<std::uint32_t>{}(old->cseq));
+        mix(seed, h(old->top_via));
     }
     return seed;
 }

@@ -167,13 +167,23 @@ TEST(TransactionKey, Rfc2543Fallback) {
     auto next = server_key(parse(rfc2543_invite("INVITE", "", 2)));
     ASSERT_TRUE(inv.ok() && again.ok() && next.ok());
     EXPECT_EQ(inv->kind, KeyKind::server_rfc2543);
-    EXPECT_EQ(inv->request_uri, "sip:bob@biloxi.example.com");
-    EXPECT_EQ(inv->from_tag, "1928301774");
-    EXPECT_EQ(inv->call_id, "a84b4c76e66710");
-    EXPECT_EQ(inv->cseq, 1u);
-    EXPECT_EQ(inv->top_via, "SIP/2.0/UDP pc33.atlanta.example.com;branch=old1");
+    ASSERT_NE(inv->rfc2543, nullptr);
+    EXPECT_EQ(inv->rfc2543->request_uri, "sip:bob@biloxi.example.com");
+    EXPECT_EQ(inv->rfc2543->from_tag, "1928301774");
+    EXPECT_EQ(inv->rfc2543->call_id, "a84b4c76e66710");
+    EXPECT_EQ(inv->rfc2543->cseq, 1u);
+    EXPECT_EQ(inv->rfc2543->top_via, "SIP/2.0/UDP pc33.atlanta.example.com;branch=old1");
     EXPECT_EQ(*inv, *again);
     EXPECT_NE(*inv, *next);
+    // A copy owns its own fallback fields and equals the original.
+    TransactionKey copy = *inv;
+    ASSERT_NE(copy.rfc2543, nullptr);
+    EXPECT_NE(copy.rfc2543.get(), inv->rfc2543.get());
+    EXPECT_EQ(copy, *inv);
+    EXPECT_EQ(TransactionKeyHash::compute(copy), TransactionKeyHash::compute(*inv));
+    copy = *next;
+    EXPECT_EQ(copy, *next);
+    EXPECT_NE(copy, *inv);
 }
 
 TEST(TransactionKey, Rfc2543AckWithResponseToTagMatchesInvite) {
@@ -204,7 +214,10 @@ TEST(TransactionKey, ServerKeyFromKeyHeadersEqualsServerKeyFromTheRequest) {
         TransactionKey from_keys = server_key(m, *keys);
         EXPECT_EQ(from_keys, *direct) << m.method_text();
         EXPECT_EQ(from_keys.hash, direct->hash) << m.method_text();
-        EXPECT_EQ(from_keys.top_via, direct->top_via);
+        ASSERT_EQ(!from_keys.rfc2543, !direct->rfc2543);
+        if (direct->rfc2543) {
+            EXPECT_EQ(from_keys.rfc2543->top_via, direct->rfc2543->top_via);
+        }
     }
 }
 
