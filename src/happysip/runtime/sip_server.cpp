@@ -349,19 +349,18 @@ void SipServer::settle_all() {
     invite_.settle_touched();
 }
 
-// The UDP non-INVITEs that sent their final response (answer()) go on as entries of
+// The UDP non-INVITEs that sent their final response (drain()) go on as entries of
 // completed_: the key, the response's bytes and its destination, for the rest of Timer J.
 // What the transaction would still do there is exactly what completed_ does: answer a
 // retransmission with those bytes (receive()) and end when Timer J fires (rearm()).
 void SipServer::retire_completed() {
     const Instant until = now() + options_.timers.timer_j_for(txn::Transport::unreliable);
-    for (std::uint64_t id : completing_) {
-        auto s = non_invite_.find_id(id);
+    for (auto& [id, bytes] : completing_) {
+        auto s = non_invite_.find_id(id);  // gone when noted twice (a retransmission)
         const sip::Message* response = s ? s.txn->final_response() : nullptr;
         if (response == nullptr || s.extra->udp == nullptr) continue;
-        completed_.add(*s.key,
-                       {response->serialize(), {s.extra->udp, udp_reply_to(*s.extra, *response)}},
-                       until);
+        completed_.add(
+            *s.key, {std::move(bytes), {s.extra->udp, udp_reply_to(*s.extra, *response)}}, until);
         non_invite_.erase_id(id);
     }
     completing_.clear();
@@ -416,6 +415,16 @@ void SipServer::drain(Txn& txn, Route& route, std::uint64_t id) {
     for (auto actions = txn.take_actions(); !actions.empty(); actions = txn.take_actions()) {
         for (txn::Action& action : actions) {
             if (auto* send = std::get_if<txn::Send>(&action)) {
+                if constexpr (std::is_same_v<Txn, txn::NonInviteServerTransaction>) {
+                    if (route.udp && txn.final_response()) {
+                        // The bytes sent now also answer the retransmissions for the rest
+                        // of Timer J (retire_completed): serialized once.
+                        std::string bytes = send->message.serialize();
+                        send_udp(*route.udp, udp_reply_to(route, send->message), bytes);
+                        completing_.emplace_back(id, std::move(bytes));
+                        continue;
+                    }
+                }
                 bool failed = false;
                 transmit(route, send->message, &failed);
                 if (failed) txn.on_transport_error(now());
@@ -461,9 +470,7 @@ bool SipServer::answer(std::uint64_t id, bool invite, sip::Message response) {
     } else {
         auto s = non_invite_.touch_id(id);
         if (!s || !s.txn->send_response(std::move(response), now())) return false;
-        drain(*s.txn, *s.extra, s.id);
-        using State = txn::NonInviteServerTransaction::State;
-        if (s.extra->udp && s.txn->state() == State::completed) completing_.push_back(id);
+        drain(*s.txn, *s.extra, s.id);  // a final response over UDP: noted in completing_
     }
     settle_all();
     rearm();

@@ -407,7 +407,8 @@ class SipServer {
         asio::ip::udp::endpoint to;
     };
     txn::CompletedResponses<UdpReplyTo> completed_;
-    std::vector<std::uint64_t> completing_;  // non_invite_ ids to move there at settle_all
+    // non_invite_ ids to move there at settle_all, with the final response as sent.
+    std::vector<std::pair<std::uint64_t, std::string>> completing_;
     // How deep drain() nests: the tables settle the transactions they were touched for
     // (touch, insert_touched) only outside every drain.
     int depth_ = 0;
