@@ -5,10 +5,21 @@
 namespace happysip::registrar {
 
 void sort_for_lookup(std::vector<Binding>& bindings) {
-    std::stable_sort(bindings.begin(), bindings.end(), [](const Binding& a, const Binding& b) {
+    auto before = [](const Binding& a, const Binding& b) {
         if (a.q != b.q) return a.q > b.q;
         return a.expires_at > b.expires_at;
-    });
+    };
+    // An AOR has a handful of bindings (16 at most by default), and every REGISTER sorts
+    // them twice: std::stable_sort allocated a buffer each time, even for one binding. An
+    // insertion sort is as stable and moves them in place.
+    if (bindings.size() > 32) {
+        std::stable_sort(bindings.begin(), bindings.end(), before);
+        return;
+    }
+    for (std::size_t i = 1; i < bindings.size(); ++i) {
+        for (std::size_t j = i; j > 0 && before(bindings[j], bindings[j - 1]); --j)
+            std::swap(bindings[j], bindings[j - 1]);
+    }
 }
 
 std::vector<Binding> MemoryLocationStore::lookup(std::string_view aor, std::int64_t now) {

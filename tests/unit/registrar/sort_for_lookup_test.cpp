@@ -1,0 +1,70 @@
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "happysip/registrar/location_store.hpp"
+
+namespace happysip::registrar {
+namespace {
+
+Binding binding(std::uint16_t q, std::int64_t expires_at, const std::string& contact) {
+    Binding b;
+    b.q = q;
+    b.expires_at = expires_at;
+    b.contact = contact;
+    return b;
+}
+
+std::vector<std::string> contacts(const std::vector<Binding>& bindings) {
+    std::vector<std::string> out;
+    for (const auto& b : bindings)
+        out.push_back(b.contact);
+    return out;
+}
+
+// q descending, then expiry descending, ties in the order given (stable): a lookup's
+// first binding among equals is the one registered last (registrar.cpp puts it first).
+TEST(SortForLookup, OrdersByQThenExpiryKeepingTiesInOrder) {
+    std::vector<Binding> b = {binding(500, 100, "a"), binding(1000, 50, "b"),
+                              binding(500, 200, "c"), binding(1000, 50, "d"),
+                              binding(1000, 60, "e"), binding(500, 100, "f")};
+    sort_for_lookup(b);
+    EXPECT_EQ(contacts(b), (std::vector<std::string>{"e", "b", "d", "c", "a", "f"}));
+    std::vector<Binding> none;
+    sort_for_lookup(none);
+    EXPECT_TRUE(none.empty());
+    std::vector<Binding> one = {binding(1, 1, "only")};
+    sort_for_lookup(one);
+    EXPECT_EQ(contacts(one), std::vector<std::string>{"only"});
+}
+
+// Past 32 bindings the sort is std::stable_sort; same order.
+TEST(SortForLookup, ManyBindingsSortTheSameWay) {
+    std::vector<Binding> b;
+    for (int i = 0; i < 100; ++i)
+        b.push_back(binding(static_cast<std::uint16_t>(1000 - (i % 3) * 100), 1000 + (i % 7),
+                            std::to_string(i)));
+    std::vector<Binding> small(b.begin(), b.begin() + 30);
+    sort_for_lookup(b);
+    sort_for_lookup(small);
+    for (std::size_t i = 1; i < b.size(); ++i) {
+        const Binding& x = b[i - 1];
+        const Binding& y = b[i];
+        ASSERT_TRUE(x.q > y.q || (x.q == y.q && x.expires_at > y.expires_at) ||
+                    (x.q == y.q && x.expires_at == y.expires_at &&
+                     std::stoi(x.contact) < std::stoi(y.contact)))
+            << i;
+    }
+    for (std::size_t i = 1; i < small.size(); ++i) {
+        const Binding& x = small[i - 1];
+        const Binding& y = small[i];
+        ASSERT_TRUE(x.q > y.q || (x.q == y.q && x.expires_at > y.expires_at) ||
+                    (x.q == y.q && x.expires_at == y.expires_at &&
+                     std::stoi(x.contact) < std::stoi(y.contact)))
+            << i;
+    }
+}
+
+}  // namespace
+}  // namespace happysip::registrar
