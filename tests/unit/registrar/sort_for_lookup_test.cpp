@@ -48,21 +48,15 @@ TEST(SortForLookup, ManyBindingsSortTheSameWay) {
     std::vector<Binding> small(b.begin(), b.begin() + 30);
     sort_for_lookup(b);
     sort_for_lookup(small);
-    for (std::size_t i = 1; i < b.size(); ++i) {
-        const Binding& x = b[i - 1];
-        const Binding& y = b[i];
-        ASSERT_TRUE(x.q > y.q || (x.q == y.q && x.expires_at > y.expires_at) ||
-                    (x.q == y.q && x.expires_at == y.expires_at &&
-                     std::stoi(x.contact) < std::stoi(y.contact)))
-            << i;
-    }
-    for (std::size_t i = 1; i < small.size(); ++i) {
-        const Binding& x = small[i - 1];
-        const Binding& y = small[i];
-        ASSERT_TRUE(x.q > y.q || (x.q == y.q && x.expires_at > y.expires_at) ||
-                    (x.q == y.q && x.expires_at == y.expires_at &&
-                     std::stoi(x.contact) < std::stoi(y.contact)))
-            << i;
+    for (const auto* sorted : {&b, &small}) {
+        for (std::size_t i = 1; i < sorted->size(); ++i) {
+            const Binding& x = (*sorted)[i - 1];
+            const Binding& y = (*sorted)[i];
+            ASSERT_TRUE(x.q > y.q || (x.q == y.q && x.expires_at > y.expires_at) ||
+                        (x.q == y.q && x.expires_at == y.expires_at &&
+                         std::stoi(x.contact) < std::stoi(y.contact)))
+                << sorted->size() << " bindings, at " << i;
+        }
     }
 }
 
