@@ -22,6 +22,7 @@ struct WalCheckpointer::Shared {
     int writer_busy_timeout_ms = 0;
     std::uint64_t done = 0;
     std::uint64_t restarts = 0;
+    bool held_open = false;  // the last RESTART met a reader (reported once per spell)
     std::string error;
     std::thread thread;
 
@@ -76,7 +77,20 @@ struct WalCheckpointer::Shared {
             if (rc == SQLITE_OK) {
                 ++shared.restarts;
                 shared.backfilled = 0;
-            } else if (rc != SQLITE_BUSY) {  // BUSY: tried again at the next commit
+                shared.held_open = false;
+            } else if (rc == SQLITE_BUSY) {
+                // Tried again at the next commit. Meanwhile the WAL grows as with stock
+                // SQLite, and disk fills, so the operator hears of it once per spell.
+                if (!shared.held_open) {
+                    shared.held_open = true;
+                    shared.error =
+                        "checkpoint: the WAL is at " + std::to_string(pages) +
+                        " pages, past its limit of " + std::to_string(shared.limits.restart_pages) +
+                        ", and cannot start over while another connection holds a read "
+                        "transaction on the database (a backup, a sqlite3 shell); it grows "
+                        "until that reader ends";
+                }
+            } else {
                 shared.error = std::string("checkpoint: ") + sqlite3_errmsg(writer);
             }
             return SQLITE_OK;
