@@ -26,7 +26,7 @@ registrar::StoreStatus SqliteLocationStore::replay_journal() {
     std::vector<JournalRecord> records;
     std::string warning;
     if (auto s = journal_->read(records, warning); !s.ok) return {false, s.error};
-    if (!warning.empty()) warnings_.push_back(std::move(warning));
+    if (!warning.empty()) warn(std::move(warning));  // capped like every store warning
     for (const JournalRecord& r : records) {
         // Records of rows since removed are skipped, and so are older ones than the row's
         // last SQLite write; a rowid reused by a new row has a newer seq than any record
