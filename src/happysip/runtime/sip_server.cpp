@@ -258,7 +258,7 @@ void SipServer::receive(sip::Message request, Route route) {
     sip::Method method = request.method();
     bool is_invite = method == sip::Method::invite;
     if (is_invite || method == sip::Method::ack) {
-        if (auto existing = invite_.touch_entry(key)) {
+        if (auto existing = invite_.touch(key)) {
             existing.txn->on_request(request, t);  // retransmission, or the ACK of a non-2xx
             drain(*existing.txn, *existing.extra, existing.id);
         } else if (is_invite && !stopping_ && admit(request, route)) {
@@ -279,7 +279,7 @@ void SipServer::receive(sip::Message request, Route route) {
         if (done) {
             // §17.2.2: a retransmission in Completed gets the final response again.
             send_udp(*done->to.udp, done->to.to, done->bytes);
-        } else if (auto existing = non_invite_.touch_entry(key)) {
+        } else if (auto existing = non_invite_.touch(key)) {
             existing.txn->on_request(request, t);
             drain(*existing.txn, *existing.extra, existing.id);
         } else if (!stopping_ && admit(request, route)) {
@@ -355,13 +355,11 @@ void SipServer::settle_all() {
 // retransmission with those bytes (receive()) and end when Timer J fires (rearm()).
 void SipServer::retire_completed() {
     const Instant until = now() + options_.timers.timer_j_for(txn::Transport::unreliable);
-    for (auto& [id, bytes] : completing_) {
-        auto s = non_invite_.find_id(id);  // gone when noted twice (a retransmission)
-        const sip::Message* response = s ? s.txn->final_response() : nullptr;
-        if (response == nullptr || s.extra->udp == nullptr) continue;
-        completed_.add(
-            *s.key, {std::move(bytes), {s.extra->udp, udp_reply_to(*s.extra, *response)}}, until);
-        non_invite_.erase_id(id);
+    for (Completing& done : completing_) {
+        auto s = non_invite_.find_id(done.id);  // gone when noted twice (a retransmission)
+        if (!s || s.txn->final_response() == nullptr) continue;
+        completed_.add(*s.key, {std::move(done.bytes), done.to}, until);
+        non_invite_.erase_id(done.id);
     }
     completing_.clear();
 }
@@ -419,9 +417,11 @@ void SipServer::drain(Txn& txn, Route& route, std::uint64_t id) {
                     if (route.udp && txn.final_response()) {
                         // The bytes sent now also answer the retransmissions for the rest
                         // of Timer J (retire_completed): serialized once.
-                        std::string bytes = send->message.serialize();
-                        send_udp(*route.udp, udp_reply_to(route, send->message), bytes);
-                        completing_.emplace_back(id, std::move(bytes));
+                        Completing done{id,
+                                        send->message.serialize(),
+                                        {route.udp, udp_reply_to(route, send->message)}};
+                        send_udp(*done.to.udp, done.to.to, done.bytes);
+                        completing_.push_back(std::move(done));
                         continue;
                     }
                 }

@@ -407,8 +407,14 @@ class SipServer {
         asio::ip::udp::endpoint to;
     };
     txn::CompletedResponses<UdpReplyTo> completed_;
-    // non_invite_ ids to move there at settle_all, with the final response as sent.
-    std::vector<std::pair<std::uint64_t, std::string>> completing_;
+    // non_invite_ entries to move there at settle_all, with the final response as sent and
+    // where it went.
+    struct Completing {
+        std::uint64_t id = 0;
+        std::string bytes;
+        UdpReplyTo to;
+    };
+    std::vector<Completing> completing_;
     // How deep drain() nests: the tables settle the transactions they were touched for
     // (touch, insert_touched) only outside every drain.
     int depth_ = 0;

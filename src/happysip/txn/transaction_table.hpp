@@ -94,17 +94,10 @@ class TransactionTable {
         map_.for_each([&](auto& entry) { f(entry.first, entry.second.txn, entry.second.extra); });
     }
 
-    // The other way to keep the rule: find() for a transaction about to get input, or
-    // insert() for a new one, noting it for settle_touched() instead of the caller keeping
-    // a copy of its key (a key is eight strings; a note is its entry's number).
-    Txn* touch(const TransactionKey& key) {
-        auto* it = map_.find(key);
-        if (it == nullptr) return nullptr;
-        touched_.push_back(it->second.id);
-        return &it->second.txn;
-    }
-    // find_entry() for a transaction about to get input.
-    Stored touch_entry(const TransactionKey& key) {
+    // The other way to keep the rule: find_entry() for a transaction about to get input,
+    // or insert() for a new one, noting it for settle_touched() instead of the caller
+    // keeping a copy of its key (a note is its entry's number).
+    Stored touch(const TransactionKey& key) {
         Stored s = find_entry(key);
         if (s) touched_.push_back(s.id);
         return s;

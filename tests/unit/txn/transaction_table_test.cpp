@@ -112,19 +112,19 @@ TEST(TransactionTable, SettleTouchedFilesTheTouchedTransactionsAndSkipsErasedOne
     ASSERT_TRUE(
         table.insert(kb, NonInviteServerTransaction(b, Transport::unreliable, {}, at_ms(0))));
     ASSERT_TRUE(stored.txn->send_response(response(a, 200), at_ms(1000)));
-    NonInviteServerTransaction* tb = table.touch(kb);
+    NonInviteServerTransaction* tb = table.touch(kb).txn;
     ASSERT_NE(tb, nullptr);
     ASSERT_TRUE(tb->send_response(response(b, 200), at_ms(2000)));
-    EXPECT_NE(table.touch(ka), nullptr);              // noted twice
+    EXPECT_NE(table.touch(ka).txn, nullptr);          // noted twice
     EXPECT_FALSE(table.next_deadline().has_value());  // nothing filed before settling
     table.settle_touched();
     EXPECT_EQ(table.next_deadline(), at_ms(33000));  // A's Timer J
     // B erased after a touch: settle_touched skips it.
-    EXPECT_NE(table.touch(kb), nullptr);
+    EXPECT_NE(table.touch(kb).txn, nullptr);
     EXPECT_TRUE(table.erase(kb));
     table.settle_touched();
     EXPECT_EQ(table.size(), 1u);
-    EXPECT_EQ(table.touch(kb), nullptr);
+    EXPECT_EQ(table.touch(kb).txn, nullptr);
 }
 
 // A table large enough to grow incrementally (base/incremental_hash_map.hpp) while
