@@ -1,5 +1,7 @@
 #include "happysip/sip/builder.hpp"
 
+#include "happysip/sip/char_class.hpp"
+#include "happysip/sip/message_assembler.hpp"
 #include "happysip/sip/name_addr.hpp"
 #include "happysip/sip/status_reason.hpp"
 
@@ -21,10 +23,10 @@ Result<Message> make_response(const Message& request, int status, std::string_vi
 Result<Message> make_response(const Message& request, int status, std::string_view reason,
                               std::string_view to_tag, std::span<const std::string> extra_headers,
                               std::string_view last_header) {
-    std::string out;
-    out.reserve(512);
-    out.append("SIP/2.0 ").append(std::to_string(status)).append(" ");
-    out.append(reason.empty() ? default_reason(status) : reason).append("\r\n");
+    // Assembled rather than written and parsed: the fields are noted as the text grows
+    // (message_assembler.hpp).
+    MessageAssembler out(512);
+    out.status_line(status, reason.empty() ? default_reason(status) : reason);
     for (const HeaderField& f : request.fields()) {
         if (f.removed) continue;
         switch (f.id) {
@@ -32,7 +34,7 @@ Result<Message> make_response(const Message& request, int status, std::string_vi
             case HeaderId::from:
             case HeaderId::call_id:
             case HeaderId::cseq:
-                line(out, canonical_name(f.id), request.value(f));
+                out.copy_header(request, f, canonical_name(f.id));
                 break;
             case HeaderId::to: {
                 const std::string_view to = request.value(f);
@@ -40,27 +42,30 @@ Result<Message> make_response(const Message& request, int status, std::string_vi
                 // A tag is a parameter, so a To without ';' has none: the parse (a few %
                 // of answering a REGISTER, issue 4) is needed only for one with ';'.
                 bool has_tag = false;
+                // Unchecked only when it is as received and the tag is a plain token.
+                const bool checked = !f.value_in_arena && chars::is_token(to_tag);
                 if (to.find(';') != std::string_view::npos) {
                     auto parsed = parse_name_addr(to, "To");
                     has_tag = parsed && parsed->tag().has_value();
                 }
-                out.append("To: ").append(to);
-                if (!has_tag && !to_tag.empty() && status > 100) out.append(";tag=").append(to_tag);
-                out.append("\r\n");
+                out.begin_header(HeaderId::to, "To");
+                out.text().append(to);
+                if (!has_tag && !to_tag.empty() && status > 100)
+                    out.text().append(";tag=").append(to_tag);
+                out.end_header(checked);
                 break;
             }
             case HeaderId::timestamp:
-                if (status == 100) line(out, "Timestamp", request.value(f));  // §8.2.6.1
+                if (status == 100) out.copy_header(request, f, "Timestamp");  // §8.2.6.1
                 break;
             default:
                 break;
         }
     }
     for (const std::string& h : extra_headers)
-        out.append(h).append("\r\n");
-    if (!last_header.empty()) out.append(last_header).append("\r\n");
-    out.append("Content-Length: 0\r\n\r\n");
-    return parse_message(std::move(out));
+        out.header_line(h);
+    if (!last_header.empty()) out.header_line(last_header);
+    return out.finish_without_body();
 }
 
 Result<Message> make_request(const RequestParts& p) {

@@ -1,6 +1,8 @@
 // Creating messages. A response is built from its request as RFC 3261 §8.2.6 says;
-// a request from its parts. Both are composed as text and parsed, so a built message
-// obeys exactly the same invariants as a received one.
+// a request from its parts. A request is composed as text and parsed; a response is
+// assembled with its fields noted as the parser would find them (message_assembler.hpp),
+// and parsed only when its text holds something the parser would read otherwise. Either
+// way a built message obeys exactly the same invariants as a received one.
 #pragma once
 
 #include <cstdint>

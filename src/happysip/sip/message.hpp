@@ -113,6 +113,7 @@ class Message {
 
   private:
     friend class MessageParser;
+    friend class MessageAssembler;  // records the fields of a message it composes
 
     std::string_view view(Span s, bool in_arena) const noexcept {
         const std::string_view b = in_arena ? std::string_view(arena_) : storage_.bytes();

@@ -14,6 +14,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "happysip/sip/cseq_value.hpp"
 #include "happysip/sip/line_feed_finder.hpp"
 #include "happysip/sip/message.hpp"
 #include "happysip/sip/text.hpp"
@@ -556,27 +557,20 @@ std::optional<ParseError> MessageParser::parse_cseq() {
     // RFC 3261 §8.1.1.5: CSeq = 1*DIGIT LWS Method; the number is below 2**31.
     const HeaderField& f = fields_[static_cast<std::size_t>(first_[cseq])];
     const std::string_view v = value(f);
-    std::size_t digits = 0;
-    std::uint64_t number = 0;
-    while (digits < v.size() && chars::is_digit(v[digits]) && digits <= 10)
-        number = number * 10 + static_cast<std::uint64_t>(v[digits++] - '0');
-    std::size_t method_begin = digits;
-    while (method_begin < v.size() && chars::is_wsp(v[method_begin]))
-        ++method_begin;
-    const std::string_view method = v.substr(method_begin);
-    const bool number_ok = digits > 0 && digits <= 10 && number <= 0x7fffffffu &&
-                           (digits == v.size() || !chars::is_digit(v[digits]));
+    const CSeqValue parts = split_cseq(v);
+    const std::string_view method = parts.method;
     // A request's CSeq method is its request line's, already checked to be a token and
     // identified: compared first, it needs neither again.
     const std::string_view request_method{b_.data() + m_.method_span_.offset, m_.method_span_.size};
     const bool same_as_request = m_.is_request_ && method == request_method;
-    if (!number_ok || method_begin == digits || (!same_as_request && !chars::is_token(method)))
+    if (!parts.number_ok || parts.method_begin == parts.digits ||
+        (!same_as_request && !chars::is_token(method)))
         return error_at(ParseErrc::bad_header, "CSeq", f.line.offset,
-                        !number_ok ? "sequence number missing or not below 2**31"
-                                   : "expected: number SP method");
-    m_.cseq_number_ = static_cast<std::uint32_t>(number);
+                        !parts.number_ok ? "sequence number missing or not below 2**31"
+                                         : "expected: number SP method");
+    m_.cseq_number_ = parts.number;
     m_.cseq_method_ = same_as_request ? m_.method_ : method_from_name(method);
-    m_.cseq_method_span_ = span(f.value.offset + method_begin, f.value.offset + v.size());
+    m_.cseq_method_span_ = span(f.value.offset + parts.method_begin, f.value.offset + v.size());
     m_.cseq_method_in_arena_ = f.value_in_arena;
     if (m_.is_request_ && !same_as_request)
         return error_at(ParseErrc::cseq_method_mismatch, "CSeq", f.line.offset,
