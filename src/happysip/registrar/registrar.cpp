@@ -308,7 +308,12 @@ RegisterReply Registrar::handle(const sip::Message& request, const RegisterConte
             if (it != bindings.end()) bindings.erase(it);
             continue;
         }
-        Binding b;
+        // A refresh (the common case) rewrites the binding it matched in place: assigning a
+        // string of the same length reuses its buffer, where a new Binding allocated each of
+        // its strings again (issue 4).
+        Binding added;
+        const bool refreshes = it != bindings.end();
+        Binding& b = refreshes ? *it : added;
         b.aor = *aor;
         b.contact = r.uri;
         b.instance = r.instance;
@@ -319,13 +324,16 @@ RegisterReply Registrar::handle(const sip::Message& request, const RegisterConte
         b.expires_at = context.now + r.expires;
         b.path = path;
         b.source = context.source;
-        b.user_agent = std::string(request.header(sip::HeaderId::user_agent).value_or(""));
+        b.user_agent = request.header(sip::HeaderId::user_agent).value_or("");
         // The bindings this request wrote go in front: lookups order by q and expiry
         // (whole seconds) with ties kept in stored order, so among bindings that expire in
         // the same second the most recently registered comes first (RFC 5626 §5.3: the
         // flow to try first).
-        if (it != bindings.end()) bindings.erase(it);
-        bindings.insert(bindings.begin(), std::move(b));
+        if (refreshes) {
+            std::rotate(bindings.begin(), it, std::next(it));
+        } else {
+            bindings.insert(bindings.begin(), std::move(added));
+        }
     }
     if (bindings.size() > config_.max_bindings_per_aor) {
         return reject(403, "Too many registrations for " + *aor);
