@@ -37,8 +37,15 @@ std::optional<ListenSpec> parse_listen_spec(std::string_view text) {
 }
 
 std::string RequestSource::text() const {
-    return std::string(eyeballs::to_string(transport)) + ":" +
-           to_hostport(remote_address, remote_port);
+    // `remote` is that host:port already, written once on receipt (every REGISTER asks).
+    const std::string_view transport_name = eyeballs::to_string(transport);
+    const std::string hostport_if_unset =
+        remote.empty() ? to_hostport(remote_address, remote_port) : std::string();
+    const std::string_view hostport = remote.empty() ? hostport_if_unset : remote;
+    std::string out;
+    out.reserve(transport_name.size() + 1 + hostport.size());
+    out.append(transport_name).append(":").append(hostport);
+    return out;
 }
 
 // --- Responder -------------------------------------------------------------------------
@@ -182,7 +189,7 @@ void SipServer::serve(std::shared_ptr<StreamConnection> c) {
         if (alive.expired()) return;  // closed with the server
         fail_pending(weak, peer + ": connection closed (" + detail + ")");
     });
-    c->on_message([this, route](sip::Message m) { receive(std::move(m), route); });
+    c->on_message([this, route](sip::Message m) { receive(std::move(m), Route(route)); });
     c->on_bad_message([this, remote = route.source.remote, weak = std::weak_ptr(c)](
                           std::string detail, std::string_view frame) {
         log("bad_message", remote + ": " + detail);
@@ -245,7 +252,7 @@ void SipServer::log_idle(std::string_view event, const std::string& peer, std::s
                    std::to_string(ms % 1000 / 100) + " s");
 }
 
-void SipServer::receive(sip::Message request, Route route) {
+void SipServer::receive(sip::Message request, Route&& route) {
     if (closed_) return;
     if (request.is_response()) {
         if (response_handler_) response_handler_(std::move(request), route.source);

@@ -315,7 +315,7 @@ class SipServer {
     // A stream connection ended (closed, or never came up): its pending requests fail.
     void fail_pending(const std::weak_ptr<StreamConnection>& connection, const std::string& why);
     void count_tls_handshake(const StreamConnection& c, const std::string& peer);
-    void receive(sip::Message request, Route route);
+    void receive(sip::Message request, Route&& route);
     bool stamp_and_key(sip::Message& request, Route& route, txn::TransactionKey& key);
     std::string new_tag();  // a To tag for a response we make
     void file_alias(const sip::Message& request, const Route& route);
