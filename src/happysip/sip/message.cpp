@@ -71,6 +71,7 @@ std::optional<std::string_view> Message::first_value(HeaderId id) const {
 }
 
 Span Message::store(std::string_view text) {
+    canonical_ = false;
     Span s{static_cast<std::uint32_t>(arena_.size()), static_cast<std::uint32_t>(text.size())};
     arena_.append(text);
     return s;
@@ -87,6 +88,7 @@ std::size_t Message::top_index(HeaderId id) const noexcept {
 HeaderField& Message::field(std::size_t index) {
     const std::span<HeaderField> all = storage_.fields();
     if (index >= all.size()) throw std::out_of_range("Message: no header field at this index");
+    canonical_ = false;
     return all[index];
 }
 
@@ -138,6 +140,7 @@ std::size_t Message::remove_all(HeaderId id) {
         if (f.id == id && !f.removed) {
             f.removed = true;
             first_index_valid_ = false;
+            canonical_ = false;
             ++n;
         }
     }
@@ -183,6 +186,10 @@ void Message::set_body(std::string_view body) {
 }
 
 void Message::serialize_to(std::string& out) const {
+    if (canonical_) {
+        out.append(raw());
+        return;
+    }
     out.reserve(out.size() + raw().size() + arena_.size() + 32);
     if (!start_line_edited_) {
         out.append(view(start_line_, false));

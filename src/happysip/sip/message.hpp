@@ -139,6 +139,10 @@ class Message {
     bool reason_in_arena_ = false;
     bool body_in_arena_ = false;
     bool body_edited_ = false;
+    // raw() is exactly what serialize() would write: an assembled message (its text is
+    // canonical by construction) not edited since. Every edit passes through field(),
+    // store() or remove_all(), which clear it.
+    bool canonical_ = false;
     bool cseq_method_in_arena_ = false;
     Method method_ = Method::other;
     Method cseq_method_ = Method::other;

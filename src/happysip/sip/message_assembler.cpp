@@ -161,8 +161,8 @@ Result<Message> MessageAssembler::finish_without_body() {
     m.first_index_ = first_;
     m.first_index_valid_ = true;
     m.body_span_ = span(text_.size(), text_.size());
-    m.storage_.assign(std::span<const HeaderField>(fields(), field_count_),
-                      std::move(text_));
+    m.canonical_ = true;  // each line as serialize() writes it, Content-Length matching
+    m.storage_.assign(std::span<const HeaderField>(fields(), field_count_), std::move(text_));
     return result;
 }
 

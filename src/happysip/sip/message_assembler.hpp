@@ -54,8 +54,8 @@ class MessageAssembler {
     Result<Message> finish_without_body();
 
   private:
-    void record(HeaderId id, std::size_t line_begin, std::size_t name_end,
-                std::size_t value_begin, bool checked);
+    void record(HeaderId id, std::size_t line_begin, std::size_t name_end, std::size_t value_begin,
+                bool checked);
     Result<Message> parse_instead();
 
     std::string text_;

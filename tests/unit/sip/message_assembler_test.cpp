@@ -127,8 +127,11 @@ TEST(MessageAssembler, ResponsesToTheTortureRequestsAreWhatTheirTextParsesTo) {
     const std::vector<Case> cases = {
         {100, {}, "t1", {}},
         {180, {}, "t1", {}},
-        {200, "OK", "a6c85cf", {"Contact: <sip:alice@[2001:db8::1]:5060>;expires=3600",
-                                "Date: Wed, 02 Dec 2026 20:00:00 GMT", "Server: happysip"}},
+        {200,
+         "OK",
+         "a6c85cf",
+         {"Contact: <sip:alice@[2001:db8::1]:5060>;expires=3600",
+          "Date: Wed, 02 Dec 2026 20:00:00 GMT", "Server: happysip"}},
         {423, "Interval Too Brief", "x", {"Min-Expires: 60"}},
         {599, {}, {}, {"X-Custom:value", "Supported: outbound, gruu"}},
     };
@@ -163,27 +166,27 @@ TEST(MessageAssembler, LinesTheParserReadsOtherwiseGiveTheParsersAnswer) {
     auto request = parse_message(k_register);
     ASSERT_TRUE(request.ok());
     const std::vector<std::string> odd = {
-        "Expires:  60",                  // two spaces: the value starts later
-        "Expires:\t60",                  // HCOLON's tab
-        "Expires: 60 ",                  // trailing white space
-        "Expires : 60",                  // white space before the colon
-        "X-Empty:",                      // no value at all
-        "Content-Length: 5",             // declares a body there is none of
-        "Content-Length: 0",             // a second Content-Length
-        "Max-Forwards: 300",             // out of range
-        "Max-Forwards: 10",              // valid, but checked by the parser
-        "CSeq: 1 REGISTER",              // a second CSeq
-        "Call-ID: another",              // a second Call-ID
-        "Via: SIP/2.0/UDP 192.0.2.9",    // a second Via: allowed
-        "Bad Name: x",                   // not a token
-        "NoColon",                       // not a header line
-        ": no name",                     // empty name
+        "Expires:  60",                // two spaces: the value starts later
+        "Expires:\t60",                // HCOLON's tab
+        "Expires: 60 ",                // trailing white space
+        "Expires : 60",                // white space before the colon
+        "X-Empty:",                    // no value at all
+        "Content-Length: 5",           // declares a body there is none of
+        "Content-Length: 0",           // a second Content-Length
+        "Max-Forwards: 300",           // out of range
+        "Max-Forwards: 10",            // valid, but checked by the parser
+        "CSeq: 1 REGISTER",            // a second CSeq
+        "Call-ID: another",            // a second Call-ID
+        "Via: SIP/2.0/UDP 192.0.2.9",  // a second Via: allowed
+        "Bad Name: x",                 // not a token
+        "NoColon",                     // not a header line
+        ": no name",                   // empty name
         "X-Nul: a" + std::string(1, '\0') + "b",
-        "X-Break: a\r\nInjected: b",     // a line break inside a value
-        "X-Fold: a\r\n b",               // a continuation line
+        "X-Break: a\r\nInjected: b",          // a line break inside a value
+        "X-Fold: a\r\n b",                    // a continuation line
         "X-Long: " + std::string(9000, 'a'),  // over the line limit
-        "v: SIP/2.0/UDP 192.0.2.9",      // compact form of Via
-        "l: 0",                          // compact Content-Length
+        "v: SIP/2.0/UDP 192.0.2.9",           // compact form of Via
+        "l: 0",                               // compact Content-Length
     };
     for (const std::string& line : odd) {
         const std::vector<std::string> extra = {line};
@@ -230,6 +233,32 @@ TEST(MessageAssembler, AssemblesAMessageWithoutARequest) {
     EXPECT_EQ(m->cseq_method(), Method::options);
     EXPECT_EQ(m->header(HeaderId::allow), "INVITE, ACK");
     EXPECT_EQ(m->values(HeaderId::allow).size(), 2u);
+}
+
+// An assembled message is sent as its own bytes until it is edited; then as serialize()
+// writes any message.
+TEST(MessageAssembler, AnAssembledMessageSerialisesItsEdits) {
+    auto request = parse_message(k_register);
+    ASSERT_TRUE(request.ok());
+    auto m = make_response(*request, 200, "OK", "t", {"Expires: 60"});
+    ASSERT_TRUE(m.ok());
+    EXPECT_EQ(m->serialize(), m->raw());
+    Message set = *m;
+    set.set(HeaderId::expires, "120");
+    EXPECT_NE(set.serialize().find("Expires: 120\r\n"), std::string::npos) << set.serialize();
+    Message removed = *m;
+    EXPECT_EQ(removed.remove_all(HeaderId::expires), 1u);
+    EXPECT_EQ(removed.serialize().find("Expires"), std::string::npos) << removed.serialize();
+    Message inserted = *m;
+    inserted.prepend(HeaderId::via, "SIP/2.0/UDP 192.0.2.7;branch=z9hG4bKtop");
+    EXPECT_EQ(inserted.serialize().find("Via: SIP/2.0/UDP 192.0.2.7"), 16u) << inserted.serialize();
+    Message status = *m;
+    status.set_status(202, "Accepted");
+    EXPECT_EQ(status.serialize().rfind("SIP/2.0 202 Accepted\r\n", 0), 0u) << status.serialize();
+    Message body = *m;
+    body.set_body("x=1");
+    EXPECT_NE(body.serialize().find("Content-Length: 3\r\n\r\nx=1"), std::string::npos)
+        << body.serialize();
 }
 
 TEST(MessageAssembler, ACSeqTheParserRejectsGivesItsError) {
