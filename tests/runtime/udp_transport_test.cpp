@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -104,6 +105,64 @@ TEST(UdpTransport, SendToAFamilyWithoutSocketFailsWithAnError) {
     run_until(io, [&] { return result.has_value(); });
     ASSERT_TRUE(result.has_value());
     EXPECT_EQ(*result, asio::error::address_family_not_supported);
+}
+
+// Sends without a `done` report their failures to the transport's one handler, with the
+// destination: a refused datagram (port 0: EINVAL from the kernel, nothing leaves the
+// host) and one for a family without a socket.
+TEST(UdpTransport, FailuresOfSendsWithoutDoneGoToTheSendErrorHandler) {
+    asio::io_context io;
+    UdpTransport t(io);
+    std::vector<std::pair<std::error_code, asio::ip::udp::endpoint>> failures;
+    t.on_send_error([&](std::error_code ec, const asio::ip::udp::endpoint& to) {
+        failures.emplace_back(ec, to);
+    });
+    ASSERT_FALSE(t.open({test::k_loopback_v4, 0}));
+    const asio::ip::udp::endpoint refused{test::k_loopback_v4, 0};
+    const asio::ip::udp::endpoint no_socket{test::k_loopback_v6, 5060};
+    t.send(refused, "x");
+    t.send(no_socket, "y");
+    EXPECT_TRUE(failures.empty());  // never synchronously
+    run_until(io, [&] { return failures.size() == 2; });
+    ASSERT_EQ(failures.size(), 2u);
+    std::sort(failures.begin(), failures.end(),
+              [](const auto& a, const auto& b) { return a.second.port() < b.second.port(); });
+    EXPECT_EQ(failures[0].first, std::errc::invalid_argument);
+    EXPECT_EQ(failures[0].second, refused);
+    EXPECT_EQ(failures[1].first, asio::error::address_family_not_supported);
+    EXPECT_EQ(failures[1].second, no_socket);
+}
+
+// A datagram sent with a `done` reports to it, not to the handler; and after many flushes
+// (each reusing the last one's batch) every datagram still arrives once.
+TEST(UdpTransport, DoneTakesPrecedenceAndRepeatedFlushesDeliverEveryDatagram) {
+    asio::io_context io;
+    UdpTransport sender(io), receiver(io);
+    int handler_calls = 0;
+    sender.on_send_error([&](std::error_code, const asio::ip::udp::endpoint&) { ++handler_calls; });
+    ASSERT_FALSE(sender.open({test::k_loopback_v4, 0}));
+    ASSERT_FALSE(receiver.open({test::k_loopback_v4, 0}));
+    std::optional<std::error_code> done;
+    sender.send({test::k_loopback_v4, 0}, "x", [&](std::error_code ec) { done = ec; });
+    run_until(io, [&] { return done.has_value(); });
+    ASSERT_TRUE(done.has_value());
+    EXPECT_EQ(*done, std::errc::invalid_argument);
+    int received = 0;
+    receiver.on_message([&](sip::Message, const asio::ip::udp::endpoint&) { ++received; });
+    const auto to = *receiver.local_endpoint(eyeballs::Family::ipv4);
+    constexpr int k_rounds = 50;
+    for (int round = 0; round < k_rounds; ++round) {
+        sender.send(to,
+                    "OPTIONS sip:a@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;"
+                    "branch=z9hG4bK" +
+                        std::to_string(round) +
+                        "\r\nFrom: <sip:b@x>;tag=1\r\nTo: <sip:a@x>\r\nCall-ID: c\r\n"
+                        "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+        const int want = round + 1;
+        run_until(io, [&] { return received == want; });
+    }
+    EXPECT_EQ(received, k_rounds);
+    EXPECT_EQ(handler_calls, 0);
 }
 
 TEST(UdpTransport, KeepalivesAreDroppedAndGarbageIsReported) {

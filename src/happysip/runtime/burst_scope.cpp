@@ -6,9 +6,13 @@ namespace happysip::runtime {
 
 namespace {
 thread_local BurstScope* current = nullptr;
+// The last burst's list, emptied: the next takes it over, so a burst that defers work
+// does not allocate the list again (one allocation per burst, issue 4).
+thread_local std::vector<std::function<void()>> spare;
 }  // namespace
 
-BurstScope::BurstScope() : outer_(current) {
+BurstScope::BurstScope() : outer_(current), deferred_(std::move(spare)) {
+    spare = {};
     current = this;
 }
 
@@ -20,6 +24,8 @@ BurstScope::~BurstScope() {
         work();
     }
     current = outer_;
+    deferred_.clear();
+    if (spare.capacity() < deferred_.capacity()) spare = std::move(deferred_);
 }
 
 bool BurstScope::open() noexcept {

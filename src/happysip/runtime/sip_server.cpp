@@ -135,6 +135,9 @@ SipServer::Listening SipServer::listen(const ListenSpec& spec,
                 route.udp_source = from;
                 receive(std::move(m), std::move(route));
             });
+            t->on_send_error([this](std::error_code failure, const asio::ip::udp::endpoint& to) {
+                log("send_failed", to_hostport(to) + ": " + failure.message());
+            });
             t->on_bad_datagram([this, raw = t.get(), socket](std::string detail,
                                                              const asio::ip::udp::endpoint& from,
                                                              std::string_view datagram) {
@@ -542,9 +545,7 @@ asio::ip::udp::endpoint SipServer::udp_reply_to(const Route& route, const sip::M
 }
 
 void SipServer::send_udp(UdpTransport& udp, const asio::ip::udp::endpoint& to, std::string bytes) {
-    udp.send(to, std::move(bytes), [this, to](std::error_code ec) {
-        if (ec) log("send_failed", to_hostport(to) + ": " + ec.message());
-    });
+    udp.send(to, std::move(bytes));  // a failure is logged by the listener's on_send_error
 }
 
 // Over UDP the response goes where §18.2.2 and RFC 3581 say, read from the stamped Via.

@@ -70,7 +70,12 @@ struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
         // once it returns: one system call (and one chance for the woken peer to preempt
         // us) per batch instead of per datagram.
         std::vector<Outgoing> out;
+        // The last flush's batch, emptied: the next takes it, so a burst's sends do not
+        // allocate a vector each time.
+        std::vector<Outgoing> spare;
         bool flush_posted = false;
+        // The transport's SendErrorHandler (a copy per socket: a flush may outlive State).
+        SendErrorHandler on_send_error;
     };
 
     explicit State(asio::io_context& io_) : io(io_) {}
@@ -216,7 +221,8 @@ struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
     static void flush(const std::shared_ptr<Socket>& s) {
         s->flush_posted = false;
         // Taken out first: a `done` may queue new datagrams (they get their own flush).
-        std::vector<Outgoing> batch = std::exchange(s->out, {});
+        std::vector<Outgoing> batch = std::exchange(s->out, std::move(s->spare));
+        s->spare = {};
         std::size_t next = 0;
         bool blocked = false;
         while (next < batch.size() && s->socket.is_open()) {
@@ -239,7 +245,11 @@ struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
             }
             if (sent < 0) {  // the first datagram failed (EPERM, ENETUNREACH...): skip it
                 const std::error_code failure(errno, std::system_category());
-                if (auto& done = batch[next].done) done(failure);
+                if (auto& done = batch[next].done) {
+                    done(failure);
+                } else if (s->on_send_error) {
+                    s->on_send_error(failure, batch[next].to);
+                }
                 ++next;
                 continue;
             }
@@ -252,6 +262,8 @@ struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
         if (blocked)  // the unsent ones go first, before anything queued meanwhile
             s->out.insert(s->out.begin(), std::make_move_iterator(batch.begin() + next),
                           std::make_move_iterator(batch.end()));
+        batch.clear();
+        if (s->spare.capacity() < batch.capacity()) s->spare = std::move(batch);
         if (s->out.empty() || s->flush_posted) return;
         s->flush_posted = true;
         if (blocked)
@@ -264,6 +276,7 @@ struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
     std::shared_ptr<Socket> v4;
     std::shared_ptr<Socket> v6;
     MessageHandler on_message;
+    SendErrorHandler on_send_error;
     BadDatagramHandler on_bad;
     KeepaliveHandler on_keepalive;
     KeepaliveCounters counters;
@@ -289,6 +302,7 @@ std::error_code UdpTransport::open(const asio::ip::udp::endpoint& local) {
     auto& slot = state_->slot(family_of(local.address()));
     if (slot && slot->socket.is_open()) return asio::error::already_open;
     auto s = std::make_shared<State::Socket>(state_->io);
+    s->on_send_error = state_->on_send_error;
     std::error_code ec;
     s->socket.open(local.protocol(), ec);
     if (ec) return ec;
@@ -317,9 +331,15 @@ void UdpTransport::send(const asio::ip::udp::endpoint& to, std::string bytes,
                         std::function<void(std::error_code)> done) {
     auto s = state_->slot(family_of(to.address()));
     if (!s || !s->socket.is_open()) {
-        asio::post(state_->io, [done = std::move(done)] {
-            if (done) done(asio::error::address_family_not_supported);
-        });
+        if (!done) {
+            if (state_->on_send_error)
+                asio::post(state_->io, [handler = state_->on_send_error, to] {
+                    handler(asio::error::address_family_not_supported, to);
+                });
+            return;
+        }
+        asio::post(state_->io,
+                   [done = std::move(done)] { done(asio::error::address_family_not_supported); });
         return;
     }
     // A v4-mapped destination goes out of the IPv4 socket as the plain IPv4 address.
@@ -327,6 +347,12 @@ void UdpTransport::send(const asio::ip::udp::endpoint& to, std::string bytes,
     if (to.address().is_v6() && to.address().to_v6().is_v4_mapped())
         dest = {asio::ip::make_address_v4(asio::ip::v4_mapped, to.address().to_v6()), to.port()};
     state_->queue(s, {dest, std::move(bytes), std::move(done)});
+}
+
+void UdpTransport::on_send_error(SendErrorHandler handler) {
+    state_->on_send_error = std::move(handler);
+    for (auto* s : {&state_->v4, &state_->v6})
+        if (*s) (*s)->on_send_error = state_->on_send_error;
 }
 
 void UdpTransport::on_message(MessageHandler handler) {

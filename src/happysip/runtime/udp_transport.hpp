@@ -51,6 +51,12 @@ class UdpTransport {
     // or the system's error (EPERM, ENETUNREACH, ...). Always called asynchronously.
     void send(const asio::ip::udp::endpoint& to, std::string bytes,
               std::function<void(std::error_code)> done = {});
+    // The failures of sends made without a `done` (asynchronously, with the destination):
+    // one handler for the transport spares a server a std::function (an allocation) per
+    // datagram it sends (issue 4).
+    using SendErrorHandler =
+        std::function<void(std::error_code, const asio::ip::udp::endpoint& to)>;
+    void on_send_error(SendErrorHandler handler);
 
     // Every datagram that parses as SIP. Keep-alives never get here: STUN Binding requests
     // (RFC 5626 §4.4.2) are answered, other STUN and the CRLF some UAs send anyway
