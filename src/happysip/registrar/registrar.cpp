@@ -348,6 +348,8 @@ RegisterReply Registrar::handle(const sip::Message& request, const RegisterConte
 
     // Step 8: 200 with every current binding, the Date, and Path when the UA supports it.
     RegisterReply reply{200, "", {}, {}};
+    // A Contact per binding, Date, and room for Require/Flow-Timer/Path: one allocation.
+    reply.headers.reserve(bindings.size() + 4);
     for (const Binding& b : bindings) {
         std::optional<Gruus> gruus;
         if (gruus_ && supported.gruu && !b.instance.empty()) {
