@@ -37,14 +37,14 @@ std::optional<ListenSpec> parse_listen_spec(std::string_view text) {
 }
 
 std::string RequestSource::text() const {
-    // `remote` is that host:port already, written once on receipt (every REGISTER asks).
     const std::string_view transport_name = eyeballs::to_string(transport);
-    const std::string hostport_if_unset =
-        remote.empty() ? to_hostport(remote_address, remote_port) : std::string();
-    const std::string_view hostport = remote.empty() ? hostport_if_unset : remote;
+    // A source built by hand may leave `remote` unset.
+    if (remote.empty())
+        return std::string(transport_name) + ":" + to_hostport(remote_address, remote_port);
+    // Otherwise it is that host:port already, written once on receipt (every REGISTER asks).
     std::string out;
-    out.reserve(transport_name.size() + 1 + hostport.size());
-    out.append(transport_name).append(":").append(hostport);
+    out.reserve(transport_name.size() + 1 + remote.size());
+    out.append(transport_name).append(":").append(remote);
     return out;
 }
 

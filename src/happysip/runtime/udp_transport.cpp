@@ -331,15 +331,15 @@ void UdpTransport::send(const asio::ip::udp::endpoint& to, std::string bytes,
                         std::function<void(std::error_code)> done) {
     auto s = state_->slot(family_of(to.address()));
     if (!s || !s->socket.is_open()) {
-        if (!done) {
-            if (state_->on_send_error)
-                asio::post(state_->io, [handler = state_->on_send_error, to] {
-                    handler(asio::error::address_family_not_supported, to);
-                });
-            return;
+        if (done) {
+            asio::post(state_->io, [done = std::move(done)] {
+                done(asio::error::address_family_not_supported);
+            });
+        } else if (state_->on_send_error) {
+            asio::post(state_->io, [handler = state_->on_send_error, to] {
+                handler(asio::error::address_family_not_supported, to);
+            });
         }
-        asio::post(state_->io,
-                   [done = std::move(done)] { done(asio::error::address_family_not_supported); });
         return;
     }
     // A v4-mapped destination goes out of the IPv4 socket as the plain IPv4 address.

@@ -47,26 +47,11 @@ void MessageAssembler::status_line(int status, std::string_view reason) {
     text_.append("\r\n");
 }
 
-void MessageAssembler::begin_header(HeaderId id, std::string_view name) {
-    id_ = id;
-    line_begin_ = text_.size();
-    text_.append(name);
-    name_end_ = text_.size();
-    text_.append(": ");
-    value_begin_ = text_.size();
-}
-
-void MessageAssembler::end_header(bool value_checked) {
-    record(id_, line_begin_, name_end_, value_begin_, value_checked);
-}
-
 void MessageAssembler::copy_header(const Message& from, const HeaderField& f,
                                    std::string_view name) {
-    const std::size_t begin = text_.size();
-    text_.append(name).append(": ");
-    const std::size_t value = text_.size();
+    begin_header(f.id, name);
     text_.append(from.value(f));
-    record(f.id, begin, begin + name.size(), value, !f.value_in_arena);
+    end_header(!f.value_in_arena);
 }
 
 void MessageAssembler::header_line(std::string_view line) {
@@ -121,17 +106,19 @@ void MessageAssembler::record(HeaderId id, std::size_t line_begin, std::size_t n
 Result<Message> MessageAssembler::finish_without_body() {
     // Recorded here rather than through record(), which leaves a caller's Content-Length
     // to the parser (there is none when the text is still plain).
+    constexpr std::string_view k_name = "Content-Length";
+    constexpr std::string_view k_value = "0";
     const std::size_t at = text_.size();
-    text_.append("Content-Length: 0");
-    text_.append("\r\n\r\n");
+    text_.append(k_name).append(": ").append(k_value).append("\r\n\r\n");
     if (field_count_ == k_max_fields) return parse_instead();
     first_[static_cast<std::size_t>(HeaderId::content_length)] =
         static_cast<std::uint16_t>(field_count_ + 1);
+    const std::size_t value_at = at + k_name.size() + 2;
     HeaderField& f = *std::construct_at(fields() + field_count_++);
     f.id = HeaderId::content_length;
-    f.line = span(at, at + 17);
-    f.name = span(at, at + 14);
-    f.value = span(at + 16, at + 17);
+    f.line = span(at, value_at + k_value.size());
+    f.name = span(at, at + k_name.size());
+    f.value = span(value_at, value_at + k_value.size());
 
     // The parser's other checks: the essential headers present and not empty (§8.1.1),
     // the CSeq's number and method, the size limits.

@@ -6,9 +6,9 @@
 // recorded here are exactly the ones MessageParser would find in the text. Whenever the
 // text holds anything the parser would treat otherwise (white space at a value's edges, a
 // line break or NUL in a value, a second CSeq, a Content-Length of the caller's, a line or
-// message over the parse limits, a status outside 100-699, ...), finish() parses the text
-// instead, so what it returns is always what parse_message(text) would return (tested
-// side by side in message_assembler_test.cpp).
+// message over the parse limits, a status outside 100-699, ...), finish_without_body() parses the
+// text instead, so what it returns is always what parse_message(text) would return (tested side by
+// side in message_assembler_test.cpp).
 #pragma once
 
 #include <array>
@@ -32,11 +32,20 @@ class MessageAssembler {
 
     // A header line: "Name: " now, then the caller appends the value to text(), then
     // end_header(). header() does all three.
-    void begin_header(HeaderId id, std::string_view name);
+    void begin_header(HeaderId id, std::string_view name) {
+        id_ = id;
+        line_begin_ = text_.size();
+        text_.append(name);
+        name_end_ = text_.size();
+        text_.append(": ");
+        value_begin_ = text_.size();
+    }
     std::string& text() noexcept { return text_; }
     // `value_checked`: the value is known to have no line break, NUL or white space at its
     // edges (see copy_header).
-    void end_header(bool value_checked = false);
+    void end_header(bool value_checked = false) {
+        record(id_, line_begin_, name_end_, value_begin_, value_checked);
+    }
     void header(HeaderId id, std::string_view name, std::string_view value) {
         begin_header(id, name);
         text_.append(value);
