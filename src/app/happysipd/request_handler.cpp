@@ -10,18 +10,6 @@
 #include "wall_clock.hpp"
 
 namespace happysip::daemon {
-namespace {
-
-// An Outbound binding this REGISTER made over its own connection (no Path: we are the first
-// hop), as opposed to one behind an edge or a plain binding.
-bool registered_own_flow(const registrar::RegisterReply& reply, const std::string& source) {
-    for (const auto& b : reply.bindings)
-        if (b.is_own_flow() && b.source == source) return true;
-    return false;
-}
-
-}  // namespace
-
 RequestHandler::RequestHandler(registrar::Registrar& registrar, runtime::SipServer& server,
                                Logger& log, std::vector<std::string> local_hosts, RequestAuth* auth)
     : registrar_(registrar),
@@ -129,8 +117,8 @@ void RequestHandler::handle_register(const sip::Message& request,
     context.source = source.text();
     const bool grouped = group_ && group_->open();
     registrar::RegisterReply reply = registrar_.handle(request, context);
-    std::string bindings = std::to_string(reply.bindings.size());
-    if (reply.status == 200 && registered_own_flow(reply, context.source))
+    std::string bindings = std::to_string(reply.bindings);
+    if (reply.status == 200 && reply.own_flow)
         server_.mark_flow(source);  // keep-alives are owed from now on (RFC 5626 §5.2)
     if (grouped) {
         // Answered (and logged) once the burst's writes are durable. The log line needs a

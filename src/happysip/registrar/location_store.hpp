@@ -26,6 +26,12 @@ class LocationStore {
     // The AOR's bindings that have not expired at `now`, highest q first, then most
     // recently registered first.
     virtual std::vector<Binding> lookup(std::string_view aor, std::int64_t now) = 0;
+    // The same into `out`: a store that holds its bindings assigns them over out's
+    // elements, whose strings keep their buffers, so a caller that reuses `out` (the
+    // registrar, once per REGISTER) allocates nothing for an AOR it saw before.
+    virtual void lookup_into(std::string_view aor, std::int64_t now, std::vector<Binding>& out) {
+        out = lookup(aor, now);
+    }
     // Replaces every binding of `aor` with `bindings` (empty: removes the AOR).
     virtual StoreStatus replace(std::string_view aor, const std::vector<Binding>& bindings) = 0;
     // Deletes bindings expired at `now`; returns how many. A store may stop after a batch
@@ -38,5 +44,24 @@ class LocationStore {
 
 // Orders bindings the way lookup() promises: q descending, then expires_at descending.
 void sort_for_lookup(std::vector<Binding>& bindings);
+
+// lookup_into() for a store that keeps `bindings`: the unexpired ones assigned over out's
+// elements (extra ones removed), then sorted.
+template <class Range, class Project>
+void copy_unexpired_into(const Range& bindings, Project binding_of, std::int64_t now,
+                         std::vector<Binding>& out) {
+    std::size_t n = 0;
+    for (const auto& item : bindings) {
+        const Binding& b = binding_of(item);
+        if (b.expires_at <= now) continue;
+        if (n < out.size())
+            out[n] = b;
+        else
+            out.push_back(b);
+        ++n;
+    }
+    out.resize(n);
+    sort_for_lookup(out);
+}
 
 }  // namespace happysip::registrar

@@ -24,13 +24,19 @@ void sort_for_lookup(std::vector<Binding>& bindings) {
 
 std::vector<Binding> MemoryLocationStore::lookup(std::string_view aor, std::int64_t now) {
     std::vector<Binding> out;
-    auto it = by_aor_.find(aor);
-    if (it == by_aor_.end()) return out;
-    for (const Binding& b : it->second) {
-        if (b.expires_at > now) out.push_back(b);
-    }
-    sort_for_lookup(out);
+    lookup_into(aor, now, out);
     return out;
+}
+
+void MemoryLocationStore::lookup_into(std::string_view aor, std::int64_t now,
+                                      std::vector<Binding>& out) {
+    auto it = by_aor_.find(aor);
+    if (it == by_aor_.end()) {
+        out.clear();
+        return;
+    }
+    copy_unexpired_into(
+        it->second, [](const Binding& b) -> const Binding& { return b; }, now, out);
 }
 
 StoreStatus MemoryLocationStore::replace(std::string_view aor,

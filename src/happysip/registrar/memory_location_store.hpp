@@ -12,6 +12,7 @@ namespace happysip::registrar {
 class MemoryLocationStore final : public LocationStore {
   public:
     std::vector<Binding> lookup(std::string_view aor, std::int64_t now) override;
+    void lookup_into(std::string_view aor, std::int64_t now, std::vector<Binding>& out) override;
     StoreStatus replace(std::string_view aor, const std::vector<Binding>& bindings) override;
     std::size_t purge_expired(std::int64_t now) override;
     std::size_t size() override;

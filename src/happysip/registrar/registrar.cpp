@@ -18,13 +18,14 @@ namespace happysip::registrar {
 namespace {
 
 RegisterReply reject(int status, std::string reason, std::vector<std::string> headers = {}) {
-    return {status, std::move(reason), std::move(headers), {}};
+    return {status, std::move(reason), std::move(headers)};
 }
 
 // One Contact of the request, interpreted.
+// Views into the request, which outlives them.
 struct RequestedContact {
-    std::string uri;  // as written between < >
-    std::string instance;
+    std::string_view uri;  // as written between < >
+    std::string_view instance;
     std::uint32_t reg_id = 0;
     std::uint16_t q = 1000;
     std::uint32_t expires = 0;
@@ -63,9 +64,10 @@ struct OptionTags {
     bool gruu = false;
 };
 
-OptionTags supported_tags(const sip::Message& request) {
+OptionTags supported_tags(const sip::Message& request, std::vector<std::string_view>& values) {
     OptionTags out;
-    for (const auto value : request.values(sip::HeaderId::supported)) {
+    request.values(sip::HeaderId::supported, values);
+    for (const auto value : values) {
         auto tags = sip::parse_token_list(value, "Supported");
         if (!tags) continue;
         out.path |= tags.value().contains("path");
@@ -196,7 +198,8 @@ RegisterReply Registrar::handle(const sip::Message& request, const RegisterConte
     // Step 2: every Require option tag must be understood (§8.2.2.3).
     std::string unsupported;
     bool require_gin = false;
-    for (const auto value : request.values(sip::HeaderId::require)) {
+    request.values(sip::HeaderId::require, values_);
+    for (const auto value : values_) {
         auto tags = sip::parse_token_list(value, "Require");
         if (!tags) return reject(400, tags.error().to_string());
         for (const auto tag : tags.value()) {
@@ -229,14 +232,15 @@ RegisterReply Registrar::handle(const sip::Message& request, const RegisterConte
         header_expires = parse_delta_seconds(*e);
         if (!header_expires) return reject(400, "Bad Expires header: not delta-seconds");
     }
-    const std::string call_id(request.header(sip::HeaderId::call_id).value_or(""));
+    const std::string_view call_id = request.header(sip::HeaderId::call_id).value_or("");
     const std::uint32_t cseq = request.cseq_number();
 
     // Step 6: the Contacts asked for.
     std::vector<RequestedContact> wanted;
     bool star = false;
-    const auto contact_values = request.values(sip::HeaderId::contact);
-    for (const auto value : contact_values) {
+    request.values(sip::HeaderId::contact, values_);
+    const std::size_t contact_count = values_.size();
+    for (const auto value : values_) {
         auto contact = sip::parse_contact(value);
         if (!contact) return reject(400, contact.error().to_string());
         const sip::NameAddr& c = contact.value();
@@ -248,12 +252,12 @@ RegisterReply Registrar::handle(const sip::Message& request, const RegisterConte
         // RFC 5627 §5.1: a GRUU names a binding; bound itself it would route in a loop.
         if (c.uri.gr()) return reject(403, "A GRUU cannot be registered as a Contact");
         RequestedContact r;
-        r.uri = std::string(c.uri_text);
+        r.uri = c.uri_text;
         r.bnc = is_bnc_contact(c.uri);
         // RFC 6140 §5.2: a bnc Contact is a template the numbers' user parts go into.
         if (r.bnc && c.uri.has_user)
             return reject(400, "A bnc Contact must not have a user part (RFC 6140)");
-        r.instance = std::string(sip::contact_instance(c).value_or(""));
+        r.instance = sip::contact_instance(c).value_or("");
         // RFC 5626 §6: a reg-id without an instance is ignored.
         if (!r.instance.empty()) r.reg_id = sip::contact_reg_id(c).value_or(0);
         r.q = sip::contact_q(c).value_or(1000);
@@ -266,16 +270,16 @@ RegisterReply Registrar::handle(const sip::Message& request, const RegisterConte
         wanted.push_back(std::move(r));
     }
     // RFC 3261 §10.2.2: "*" only alone and only with Expires: 0.
-    if (star && (contact_values.size() != 1 || header_expires != 0u)) {
+    if (star && (contact_count != 1 || header_expires != 0u)) {
         return reject(400, "Contact * needs to be alone and with Expires: 0");
     }
 
     if (auto refused = gin_refusal(gin_, *aor, require_gin, wanted)) return *refused;
 
     std::vector<std::string> path;
-    for (const auto value : request.values(sip::HeaderId::path))
-        path.emplace_back(value);
-    const OptionTags supported = supported_tags(request);
+    request.values(sip::HeaderId::path, values_);
+    path.assign(values_.begin(), values_.end());
+    const OptionTags supported = supported_tags(request, values_);
     const OutboundUse outbound = outbound_use(request, path, supported, wanted);
     if (outbound == OutboundUse::first_hop_lacks_support) {
         return reject(439, "First Hop Lacks Outbound Support");
@@ -288,7 +292,8 @@ RegisterReply Registrar::handle(const sip::Message& request, const RegisterConte
             r.reg_id = 0;  // RFC 3261 rules, by URI
     }
 
-    std::vector<Binding> bindings = store_.lookup(*aor, context.now);
+    std::vector<Binding>& bindings = bindings_;
+    store_.lookup_into(*aor, context.now, bindings);
 
     // Step 7: Call-ID/CSeq ordering, then update, add or remove.
     auto in_order = [&](const Binding& b) { return b.call_id != call_id || cseq > b.cseq; };
@@ -377,7 +382,10 @@ RegisterReply Registrar::handle(const sip::Message& request, const RegisterConte
         for (const auto& p : path)
             reply.headers.push_back("Path: " + p);
     }
-    reply.bindings = std::move(bindings);
+    reply.bindings = bindings.size();
+    reply.own_flow = std::any_of(bindings.begin(), bindings.end(), [&](const Binding& b) {
+        return b.is_own_flow() && b.source == context.source;
+    });
     return reply;
 }
 

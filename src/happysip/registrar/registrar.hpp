@@ -52,7 +52,10 @@ struct RegisterReply {
     int status = 200;
     std::string reason;                // empty: the standard phrase
     std::vector<std::string> headers;  // whole lines without CRLF, for make_response
-    std::vector<Binding> bindings;     // the AOR's bindings after the request (on 200)
+    std::size_t bindings = 0;          // how many the AOR has after the request (on 200)
+    // RFC 5626 §5.2: an Outbound binding that ends here (no Path) was registered over the
+    // request's own source: the caller tracks that flow's keep-alives from now on.
+    bool own_flow = false;
 };
 
 // RFC 5627: the public and temporary GRUU of a binding with an instance, made by whoever
@@ -71,6 +74,7 @@ class Registrar {
     // Contact of the 200 that has an instance.
     void make_gruus_with(GruuMaker maker) { gruus_ = std::move(maker); }
 
+    // One at a time: it reuses its buffers from one request to the next.
     RegisterReply handle(const sip::Message& request, const RegisterContext& context);
     bool serves(std::string_view domain) const;
     const RegistrarConfig& config() const noexcept { return config_; }
@@ -82,6 +86,11 @@ class Registrar {
     GinTrunks gin_;
     LocationStore& store_;
     GruuMaker gruus_;
+    // The AOR's bindings while a REGISTER is handled, kept between requests: a refresh
+    // assigns its stored binding over the previous request's, reusing their strings
+    // (issue 4: four allocations per refresh).
+    std::vector<Binding> bindings_;
+    std::vector<std::string_view> values_;  // a header's values, for the same reason
 };
 
 // Option tags this registrar understands in Require (RFC 3261 §8.2.2.3).

@@ -45,6 +45,12 @@ std::size_t Message::count(HeaderId id) const noexcept {
 
 std::vector<std::string_view> Message::values(HeaderId id) const {
     std::vector<std::string_view> out;
+    values(id, out);
+    return out;
+}
+
+void Message::values(HeaderId id, std::vector<std::string_view>& out) const {
+    out.clear();
     const bool split = is_list_header(id);
     for (const HeaderField& f : fields()) {
         if (f.id != id || f.removed) continue;
@@ -56,7 +62,6 @@ std::vector<std::string_view> Message::values(HeaderId id) const {
         while (auto v = list.next())
             out.push_back(*v);
     }
-    return out;
 }
 
 std::optional<std::string_view> Message::first_value(HeaderId id) const {

@@ -77,6 +77,8 @@ class Message {
     // Every value of a header in order across all its lines, split at commas for list
     // headers (Via, Route, Contact, ...) per RFC 3261 §7.3.1.
     std::vector<std::string_view> values(HeaderId id) const;
+    // The same into `out` (cleared first), whose capacity a caller may keep between calls.
+    void values(HeaderId id, std::vector<std::string_view>& out) const;
     // values(id).front() without building the vector: the top Via or Route, the first
     // Contact. nullopt when values(id) would be empty.
     std::optional<std::string_view> first_value(HeaderId id) const;

@@ -278,12 +278,19 @@ registrar::StoreStatus SqliteLocationStore::ensure_loaded() {
 
 std::vector<Binding> SqliteLocationStore::lookup(std::string_view aor, std::int64_t now) {
     std::vector<Binding> out;
-    const auto* entry = by_aor_.find(aor);
-    if (!entry) return out;
-    for (const Row& row : entry->second)
-        if (row.binding.expires_at > now) out.push_back(row.binding);
-    registrar::sort_for_lookup(out);
+    lookup_into(aor, now, out);
     return out;
+}
+
+void SqliteLocationStore::lookup_into(std::string_view aor, std::int64_t now,
+                                      std::vector<Binding>& out) {
+    const auto* entry = by_aor_.find(aor);
+    if (!entry) {
+        out.clear();
+        return;
+    }
+    registrar::copy_unexpired_into(
+        entry->second, [](const Row& row) -> const Binding& { return row.binding; }, now, out);
 }
 
 registrar::StoreStatus SqliteLocationStore::begin_group() {

@@ -57,6 +57,8 @@ class SqliteLocationStore final : public registrar::LocationStore {
     std::uint64_t checkpoints() const;
 
     std::vector<registrar::Binding> lookup(std::string_view aor, std::int64_t now) override;
+    void lookup_into(std::string_view aor, std::int64_t now,
+                     std::vector<registrar::Binding>& out) override;
     registrar::StoreStatus replace(std::string_view aor,
                                    const std::vector<registrar::Binding>& bindings) override;
     std::size_t purge_expired(std::int64_t now) override;

@@ -257,6 +257,35 @@ TEST_P(RegistrarTest, SameInstanceAndRegIdReplacesTheOldContact) {
     EXPECT_TRUE(bindings[0].path.empty());
 }
 
+// The reply says whether this request registered an Outbound flow that ends here (the
+// daemon then tracks its keep-alives, RFC 5626 §5.2) and how many bindings the AOR has.
+TEST_P(RegistrarTest, ReplySaysWhenItRegisteredAFlowEndingHere) {
+    auto reply =
+        registrar.handle(register_with({flow_contact(), "Supported: outbound"}, 1), at(k_now));
+    ASSERT_EQ(reply.status, 200);
+    EXPECT_TRUE(reply.own_flow);
+    EXPECT_EQ(reply.bindings, 1u);
+    // The same flow from another source: the binding moved there; the request's source
+    // is the flow, so still its own.
+    RegisterContext moved = at(k_now);
+    moved.source = "udp:192.0.2.77:5060";
+    reply = registrar.handle(register_with({flow_contact(), "Supported: outbound"}, 2), moved);
+    EXPECT_TRUE(reply.own_flow);
+    // Behind an edge (Path): the edge's flow, not ours.
+    reply = registrar.handle(
+        register_with(
+            {flow_contact(), "Supported: outbound", "Path: <sip:tok@edge.example.com;lr;ob>"}, 3),
+        at(k_now));
+    ASSERT_EQ(reply.status, 200);
+    EXPECT_FALSE(reply.own_flow);
+    // A plain binding beside it: no flow, and the AOR now has two bindings.
+    reply =
+        registrar.handle(register_with({"Contact: <sip:alice@192.0.2.5>"}, 1, "plain"), at(k_now));
+    ASSERT_EQ(reply.status, 200);
+    EXPECT_FALSE(reply.own_flow);
+    EXPECT_EQ(reply.bindings, 2u);
+}
+
 TEST_P(RegistrarTest, TwoFlowsOfOneInstanceAreTwoBindings) {
     // RFC 5626 §4.2: one binding per reg-id, each on its own flow.
     for (std::uint32_t reg_id : {1u, 2u}) {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "happysip/registrar/location_store.hpp"
+#include "happysip/registrar/memory_location_store.hpp"
 
 namespace happysip::registrar {
 namespace {
@@ -58,6 +59,29 @@ TEST(SortForLookup, ManyBindingsSortTheSameWay) {
                 << sorted->size() << " bindings, at " << i;
         }
     }
+}
+
+// lookup_into() over a vector that held more bindings than the answer has: the same as
+// lookup(), the extra elements gone.
+TEST(MemoryLocationStoreLookupInto, GivesLookupsAnswerOverWhatOutHeld) {
+    MemoryLocationStore store;
+    auto with_aor = [](Binding b) {
+        b.aor = "sip:alice@example.com";
+        return b;
+    };
+    ASSERT_TRUE(
+        store
+            .replace("sip:alice@example.com", {with_aor(binding(500, 2000, "sip:a@192.0.2.1")),
+                                               with_aor(binding(1000, 900, "sip:a@192.0.2.2")),
+                                               with_aor(binding(900, 2000, "sip:a@192.0.2.3"))})
+            .ok);
+    std::vector<Binding> out = {binding(1000, 5000, "x"), binding(1000, 5000, "y"),
+                                binding(1000, 5000, "z")};
+    store.lookup_into("sip:alice@example.com", 1000, out);
+    EXPECT_EQ(out, store.lookup("sip:alice@example.com", 1000));
+    EXPECT_EQ(contacts(out), (std::vector<std::string>{"sip:a@192.0.2.3", "sip:a@192.0.2.1"}));
+    store.lookup_into("sip:bob@example.com", 1000, out);
+    EXPECT_TRUE(out.empty());
 }
 
 }  // namespace

@@ -55,6 +55,17 @@ TEST_F(SqliteLocationStoreTest, LookupSkipsExpiredAndOrdersByQ) {
     ASSERT_EQ(got.size(), 2u);
     EXPECT_EQ(got[0].contact, "sip:a@192.0.2.3");
     EXPECT_EQ(got[1].contact, "sip:a@192.0.2.1");
+    // The registrar's form: `out` holds the previous request's bindings; it gets exactly
+    // lookup()'s answer, fewer elements included, and nothing for an unknown AOR.
+    std::vector<Binding> out = {binding("sip:old@192.0.2.9", k_now + 5),
+                                binding("sip:old@192.0.2.8", k_now + 6),
+                                binding("sip:old@192.0.2.7", k_now + 7)};
+    store->lookup_into("sip:alice@example.com", k_now, out);
+    EXPECT_EQ(out, got);
+    store->lookup_into("sip:nobody@example.com", k_now, out);
+    EXPECT_TRUE(out.empty());
+    store->lookup_into("sip:alice@example.com", k_now + 60, out);  // all expired by then
+    EXPECT_TRUE(out.empty());
     EXPECT_EQ(store->purge_expired(k_now), 1u);
     EXPECT_EQ(store->size(), 2u);
 }
