@@ -1,10 +1,12 @@
 #include "happysip/store/refresh_journal.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cerrno>
 #include <cstring>
@@ -100,24 +102,62 @@ std::string parent_dir(const std::string& path) {
 }  // namespace
 
 std::unique_ptr<RefreshJournal> RefreshJournal::open(std::string path, Sync sync,
-                                                     std::string& error) {
-    // O_APPEND: every write lands at the end, also after a failed one was cut off.
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+                                                     std::string& error,
+                                                     std::size_t reserve_bytes) {
+    // Read and write: a shared writable mapping needs both.
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
         error = "refresh journal " + path + ": open: " + std::strerror(errno);
         return nullptr;
     }
     ::unlink((path + ".tmp").c_str());  // a compaction that a crash interrupted
-    return std::unique_ptr<RefreshJournal>(new RefreshJournal(std::move(path), sync, fd));
+    return std::unique_ptr<RefreshJournal>(
+        new RefreshJournal(std::move(path), sync, fd, std::max(reserve_bytes, k_record_size)));
 }
 
-RefreshJournal::RefreshJournal(std::string path, Sync sync, int fd)
-    : path_(std::move(path)), sync_(sync), fd_(fd) {}
+RefreshJournal::RefreshJournal(std::string path, Sync sync, int fd, std::size_t reserve_bytes)
+    : path_(std::move(path)), sync_(sync), fd_(fd), reserve_bytes_(reserve_bytes) {}
 
 RefreshJournal::~RefreshJournal() {
     abandon_compaction();
+    unmap();
+    // The zeros grown ahead are not left behind: the next open reads records only.
+    if (fd_ >= 0 && end_known_ && file_length_ > file_bytes_)
+        (void)!::ftruncate(fd_, static_cast<off_t>(file_bytes_));
     if (fd_ >= 0) ::close(fd_);
     if (retiring_fd_ >= 0) ::close(retiring_fd_);
+}
+
+void RefreshJournal::unmap() noexcept {
+    if (map_ != nullptr) ::munmap(map_, mapped_);
+    map_ = nullptr;
+    mapped_ = 0;
+}
+
+JournalStatus RefreshJournal::make_room(std::size_t bytes) {
+    const std::size_t needed = file_bytes_ + bytes;
+    if (map_ != nullptr && needed <= mapped_) return {};
+    if (needed > file_length_) {
+        // Zeros up to the next multiple of the reserve: written, so that the blocks are
+        // the file's now (a full disk fails here, not as a SIGBUS in a store later).
+        static const std::array<char, 64 * 1024> k_zeros{};
+        const std::size_t length = (needed + reserve_bytes_ - 1) / reserve_bytes_ * reserve_bytes_;
+        while (file_length_ < length) {
+            const std::size_t n = std::min(k_zeros.size(), length - file_length_);
+            const ssize_t w = ::pwrite(fd_, k_zeros.data(), n, static_cast<off_t>(file_length_));
+            if (w < 0 && errno == EINTR) continue;
+            if (w < 0) return failure("write", errno);
+            if (w == 0) return failure("write", EIO);
+            file_length_ += static_cast<std::size_t>(w);
+        }
+        if (sync_ == Sync::fsync && ::fdatasync(fd_) != 0) return failure("write", errno);
+    }
+    unmap();
+    void* m = ::mmap(nullptr, file_length_, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+    if (m == MAP_FAILED) return failure("mmap", errno);
+    map_ = static_cast<char*>(m);
+    mapped_ = file_length_;
+    return {};
 }
 
 JournalStatus RefreshJournal::failure(const char* what, int error) const {
@@ -138,6 +178,7 @@ int RefreshJournal::write_all(int fd, const std::string& bytes, std::size_t& wri
 
 JournalStatus RefreshJournal::read(std::vector<JournalRecord>& out, std::string& warning) {
     abandon_compaction();  // it examined the file as it was; read() may cut its tail
+    unmap();               // and a mapping past the file's new end would fault
     // Through the path, not fd_: the file is what survives, whatever fd_ became.
     const int in = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (in < 0) return failure("open for reading", errno);
@@ -174,13 +215,37 @@ JournalStatus RefreshJournal::read(std::vector<JournalRecord>& out, std::string&
         }
         if (have < buffer.size()) break;
     }
+    // After the records: zeros (grown ahead, never written) say nothing; anything else is
+    // a torn or damaged tail, up to its last byte that is not zero.
+    std::size_t tail_end = valid;
+    for (std::size_t at = valid; at < size;) {
+        const std::size_t want = std::min(buffer.size(), size - at);
+        const ssize_t n = ::pread(in, buffer.data(), want, static_cast<off_t>(at));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            const int e = errno;
+            ::close(in);
+            return failure("read", e);
+        }
+        if (n == 0) break;
+        const auto chunk = std::string_view(buffer.data(), static_cast<std::size_t>(n));
+        const auto last = chunk.find_last_not_of('\0');
+        if (last != std::string_view::npos) tail_end = at + last + 1;
+        at += static_cast<std::size_t>(n);
+    }
     ::close(in);
     file_bytes_ = valid;
-    if (size > valid) {
-        warning = "refresh journal " + path_ + ": ignored " + std::to_string(size - valid) +
+    file_length_ = size;
+    end_known_ = true;
+    if (tail_end > valid) {
+        warning = "refresh journal " + path_ + ": ignored " + std::to_string(tail_end - valid) +
                   " bytes of torn or damaged tail after " + std::to_string(valid / k_record_size) +
                   " records";
-        if (::ftruncate(fd_, static_cast<off_t>(valid)) != 0) {
+    }
+    if (size > valid) {
+        if (::ftruncate(fd_, static_cast<off_t>(valid)) == 0) {
+            file_length_ = valid;
+        } else if (tail_end > valid) {
             usable_ = false;
             warning += std::string("; cutting it off failed: ") + std::strerror(errno);
         }
@@ -201,14 +266,30 @@ JournalStatus RefreshJournal::flush() {
         pending_.clear();
         return {false, "refresh journal " + path_ + ": unusable since a failed write"};
     }
-    std::size_t written = 0;
-    int error = write_all(fd_, pending_, written);
-    if (error == 0 && sync_ == Sync::fsync && ::fdatasync(fd_) != 0) error = errno;
-    if (error != 0) {
-        // A partial record would hide every later one from read(): cut back to whole ones.
-        if (written > 0 && ::ftruncate(fd_, static_cast<off_t>(file_bytes_)) != 0) usable_ = false;
+    if (!end_known_) {  // appends go after the file's valid records: find them
+        std::vector<JournalRecord> ignored;
+        std::string warning;
+        if (auto s = read(ignored, warning); !s.ok) {
+            pending_.clear();
+            return s;
+        }
+    }
+    if (auto s = make_room(pending_.size()); !s.ok) {
         pending_.clear();
-        return failure("write", error);
+        return s;
+    }
+    char* at = map_ + file_bytes_;
+    std::memcpy(at, pending_.data(), pending_.size());
+    if (sync_ == Sync::fsync) {
+        const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+        const std::size_t from = file_bytes_ / page * page;
+        if (::msync(map_ + from, file_bytes_ + pending_.size() - from, MS_SYNC) != 0) {
+            const int error = errno;
+            // Not durable, so not records: zeros again, which read() passes over.
+            std::memset(at, 0, pending_.size());
+            pending_.clear();
+            return failure("msync", error);
+        }
     }
     file_bytes_ += pending_.size();
     pending_.clear();  // keeps its capacity for the next group
@@ -230,7 +311,8 @@ JournalStatus RefreshJournal::begin_compaction() {
     c->in = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (c->in < 0) return failure("compaction: open", errno);
     const std::string tmp = path_ + ".tmp";
-    c->out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    // Read and write: it becomes the journal, which is mapped.
+    c->out = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (c->out < 0) {
         const int e = errno;
         ::close(c->in);
@@ -327,10 +409,12 @@ JournalStatus RefreshJournal::finish_compaction() {
     // One file is retired at a time: one still being freed is closed now (its last pages
     // at once), not left open, with its disk space, until the process ends.
     if (retiring_fd_ >= 0) ::close(retiring_fd_);
+    unmap();  // the old file's; the new one is mapped by the next flush()
     retiring_fd_ = fd_;
-    retiring_bytes_ = file_bytes_;
+    retiring_bytes_ = file_length_;
     fd_ = std::exchange(c.out, -1);
-    file_bytes_ = static_cast<std::size_t>(st.st_size);
+    file_bytes_ = file_length_ = static_cast<std::size_t>(st.st_size);
+    end_known_ = true;
     usable_ = true;
     compaction_.reset();
     return {};

@@ -170,7 +170,8 @@ std::vector<std::string> split_path(const std::string& joined) {
 }  // namespace
 
 std::unique_ptr<SqliteLocationStore> SqliteLocationStore::open(const std::string& path,
-                                                               std::string& error) {
+                                                               std::string& error,
+                                                               std::size_t journal_reserve) {
     auto db = SqliteDb::open_with_schema(path, k_schema, error);
     if (!db || !migrate(*db, error)) return nullptr;
     std::unique_ptr<SqliteLocationStore> store(new SqliteLocationStore(std::move(db)));
@@ -185,7 +186,7 @@ std::unique_ptr<SqliteLocationStore> SqliteLocationStore::open(const std::string
             RefreshJournal::open(path + "-refresh",
                                  SqliteDb::k_fsync_each_commit ? RefreshJournal::Sync::fsync
                                                                : RefreshJournal::Sync::page_cache,
-                                 error);
+                                 error, journal_reserve);
         if (!store->journal_) return nullptr;
     }
     if (auto loaded = store->load(); !loaded.ok) {

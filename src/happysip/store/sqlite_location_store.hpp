@@ -48,8 +48,10 @@ namespace happysip::store {
 class SqliteLocationStore final : public registrar::LocationStore {
   public:
     // Opens or creates the database and its schema and loads every binding; nullptr +
-    // `error` on failure.
-    static std::unique_ptr<SqliteLocationStore> open(const std::string& path, std::string& error);
+    // `error` on failure. `journal_reserve`: RefreshJournal::open's `reserve_bytes`.
+    static std::unique_ptr<SqliteLocationStore> open(
+        const std::string& path, std::string& error,
+        std::size_t journal_reserve = RefreshJournal::k_default_reserve);
     // What was ignored while opening or since (a torn journal tail, a failed compaction),
     // for the operator's log: each is handed out once.
     std::vector<std::string> take_warnings();

@@ -4,7 +4,10 @@
 #include "happysip/store/refresh_journal.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <filesystem>
 #include <fstream>
@@ -23,9 +26,11 @@ class RefreshJournalTest : public test::StoreTest {
         test::StoreTest::SetUp();
         path += "-refresh";
     }
-    std::unique_ptr<RefreshJournal> open() {
+    std::unique_ptr<RefreshJournal> open(
+        std::size_t reserve_bytes = RefreshJournal::k_default_reserve) {
         std::string error;
-        auto journal = RefreshJournal::open(path, RefreshJournal::Sync::page_cache, error);
+        auto journal =
+            RefreshJournal::open(path, RefreshJournal::Sync::page_cache, error, reserve_bytes);
         EXPECT_NE(journal, nullptr) << error;
         return journal;
     }
@@ -76,11 +81,77 @@ TEST_F(RefreshJournalTest, RecordsOfSeveralFlushesReadBackInOrder) {
         journal->add(k_records[2]);
         ASSERT_TRUE(journal->flush().ok);
         EXPECT_EQ(journal->records(), 3u);
+        // Grown ahead while open...
+        EXPECT_EQ(std::filesystem::file_size(path), RefreshJournal::k_default_reserve);
     }
+    // ...and the records only once closed.
     EXPECT_EQ(std::filesystem::file_size(path), 3 * RefreshJournal::k_record_size);
     std::string warning;
     EXPECT_EQ(read_back(&warning), k_records);
     EXPECT_EQ(warning, "");
+}
+
+// Records land in space grown ahead, several growths over: each flush's records are read
+// back, in order, however the reserve falls between them.
+TEST_F(RefreshJournalTest, GrowsAheadAcrossSeveralReservesAndReadsBackInOrder) {
+    std::vector<JournalRecord> written;
+    {
+        auto journal = open(3 * RefreshJournal::k_record_size);
+        for (std::int64_t seq = 1; seq <= 8; ++seq) {
+            written.push_back({seq, seq, 1'800'000'000 + seq, 7, "udp:192.0.2.1:5060"});
+            journal->add(written.back());
+            if (seq % 2 == 0) {
+                ASSERT_TRUE(journal->flush().ok) << seq;
+            }
+        }
+        EXPECT_EQ(std::filesystem::file_size(path), 9 * RefreshJournal::k_record_size);
+    }
+    EXPECT_EQ(read_back(), written);
+}
+
+// A process killed after a flush leaves its records and the zeros grown after them: the
+// next open reads the records without a warning and appends after them.
+TEST_F(RefreshJournalTest, ZerosAKilledProcessGrewAheadAreNoWarning) {
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        std::string error;
+        auto journal = RefreshJournal::open(path, RefreshJournal::Sync::page_cache, error);
+        if (!journal) _exit(2);
+        journal->add(k_records[0]);
+        journal->add(k_records[1]);
+        if (!journal->flush().ok) _exit(3);
+        kill(getpid(), SIGKILL);
+        _exit(4);
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+    EXPECT_EQ(std::filesystem::file_size(path), RefreshJournal::k_default_reserve);
+    std::string warning;
+    EXPECT_EQ(read_back(&warning), (std::vector<JournalRecord>{k_records[0], k_records[1]}));
+    EXPECT_EQ(warning, "");
+    {
+        auto journal = open();
+        journal->add(k_records[2]);
+        ASSERT_TRUE(journal->flush().ok);
+    }
+    EXPECT_EQ(read_back(&warning), k_records);
+    EXPECT_EQ(warning, "");
+}
+
+// Sync::fsync (a database that syncs each commit): the records are msync'ed, and read back.
+TEST_F(RefreshJournalTest, FsyncModeWritesTheSameRecords) {
+    {
+        std::string error;
+        auto journal = RefreshJournal::open(path, RefreshJournal::Sync::fsync, error);
+        ASSERT_NE(journal, nullptr) << error;
+        for (const auto& r : k_records) {
+            journal->add(r);
+            ASSERT_TRUE(journal->flush().ok);
+        }
+    }
+    EXPECT_EQ(read_back(), k_records);
 }
 
 TEST_F(RefreshJournalTest, DiscardedRecordsAreNeverWritten) {
@@ -121,11 +192,21 @@ TEST_F(RefreshJournalTest, GarbageRecordAndAnOlderSeqEndTheValidRecords) {
         journal->add(k_records[0]);
         ASSERT_TRUE(journal->flush().ok);
     }
-    append_bytes(std::string(RefreshJournal::k_record_size, '\0'));  // zero-filled block
-    const std::string one_record = "ignored " + std::to_string(RefreshJournal::k_record_size);
+    // Zeros end the records silently: what growing ahead leaves (and a crash may, too).
+    append_bytes(std::string(RefreshJournal::k_record_size, '\0'));
     std::string warning;
     EXPECT_EQ(read_back(&warning), std::vector<JournalRecord>{k_records[0]});
-    EXPECT_NE(warning.find(one_record), std::string::npos) << warning;
+    EXPECT_EQ(warning, "");
+    EXPECT_EQ(std::filesystem::file_size(path), RefreshJournal::k_record_size);  // cut off
+    // A block of garbage (a record with one byte off), zeros after it: a warning that
+    // counts the garbage up to its last byte.
+    std::string garbage(RefreshJournal::k_record_size, '\0');
+    garbage[0] = 'g';
+    garbage[50] = 'h';
+    append_bytes(garbage + std::string(300, '\0'));
+    EXPECT_EQ(read_back(&warning), std::vector<JournalRecord>{k_records[0]});
+    EXPECT_NE(warning.find("ignored 51 bytes"), std::string::npos) << warning;
+    const std::string one_record = "ignored " + std::to_string(RefreshJournal::k_record_size);
 
     // A valid record whose seq is not newer than the one before: stale, not a refresh.
     {
@@ -163,7 +244,7 @@ TEST_F(RefreshJournalTest, CompactionKeepsWhatItKeptAndWhatWasAppendedMeanwhile)
     journal->add(late);
     ASSERT_TRUE(journal->flush().ok);
     // Until the rename the journal is the old file, whole.
-    EXPECT_EQ(std::filesystem::file_size(path), 5 * RefreshJournal::k_record_size);
+    EXPECT_EQ(journal->records(), 5u);  // the appended ones went to the journal itself
     ASSERT_TRUE(journal->finish_compaction().ok);
     EXPECT_FALSE(journal->compacting());
     EXPECT_EQ(journal->records(), 3u);
@@ -276,7 +357,7 @@ TEST_F(RefreshJournalTest, CompactionLeavesOutARecordDamagedSinceItWasWritten) {
 }
 
 TEST_F(RefreshJournalTest, FailedWriteIsAnErrorAndLeavesNothingBuffered) {
-    auto journal = open();
+    auto journal = open(RefreshJournal::k_record_size);  // each flush grows the file
     journal->add(k_records[0]);
     ASSERT_TRUE(journal->flush().ok);
     ASSERT_TRUE(test::make_writes_fail(path));  // the disk is full

@@ -46,9 +46,12 @@ class StoreTest : public ::testing::Test {
         path = dir + "/location.sqlite";
     }
     void TearDown() override { std::filesystem::remove_all(dir); }
-    std::unique_ptr<SqliteLocationStore> open() {
+    // `journal_reserve`: one record makes every journal flush grow the file (and write),
+    // as the tests of a failing write need.
+    std::unique_ptr<SqliteLocationStore> open(
+        std::size_t journal_reserve = RefreshJournal::k_default_reserve) {
         std::string error;
-        auto store = SqliteLocationStore::open(path, error);
+        auto store = SqliteLocationStore::open(path, error, journal_reserve);
         EXPECT_NE(store, nullptr) << error;
         return store;
     }
