@@ -62,15 +62,19 @@ void append_address(std::string& out, const asio::ip::address& address) {
         out += address.to_string();  // RFC 5952 form from inet_ntop, with a scope if any
         return;
     }
+    // Written into a buffer and appended once: a push_back per character was ~440
+    // instructions per REGISTER (two calls), most of them the string's capacity checks.
     const auto bytes = address.to_v4().to_bytes();
-    out.reserve(out.size() + 15);
+    char text[15];
+    std::size_t n = 0;
     for (std::size_t i = 0; i < bytes.size(); ++i) {
-        if (i > 0) out += '.';
+        if (i > 0) text[n++] = '.';
         const unsigned v = bytes[i];
-        if (v >= 100) out += static_cast<char>('0' + v / 100);
-        if (v >= 10) out += static_cast<char>('0' + v / 10 % 10);
-        out += static_cast<char>('0' + v % 10);
+        if (v >= 100) text[n++] = static_cast<char>('0' + v / 100);
+        if (v >= 10) text[n++] = static_cast<char>('0' + v / 10 % 10);
+        text[n++] = static_cast<char>('0' + v % 10);
     }
+    out.append(text, n);
 }
 
 std::string to_uri_host(const asio::ip::address& address) {
