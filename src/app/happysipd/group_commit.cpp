@@ -34,7 +34,11 @@ void GroupCommit::flush() {
                    {{"detail", committed.error}, {"answers", std::to_string(pending_.size())}});
     for (const auto& warning : store_.take_warnings())  // e.g. a journal compaction that failed
         log_.warning("store_warning", {{"detail", warning}});
-    for (auto& d : std::exchange(pending_, {})) {
+    // The group's answers, out of pending_, which takes the last group's emptied buffer:
+    // one allocation less per group (at 2,000 REGISTERs/s nearly every request is one).
+    std::vector<Deferred> answering = std::exchange(pending_, std::move(spare_));
+    pending_.clear();
+    for (auto& d : answering) {
         if (committed.ok || d.reply.status != 200) {
             d.responder.respond(d.reply.status, d.reply.reason, d.reply.headers);
             if (d.after_sent) d.after_sent(d.reply.status, d.reply.reason);
@@ -45,6 +49,8 @@ void GroupCommit::flush() {
             if (d.after_sent) d.after_sent(500, "Location store failed");
         }
     }
+    answering.clear();
+    spare_ = std::move(answering);
 }
 
 }  // namespace happysip::daemon

@@ -50,6 +50,7 @@ class GroupCommit {
     store::SqliteLocationStore& store_;
     Logger& log_;
     std::vector<Deferred> pending_;
+    std::vector<Deferred> spare_;  // the last group's, emptied: its buffer is reused
     bool flush_posted_ = false;
 };
 
