@@ -21,8 +21,7 @@ RegisterReply reject(int status, std::string reason, std::vector<std::string> he
     return {status, std::move(reason), std::move(headers)};
 }
 
-// One Contact of the request, interpreted.
-// Views into the request, which outlives them.
+// One Contact of the request, interpreted; views into the request, which outlives them.
 struct RequestedContact {
     std::string_view uri;  // as written between < >
     std::string_view instance;

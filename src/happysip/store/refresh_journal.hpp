@@ -5,7 +5,7 @@
 // Contact, higher CSeq), which changes two numbers, CSeq and expiry, and sometimes the
 // source, when the phone's NAT mapping (or its flow, RFC 5626) moved. As a SQLite UPDATE
 // that costs ~11,000 instructions (SQLite re-encodes the whole row) plus BEGIN/COMMIT and
-// two page writes per dirty page; as a journal record it is 96 bytes in one write() per
+// two page writes per dirty page; as a journal record it is 96 bytes in one copy per
 // group (issue 4: "CPU per REGISTER at most half of Kamailio's, registrations durable").
 //
 // A record is (rowid, seq, expires_at, cseq, source, checksum), fixed size, little-endian,
@@ -78,7 +78,7 @@ class RefreshJournal {
     // the file itself if nothing did: appends go after its valid records.
     JournalStatus read(std::vector<JournalRecord>& out, std::string& warning);
 
-    // Buffers a record for the next flush(): a group's refreshes leave in one write().
+    // Buffers a record for the next flush(): a group's refreshes leave in one copy.
     // `source` must fit (k_max_source).
     void add(std::int64_t rowid, std::int64_t seq, std::int64_t expires_at, std::uint32_t cseq,
              std::string_view source);

@@ -17,13 +17,13 @@
 //
 // A refresh (only CSeq, expiry and source of stored bindings change, nothing added or
 // removed) is no SQLite write at all: it is a 96-byte record in the refresh journal beside
-// the file (refresh_journal.hpp), one write() per group. Every SQLite write of a row
-// stores a store-wide sequence number in the row (column `seq`), every journal record one
-// too; on open the table is loaded and each record newer than its row is applied. A group
-// with refreshes only opens no SQLite transaction. The journal is compacted (rewritten
-// with one record per binding whose latest state it alone holds) once it holds more than
-// twice as many records as there are bindings, a few hundred records per group commit,
-// so that no request waits for a whole rewrite.
+// the file (refresh_journal.hpp), one copy into its mapping per group. Every SQLite write
+// of a row stores a store-wide sequence number in the row (column `seq`), every journal
+// record one too; on open the table is loaded and each record newer than its row is
+// applied. A group with refreshes only opens no SQLite transaction. The journal is
+// compacted (rewritten with one record per binding whose latest state it alone holds) once
+// it holds more than twice as many records as there are bindings, a few hundred records
+// per group commit, so that no request waits for a whole rewrite.
 #pragma once
 
 #include <cstdint>
