@@ -68,7 +68,8 @@ struct Fixture {
 struct UdpClient {
     explicit UdpClient(asio::io_context& io) : udp(io) {
         EXPECT_FALSE(udp.open({k_loopback_v4, 0}));
-        udp.on_message([this](sip::Message m, const auto&) { got.push_back(std::move(m)); });
+        udp.on_message(
+            [this](sip::Message m, const auto&, const auto&) { got.push_back(std::move(m)); });
     }
     std::string sent_by() const { return to_hostport(*udp.local_endpoint(eyeballs::Family::ipv4)); }
     void send(std::uint16_t port, std::string bytes) { udp.send({k_loopback_v4, port}, bytes); }

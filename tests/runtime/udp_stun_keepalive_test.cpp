@@ -52,12 +52,12 @@ struct LoopbackPair {
     explicit LoopbackPair(const asio::ip::address& loopback) : server(io), client(io, loopback) {
         EXPECT_FALSE(server.open({loopback, 0}));
         server_ep = server.local_endpoint(family_of(loopback)).value_or(server_ep);
-        server.on_message([this](sip::Message m, const asio::ip::udp::endpoint& f) {
+        server.on_message([this](sip::Message m, const asio::ip::udp::endpoint& f, const auto&) {
             sip_methods.emplace_back(m.method_text());
             sip_from = f;
         });
         server.on_bad_datagram(
-            [this](std::string, const asio::ip::udp::endpoint&, std::string_view) { ++bad; });
+            [this](std::string, const auto&, const auto&, std::string_view) { ++bad; });
     }
     stun::BindingResponse only_response() {
         EXPECT_EQ(client.received.size(), 1U);

@@ -32,7 +32,7 @@ TEST_P(UdpTransportOnFamily, DeliversADatagramAsAParsedMessageWithItsSource) {
 
     std::optional<sip::Message> got;
     asio::ip::udp::endpoint from;
-    server.on_message([&](sip::Message m, const asio::ip::udp::endpoint& f) {
+    server.on_message([&](sip::Message m, const asio::ip::udp::endpoint& f, const auto&) {
         got = std::move(m);
         from = f;
     });
@@ -60,7 +60,7 @@ TEST(UdpTransport, DeliversAQueueLongerThanABurstWithEachSource) {
     ASSERT_FALSE(server.open({test::k_loopback_v4, 0}));
     const auto server_ep = *server.local_endpoint(eyeballs::Family::ipv4);
     std::vector<std::pair<std::string, asio::ip::udp::endpoint>> got;
-    server.on_message([&](sip::Message m, const asio::ip::udp::endpoint& from) {
+    server.on_message([&](sip::Message m, const asio::ip::udp::endpoint& from, const auto&) {
         got.emplace_back(std::string(m.first_value(sip::HeaderId::call_id).value_or("")), from);
     });
     asio::ip::udp::socket a(io, {test::k_loopback_v4, 0}), b(io, {test::k_loopback_v4, 0});
@@ -148,7 +148,7 @@ TEST(UdpTransport, DoneTakesPrecedenceAndRepeatedFlushesDeliverEveryDatagram) {
     ASSERT_TRUE(done.has_value());
     EXPECT_EQ(*done, std::errc::invalid_argument);
     int received = 0;
-    receiver.on_message([&](sip::Message, const asio::ip::udp::endpoint&) { ++received; });
+    receiver.on_message([&](sip::Message, const auto&, const auto&) { ++received; });
     const auto to = *receiver.local_endpoint(eyeballs::Family::ipv4);
     constexpr int k_rounds = 50;
     for (int round = 0; round < k_rounds; ++round) {
@@ -173,9 +173,9 @@ TEST(UdpTransport, KeepalivesAreDroppedAndGarbageIsReported) {
     auto to = *server.local_endpoint(eyeballs::Family::ipv4);
     int messages = 0;
     std::vector<std::string> bad;
-    server.on_message([&](sip::Message, const asio::ip::udp::endpoint&) { ++messages; });
+    server.on_message([&](sip::Message, const auto&, const auto&) { ++messages; });
     server.on_bad_datagram(
-        [&](std::string detail, const asio::ip::udp::endpoint&, std::string_view datagram) {
+        [&](std::string detail, const auto&, const auto&, std::string_view datagram) {
             bad.push_back(detail);
             EXPECT_EQ(datagram, "not sip at all\r\n\r\n");
         });

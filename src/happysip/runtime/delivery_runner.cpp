@@ -264,13 +264,14 @@ void DeliveryRunner::run(client::RequestDelivery& delivery, std::function<void()
     ++impl.generation;
     impl.delivery = &delivery;
     impl.done = std::move(done);
-    impl.udp.on_message(
-        [weak = std::weak_ptr<Impl>(impl_)](sip::Message m, const asio::ip::udp::endpoint&) {
-            auto self = weak.lock();
-            if (!self || self->delivery == nullptr || !m.is_response()) return;
-            self->delivery->on_response(m, steady_now());
-            self->process();
-        });
+    impl.udp.on_message([weak = std::weak_ptr<Impl>(impl_)](sip::Message m,
+                                                            const asio::ip::udp::endpoint&,
+                                                            const asio::ip::address&) {
+        auto self = weak.lock();
+        if (!self || self->delivery == nullptr || !m.is_response()) return;
+        self->delivery->on_response(m, steady_now());
+        self->process();
+    });
     delivery.start(steady_now());
     impl.process();
 }

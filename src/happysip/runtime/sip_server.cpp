@@ -125,27 +125,38 @@ SipServer::Listening SipServer::listen(const ListenSpec& spec,
             // RFC 5626 §4.4.2: every datagram from a tracked flow refreshes it.
             t->on_keepalive(
                 [this, socket](const asio::ip::udp::endpoint& from) { heard_udp(socket, from); });
-            t->on_message([this, raw = t.get(), local, socket](
-                              sip::Message m, const asio::ip::udp::endpoint& from) {
+            // On a wildcard listener `local` says [::]:5060; each request's source says
+            // which of the host's addresses it was sent to.
+            const bool wildcard = spec.at.address.is_unspecified();
+            const std::uint16_t port = t->local_endpoint(family_of(spec.at.address))->port();
+            t->on_message([this, raw = t.get(), local, socket, wildcard, port](
+                              sip::Message m, const asio::ip::udp::endpoint& from,
+                              const asio::ip::address& to) {
                 heard_udp(socket, from);
                 Route route;
-                route.source = {Transport::udp,    from.address(), from.port(),
-                                to_hostport(from), local,          {}};
+                route.source = {Transport::udp,
+                                from.address(),
+                                from.port(),
+                                to_hostport(from),
+                                wildcard && !to.is_unspecified() ? to_hostport(to, port) : local,
+                                {}};
                 route.udp = raw;
                 route.udp_source = from;
+                route.udp_local = to;
                 receive(std::move(m), std::move(route));
             });
             t->on_send_error([this](std::error_code failure, const asio::ip::udp::endpoint& to) {
                 log("send_failed", to_hostport(to) + ": " + failure.message());
             });
-            t->on_bad_datagram([this, raw = t.get(), socket](std::string detail,
-                                                             const asio::ip::udp::endpoint& from,
-                                                             std::string_view datagram) {
+            t->on_bad_datagram([this, raw = t.get(), socket](
+                                   std::string detail, const asio::ip::udp::endpoint& from,
+                                   const asio::ip::address& to, std::string_view datagram) {
                 heard_udp(socket, from);
                 log("bad_datagram", to_hostport(from) + ": " + detail);
                 // Stateless, to the source address (RFC 3581 behaviour): the Via may be the
                 // very thing that did not parse.
-                if (auto reply = bad_request_reply(datagram, detail)) raw->send(from, *reply);
+                if (auto reply = bad_request_reply(datagram, detail))
+                    raw->send_from(to, from, *reply);
             });
         }
     } else {
@@ -288,7 +299,7 @@ void SipServer::receive(sip::Message request, Route&& route) {
         const auto* done = route.udp ? completed_.find(key) : nullptr;
         if (done) {
             // §17.2.2: a retransmission in Completed gets the final response again.
-            send_udp(*done->to.udp, done->to.to, done->bytes);
+            send_udp(done->to, done->bytes);
         } else if (auto existing = non_invite_.touch(key)) {
             existing.txn->on_request(request, t);
             drain(*existing.txn, *existing.extra, existing.id);
@@ -427,10 +438,11 @@ void SipServer::drain(Txn& txn, Route& route, std::uint64_t id) {
                     if (route.udp && txn.final_response()) {
                         // The bytes sent now also answer the retransmissions for the rest
                         // of Timer J (retire_completed): serialized once.
-                        Completing done{id,
-                                        send->message.serialize(),
-                                        {route.udp, udp_reply_to(route, send->message)}};
-                        send_udp(*done.to.udp, done.to.to, done.bytes);
+                        Completing done{
+                            id,
+                            send->message.serialize(),
+                            {route.udp, udp_reply_to(route, send->message), route.udp_local}};
+                        send_udp(done.to, done.bytes);
                         completing_.push_back(std::move(done));
                         continue;
                     }
@@ -536,7 +548,7 @@ void SipServer::send_response(const Route& route, const sip::Message& m) {
         if (auto c = route.stream.lock()) c->send(m.serialize());
         return;
     }
-    send_udp(*route.udp, udp_reply_to(route, m), m.serialize());
+    send_udp({route.udp, udp_reply_to(route, m), route.udp_local}, m.serialize());
 }
 
 asio::ip::udp::endpoint SipServer::udp_reply_to(const Route& route, const sip::Message& m) const {
@@ -544,8 +556,9 @@ asio::ip::udp::endpoint SipServer::udp_reply_to(const Route& route, const sip::M
                               : udp_response_destination(m).value_or(route.udp_source);
 }
 
-void SipServer::send_udp(UdpTransport& udp, const asio::ip::udp::endpoint& to, std::string bytes) {
-    udp.send(to, std::move(bytes));  // a failure is logged by the listener's on_send_error
+void SipServer::send_udp(const UdpReplyTo& reply_to, std::string bytes) {
+    // A failure is logged by the listener's on_send_error.
+    reply_to.udp->send_from(reply_to.from, reply_to.to, std::move(bytes));
 }
 
 // Over UDP the response goes where §18.2.2 and RFC 3581 say, read from the stamped Via.
@@ -557,7 +570,7 @@ void SipServer::send_raw(const Route& route, std::string bytes) {
     auto parsed = sip::parse_message(bytes);
     auto to =
         (parsed ? udp_response_destination(*parsed) : std::nullopt).value_or(route.udp_source);
-    send_udp(*route.udp, to, std::move(bytes));
+    send_udp({route.udp, to, route.udp_local}, std::move(bytes));
 }
 
 // RFC 3261 §8.2 / §16.3: a request whose key headers do not parse gets 400 with the

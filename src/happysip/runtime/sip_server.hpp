@@ -295,11 +295,20 @@ class SipServer {
         RequestSource source;
         UdpTransport* udp = nullptr;  // owned by the server, which outlives routes
         asio::ip::udp::endpoint udp_source;
+        // The address the request was sent to: UDP responses leave from it (RFC 3581 §4),
+        // which matters on a wildcard listener (udp_transport.hpp).
+        asio::ip::address udp_local;
         // §18.2.2: where UDP responses go, read from the stamped top Via on receipt (every
         // response copies that Via, so reading it again per response would be wasted work).
         std::optional<asio::ip::udp::endpoint> udp_reply_to;
         std::weak_ptr<StreamConnection> stream;
         std::string to_tag;
+    };
+    // Where a UDP response goes, and the listener and address it leaves from.
+    struct UdpReplyTo {
+        UdpTransport* udp = nullptr;
+        asio::ip::udp::endpoint to;
+        asio::ip::address from;  // Route::udp_local
     };
 
     Instant now() const;
@@ -336,7 +345,7 @@ class SipServer {
     void send_raw(const Route& route, std::string bytes);
     void send_response(const Route& route, const sip::Message& response);
     asio::ip::udp::endpoint udp_reply_to(const Route& route, const sip::Message& response) const;
-    void send_udp(UdpTransport& udp, const asio::ip::udp::endpoint& to, std::string bytes);
+    void send_udp(const UdpReplyTo& reply_to, std::string bytes);
     void log(std::string_view event, const std::string& detail) const;
     void rearm();
     void arm_idle_sweep();
@@ -402,10 +411,6 @@ class SipServer {
     txn::TransactionTable<txn::InviteServerTransaction, Route> invite_;
     // A UDP non-INVITE that sent its final response moves here for the rest of Timer J
     // (txn/completed_responses.hpp), as its response's bytes and where they go.
-    struct UdpReplyTo {
-        UdpTransport* udp = nullptr;
-        asio::ip::udp::endpoint to;
-    };
     txn::CompletedResponses<UdpReplyTo> completed_;
     // non_invite_ entries to move there at settle_all, with the final response as sent and
     // where it went.

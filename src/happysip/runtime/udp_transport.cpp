@@ -1,11 +1,13 @@
 #include "happysip/runtime/udp_transport.hpp"
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <array>
 #include <asio/ip/v6_only.hpp>
 #include <asio/post.hpp>
 #include <cerrno>
+#include <cstring>
 #include <memory>
 #include <utility>
 
@@ -46,6 +48,76 @@ void enlarge_buffers(int fd) {
 bool is_crlf_keepalive(std::string_view d) noexcept {
     return !d.empty() && d.find_first_not_of("\r\n") == std::string_view::npos;
 }
+
+// Room for one IP_PKTINFO or IPV6_PKTINFO control message, aligned for cmsghdr so that an
+// array of them keeps each aligned.
+struct alignas(cmsghdr) PktinfoControl {
+    char bytes[CMSG_SPACE(sizeof(in6_pktinfo))];
+};
+static_assert(sizeof(in6_pktinfo) >= sizeof(in_pktinfo));
+
+// Asks the kernel for each datagram's destination address (ip(7), ipv6(7)).
+std::error_code enable_pktinfo(int fd, bool v6) {
+    const int on = 1;
+    const int r = v6 ? ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on)
+                     : ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
+    if (r != 0) return {errno, std::system_category()};
+    return {};
+}
+
+// The destination address a received datagram's control data names, or `fallback`. A
+// multicast or broadcast destination is no address to answer from: unspecified then.
+asio::ip::address destination_of(msghdr& h, const asio::ip::address& fallback) {
+    for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+            in_pktinfo info;
+            std::memcpy(&info, CMSG_DATA(c), sizeof info);
+            asio::ip::address_v4::bytes_type bytes;
+            std::memcpy(bytes.data(), &info.ipi_addr, bytes.size());
+            const asio::ip::address_v4 to(bytes);
+            if (to.is_multicast() || to == asio::ip::address_v4::broadcast()) return {};
+            return to;
+        }
+        if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+            in6_pktinfo info;
+            std::memcpy(&info, CMSG_DATA(c), sizeof info);
+            asio::ip::address_v6::bytes_type bytes;
+            std::memcpy(bytes.data(), &info.ipi6_addr, bytes.size());
+            const asio::ip::address_v6 to(bytes);
+            if (to.is_multicast()) return {};
+            return to;
+        }
+    }
+    return fallback;
+}
+
+// One control message of `level`/`type` carrying `data`, as `h`'s only one.
+template <class Data>
+void put_control(msghdr& h, PktinfoControl& control, int level, int type, const Data& data) {
+    static_assert(sizeof(Data) <= sizeof(in6_pktinfo));
+    auto* c = reinterpret_cast<cmsghdr*>(control.bytes);
+    c->cmsg_level = level;
+    c->cmsg_type = type;
+    c->cmsg_len = CMSG_LEN(sizeof data);
+    std::memcpy(CMSG_DATA(c), &data, sizeof data);
+    h.msg_control = control.bytes;
+    h.msg_controllen = CMSG_SPACE(sizeof data);
+}
+
+// Makes `h` leave from `from` (ip(7) IP_PKTINFO's ipi_spec_dst, ipv6(7) IPV6_PKTINFO).
+void set_source(msghdr& h, PktinfoControl& control, const asio::ip::address& from) {
+    if (from.is_v4()) {
+        in_pktinfo info{};
+        const auto bytes = from.to_v4().to_bytes();
+        std::memcpy(&info.ipi_spec_dst, bytes.data(), bytes.size());
+        put_control(h, control, IPPROTO_IP, IP_PKTINFO, info);
+    } else {
+        in6_pktinfo info{};
+        const auto bytes = from.to_v6().to_bytes();
+        std::memcpy(&info.ipi6_addr, bytes.data(), bytes.size());
+        put_control(h, control, IPPROTO_IPV6, IPV6_PKTINFO, info);
+    }
+}
 }  // namespace
 
 struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
@@ -53,6 +125,7 @@ struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
         asio::ip::udp::endpoint to;
         std::string bytes;
         std::function<void(std::error_code)> done;
+        asio::ip::address from;  // unspecified: routing picks (always, but on a wildcard)
     };
     struct Socket {
         explicit Socket(asio::io_context& io) : socket(io) {}
@@ -60,12 +133,17 @@ struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
         // Where it is bound (the real port when 0 was asked), read once: a proxy asks for
         // it for every Via and Record-Route it writes, and each ask was a getsockname(2).
         asio::ip::udp::endpoint local;
+        // Bound to 0.0.0.0 or [::]: datagrams come with their destination (IP_PKTINFO).
+        bool wildcard = false;
         // recvmmsg's buffers and sources. Not zeroed: only the pages datagrams land on
         // become resident.
         std::unique_ptr<char[]> buffers =
             std::make_unique_for_overwrite<char[]>(k_read_batch * k_max_datagram);
         std::array<asio::ip::udp::endpoint, k_read_batch> sources{};
         std::array<std::string_view, k_read_batch> received{};  // views into `buffers`
+        // On a wildcard socket: where each was sent, and the control data that said so.
+        std::array<asio::ip::address, k_read_batch> destinations{};
+        std::array<PktinfoControl, k_read_batch> control{};
         // Sends queue up while a handler runs and leave together, one sendmmsg per batch,
         // once it returns: one system call (and one chance for the woken peer to preempt
         // us) per batch instead of per datagram.
@@ -128,9 +206,11 @@ struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
                 drained = true;
                 break;
             }
-            for (int i = 0; i < got && s->socket.is_open(); ++i)
-                deliver(s, s->sources[static_cast<std::size_t>(i)],
-                        s->received[static_cast<std::size_t>(i)]);
+            for (int i = 0; i < got && s->socket.is_open(); ++i) {
+                const auto n = static_cast<std::size_t>(i);
+                deliver(s, s->sources[n], s->wildcard ? s->destinations[n] : s->local.address(),
+                        s->received[n]);
+            }
             total += static_cast<std::size_t>(got);
             if (static_cast<std::size_t>(got) < k_read_batch) {
                 drained = true;
@@ -151,6 +231,10 @@ struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
             msgs[i].msg_hdr.msg_namelen = static_cast<socklen_t>(sock.sources[i].capacity());
             msgs[i].msg_hdr.msg_iov = &iov[i];
             msgs[i].msg_hdr.msg_iovlen = 1;
+            if (sock.wildcard) {
+                msgs[i].msg_hdr.msg_control = sock.control[i].bytes;
+                msgs[i].msg_hdr.msg_controllen = sizeof sock.control[i].bytes;
+            }
         }
         const int got = ::recvmmsg(sock.socket.native_handle(), msgs.data(),
                                    static_cast<unsigned>(k_read_batch), MSG_DONTWAIT, nullptr);
@@ -159,17 +243,18 @@ struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
             sock.sources[n].resize(msgs[n].msg_hdr.msg_namelen);
             sock.received[n] =
                 std::string_view(sock.buffers.get() + n * k_max_datagram, msgs[n].msg_len);
+            if (sock.wildcard) sock.destinations[n] = destination_of(msgs[n].msg_hdr, {});
         }
         return got;
     }
 
     void deliver(const std::shared_ptr<Socket>& s, const asio::ip::udp::endpoint& from,
-                 std::string_view datagram) {
+                 const asio::ip::address& to, std::string_view datagram) {
         // Every datagram pays for this test: for SIP it ends at the first byte (a start
         // line or CRLF, never below 4).
         if (stun::looks_like_stun(datagram)) {
             if (on_keepalive) on_keepalive(from);
-            answer_stun(s, from, datagram);
+            answer_stun(s, from, to, datagram);
             return;
         }
         if (is_crlf_keepalive(datagram)) {
@@ -179,17 +264,17 @@ struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
         }
         auto parsed = sip::parse_message(datagram);
         if (!parsed) {
-            if (on_bad) on_bad(parsed.error().to_string(), from, datagram);
+            if (on_bad) on_bad(parsed.error().to_string(), from, to, datagram);
             return;
         }
-        if (on_message) on_message(std::move(*parsed), from);
+        if (on_message) on_message(std::move(*parsed), from, to);
     }
 
     // RFC 5626 §8 / RFC 5389 §7.3: the answer goes to the datagram's source only, from the
-    // socket it arrived on, and exists only for requests (never for a response, so two
-    // servers cannot bounce a message between them).
+    // socket and address it arrived on (the NAT's binding is to those), and exists only for
+    // requests (never for a response, so two servers cannot bounce a message between them).
     void answer_stun(const std::shared_ptr<Socket>& s, const asio::ip::udp::endpoint& from,
-                     std::string_view datagram) {
+                     const asio::ip::address& to, std::string_view datagram) {
         stun::Reply reply = stun::answer_keepalive(datagram, stun_address(from));
         switch (reply.kind) {
             case stun::ReplyKind::binding_success:
@@ -203,7 +288,7 @@ struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
                 ++counters.stun_ignored;
                 return;
         }
-        queue(s, {from, std::move(reply.bytes), {}});
+        queue(s, {from, std::move(reply.bytes), {}, s->wildcard ? to : asio::ip::address()});
     }
 
     // Queues one datagram; the flush runs at the end of the UDP burst being handled, or
@@ -229,6 +314,7 @@ struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
             const std::size_t n = std::min(k_send_batch, batch.size() - next);
             std::array<mmsghdr, k_send_batch> msgs{};
             std::array<iovec, k_send_batch> iov{};
+            std::array<PktinfoControl, k_send_batch> control;  // written where used
             for (std::size_t i = 0; i < n; ++i) {
                 Outgoing& o = batch[next + i];
                 iov[i] = {o.bytes.data(), o.bytes.size()};
@@ -236,6 +322,7 @@ struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
                 msgs[i].msg_hdr.msg_namelen = static_cast<socklen_t>(o.to.size());
                 msgs[i].msg_hdr.msg_iov = &iov[i];
                 msgs[i].msg_hdr.msg_iovlen = 1;
+                if (!o.from.is_unspecified()) set_source(msgs[i].msg_hdr, control[i], o.from);
             }
             const int sent = ::sendmmsg(s->socket.native_handle(), msgs.data(),
                                         static_cast<unsigned>(n), MSG_DONTWAIT);
@@ -307,6 +394,8 @@ std::error_code UdpTransport::open(const asio::ip::udp::endpoint& local) {
     s->socket.open(local.protocol(), ec);
     if (ec) return ec;
     if (local.address().is_v6()) s->socket.set_option(asio::ip::v6_only(true), ec);
+    s->wildcard = local.address().is_unspecified();
+    if (!ec && s->wildcard) ec = enable_pktinfo(s->socket.native_handle(), local.address().is_v6());
     if (!ec) s->socket.bind(local, ec);
     if (!ec) s->socket.non_blocking(true, ec);  // the burst reads must never wait
     if (!ec) enlarge_buffers(s->socket.native_handle());
@@ -346,7 +435,17 @@ void UdpTransport::send(const asio::ip::udp::endpoint& to, std::string bytes,
     asio::ip::udp::endpoint dest = to;
     if (to.address().is_v6() && to.address().to_v6().is_v4_mapped())
         dest = {asio::ip::make_address_v4(asio::ip::v4_mapped, to.address().to_v6()), to.port()};
-    state_->queue(s, {dest, std::move(bytes), std::move(done)});
+    state_->queue(s, {dest, std::move(bytes), std::move(done), {}});
+}
+
+void UdpTransport::send_from(const asio::ip::address& from, const asio::ip::udp::endpoint& to,
+                             std::string bytes) {
+    auto s = state_->slot(family_of(to.address()));
+    const bool pick = s && s->wildcard && !from.is_unspecified() &&
+                      family_of(from) == family_of(to.address()) &&
+                      !(to.address().is_v6() && to.address().to_v6().is_v4_mapped());
+    if (!pick) return send(to, std::move(bytes));
+    state_->queue(s, {to, std::move(bytes), {}, from});
 }
 
 void UdpTransport::on_send_error(SendErrorHandler handler) {

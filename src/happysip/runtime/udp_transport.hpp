@@ -6,6 +6,12 @@
 // it came in on, to its source (stun/keepalive_responder.hpp), and never reaches the SIP
 // parser; STUN responses and indications are dropped unanswered.
 //
+// A socket bound to a wildcard address (0.0.0.0, [::]) learns each datagram's destination
+// address (IP_PKTINFO, IPV6_RECVPKTINFO) and hands it up with the message, so that an
+// answer can leave from the address the request was sent to (send_from). RFC 3581 §4 asks
+// that of responses; without it a host with several addresses lets routing pick the
+// source, and a client or NAT that expects the address it sent to drops the answer.
+//
 // Handlers run on the io_context's thread. Pending operations keep the sockets alive
 // through a shared state, so destroying the transport while the loop runs is safe.
 #pragma once
@@ -28,11 +34,15 @@ namespace happysip::runtime {
 
 class UdpTransport {
   public:
-    using MessageHandler = std::function<void(sip::Message, const asio::ip::udp::endpoint& from)>;
+    // `to`: the local address the datagram was sent to. On a wildcard socket the one its
+    // IP header named; otherwise the socket's own address.
+    using MessageHandler = std::function<void(sip::Message, const asio::ip::udp::endpoint& from,
+                                              const asio::ip::address& to)>;
     // `datagram`: the bytes as received (valid during the call), so a server can still
     // answer a request that does not parse (runtime/bad_request_reply.hpp).
-    using BadDatagramHandler = std::function<void(
-        std::string detail, const asio::ip::udp::endpoint& from, std::string_view datagram)>;
+    using BadDatagramHandler =
+        std::function<void(std::string detail, const asio::ip::udp::endpoint& from,
+                           const asio::ip::address& to, std::string_view datagram)>;
 
     explicit UdpTransport(asio::io_context& io);
     ~UdpTransport();
@@ -51,6 +61,12 @@ class UdpTransport {
     // or the system's error (EPERM, ENETUNREACH, ...). Always called asynchronously.
     void send(const asio::ip::udp::endpoint& to, std::string bytes,
               std::function<void(std::error_code)> done = {});
+    // The same, with `from` as the source address when the socket is a wildcard one (an
+    // answer to a datagram sent to `from`); a socket bound to one address sends from it,
+    // and a `from` of the other family, or unspecified, leaves the choice to routing.
+    // Failures go to the SendErrorHandler.
+    void send_from(const asio::ip::address& from, const asio::ip::udp::endpoint& to,
+                   std::string bytes);
     // The failures of sends made without a `done` (asynchronously, with the destination):
     // one handler for the transport spares a server a std::function (an allocation) per
     // datagram it sends (issue 4).
