@@ -6,7 +6,6 @@
 // family alone would pick.
 #include <gtest/gtest.h>
 
-#include <array>
 #include <asio/ip/udp.hpp>
 #include <chrono>
 #include <string>
@@ -14,8 +13,8 @@
 
 #include "happysip/runtime/endpoint.hpp"
 #include "happysip/runtime/sip_server.hpp"
-#include "happysip/sip/builder.hpp"
 #include "runtime_test_support.hpp"
+#include "udp_test_peer.hpp"
 
 namespace happysip::runtime {
 namespace {
@@ -27,52 +26,7 @@ using test::run_until;
 // Long enough for every exchange below, short enough to let one flow fail in a test.
 constexpr std::chrono::milliseconds k_flow_idle{1'000};
 
-// A UA's raw socket: records every datagram with the port it came from.
-struct Ua {
-    explicit Ua(asio::io_context& io) : socket(io) {
-        socket.open(asio::ip::udp::v4());
-        socket.bind({k_loopback_v4, 0});
-        receive();
-    }
-    void receive() {
-        socket.async_receive_from(asio::buffer(buffer), from,
-                                  [this](std::error_code ec, std::size_t n) {
-                                      if (ec) return;
-                                      received.push_back({from, std::string(buffer.data(), n)});
-                                      receive();
-                                  });
-    }
-    std::uint16_t port() const { return socket.local_endpoint().port(); }
-    std::string sent_by() const { return to_hostport(socket.local_endpoint()); }
-    std::string register_request() {
-        sip::RequestParts p;
-        p.method = "REGISTER";
-        p.request_uri = "sip:example.com";
-        p.via_sent_by = sent_by();
-        p.branch = "z9hG4bKreg" + std::to_string(port()) + "-" + std::to_string(++cseq);
-        p.cseq = cseq;
-        p.from = "<sip:alice@example.com>";
-        p.from_tag = "a1";
-        p.to = "<sip:alice@example.com>";
-        p.call_id = "reg-" + std::to_string(port());
-        p.contact =
-            "<sip:alice@" + sent_by() +
-            ";ob>;reg-id=1;+sip.instance=\"<urn:uuid:00000000-0000-0000-0000-0000000000f1>\"";
-        auto m = sip::make_request(p);
-        EXPECT_TRUE(m.ok());
-        return m ? m->serialize() : std::string();
-    }
-
-    struct Datagram {
-        asio::ip::udp::endpoint from;
-        std::string bytes;
-    };
-    asio::ip::udp::socket socket;
-    std::array<char, 4096> buffer{};
-    asio::ip::udp::endpoint from;
-    std::vector<Datagram> received;
-    std::uint32_t cseq = 0;
-};
+using Ua = test::UdpPeer;
 
 // A server with two UDP listeners of one family whose handler marks the flow of every
 // REGISTER (as happysipd's registrar does, RFC 5626 §5.2) and answers 200.

@@ -43,6 +43,33 @@ TEST(UdpFlowTable, UnmarkedFlowIsUntrackedAndTrafficDoesNotTrackIt) {
     EXPECT_EQ(table.expire(k_t0 + 24h, k_limits), 0u);
 }
 
+// A wildcard socket's flow keeps the address the REGISTER was sent to; a new registration
+// (to another of our addresses) replaces it; an untracked flow has none.
+TEST(UdpFlowTable, AFlowKeepsItsLocalAddressUntilMarkedAgain) {
+    UdpFlowTable table;
+    UdpFlowTable::LocalAddress first;
+    first.address = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 198, 51, 100, 1};
+    first.family = 4;
+    UdpFlowTable::LocalAddress second = first;
+    second.address[15] = 2;
+    UdpFlowTable::LocalAddress local;
+    EXPECT_EQ(table.state(key(1), local), State::untracked);
+    EXPECT_EQ(local.family, 0);
+
+    table.mark(key(1), k_t0, k_limits, first);
+    EXPECT_EQ(table.state(key(1), local), State::alive);
+    EXPECT_EQ(local, first);
+    table.heard(key(1), k_t0 + 10s);
+    EXPECT_EQ(table.state(key(1), local), State::alive);
+    EXPECT_EQ(local, first);
+    table.mark(key(1), k_t0 + 20s, k_limits, second);
+    EXPECT_EQ(table.state(key(1), local), State::alive);
+    EXPECT_EQ(local, second);
+    table.mark(key(1), k_t0 + 30s, k_limits);  // a listener bound to one address: none
+    EXPECT_EQ(table.state(key(1), local), State::alive);
+    EXPECT_EQ(local.family, 0);
+}
+
 TEST(UdpFlowTable, MarkedFlowFailsAfterTheIdleLimitOfSilenceOnce) {
     UdpFlowTable table;
     Failures f;

@@ -5,8 +5,8 @@
 // the difference without a second interface.
 #include <gtest/gtest.h>
 
-#include <array>
 #include <asio/ip/udp.hpp>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +16,7 @@
 #include "happysip/runtime/udp_transport.hpp"
 #include "happysip/stun/binding_request.hpp"
 #include "runtime_test_support.hpp"
+#include "udp_test_peer.hpp"
 
 namespace happysip::runtime {
 namespace {
@@ -25,35 +26,7 @@ using test::run_until;
 
 const asio::ip::address k_second_v4 = asio::ip::make_address("127.0.0.2");
 
-// A plain socket that records each datagram with the address it came from.
-struct Peer {
-    Peer(asio::io_context& io, const asio::ip::address& at) : socket(io) {
-        socket.open(at.is_v4() ? asio::ip::udp::v4() : asio::ip::udp::v6());
-        socket.bind({at, 0});
-        receive();
-    }
-    void receive() {
-        socket.async_receive_from(asio::buffer(buffer), sender,
-                                  [this](std::error_code ec, std::size_t n) {
-                                      if (ec) return;
-                                      got.push_back({sender, std::string(buffer.data(), n)});
-                                      receive();
-                                  });
-    }
-    void send(const asio::ip::udp::endpoint& to, const std::string& bytes) {
-        socket.send_to(asio::buffer(bytes), to);
-    }
-    std::string sent_by() const { return to_hostport(socket.local_endpoint()); }
-
-    struct Datagram {
-        asio::ip::udp::endpoint from;
-        std::string bytes;
-    };
-    asio::ip::udp::socket socket;
-    std::array<char, 4096> buffer{};
-    asio::ip::udp::endpoint sender;
-    std::vector<Datagram> got;
-};
+using Peer = test::UdpPeer;
 
 // A UdpTransport bound to `at` (port 0) that records the source and destination of the
 // last message it was handed.
@@ -61,11 +34,11 @@ struct Listening {
     Listening(asio::io_context& io, const asio::ip::address& at) : server(io) {
         EXPECT_FALSE(server.open({at, 0}));
         port = server.local_endpoint(family_of(at)).value_or(asio::ip::udp::endpoint()).port();
-        server.on_message([this](sip::Message, const asio::ip::udp::endpoint& f,
-                                 const asio::ip::address& t) {
-            from = f;
-            to = t;
-        });
+        server.on_message(
+            [this](sip::Message, const asio::ip::udp::endpoint& f, const asio::ip::address& t) {
+                from = f;
+                to = t;
+            });
     }
     UdpTransport server;
     std::uint16_t port = 0;
@@ -86,12 +59,12 @@ TEST(UdpWildcardSource, TheTransportReportsTheDestinationAndAnswersFromIt) {
 
     server.send_from(*to, from, "answer");
     server.send(from, "routed");  // no source given: routing picks 127.0.0.1
-    run_until(io, [&] { return peer.got.size() == 2; });
-    ASSERT_EQ(peer.got.size(), 2u);
-    EXPECT_EQ(peer.got[0].bytes, "answer");
-    EXPECT_EQ(peer.got[0].from, asio::ip::udp::endpoint(k_second_v4, port));
-    EXPECT_EQ(peer.got[1].bytes, "routed");
-    EXPECT_EQ(peer.got[1].from, asio::ip::udp::endpoint(k_loopback_v4, port));
+    run_until(io, [&] { return peer.received.size() == 2; });
+    ASSERT_EQ(peer.received.size(), 2u);
+    EXPECT_EQ(peer.received[0].bytes, "answer");
+    EXPECT_EQ(peer.received[0].from, asio::ip::udp::endpoint(k_second_v4, port));
+    EXPECT_EQ(peer.received[1].bytes, "routed");
+    EXPECT_EQ(peer.received[1].from, asio::ip::udp::endpoint(k_loopback_v4, port));
 }
 
 // A socket bound to one address reports that address, and sends from it whatever
@@ -106,9 +79,9 @@ TEST(UdpWildcardSource, ASocketBoundToOneAddressKeepsIt) {
     ASSERT_TRUE(to.has_value());
     EXPECT_EQ(*to, k_second_v4);
     server.send_from(k_loopback_v4, from, "answer");
-    run_until(io, [&] { return peer.got.size() == 1; });
-    ASSERT_EQ(peer.got.size(), 1u);
-    EXPECT_EQ(peer.got[0].from, asio::ip::udp::endpoint(k_second_v4, port));
+    run_until(io, [&] { return peer.received.size() == 1; });
+    ASSERT_EQ(peer.received.size(), 1u);
+    EXPECT_EQ(peer.received[0].from, asio::ip::udp::endpoint(k_second_v4, port));
 }
 
 TEST(UdpWildcardSource, AnIpv6WildcardSocketReportsTheDestination) {
@@ -121,9 +94,9 @@ TEST(UdpWildcardSource, AnIpv6WildcardSocketReportsTheDestination) {
     ASSERT_TRUE(to.has_value());
     EXPECT_EQ(*to, test::k_loopback_v6);
     server.send_from(*to, from, "answer");
-    run_until(io, [&] { return peer.got.size() == 1; });
-    ASSERT_EQ(peer.got.size(), 1u);
-    EXPECT_EQ(peer.got[0].from, asio::ip::udp::endpoint(test::k_loopback_v6, port));
+    run_until(io, [&] { return peer.received.size() == 1; });
+    ASSERT_EQ(peer.received.size(), 1u);
+    EXPECT_EQ(peer.received[0].from, asio::ip::udp::endpoint(test::k_loopback_v6, port));
 }
 
 // RFC 5626 §8: a STUN keep-alive's answer comes from the address the NAT's binding is to.
@@ -134,9 +107,9 @@ TEST(UdpWildcardSource, AStunKeepaliveIsAnsweredFromTheAddressItWasSentTo) {
     const std::uint16_t port = l.port;
     const stun::TransactionId id = {7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7};
     peer.send({k_second_v4, port}, stun::binding_request(id));
-    run_until(io, [&] { return peer.got.size() == 1; });
-    ASSERT_EQ(peer.got.size(), 1u);
-    EXPECT_EQ(peer.got[0].from, asio::ip::udp::endpoint(k_second_v4, port));
+    run_until(io, [&] { return peer.received.size() == 1; });
+    ASSERT_EQ(peer.received.size(), 1u);
+    EXPECT_EQ(peer.received[0].from, asio::ip::udp::endpoint(k_second_v4, port));
 }
 
 // SipServer on udp:0.0.0.0: the handler sees the address the request was sent to, and the
@@ -161,23 +134,83 @@ TEST(UdpWildcardSource, ServerResponsesLeaveFromTheAddressTheRequestWasSentTo) {
     Peer peer(io, k_loopback_v4);
     const std::string request = test::options_text(peer.sent_by(), "z9hG4bKwildsrv");
     peer.send({k_second_v4, port}, request);
-    run_until(io, [&] { return peer.got.size() == 1; });
+    run_until(io, [&] { return peer.received.size() == 1; });
     peer.send({k_second_v4, port}, request);  // answered by the completed transaction
-    run_until(io, [&] { return peer.got.size() == 2; });
+    run_until(io, [&] { return peer.received.size() == 2; });
     std::string bad = test::options_text(peer.sent_by(), "z9hG4bKwildbad");
     const std::string to_line = "To: <sip:responder.example.com>";
     ASSERT_NE(bad.find(to_line), std::string::npos);
     bad.replace(bad.find(to_line), to_line.size(), "To: <sip:>");
     peer.send({k_second_v4, port}, bad);
-    run_until(io, [&] { return peer.got.size() == 3; });
+    run_until(io, [&] { return peer.received.size() == 3; });
 
-    ASSERT_EQ(peer.got.size(), 3u);
-    for (const auto& d : peer.got)
+    ASSERT_EQ(peer.received.size(), 3u);
+    for (const auto& d : peer.received)
         EXPECT_EQ(d.from, expected) << d.bytes;
-    EXPECT_EQ(peer.got[0].bytes, peer.got[1].bytes);
-    EXPECT_NE(peer.got[2].bytes.find("SIP/2.0 400"), std::string::npos) << peer.got[2].bytes;
+    EXPECT_EQ(peer.received[0].bytes, peer.received[1].bytes);
+    EXPECT_NE(peer.received[2].bytes.find("SIP/2.0 400"), std::string::npos)
+        << peer.received[2].bytes;
     ASSERT_EQ(sources.size(), 1u);
     EXPECT_EQ(sources[0].local, "127.0.0.2:" + std::to_string(port));
+}
+
+// RFC 5626 §5.3 on a wildcard listener: a request down a UA's flow, its Via, and a response
+// forwarded to it leave from the address the UA registered to, which is each UA's own
+// (127.0.0.2, 127.0.0.3); a peer without a flow gets what routing picks (127.0.0.1).
+TEST(UdpWildcardSource, RequestsDownAFlowLeaveFromTheAddressItRegisteredTo) {
+    asio::io_context io;
+    SipServerOptions options;
+    options.flow_idle_timeout = std::chrono::seconds(5);
+    options.idle_sweep_interval = std::chrono::milliseconds(50);
+    SipServer server(io, options);
+    std::vector<bool> marked;
+    server.on_request([&](const sip::Message& m, const RequestSource& source, Responder& r) {
+        if (m.method() == sip::Method::register_) marked.push_back(server.mark_flow(source));
+        r.respond(200);
+    });
+    auto listening = server.listen(*parse_listen_spec("udp:0.0.0.0:0"));
+    ASSERT_TRUE(listening.error.empty()) << listening.error;
+    const auto port = static_cast<std::uint16_t>(
+        std::stoi(listening.bound.substr(listening.bound.rfind(':') + 1)));
+
+    Peer first(io), second(io), plain(io);
+    const asio::ip::address third_v4 = asio::ip::make_address("127.0.0.3");
+    first.send({k_second_v4, port}, first.register_request());
+    second.send({third_v4, port}, second.register_request());
+    run_until(io, [&] { return marked.size() == 2; });
+    ASSERT_EQ(marked, std::vector<bool>({true, true}));
+    run_until(io, [&] { return first.received.size() == 1 && second.received.size() == 1; });
+
+    auto flow_to = [](const Peer& p) {
+        return Destination{eyeballs::Transport::udp, k_loopback_v4, p.port(), {}, true};
+    };
+    EXPECT_EQ(server.via_sent_by(flow_to(first)), "127.0.0.2:" + std::to_string(port));
+    EXPECT_EQ(server.via_sent_by(flow_to(second)), "127.0.0.3:" + std::to_string(port));
+    server.send_request(flow_to(first), test::options_text("x.invalid", "z9hG4bKflowa"));
+    server.send_request(flow_to(second), test::options_text("x.invalid", "z9hG4bKflowb"));
+    auto ringing = sip::parse_message(
+        "SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP " + first.sent_by() +
+        ";branch=z9hG4bKsl;rport\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@x>;tag=2\r\n"
+        "Call-ID: sl\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n");
+    ASSERT_TRUE(ringing) << ringing.error().to_string();
+    EXPECT_TRUE(server.forward_response(ringing.value()));
+    Destination no_flow = flow_to(plain);
+    no_flow.existing_flow_only = false;
+    server.send_request(no_flow, test::options_text("x.invalid", "z9hG4bKplain"));
+    run_until(io, [&] {
+        return first.received.size() == 3 && second.received.size() == 2 &&
+               plain.received.size() == 1;
+    });
+
+    ASSERT_EQ(first.received.size(), 3u);
+    ASSERT_EQ(second.received.size(), 2u);
+    ASSERT_EQ(plain.received.size(), 1u);
+    for (const auto& d : first.received)
+        EXPECT_EQ(d.from, asio::ip::udp::endpoint(k_second_v4, port)) << d.bytes;
+    for (const auto& d : second.received)
+        EXPECT_EQ(d.from, asio::ip::udp::endpoint(third_v4, port)) << d.bytes;
+    EXPECT_EQ(plain.received[0].from, asio::ip::udp::endpoint(k_loopback_v4, port));
+    server.stop();
 }
 
 }  // namespace

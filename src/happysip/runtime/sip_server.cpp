@@ -139,7 +139,9 @@ SipServer::Listening SipServer::listen(const ListenSpec& spec,
                                 from.port(),
                                 to_hostport(from),
                                 wildcard && !to.is_unspecified() ? to_hostport(to, port) : local,
-                                {}};
+                                {},
+                                to,
+                                port};
                 route.udp = raw;
                 route.udp_source = from;
                 route.udp_local = to;
@@ -189,12 +191,15 @@ void SipServer::serve(std::shared_ptr<StreamConnection> c) {
     connections_.add(c);
     arm_idle_sweep();
     Route route;
+    const auto local = c->local_endpoint().value_or(asio::ip::tcp::endpoint());
     route.source = {c->is_tls() ? Transport::tls : Transport::tcp,
                     c->remote_endpoint().address(),
                     c->remote_endpoint().port(),
                     to_hostport(c->remote_endpoint()),
-                    c->local_endpoint() ? to_hostport(*c->local_endpoint()) : std::string(),
-                    {}};
+                    c->local_endpoint() ? to_hostport(local) : std::string(),
+                    {},
+                    local.address(),
+                    local.port()};
     route.stream = c;
     if (c->is_tls()) count_tls_handshake(*c, route.source.text());
     // RFC 3261 §18.4: the requests still waiting for an answer over it fail now.

@@ -60,8 +60,11 @@ struct RequestSource {
     asio::ip::address remote_address;
     std::uint16_t remote_port = 0;
     std::string remote;  // "[2001:db8::2]:5060"
-    std::string local;   // our end; for UDP the bound address (may be a wildcard)
+    std::string local;   // our end: the address the request was sent to, and our port
     std::string branch;  // top Via branch: the transaction's name in logs
+    // `local` as an address and port (unspecified and 0 in a source made by hand).
+    asio::ip::address local_address;
+    std::uint16_t local_port = 0;
 
     // "udp:[2001:db8::2]:5060": the form a registrar stores as a binding's source.
     std::string text() const;
@@ -364,8 +367,14 @@ class SipServer {
     struct UdpFlowLookup {
         std::optional<std::size_t> alive;
         bool failed = false;
+        // The alive flow's local address when its listener is a wildcard one (the address
+        // the UA registered to); unspecified otherwise.
+        asio::ip::address local;
     };
     UdpFlowLookup find_udp_flow(const asio::ip::address& address, std::uint16_t port) const;
+    // Where a datagram to an alive flow leaves from on a wildcard listener (the address its
+    // REGISTER was sent to); unspecified when there is no such flow or routing may pick.
+    asio::ip::address udp_flow_source(const asio::ip::address& to, std::uint16_t port) const;
     void sweep_udp_flows(std::chrono::steady_clock::time_point now);
     UdpFlowTable::Limits udp_flow_limits() const;
     bool busy();

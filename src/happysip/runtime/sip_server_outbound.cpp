@@ -44,9 +44,10 @@ bool SipServer::forward_response(const sip::Message& response) {
         auto to = udp_response_destination(response);
         UdpTransport* udp = to ? udp_for(to->address(), to->port()) : nullptr;
         if (!udp) return false;
-        udp->send(*to, response.serialize(), [this, d = to_hostport(*to)](std::error_code ec) {
-            if (ec) log("send_failed", "udp:" + d + ": " + ec.message());
-        });
+        udp->send_from(udp_flow_source(to->address(), to->port()), *to, response.serialize(),
+                       [this, d = to_hostport(*to)](std::error_code ec) {
+                           if (ec) log("send_failed", "udp:" + d + ": " + ec.message());
+                       });
         return true;
     }
     const bool tls = via->transport_is("TLS");
@@ -153,6 +154,11 @@ std::string SipServer::via_sent_by(Transport transport, const asio::ip::address&
         }
     }
     if (!address) return {};
+    // A wildcard listener: the address a UA's flow was registered to, else routing's pick.
+    if (address->is_unspecified() && transport == Transport::udp) {
+        const asio::ip::address flow_local = udp_flow_source(to, to_port);
+        if (!flow_local.is_unspecified()) address = flow_local;
+    }
     if (address->is_unspecified()) address = routed_source_cached(to);
     if (!address) return {};
     return to_hostport(*address, port);
@@ -174,12 +180,12 @@ void SipServer::send_request(const Destination& to, std::string bytes,
         log("flow_failed", to.text() + ": no keep-alive or message");
         return fail(to.text() + ": flow failed (no keep-alive or message)");
     }
-    udp->send({to.address, to.port}, std::move(bytes),
-              [this, to, on_error = std::move(on_error)](std::error_code ec) {
-                  if (!ec) return;
-                  log("send_failed", to.text() + ": " + ec.message());
-                  if (on_error) on_error(to.text() + ": " + ec.message());
-              });
+    udp->send_from(udp_flow_source(to.address, to.port), {to.address, to.port}, std::move(bytes),
+                   [this, to, on_error = std::move(on_error)](std::error_code ec) {
+                       if (!ec) return;
+                       log("send_failed", to.text() + ": " + ec.message());
+                       if (on_error) on_error(to.text() + ": " + ec.message());
+                   });
 }
 
 namespace {

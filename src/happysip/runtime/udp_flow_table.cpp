@@ -5,10 +5,10 @@
 
 namespace happysip::runtime {
 
-// The memory budget of a flow (see Flow): a 20-byte key, a 16-byte value, a 32-byte heap
-// entry; with the node's link and cached hash, the bucket and malloc's header about 130 B.
+// The memory budget of a flow (see Flow): a 20-byte key, a 32-byte value, a 32-byte heap
+// entry; with the node's link and cached hash, the bucket and malloc's header about 150 B.
 static_assert(sizeof(UdpFlowTable::Key) == 20);
-static_assert(sizeof(UdpFlowTable::Flow) <= 16);
+static_assert(sizeof(UdpFlowTable::Flow) <= 32);
 static_assert(sizeof(UdpFlowTable::Deadline) <= 32);
 
 std::size_t UdpFlowTable::KeyHash::operator()(const Key& k) const noexcept {
@@ -35,20 +35,34 @@ UdpFlowTable::TimePoint failed_check(UdpFlowTable::TimePoint forget, UdpFlowTabl
 
 }  // namespace
 
-void UdpFlowTable::mark(const Key& key, TimePoint now, const Limits& limits) {
-    auto [it, inserted] = flows_.try_emplace(key, Flow{now, false});
+void UdpFlowTable::mark(const Key& key, TimePoint now, const Limits& limits,
+                        const LocalAddress& local) {
+    auto [it, inserted] = flows_.try_emplace(key, Flow{now, local, false});
     if (inserted) {
         deadlines_.push({now + limits.idle, key});
         return;
     }
     // Alive: heard now. Failed: alive again; its heap entry is never more than one idle
     // limit away (expire files failed flows so), so detection stays within one limit.
-    it->second = Flow{now, false};
+    it->second = Flow{now, local, false};
+}
+
+void UdpFlowTable::mark(const Key& key, TimePoint now, const Limits& limits) {
+    mark(key, now, limits, LocalAddress());
 }
 
 UdpFlowTable::State UdpFlowTable::state(const Key& key) const {
+    LocalAddress ignored;
+    return state(key, ignored);
+}
+
+UdpFlowTable::State UdpFlowTable::state(const Key& key, LocalAddress& local) const {
     auto it = flows_.find(key);
-    if (it == flows_.end()) return State::untracked;
+    if (it == flows_.end()) {
+        local = {};
+        return State::untracked;
+    }
+    local = it->second.local;
     return it->second.failed ? State::failed : State::alive;
 }
 
@@ -75,7 +89,7 @@ std::size_t UdpFlowTable::expire(TimePoint now, const Limits& limits, const Fail
             continue;
         }
         const Duration silent = now - flow.last;
-        flow = Flow{now, true};
+        flow = Flow{now, flow.local, true};
         deadlines_.push({failed_check(now + limits.failed_memory, now, limits), key});
         ++count;
         if (failed) failed(key, silent);

@@ -46,6 +46,14 @@ class UdpFlowTable {
         std::size_t operator()(const Key& k) const noexcept;
     };
 
+    // Our end of the flow when the socket is a wildcard one (its bytes as in Key: IPv4
+    // v4-mapped, family 4); family 0 when the socket's own address is the end.
+    struct LocalAddress {
+        std::array<std::uint8_t, 16> address{};
+        std::uint8_t family = 0;
+        friend bool operator==(const LocalAddress&, const LocalAddress&) = default;
+    };
+
     enum class State : std::uint8_t {
         untracked,  // never marked (a UA without Outbound), or forgotten
         alive,
@@ -63,7 +71,10 @@ class UdpFlowTable {
     // failed too and must register again (§4.4.1, §4.2.1), and that REGISTER is what
     // vouches for the flow. A keep-alive that resumes on a failed flow without a new
     // registration proves the path but not that the UA still uses it for this binding.
-    void mark(const Key& key, TimePoint now, const Limits& limits);
+    // `local` is our end as the REGISTER found it (RFC 5626 §5.3: the UA's NAT passes only
+    // what comes from there); a later mark replaces it.
+    void mark(const Key& key, TimePoint now, const Limits& limits, const LocalAddress& local);
+    void mark(const Key& key, TimePoint now, const Limits& limits);  // local end unknown
     // A datagram from the flow (a SIP message, a STUN keep-alive, anything): an alive
     // flow is heard now; a failed or untracked one is left as it is. One hash probe.
     void heard(const Key& key, TimePoint now) {
@@ -72,6 +83,8 @@ class UdpFlowTable {
         if (it != flows_.end() && !it->second.failed) it->second.last = now;
     }
     State state(const Key& key) const;
+    // The flow's state and its local end in one probe (untracked: family 0).
+    State state(const Key& key, LocalAddress& local) const;
 
     // Fails each alive flow silent for limits.idle at `now` (calls `failed` with its key
     // and how long it was silent), forgets failed flows older than limits.failed_memory;
@@ -86,6 +99,7 @@ class UdpFlowTable {
     // twice that after growth). Well under 200 bytes with the allocator's overhead.
     struct Flow {
         TimePoint last;  // heard from (alive) or failed at (failed)
+        LocalAddress local;
         bool failed = false;
     };
     struct Deadline {

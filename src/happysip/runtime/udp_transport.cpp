@@ -439,13 +439,13 @@ void UdpTransport::send(const asio::ip::udp::endpoint& to, std::string bytes,
 }
 
 void UdpTransport::send_from(const asio::ip::address& from, const asio::ip::udp::endpoint& to,
-                             std::string bytes) {
+                             std::string bytes, std::function<void(std::error_code)> done) {
     auto s = state_->slot(family_of(to.address()));
     const bool pick = s && s->wildcard && !from.is_unspecified() &&
                       family_of(from) == family_of(to.address()) &&
                       !(to.address().is_v6() && to.address().to_v6().is_v4_mapped());
-    if (!pick) return send(to, std::move(bytes));
-    state_->queue(s, {to, std::move(bytes), {}, from});
+    if (!pick) return send(to, std::move(bytes), std::move(done));
+    state_->queue(s, {to, std::move(bytes), std::move(done), from});
 }
 
 void UdpTransport::on_send_error(SendErrorHandler handler) {

@@ -64,9 +64,8 @@ class UdpTransport {
     // The same, with `from` as the source address when the socket is a wildcard one (an
     // answer to a datagram sent to `from`); a socket bound to one address sends from it,
     // and a `from` of the other family, or unspecified, leaves the choice to routing.
-    // Failures go to the SendErrorHandler.
     void send_from(const asio::ip::address& from, const asio::ip::udp::endpoint& to,
-                   std::string bytes);
+                   std::string bytes, std::function<void(std::error_code)> done = {});
     // The failures of sends made without a `done` (asynchronously, with the destination):
     // one handler for the transport spares a server a std::function (an allocation) per
     // datagram it sends (issue 4).
