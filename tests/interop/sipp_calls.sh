@@ -3,7 +3,10 @@
 # the called UA registers with digest auth (MD5: all SIPp speaks, so [auth] md5_first),
 # then a call goes through the proxy over UDP and TCP on IPv4 and IPv6, and from an
 # IPv6 caller to an IPv4 callee (RFC 5658: two Record-Route values, ACK and BYE follow
-# them); a call cancelled while ringing gets 200 for the CANCEL and 487 (§16.10); an
+# them), and from a caller that reaches a wildcard listener (0.0.0.0) at 127.0.0.2 to a
+# callee behind the 127.0.0.1 listener (two Record-Route values again, each one an
+# address the side it faces can use; RFC 3581 §4: the caller's answers come from
+# 127.0.0.2); a call cancelled while ringing gets 200 for the CANCEL and 487 (§16.10); an
 # INVITE for another domain without credentials gets 407 (no open relay); an INVITE
 # for a user without bindings gets 480; an "in-dialog" INVITE whose Route naming the proxy
 # lacks its dialog token gets 407 too; sipsak's OPTIONS gets 200.
@@ -20,7 +23,7 @@ db="$tmp/var/happysip.sqlite"
 printf '%s\n' "$bob_pw" | "$cli" user add alice --db "$db" --realm localhost \
   --password-stdin > /dev/null 2>&1
 check user-add-alice $? "happysip user add alice failed"
-for user in udp4 udp6 tcp4 tcp6 v6-to-v4 cancel ob obcall gruu; do
+for user in udp4 udp6 tcp4 tcp6 v6-to-v4 wild4 cancel ob obcall gruu; do
   printf '%s\n' "$bob_pw" | "$cli" user add "bob-$user" --db "$db" --realm localhost \
     --password-stdin > /dev/null 2>&1
   check "user-add-bob-$user" $? "happysip user add bob-$user failed"
@@ -74,7 +77,7 @@ trap 'kill "$nsd_pid" 2>/dev/null; cleanup' EXIT
 cat > "$tmp/happysipd.toml" <<CONF
 [server]
 domains = ["localhost"]
-listen = ["udp:127.0.0.1:0", "udp:[::1]:0", "tcp:127.0.0.1:0", "tcp:[::1]:0"]
+listen = ["udp:127.0.0.1:0", "udp:[::1]:0", "tcp:127.0.0.1:0", "tcp:[::1]:0", "udp:0.0.0.0:0"]
 var_dir = "$tmp/var"
 drain_ms = 200
 
@@ -92,11 +95,11 @@ CONF
 : > "$tmp/daemon.log"
 "$bin" --config "$tmp/happysipd.toml" 2> "$tmp/daemon.log" &
 pid=$!
-for _ in $(seq 50); do [ "$(grep -c 'event=listening' "$tmp/daemon.log")" -ge 4 ] && break; sleep 0.1; done
+for _ in $(seq 50); do [ "$(grep -c 'event=listening' "$tmp/daemon.log")" -ge 5 ] && break; sleep 0.1; done
 port() { grep -oP "event=listening at=$1:\\K[0-9]+" "$tmp/daemon.log"; }
 declare -A proxy_port=(
   [udp4]=$(port 'udp:127.0.0.1') [udp6]=$(port 'udp:\[::1\]')
-  [tcp4]=$(port 'tcp:127.0.0.1') [tcp6]=$(port 'tcp:\[::1\]'))
+  [tcp4]=$(port 'tcp:127.0.0.1') [tcp6]=$(port 'tcp:\[::1\]') [wild4]=$(port 'udp:0\.0\.0\.0'))
 check listening "$([ -n "${proxy_port[udp4]}" ] && [ -n "${proxy_port[tcp6]}" ]; echo $?)" "$(cat "$tmp/daemon.log")"
 
 # Free UDP+TCP ports for the SIPp UAs, from the kernel.
@@ -104,7 +107,9 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 ip_of() { [ "${1: -1}" = 6 ] && echo '::1' || echo '127.0.0.1'; }
-host_of() { [ "${1: -1}" = 6 ] && echo '[::1]' || echo '127.0.0.1'; }
+host_of() {  # where a UA sends: the wildcard listener is reached at 127.0.0.2
+  case $1 in wild4) echo '127.0.0.2' ;; *6) echo '[::1]' ;; *) echo '127.0.0.1' ;; esac
+}
 flag_of() { [ "${1:0:3}" = tcp ] && echo '-t t1' || echo '-t u1'; }
 
 sipp_bg_pid=
@@ -156,6 +161,14 @@ rr_values=$(awk '/^INVITE /,/^$/' "$tmp/v6-to-v4-uas.log" | grep '^Record-Route:
 check double-record-route "$([ "$rr_at_callee" = 2 ] && echo "$rr_values" | grep -q '127.0.0.1.*\[::1\]'; echo $?)" "Record-Route at the callee: $rr_values"
 bye_routes=$(awk '/^BYE /,/^$/' "$tmp/v6-to-v4-uac.log" | grep -c '^Route:')
 check bye-carries-both-routes "$([ "$bye_routes" -ge 1 ]; echo $?)" "caller's BYE had no Route"
+
+# In at 127.0.0.2 on the wildcard listener, out from the 127.0.0.1 one: two Record-Route
+# values, 127.0.0.1 (the callee's side) on top. The caller's BYE names 127.0.0.2 first;
+# the proxy must know that address of its wildcard listener as its own, or the BYE would
+# loop back to it instead of reaching the callee.
+call wild4 wild4 udp4
+rr_values=$(awk '/^INVITE /,/^$/' "$tmp/wild4-uas.log" | grep '^Record-Route:' | tr '\n' ' ')
+check wildcard-record-route "$(echo "$rr_values" | grep -q "<sip:127.0.0.1:${proxy_port[udp4]};.*<sip:127.0.0.2:${proxy_port[wild4]};"; echo $?)" "Record-Route at the callee: $rr_values"
 
 # CANCEL while ringing (§16.10): the proxy answers the CANCEL, cancels its branch, and
 # the callee's 487 comes back as the INVITE's final response.

@@ -19,6 +19,7 @@
 #include "happysip/registrar/gin_location_view.hpp"
 #include "happysip/runtime/dns_client.hpp"
 #include "happysip/runtime/endpoint.hpp"
+#include "happysip/runtime/own_addresses.hpp"
 #include "happysip/runtime/self_signed_certificate.hpp"
 #include "happysip/runtime/sip_server.hpp"
 #include "happysip/runtime/tls_context.hpp"
@@ -245,7 +246,15 @@ int run_daemon(const Config& config, Logger& log) {
     std::vector<std::string> local_hosts;
     for (const auto& spec : config.listen)
         local_hosts.push_back(runtime::to_uri_host(spec.at.address));
-    RequestHandler handler(registrar, server, log, local_hosts, auth.auth.get());
+    // A wildcard listener ([::], 0.0.0.0) is every address the host has of its family.
+    runtime::OwnAddresses own_addresses;
+    proxy::LocalIdentity::OwnAddress own_address;
+    if (std::any_of(config.listen.begin(), config.listen.end(),
+                    [](const auto& spec) { return spec.at.address.is_unspecified(); }))
+        own_address = [&own_addresses](std::string_view literal) {
+            return own_addresses.contains(literal);
+        };
+    RequestHandler handler(registrar, server, log, local_hosts, auth.auth.get(), own_address);
     server.on_prefilter(
         [&handler](const sip::Message& request, const runtime::RequestSource& source) {
             return handler.prefilter(request, source);
@@ -278,8 +287,8 @@ int run_daemon(const Config& config, Logger& log) {
     registrar::GinLocationView routed(*store, registrar.gin_trunks());
     for (const auto& trunk : registrar.gin_trunks().trunks())
         log.info("gin_trunk", {{"aor", trunk.aor}, {"uris", std::to_string(trunk.serves.size())}});
-    ProxyService proxy(io, server, proxy::LocalIdentity(config.domains, listeners), routed,
-                       auth.auth.get(), log,
+    ProxyService proxy(io, server, proxy::LocalIdentity(config.domains, listeners, own_address),
+                       routed, auth.auth.get(), log,
                        auth.dialog_secret.empty() ? random_secret() : auth.dialog_secret,
                        ProxySettings{true, config.tls_only, config.edge_domains,
                                      config.edge_registrar, config.sip.timers()},

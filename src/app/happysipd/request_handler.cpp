@@ -11,20 +11,27 @@
 
 namespace happysip::daemon {
 RequestHandler::RequestHandler(registrar::Registrar& registrar, runtime::SipServer& server,
-                               Logger& log, std::vector<std::string> local_hosts, RequestAuth* auth)
+                               Logger& log, std::vector<std::string> local_hosts, RequestAuth* auth,
+                               std::function<bool(std::string_view)> own_address)
     : registrar_(registrar),
       auth_(auth),
       server_(server),
       log_(log),
-      local_hosts_(std::move(local_hosts)) {}
+      local_hosts_(std::move(local_hosts)),
+      own_address_(std::move(own_address)) {}
 
 bool RequestHandler::addressed_to_us(const sip::Message& request) const {
     auto uri = sip::parse_uri(request.request_uri());
     if (!uri || !uri->is_sip_or_sips() || uri->has_user) return false;
     std::string_view host = uri->host.text;
     if (registrar_.serves(host)) return true;
-    return std::any_of(local_hosts_.begin(), local_hosts_.end(),
-                       [&](const std::string& h) { return sip::text::iequals(h, host); });
+    if (std::any_of(local_hosts_.begin(), local_hosts_.end(),
+                    [&](const std::string& h) { return sip::text::iequals(h, host); }))
+        return true;
+    // An address of the host's, reached through a wildcard listener.
+    const std::string_view literal =
+        host.size() > 2 && host.front() == '[' ? host.substr(1, host.size() - 2) : host;
+    return own_address_ && uri->host.kind != sip::HostKind::hostname && own_address_(literal);
 }
 
 runtime::Prefiltered RequestHandler::prefilter(const sip::Message& request,

@@ -5,6 +5,7 @@
 // of a 2xx included) goes to the stateful proxy (proxy_service.hpp).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,8 +25,11 @@ class RequestHandler {
     // `local_hosts`: the addresses we listen on, as written in a URI ("[::1]"), which also
     // name this server in a Request-URI. `auth` is null when [auth] is disabled. All the
     // references outlive the handler.
+    // `local_hosts`: the listeners' addresses; `own_address` (with a wildcard listener)
+    // says whether an address literal is one of the host's (runtime/own_addresses.hpp).
     RequestHandler(registrar::Registrar& registrar, runtime::SipServer& server, Logger& log,
-                   std::vector<std::string> local_hosts, RequestAuth* auth = nullptr);
+                   std::vector<std::string> local_hosts, RequestAuth* auth = nullptr,
+                   std::function<bool(std::string_view)> own_address = {});
 
     // Before any transaction (runtime::SipServer::on_prefilter): a source over its request
     // rate and a known scanner are dropped, an OPTIONS for the server itself is answered
@@ -60,6 +64,7 @@ class RequestHandler {
     runtime::SipServer& server_;
     Logger& log_;
     std::vector<std::string> local_hosts_;
+    std::function<bool(std::string_view)> own_address_;
 };
 
 // Allow (RFC 3261 §20.5): REGISTER and OPTIONS are ours; a proxy forwards every method.

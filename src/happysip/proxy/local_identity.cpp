@@ -28,8 +28,11 @@ bool same_host(std::string_view a, std::string_view b) {
     return sip::text::iequals(a, b);
 }
 
-LocalIdentity::LocalIdentity(std::vector<std::string> domains, std::vector<Listener> listeners)
-    : domains_(std::move(domains)), listeners_(std::move(listeners)) {}
+LocalIdentity::LocalIdentity(std::vector<std::string> domains, std::vector<Listener> listeners,
+                             OwnAddress own_address)
+    : domains_(std::move(domains)),
+      listeners_(std::move(listeners)),
+      own_address_(std::move(own_address)) {}
 
 bool LocalIdentity::serves_domain(std::string_view host) const {
     return std::any_of(domains_.begin(), domains_.end(),
@@ -43,9 +46,19 @@ bool LocalIdentity::is_local_uri(const sip::Uri& uri) const {
 }
 
 bool LocalIdentity::is_local_address(std::string_view host, std::uint16_t port) const {
-    return std::any_of(listeners_.begin(), listeners_.end(), [&](const Listener& l) {
+    const bool named = std::any_of(listeners_.begin(), listeners_.end(), [&](const Listener& l) {
         return l.port == port && same_host(l.host, host);
     });
+    if (named || !own_address_) return named;
+    // A wildcard listener of the literal's family on that port, and the host has it.
+    const std::string_view literal = strip_brackets(host);
+    const bool v4 = sip::parse_ipv4_address(literal).has_value();
+    const bool v6 = !v4 && sip::parse_ipv6_address(literal).has_value();
+    if (!v4 && !v6) return false;
+    const bool wildcard = std::any_of(listeners_.begin(), listeners_.end(), [&](const Listener& l) {
+        return l.port == port && same_host(l.host, v4 ? "0.0.0.0" : "::");
+    });
+    return wildcard && own_address_(literal);
 }
 
 }  // namespace happysip::proxy

@@ -50,6 +50,31 @@ TEST(LocalIdentity, Ipv6ListenersCompareByValue) {
     EXPECT_TRUE(k_self.serves_domain("EXAMPLE.com"));
 }
 
+// Wildcard listeners claim an address literal of their family on their port exactly when
+// the host has it; the host is asked about nothing else.
+TEST(LocalIdentity, AWildcardListenerIsEveryAddressTheHostHasOfItsFamily) {
+    std::vector<std::string> asked;
+    const LocalIdentity self({"example.com"}, {{"udp", "0.0.0.0", 5060}, {"udp", "::", 5080}},
+                             [&asked](std::string_view literal) {
+                                 asked.emplace_back(literal);
+                                 return literal == "198.51.100.7" || literal == "2001:db8::7";
+                             });
+    EXPECT_TRUE(self.is_local_address("198.51.100.7", 5060));
+    EXPECT_FALSE(self.is_local_address("198.51.100.8", 5060));  // another host on 5060
+    EXPECT_FALSE(self.is_local_address("198.51.100.7", 5080));  // :: is IPv6 only
+    EXPECT_TRUE(self.is_local_address("[2001:db8::7]", 5080));
+    EXPECT_FALSE(self.is_local_address("[2001:db8::7]", 5060));
+    EXPECT_FALSE(self.is_local_address("proxy.example.com", 5060));
+    EXPECT_EQ(asked, (std::vector<std::string>{"198.51.100.7", "198.51.100.8", "2001:db8::7"}));
+    auto uri = sip::parse_uri("sip:198.51.100.7;lr");
+    ASSERT_TRUE(uri);
+    EXPECT_TRUE(self.is_local_uri(uri.value()));
+
+    // Without the check a wildcard listener claims no literal at all.
+    const LocalIdentity blind({"example.com"}, {{"udp", "0.0.0.0", 5060}});
+    EXPECT_FALSE(blind.is_local_address("198.51.100.7", 5060));
+}
+
 TEST(CheckRequest, MaxForwardsZeroIs483) {
     auto r = check_request(request("sip:bob@example.com", {"Max-Forwards: 0"}), k_self);
     ASSERT_TRUE(r);
