@@ -4,9 +4,14 @@
 // to 127.0.0.2 (the whole of 127.0.0.0/8 is local), which is what these tests use to see
 // the difference without a second interface.
 #include <gtest/gtest.h>
+#include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <asio/ip/udp.hpp>
 #include <chrono>
+#include <cstdlib>
+#include <exception>
 #include <optional>
 #include <string>
 #include <vector>
@@ -97,6 +102,61 @@ TEST(UdpWildcardSource, AnIpv6WildcardSocketReportsTheDestination) {
     run_until(io, [&] { return peer.received.size() == 1; });
     ASSERT_EQ(peer.received.size(), 1u);
     EXPECT_EQ(peer.received[0].from, asio::ip::udp::endpoint(test::k_loopback_v6, port));
+}
+
+// IPv6 has one loopback address, so its answer path is shown in a network namespace of its
+// own: a child process unshares the network, gives lo two documentation addresses, and
+// runs the exchange of the IPv4 test above there. Its exit status says what it saw.
+enum Ipv6Outcome : int {
+    k_as_expected = 0,
+    k_no_destination = 1,     // the request never arrived, or without its destination
+    k_wrong_destination = 2,  // `to` was not 2001:db8::2
+    k_answer_elsewhere = 3,   // the answer did not come from 2001:db8::2
+    k_not_routed = 4,         // routing did not pick 2001:db8::1: the test shows nothing
+    k_no_namespace = 77,      // no network namespace to be had (not root, no ip(8))
+};
+
+int ipv6_exchange_in_a_namespace() {
+    if (::unshare(CLONE_NEWNET) != 0) return k_no_namespace;
+    if (std::system("ip link set lo up && ip -6 addr add 2001:db8::1/128 dev lo nodad && "
+                    "ip -6 addr add 2001:db8::2/128 dev lo nodad") != 0)
+        return k_no_namespace;
+    try {
+        const auto one = asio::ip::make_address("2001:db8::1");
+        const auto two = asio::ip::make_address("2001:db8::2");
+        asio::io_context io;
+        Listening l(io, asio::ip::address_v6::any());
+        Peer peer(io, one);
+        peer.send({two, l.port}, test::options_text(peer.sent_by(), "z9hG4bKwild6ns"));
+        run_until(io, [&] { return l.to.has_value(); });
+        if (!l.to) return k_no_destination;
+        if (*l.to != two) return k_wrong_destination;
+        l.server.send_from(*l.to, l.from, "answer");
+        l.server.send(l.from, "routed");
+        run_until(io, [&] { return peer.received.size() == 2; });
+        if (peer.received.size() != 2) return k_no_destination;
+        if (peer.received[0].from != asio::ip::udp::endpoint(two, l.port))
+            return k_answer_elsewhere;
+        if (peer.received[1].from != asio::ip::udp::endpoint(one, l.port)) return k_not_routed;
+        return k_as_expected;
+    } catch (const std::exception&) {
+        return k_no_namespace;
+    }
+}
+
+TEST(UdpWildcardSource, AnIpv6WildcardSocketAnswersFromTheAddressARequestWasSentTo) {
+    if (::geteuid() != 0) GTEST_SKIP() << "a network namespace needs root";
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) ::_exit(ipv6_exchange_in_a_namespace());
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status));
+    const int outcome = WEXITSTATUS(status);
+    if (outcome == k_no_namespace) GTEST_SKIP() << "no network namespace here";
+    EXPECT_EQ(outcome, k_as_expected)
+        << "1: nothing arrived, 2: wrong destination, 3: answer from another address, "
+           "4: routing picked the same address";
 }
 
 // RFC 5626 §8: a STUN keep-alive's answer comes from the address the NAT's binding is to.
