@@ -65,18 +65,18 @@ std::error_code enable_pktinfo(int fd, bool v6) {
     return {};
 }
 
-// The destination address a received datagram's control data names, or `fallback`. A
-// multicast or broadcast destination is no address to answer from: unspecified then.
-asio::ip::address destination_of(msghdr& h, const asio::ip::address& fallback) {
+// The local address a received datagram's control data names, the one to answer from:
+// for IPv4 the kernel's ipi_spec_dst (the destination itself, or for a broadcast the
+// receiving interface's address), for IPv6 the destination unless it is multicast.
+// Unspecified when there is none.
+asio::ip::address destination_of(msghdr& h) {
     for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
         if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
             in_pktinfo info;
             std::memcpy(&info, CMSG_DATA(c), sizeof info);
             asio::ip::address_v4::bytes_type bytes;
-            std::memcpy(bytes.data(), &info.ipi_addr, bytes.size());
-            const asio::ip::address_v4 to(bytes);
-            if (to.is_multicast() || to == asio::ip::address_v4::broadcast()) return {};
-            return to;
+            std::memcpy(bytes.data(), &info.ipi_spec_dst, bytes.size());
+            return asio::ip::address_v4(bytes);
         }
         if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
             in6_pktinfo info;
@@ -88,7 +88,7 @@ asio::ip::address destination_of(msghdr& h, const asio::ip::address& fallback) {
             return to;
         }
     }
-    return fallback;
+    return {};
 }
 
 // One control message of `level`/`type` carrying `data`, as `h`'s only one.
@@ -243,7 +243,7 @@ struct UdpTransport::State : std::enable_shared_from_this<UdpTransport::State> {
             sock.sources[n].resize(msgs[n].msg_hdr.msg_namelen);
             sock.received[n] =
                 std::string_view(sock.buffers.get() + n * k_max_datagram, msgs[n].msg_len);
-            if (sock.wildcard) sock.destinations[n] = destination_of(msgs[n].msg_hdr, {});
+            if (sock.wildcard) sock.destinations[n] = destination_of(msgs[n].msg_hdr);
         }
         return got;
     }

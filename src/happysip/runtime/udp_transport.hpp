@@ -35,7 +35,8 @@ namespace happysip::runtime {
 class UdpTransport {
   public:
     // `to`: the local address the datagram was sent to. On a wildcard socket the one its
-    // IP header named; otherwise the socket's own address.
+    // IP header named (an IPv4 broadcast: the receiving interface's address; an IPv6
+    // multicast: unspecified); otherwise the socket's own address.
     using MessageHandler = std::function<void(sip::Message, const asio::ip::udp::endpoint& from,
                                               const asio::ip::address& to)>;
     // `datagram`: the bytes as received (valid during the call), so a server can still
