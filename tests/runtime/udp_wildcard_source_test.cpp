@@ -113,6 +113,7 @@ enum Ipv6Outcome : int {
     k_wrong_destination = 2,  // `to` was not 2001:db8::2
     k_answer_elsewhere = 3,   // the answer did not come from 2001:db8::2
     k_not_routed = 4,         // routing did not pick 2001:db8::1: the test shows nothing
+    k_server_elsewhere = 5,   // SipServer on udp:[::] answered from elsewhere, or not at all
     k_no_namespace = 77,      // no network namespace to be had (not root, no ip(8))
 };
 
@@ -138,6 +139,22 @@ int ipv6_exchange_in_a_namespace() {
         if (peer.received[0].from != asio::ip::udp::endpoint(two, l.port))
             return k_answer_elsewhere;
         if (peer.received[1].from != asio::ip::udp::endpoint(one, l.port)) return k_not_routed;
+
+        // The same through SipServer: its 200 to an OPTIONS sent to ::2.
+        SipServer server(io, SipServerOptions{});
+        server.on_request(
+            [](const sip::Message&, const RequestSource&, Responder& r) { r.respond(200); });
+        auto listening = server.listen(*parse_listen_spec("udp:[::]:0"));
+        if (!listening.error.empty()) return k_server_elsewhere;
+        const auto port = static_cast<std::uint16_t>(
+            std::stoi(listening.bound.substr(listening.bound.rfind(':') + 1)));
+        peer.send({two, port}, test::options_text(peer.sent_by(), "z9hG4bKwild6srv"));
+        run_until(io, [&] { return peer.received.size() == 3; });
+        server.stop();
+        if (peer.received.size() != 3 ||
+            peer.received[2].from != asio::ip::udp::endpoint(two, port) ||
+            peer.received[2].bytes.rfind("SIP/2.0 200", 0) != 0)
+            return k_server_elsewhere;
         return k_as_expected;
     } catch (const std::exception&) {
         return k_no_namespace;
@@ -156,7 +173,7 @@ TEST(UdpWildcardSource, AnIpv6WildcardSocketAnswersFromTheAddressARequestWasSent
     if (outcome == k_no_namespace) GTEST_SKIP() << "no network namespace here";
     EXPECT_EQ(outcome, k_as_expected)
         << "1: nothing arrived, 2: wrong destination, 3: answer from another address, "
-           "4: routing picked the same address";
+           "4: routing picked the same address, 5: SipServer's 200 from another address";
 }
 
 // RFC 5626 §8: a STUN keep-alive's answer comes from the address the NAT's binding is to.
