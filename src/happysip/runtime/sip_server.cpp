@@ -144,7 +144,6 @@ SipServer::Listening SipServer::listen(const ListenSpec& spec,
                                 port};
                 route.udp = raw;
                 route.udp_source = from;
-                route.udp_local = to;
                 receive(std::move(m), std::move(route));
             });
             t->on_send_error([this](std::error_code failure, const asio::ip::udp::endpoint& to) {
@@ -443,10 +442,10 @@ void SipServer::drain(Txn& txn, Route& route, std::uint64_t id) {
                     if (route.udp && txn.final_response()) {
                         // The bytes sent now also answer the retransmissions for the rest
                         // of Timer J (retire_completed): serialized once.
-                        Completing done{
-                            id,
-                            send->message.serialize(),
-                            {route.udp, udp_reply_to(route, send->message), route.udp_local}};
+                        Completing done{id,
+                                        send->message.serialize(),
+                                        {route.udp, udp_reply_to(route, send->message),
+                                         route.source.local_address}};
                         send_udp(done.to, done.bytes);
                         completing_.push_back(std::move(done));
                         continue;
@@ -553,7 +552,7 @@ void SipServer::send_response(const Route& route, const sip::Message& m) {
         if (auto c = route.stream.lock()) c->send(m.serialize());
         return;
     }
-    send_udp({route.udp, udp_reply_to(route, m), route.udp_local}, m.serialize());
+    send_udp({route.udp, udp_reply_to(route, m), route.source.local_address}, m.serialize());
 }
 
 asio::ip::udp::endpoint SipServer::udp_reply_to(const Route& route, const sip::Message& m) const {
@@ -575,7 +574,7 @@ void SipServer::send_raw(const Route& route, std::string bytes) {
     auto parsed = sip::parse_message(bytes);
     auto to =
         (parsed ? udp_response_destination(*parsed) : std::nullopt).value_or(route.udp_source);
-    send_udp({route.udp, to, route.udp_local}, std::move(bytes));
+    send_udp({route.udp, to, route.source.local_address}, std::move(bytes));
 }
 
 // RFC 3261 §8.2 / §16.3: a request whose key headers do not parse gets 400 with the

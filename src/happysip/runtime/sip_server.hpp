@@ -298,9 +298,6 @@ class SipServer {
         RequestSource source;
         UdpTransport* udp = nullptr;  // owned by the server, which outlives routes
         asio::ip::udp::endpoint udp_source;
-        // The address the request was sent to: UDP responses leave from it (RFC 3581 §4),
-        // which matters on a wildcard listener (udp_transport.hpp).
-        asio::ip::address udp_local;
         // §18.2.2: where UDP responses go, read from the stamped top Via on receipt (every
         // response copies that Via, so reading it again per response would be wasted work).
         std::optional<asio::ip::udp::endpoint> udp_reply_to;
@@ -311,7 +308,9 @@ class SipServer {
     struct UdpReplyTo {
         UdpTransport* udp = nullptr;
         asio::ip::udp::endpoint to;
-        asio::ip::address from;  // Route::udp_local
+        // The address the request was sent to (RequestSource::local_address): UDP
+        // responses leave from it (RFC 3581 §4), which matters on a wildcard listener.
+        asio::ip::address from;
     };
 
     Instant now() const;
