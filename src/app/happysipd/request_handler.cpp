@@ -29,9 +29,8 @@ bool RequestHandler::addressed_to_us(const sip::Message& request) const {
                     [&](const std::string& h) { return sip::text::iequals(h, host); }))
         return true;
     // An address of the host's, reached through a wildcard listener.
-    const std::string_view literal =
-        host.size() > 2 && host.front() == '[' ? host.substr(1, host.size() - 2) : host;
-    return own_address_ && uri->host.kind != sip::HostKind::hostname && own_address_(literal);
+    return own_address_ && uri->host.kind != sip::HostKind::hostname &&
+           own_address_(uri->host.address());
 }
 
 runtime::Prefiltered RequestHandler::prefilter(const sip::Message& request,

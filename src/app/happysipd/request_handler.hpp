@@ -23,10 +23,9 @@ class ProxyService;
 class RequestHandler {
   public:
     // `local_hosts`: the addresses we listen on, as written in a URI ("[::1]"), which also
-    // name this server in a Request-URI. `auth` is null when [auth] is disabled. All the
-    // references outlive the handler.
-    // `local_hosts`: the listeners' addresses; `own_address` (with a wildcard listener)
-    // says whether an address literal is one of the host's (runtime/own_addresses.hpp).
+    // name this server in a Request-URI; `own_address` (with a wildcard listener) says
+    // whether an address literal is one of the host's (runtime/own_addresses.hpp).
+    // `auth` is null when [auth] is disabled. All the references outlive the handler.
     RequestHandler(registrar::Registrar& registrar, runtime::SipServer& server, Logger& log,
                    std::vector<std::string> local_hosts, RequestAuth* auth = nullptr,
                    std::function<bool(std::string_view)> own_address = {});

@@ -317,7 +317,16 @@ class SipServer {
     void serve(std::shared_ptr<StreamConnection> connection);
     // The UDP listener for a datagram to `to`:`port`: that of the alive flow marked to it
     // when there is one (port 0: never), else the first of the family; null when none.
-    UdpTransport* udp_for(const asio::ip::address& to, std::uint16_t port = 0) const;
+    // `from`: on a wildcard listener, the address the flow was registered to (the UA's
+    // NAT passes nothing else); unspecified when routing may pick.
+    struct UdpSource {
+        UdpTransport* udp = nullptr;
+        asio::ip::address from;
+    };
+    UdpSource udp_source_for(const asio::ip::address& to, std::uint16_t port = 0) const;
+    UdpTransport* udp_for(const asio::ip::address& to, std::uint16_t port = 0) const {
+        return udp_source_for(to, port).udp;
+    }
     std::string via_sent_by(eyeballs::Transport transport, const asio::ip::address& to,
                             std::uint16_t port) const;
     std::optional<asio::ip::address> routed_source_cached(const asio::ip::address& to) const;
@@ -371,9 +380,6 @@ class SipServer {
         asio::ip::address local;
     };
     UdpFlowLookup find_udp_flow(const asio::ip::address& address, std::uint16_t port) const;
-    // Where a datagram to an alive flow leaves from on a wildcard listener (the address its
-    // REGISTER was sent to); unspecified when there is no such flow or routing may pick.
-    asio::ip::address udp_flow_source(const asio::ip::address& to, std::uint16_t port) const;
     void sweep_udp_flows(std::chrono::steady_clock::time_point now);
     UdpFlowTable::Limits udp_flow_limits() const;
     bool busy();

@@ -42,12 +42,12 @@ bool SipServer::forward_response(const sip::Message& response) {
     if (!via) return false;
     if (via->transport_is("UDP")) {
         auto to = udp_response_destination(response);
-        UdpTransport* udp = to ? udp_for(to->address(), to->port()) : nullptr;
-        if (!udp) return false;
-        udp->send_from(udp_flow_source(to->address(), to->port()), *to, response.serialize(),
-                       [this, d = to_hostport(*to)](std::error_code ec) {
-                           if (ec) log("send_failed", "udp:" + d + ": " + ec.message());
-                       });
+        const UdpSource source = to ? udp_source_for(to->address(), to->port()) : UdpSource{};
+        if (!source.udp) return false;
+        source.udp->send_from(source.from, *to, response.serialize(),
+                              [this, d = to_hostport(*to)](std::error_code ec) {
+                                  if (ec) log("send_failed", "udp:" + d + ": " + ec.message());
+                              });
         return true;
     }
     const bool tls = via->transport_is("TLS");
@@ -80,13 +80,16 @@ bool SipServer::mark_flow(const RequestSource& source) {
     return true;
 }
 
-UdpTransport* SipServer::udp_for(const asio::ip::address& to, std::uint16_t port) const {
-    if (port != 0 && !udp_flows_.empty())
-        if (auto flow = find_udp_flow(to, port).alive) return udp_[*flow].get();
+SipServer::UdpSource SipServer::udp_source_for(const asio::ip::address& to,
+                                               std::uint16_t port) const {
+    if (port != 0 && !udp_flows_.empty()) {
+        const UdpFlowLookup flow = find_udp_flow(to, port);
+        if (flow.alive) return {udp_[*flow.alive].get(), flow.local};
+    }
     eyeballs::Family family = family_of(to);
     for (const auto& t : udp_)
-        if (t->local_endpoint(family)) return t.get();
-    return nullptr;
+        if (t->local_endpoint(family)) return {t.get(), {}};
+    return {};
 }
 
 namespace {
@@ -137,9 +140,11 @@ std::string SipServer::via_sent_by(Transport transport, const asio::ip::address&
     std::optional<asio::ip::address> address;
     std::uint16_t port = 0;
     if (transport == Transport::udp) {
-        if (auto* t = udp_for(to, to_port)) {
-            auto local = t->local_endpoint(family);
-            address = local->address();
+        const UdpSource source = udp_source_for(to, to_port);
+        if (source.udp) {
+            auto local = source.udp->local_endpoint(family);
+            // A wildcard listener: the address a UA's flow was registered to, if any.
+            address = source.from.is_unspecified() ? local->address() : source.from;
             port = local->port();
         }
     } else {
@@ -154,12 +159,7 @@ std::string SipServer::via_sent_by(Transport transport, const asio::ip::address&
         }
     }
     if (!address) return {};
-    // A wildcard listener: the address a UA's flow was registered to, else routing's pick.
-    if (address->is_unspecified() && transport == Transport::udp) {
-        const asio::ip::address flow_local = udp_flow_source(to, to_port);
-        if (!flow_local.is_unspecified()) address = flow_local;
-    }
-    if (address->is_unspecified()) address = routed_source_cached(to);
+    if (address->is_unspecified()) address = routed_source_cached(to);  // a wildcard's pick
     if (!address) return {};
     return to_hostport(*address, port);
 }
@@ -172,20 +172,20 @@ void SipServer::send_request(const Destination& to, std::string bytes,
     if (closed_) return fail("server closed");
     if (to.transport != Transport::udp)
         return send_stream(to, std::move(bytes), std::move(on_error), std::move(transaction));
-    UdpTransport* udp = udp_for(to.address, to.port);
-    if (!udp) return fail("no UDP listener for " + to.text());
+    const UdpSource source = udp_source_for(to.address, to.port);
+    if (!source.udp) return fail("no UDP listener for " + to.text());
     // RFC 5626 §5.3: not over a flow known to have failed (the proxy checks flow_alive
     // first; this keeps a late request from going out on it anyway).
     if (to.existing_flow_only && !udp_flow_alive(to)) {
         log("flow_failed", to.text() + ": no keep-alive or message");
         return fail(to.text() + ": flow failed (no keep-alive or message)");
     }
-    udp->send_from(udp_flow_source(to.address, to.port), {to.address, to.port}, std::move(bytes),
-                   [this, to, on_error = std::move(on_error)](std::error_code ec) {
-                       if (!ec) return;
-                       log("send_failed", to.text() + ": " + ec.message());
-                       if (on_error) on_error(to.text() + ": " + ec.message());
-                   });
+    source.udp->send_from(source.from, {to.address, to.port}, std::move(bytes),
+                          [this, to, on_error = std::move(on_error)](std::error_code ec) {
+                              if (!ec) return;
+                              log("send_failed", to.text() + ": " + ec.message());
+                              if (on_error) on_error(to.text() + ": " + ec.message());
+                          });
 }
 
 namespace {

@@ -117,12 +117,6 @@ SipServer::UdpFlowLookup SipServer::find_udp_flow(const asio::ip::address& addre
     return found;
 }
 
-asio::ip::address SipServer::udp_flow_source(const asio::ip::address& to,
-                                             std::uint16_t port) const {
-    if (port == 0 || udp_flows_.empty()) return {};
-    return find_udp_flow(to, port).local;
-}
-
 // A Destination names no local socket: the flow is failed when a failed one to that peer
 // exists on some listener and no alive one does. Untracked: alive (a UA without Outbound
 // gets what UDP always gave it, best effort, no failure detection).

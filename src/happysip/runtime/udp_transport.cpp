@@ -418,6 +418,11 @@ std::optional<asio::ip::udp::endpoint> UdpTransport::local_endpoint(eyeballs::Fa
 
 void UdpTransport::send(const asio::ip::udp::endpoint& to, std::string bytes,
                         std::function<void(std::error_code)> done) {
+    send_from({}, to, std::move(bytes), std::move(done));
+}
+
+void UdpTransport::send_from(const asio::ip::address& from, const asio::ip::udp::endpoint& to,
+                             std::string bytes, std::function<void(std::error_code)> done) {
     auto s = state_->slot(family_of(to.address()));
     if (!s || !s->socket.is_open()) {
         if (done) {
@@ -432,20 +437,14 @@ void UdpTransport::send(const asio::ip::udp::endpoint& to, std::string bytes,
         return;
     }
     // A v4-mapped destination goes out of the IPv4 socket as the plain IPv4 address.
+    const bool mapped = to.address().is_v6() && to.address().to_v6().is_v4_mapped();
     asio::ip::udp::endpoint dest = to;
-    if (to.address().is_v6() && to.address().to_v6().is_v4_mapped())
+    if (mapped)
         dest = {asio::ip::make_address_v4(asio::ip::v4_mapped, to.address().to_v6()), to.port()};
-    state_->queue(s, {dest, std::move(bytes), std::move(done), {}});
-}
-
-void UdpTransport::send_from(const asio::ip::address& from, const asio::ip::udp::endpoint& to,
-                             std::string bytes, std::function<void(std::error_code)> done) {
-    auto s = state_->slot(family_of(to.address()));
-    const bool pick = s && s->wildcard && !from.is_unspecified() &&
-                      family_of(from) == family_of(to.address()) &&
-                      !(to.address().is_v6() && to.address().to_v6().is_v4_mapped());
-    if (!pick) return send(to, std::move(bytes), std::move(done));
-    state_->queue(s, {to, std::move(bytes), std::move(done), from});
+    // A source only where routing would otherwise pick one, and of the datagram's family.
+    const bool pick =
+        s->wildcard && !mapped && !from.is_unspecified() && from.is_v4() == to.address().is_v4();
+    state_->queue(s, {dest, std::move(bytes), std::move(done), pick ? from : asio::ip::address()});
 }
 
 void UdpTransport::on_send_error(SendErrorHandler handler) {
