@@ -132,8 +132,9 @@ query() {  # query NAME PORT: a REGISTER without Contact lists alice-udp4's bind
 }
 query query1 "$u4"; check query-lists-binding $? "$(grep -A12 'SIP/2.0 200' "$tmp/query1.log" 2>/dev/null)"
 
-# Raw UDP: OPTIONS to the server, an INVITE, a request whose To does not parse (400 with
-# the parser's reason), the retransmission of a REGISTER (answered again, logged once).
+# Raw UDP: OPTIONS to the server, an INVITE, a REGISTER whose To URI does not parse (the
+# registrar's 400), a request whose To cannot be located (the front door's 400, with the
+# parser's reason), the retransmission of a REGISTER (answered again, logged once).
 python3 - "$u4" > "$tmp/raw.txt" 2>&1 <<'PY'
 import socket, sys
 port = int(sys.argv[1])
@@ -152,7 +153,10 @@ first = ask("INVITE", "sip:bob@localhost", "z9hG4bKi1").split("\r\n")[0]
 try: final = s.recv(65535).decode().split("\r\n")[0]
 except socket.timeout: final = "timeout"
 print("invite", first); print("invite-final", final)
-print("badto", ask("OPTIONS", "sip:localhost", "z9hG4bKb1", to="<sip:>").split("\r\n")[0])
+print("badto", ask("REGISTER", "sip:localhost", "z9hG4bKb1", to="<sip:>",
+                  extra="Contact: <sip:p@%s>\r\n" % me).split("\r\n")[0])
+print("unclosedto", ask("OPTIONS", "sip:localhost", "z9hG4bKb2",
+                        to="<sip:localhost").split("\r\n")[0])
 reg = lambda: ask("REGISTER", "sip:localhost", "z9hG4bKr1", to="<sip:carol@localhost>",
                   extra="Contact: <sip:carol@%s>\r\n" % me).split("\r\n")[0]
 print("register", reg()); print("again", reg())
@@ -168,7 +172,9 @@ except socket.timeout: print("refresh timeout")
 PY
 grep -q '^options SIP/2.0 200' "$tmp/raw.txt" && grep -q '^Allow: .*REGISTER' "$tmp/raw.txt"
 check options-200 $? "$(cat "$tmp/raw.txt")"
-grep -q '^badto SIP/2.0 400 Bad Request: .*To' "$tmp/raw.txt"; check bad-to-400-reason $? "$(cat "$tmp/raw.txt")"
+grep -q '^badto SIP/2.0 400 bad To header' "$tmp/raw.txt"; check bad-to-400-reason $? "$(cat "$tmp/raw.txt")"
+grep -q "^unclosedto SIP/2.0 400 Bad Request: bad To header.*missing '>'" "$tmp/raw.txt"
+check unclosed-to-400-reason $? "$(cat "$tmp/raw.txt")"
 grep -q '^register SIP/2.0 200' "$tmp/raw.txt" && grep -q '^again SIP/2.0 200' "$tmp/raw.txt"
 check retransmission-answered $? "$(cat "$tmp/raw.txt")"
 # Two lines for that Call-ID: the REGISTER with its retransmission, then the refresh.

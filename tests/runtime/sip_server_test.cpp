@@ -178,21 +178,46 @@ TEST(SipServer, PrefilterDropsOrAnswersStatelesslyWithoutATransaction) {
     EXPECT_EQ(f.server.transactions(), 0u);  // and nothing is kept for them
 }
 
+// The request with its To header replaced by `to`.
+std::string options_with_to(const UdpClient& client, const std::string& branch,
+                            std::string_view to) {
+    std::string request = test::options_text(client.sent_by(), branch);
+    auto at = request.find("To: <sip:responder.example.com>");
+    EXPECT_NE(at, std::string::npos);
+    if (at != std::string::npos) request.replace(at, 31, std::string(to));
+    return request;
+}
+
 TEST(SipServer, BadKeyHeaderGets400WithTheParserReason) {
     Fixture f(Transport::udp);
     UdpClient client(f.io);
-    std::string request = test::options_text(client.sent_by(), "z9hG4bKbad");
-    auto to = request.find("To: <sip:responder.example.com>");
-    ASSERT_NE(to, std::string::npos);
-    request.replace(to, 31, "To: <sip:>");
-    client.send(f.port, request);
+    // The To's URI cannot even be located: there is no tag to key a transaction by.
+    client.send(f.port, options_with_to(client, "z9hG4bKbad", "To: <sip:responder.example.com"));
     run_until(f.io, [&] { return client.got.size() == 1; });
 
     ASSERT_EQ(client.got.size(), 1u);
     EXPECT_EQ(client.got[0].status_code(), 400);
     EXPECT_NE(client.got[0].reason_phrase().find("bad To header"), std::string_view::npos)
         << client.got[0].reason_phrase();
+    EXPECT_NE(client.got[0].reason_phrase().find("missing '>'"), std::string_view::npos)
+        << client.got[0].reason_phrase();
     EXPECT_TRUE(f.requests.empty());
+}
+
+// RFC 3261 §16.3: the front door reads From and To as a proxy does, tags only. A To URI
+// that does not parse is for the code that uses it to judge (the registrar answers 400);
+// the request reaches the handler with its transaction.
+TEST(SipServer, UnparsableToUriReachesTheHandler) {
+    Fixture f(Transport::udp);
+    UdpClient client(f.io);
+    client.send(f.port, options_with_to(client, "z9hG4bKbaduri", "To: <sip:>;tag=t1"));
+    run_until(f.io, [&] { return client.got.size() == 1; });
+
+    ASSERT_EQ(client.got.size(), 1u);
+    EXPECT_EQ(client.got[0].status_code(), 200);
+    ASSERT_EQ(f.requests.size(), 1u);
+    EXPECT_EQ(f.requests[0].header(sip::HeaderId::to), "<sip:>;tag=t1");
+    EXPECT_EQ(client.got[0].header(sip::HeaderId::to), "<sip:>;tag=t1");
 }
 
 // TCP: a request whose top Via says alias (RFC 5923) files the connection under the

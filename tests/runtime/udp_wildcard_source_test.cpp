@@ -217,7 +217,7 @@ TEST(UdpWildcardSource, ServerResponsesLeaveFromTheAddressTheRequestWasSentTo) {
     std::string bad = test::options_text(peer.sent_by(), "z9hG4bKwildbad");
     const std::string to_line = "To: <sip:responder.example.com>";
     ASSERT_NE(bad.find(to_line), std::string::npos);
-    bad.replace(bad.find(to_line), to_line.size(), "To: <sip:>");
+    bad.replace(bad.find(to_line), to_line.size(), "To: <sip:responder.example.com");
     peer.send({k_second_v4, port}, bad);
     run_until(io, [&] { return peer.received.size() == 3; });
 

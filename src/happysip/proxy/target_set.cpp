@@ -14,8 +14,9 @@ namespace {
 bool has_to_tag(const sip::Message& request) {
     auto to = request.header(sip::HeaderId::to);
     if (!to) return false;
-    auto na = sip::parse_name_addr(*to);
-    return na && na.value().tag().has_value();
+    // The tag alone: a To whose URI does not parse is forwarded as it is (RFC 3261 §16.3).
+    std::optional<std::string_view> tag;
+    return !sip::parse_name_addr_tag(*to, tag, "To") && tag.has_value();
 }
 
 }  // namespace

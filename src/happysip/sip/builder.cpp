@@ -39,14 +39,16 @@ Result<Message> make_response(const Message& request, int status, std::string_vi
             case HeaderId::to: {
                 const std::string_view to = request.value(f);
                 // RFC 3261 §8.2.6.2: the UAS adds a tag unless one is present; a 100 need not.
-                // A tag is a parameter, so a To without ';' has none: the parse (a few %
-                // of answering a REGISTER, issue 4) is needed only for one with ';'.
+                // A tag is a parameter, so a To without ';' has none: the scan (a few %
+                // of answering a REGISTER, issue 4) is needed only for one with ';'. Only
+                // the tag is looked for: a To whose URI does not parse still has its tag
+                // (the server's front door reads From and To for their tags alone).
                 bool has_tag = false;
                 // Unchecked only when it is as received and the tag is a plain token.
                 const bool checked = !f.value_in_arena && chars::is_token(to_tag);
                 if (to.find(';') != std::string_view::npos) {
-                    auto parsed = parse_name_addr(to, "To");
-                    has_tag = parsed && parsed->tag().has_value();
+                    std::optional<std::string_view> tag;
+                    has_tag = !parse_name_addr_tag(to, tag, "To") && tag.has_value();
                 }
                 out.begin_header(HeaderId::to, "To");
                 out.text().append(to);

@@ -34,7 +34,7 @@ std::string server_method(const sip::Message& request) {
     return std::string(request.method_text());
 }
 
-TransactionKey server_key_from(const sip::Message& request, const sip::KeyHeaders& kh,
+TransactionKey server_key_from(const sip::Message& request, const sip::ProxyKeyHeaders& kh,
                                std::string method) {
     TransactionKey key;
     key.method = std::move(method);
@@ -48,8 +48,8 @@ TransactionKey server_key_from(const sip::Message& request, const sip::KeyHeader
     key.kind = KeyKind::server_rfc2543;
     auto& old = *(key.rfc2543 = std::make_unique<TransactionKey::Rfc2543>());
     old.request_uri = std::string(request.request_uri());
-    old.from_tag = std::string(kh.from.tag().value_or(""));
-    if (key.method != "INVITE") old.to_tag = std::string(kh.to.tag().value_or(""));
+    old.from_tag = std::string(kh.from_tag.value_or(""));
+    if (key.method != "INVITE") old.to_tag = std::string(kh.to_tag.value_or(""));
     old.call_id = std::string(kh.call_id);
     old.cseq = request.cseq_number();
     if (auto top = request.first_value(sip::HeaderId::via)) old.top_via = std::string(*top);
@@ -59,9 +59,9 @@ TransactionKey server_key_from(const sip::Message& request, const sip::KeyHeader
 
 sip::Result<TransactionKey> server_key_with_method(const sip::Message& request,
                                                    std::string method) {
-    auto key_headers = sip::interpret_key_headers(request);
-    if (!key_headers.ok()) return std::move(key_headers).error();
-    return server_key_from(request, *key_headers, std::move(method));
+    sip::ProxyKeyHeaders key_headers;
+    if (auto e = sip::interpret_proxy_key_headers(request, key_headers)) return std::move(*e);
+    return server_key_from(request, key_headers, std::move(method));
 }
 
 }  // namespace
@@ -114,7 +114,7 @@ sip::Result<TransactionKey> server_key(const sip::Message& request) {
     return server_key_with_method(request, server_method(request));
 }
 
-TransactionKey server_key(const sip::Message& request, const sip::KeyHeaders& keys) {
+TransactionKey server_key(const sip::Message& request, const sip::ProxyKeyHeaders& keys) {
     return server_key_from(request, keys, server_method(request));
 }
 

@@ -77,11 +77,12 @@ sip::Result<TransactionKey> client_key(const sip::Message& message);
 // matching its INVITE. Otherwise the RFC 2543 fallback: Request-URI, From tag, To tag,
 // Call-ID, CSeq number and method (ACK as INVITE), top Via. The To tag is left out for
 // INVITE and ACK: the ACK carries the tag of the response while the INVITE usually had
-// none; a retransmitted INVITE carries the same To as the original anyway.
+// none; a retransmitted INVITE carries the same To as the original anyway. The key needs
+// the From/To tags, not their URIs: the headers are read as a proxy reads them.
 sip::Result<TransactionKey> server_key(const sip::Message& request);
 // The same from the request's key headers, already interpreted (a server reads them for
 // every request anyway; reading them twice was ~6 % of a REGISTER, issue 4).
-TransactionKey server_key(const sip::Message& request, const sip::KeyHeaders& keys);
+TransactionKey server_key(const sip::Message& request, const sip::ProxyKeyHeaders& keys);
 
 // RFC 3261 §9.2: the key of the INVITE server transaction a CANCEL request targets (the
 // CANCEL's own transaction is server_key(cancel)).
