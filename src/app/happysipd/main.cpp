@@ -19,7 +19,9 @@ namespace {
 // glibc gives memory at the top of the heap back to the kernel as soon as 128 KiB of it is
 // free, and asks for it again on the next burst: under steady load that is a brk() call
 // and fresh zeroed pages (page faults) every few dozen requests. A server's working set
-// comes back, so keep up to 64 MiB of free heap and grow it 4 MiB at a time.
+// comes back, so keep up to 64 MiB of free heap and grow it 4 MiB at a time. With tcmalloc
+// linked (src/app/CMakeLists.txt) mallopt is tcmalloc's, which ignores it: its page heap
+// keeps freed spans and hands memory back gradually, not at every burst.
 void keep_free_heap() {
     mallopt(M_TRIM_THRESHOLD, 64 << 20);
     mallopt(M_TOP_PAD, 4 << 20);
