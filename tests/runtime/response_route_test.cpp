@@ -88,6 +88,39 @@ TEST(ResponseRoute, ParsedViaStampsTheSameAsParsingAgain) {
     }
 }
 
+// The stamped Via keeps the sent-by and every other parameter as written (white space,
+// case, order); only received and rport, in any case, are replaced at the end. A Via
+// without parameters (RFC 2543) is rebuilt from its parts.
+TEST(ResponseRoute, StampedViaKeepsTheRestAsWritten) {
+    struct Case {
+        std::string via;
+        std::string stamped;
+    };
+    const Case cases[] = {
+        {"SIP/2.0/UDP 192.0.2.7:5070 ;Branch=z9hG4bK9 ; RPORT;x=\"a;b\";Received=10.0.0.1;lr",
+         "SIP/2.0/UDP 192.0.2.7:5070 ;Branch=z9hG4bK9 ;x=\"a;b\";lr;received=203.0.113.9;"
+         "rport=41000"},
+        {"SIP / 2.0 / UDP host.example.com;rport=5;branch=z9hG4bKa",
+         "SIP / 2.0 / UDP host.example.com;branch=z9hG4bKa;received=203.0.113.9;rport=41000"},
+        {"SIP/2.0/UDP host.example.com:5071",
+         "SIP/2.0/UDP host.example.com:5071;received=203.0.113.9"},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.via);
+        auto reparsed = request_with_via(c.via);
+        ASSERT_FALSE(stamp_received(reparsed, asio::ip::make_address("203.0.113.9"), 41000));
+        EXPECT_EQ(top_via(reparsed), c.stamped);
+        auto m = request_with_via(c.via);
+        auto top = sip::parse_via(*m.first_value(sip::HeaderId::via));
+        ASSERT_TRUE(top.ok());
+        stamp_received(m, *top, asio::ip::make_address("203.0.113.9"), 41000);
+        EXPECT_EQ(top_via(m), c.stamped);
+        auto stamped = sip::parse_via(top_via(m));
+        ASSERT_TRUE(stamped.ok()) << stamped.error().to_string();
+        EXPECT_EQ(stamped->received, "203.0.113.9");
+    }
+}
+
 // A Via line of its own is edited where it stands, and the message keeps its other lines.
 TEST(ResponseRoute, ParsedViaEditedInPlace) {
     auto m = request_with_via("SIP/2.0/UDP 192.0.2.7:5070;branch=z9hG4bK7;rport");
