@@ -158,12 +158,13 @@ TEST(SipServer, ResponderKeyIsTheServerKeyOfTheStampedRequest) {
 
 TEST(SipServer, PrefilterDropsOrAnswersStatelesslyWithoutATransaction) {
     Fixture f(Transport::udp);
+    static const std::string k_allow_options[] = {"Allow: OPTIONS"};
     f.server.on_prefilter([](const sip::Message& m, const RequestSource&) {
         Prefiltered p;
         if (m.header(sip::HeaderId::call_id) == "call-z9hG4bKdrop")
             p.action = Prefiltered::Action::drop;
         else if (m.header(sip::HeaderId::call_id) == "call-z9hG4bKsl")
-            p = {Prefiltered::Action::respond, 200, {}, {"Allow: OPTIONS"}};
+            p = {Prefiltered::Action::respond, 200, {}, k_allow_options};
         return p;
     });
     UdpClient client(f.io);

@@ -58,10 +58,9 @@ runtime::Prefiltered RequestHandler::prefilter(const sip::Message& request,
     }
     if (request.method() == sip::Method::options && addressed_to_us(request)) {
         // RFC 3261 §11.2: what we support, in the headers an INVITE's 200 would carry.
-        return {Action::respond,
-                200,
-                {},
-                {std::string(k_allow), "Accept: application/sdp", "Supported: path"}};
+        static const std::string k_options_headers[] = {
+            std::string(k_allow), "Accept: application/sdp", "Supported: path"};
+        return {Action::respond, 200, {}, k_options_headers};
     }
     return {};
 }

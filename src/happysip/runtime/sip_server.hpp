@@ -24,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -119,9 +120,12 @@ struct Prefiltered {
         respond,      // a stateless response (RFC 3261 §8.2.7), no transaction kept
     };
     Action action = Action::transaction;
-    int status = 0;                    // respond: the response made from the request
-    std::string reason;                // empty: the standard phrase
-    std::vector<std::string> headers;  // whole lines without CRLF
+    int status = 0;      // respond: the response made from the request
+    std::string reason;  // empty: the standard phrase
+    // Whole lines without CRLF, read when the response is made right after the prefilter
+    // returns, so they must outlive its call: constants in practice (a stateless answer
+    // to OPTIONS sends the same lines to everyone), which a verdict need not copy.
+    std::span<const std::string> headers;
 };
 
 struct SipServerOptions {
