@@ -31,9 +31,7 @@ struct Fnv64 {
 std::string_view tag_of(const sip::Message& m, sip::HeaderId id) {
     auto value = m.header(id);
     if (!value) return {};
-    std::optional<std::string_view> tag;
-    if (sip::parse_name_addr_tag(*value, tag)) return {};
-    return tag.value_or(std::string_view{});
+    return sip::name_addr_tag(*value).value_or(std::string_view{});
 }
 
 // A branch this proxy wrote: "z9hG4bK-hs<token>.<loop hash>".

@@ -15,8 +15,7 @@ bool has_to_tag(const sip::Message& request) {
     auto to = request.header(sip::HeaderId::to);
     if (!to) return false;
     // The tag alone: a To whose URI does not parse is forwarded as it is (RFC 3261 §16.3).
-    std::optional<std::string_view> tag;
-    return !sip::parse_name_addr_tag(*to, tag, "To") && tag.has_value();
+    return sip::name_addr_tag(*to).has_value();
 }
 
 }  // namespace

@@ -43,13 +43,10 @@ Result<Message> make_response(const Message& request, int status, std::string_vi
                 // of answering a REGISTER, issue 4) is needed only for one with ';'. Only
                 // the tag is looked for: a To whose URI does not parse still has its tag
                 // (the server's front door reads From and To for their tags alone).
-                bool has_tag = false;
+                const bool has_tag =
+                    to.find(';') != std::string_view::npos && name_addr_tag(to).has_value();
                 // Unchecked only when it is as received and the tag is a plain token.
                 const bool checked = !f.value_in_arena && chars::is_token(to_tag);
-                if (to.find(';') != std::string_view::npos) {
-                    std::optional<std::string_view> tag;
-                    has_tag = !parse_name_addr_tag(to, tag, "To") && tag.has_value();
-                }
                 out.begin_header(HeaderId::to, "To");
                 out.text().append(to);
                 if (!has_tag && !to_tag.empty() && status > 100)

@@ -129,6 +129,12 @@ std::optional<ParseError> parse_name_addr_tag(std::string_view value,
     return scan_params(value, parts.params_begin, params, tag, header);
 }
 
+std::optional<std::string_view> name_addr_tag(std::string_view value) {
+    std::optional<std::string_view> tag;
+    if (parse_name_addr_tag(value, tag)) return std::nullopt;
+    return tag;
+}
+
 Result<NameAddr> parse_contact(std::string_view value) {
     if (text::trim(value) == "*") {
         NameAddr star;

@@ -40,6 +40,9 @@ std::optional<ParseError> parse_name_addr_into(std::string_view value, NameAddr&
 std::optional<ParseError> parse_name_addr_tag(std::string_view value,
                                               std::optional<std::string_view>& tag,
                                               std::string_view header = "");
+// The tag parse_name_addr_tag finds; nullopt when there is none or the value does not
+// parse that far (whether a To already has a tag, the tags a loop hash mixes in).
+std::optional<std::string_view> name_addr_tag(std::string_view value);
 
 // Contact: also accepts "*" and checks the parameters a registrar acts on.
 Result<NameAddr> parse_contact(std::string_view value);

@@ -123,5 +123,14 @@ TEST(NameAddrTag, RejectsWhatLocatingTheTagDependsOn) {
     EXPECT_TRUE(parse_name_addr_tag("a,b <sip:a@b>;tag=1", tag).has_value());
 }
 
+// name_addr_tag: the tag when the value parses that far, nothing otherwise, even where
+// the scan had met a tag before the fault.
+TEST(NameAddrTag, TagOrNothing) {
+    EXPECT_EQ(name_addr_tag("<sip:bad host@x>;TAG=7"), "7");
+    EXPECT_FALSE(name_addr_tag("Bob <sip:bob@biloxi.example.com>").has_value());
+    EXPECT_FALSE(name_addr_tag("<sip:a@b;tag=1").has_value());
+    EXPECT_FALSE(name_addr_tag("<sip:a@b>;tag=1;x=\"open").has_value());
+}
+
 }  // namespace
 }  // namespace happysip::sip
