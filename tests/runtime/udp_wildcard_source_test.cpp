@@ -228,7 +228,7 @@ TEST(UdpWildcardSource, ServerResponsesLeaveFromTheAddressTheRequestWasSentTo) {
     EXPECT_NE(peer.received[2].bytes.find("SIP/2.0 400"), std::string::npos)
         << peer.received[2].bytes;
     ASSERT_EQ(sources.size(), 1u);
-    EXPECT_EQ(sources[0].local, "127.0.0.2:" + std::to_string(port));
+    EXPECT_EQ(sources[0].local_text(), "127.0.0.2:" + std::to_string(port));
 }
 
 // RFC 5626 §5.3 on a wildcard listener: a request down a UA's flow, its Via, and a response

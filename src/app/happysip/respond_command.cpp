@@ -61,8 +61,8 @@ void log_new(const sip::Message& request, const runtime::RequestSource& source) 
     line["cseq"] = request.cseq_number();
     line["branch"] = source.branch;
     line["transport"] = eyeballs::to_string(source.transport);
-    line["from"] = source.remote;
-    line["local"] = source.local;
+    line["from"] = source.remote_text();
+    line["local"] = source.local_text();
     std::cout << line.dump() << std::endl;  // flushed: a test reads it while we run
 }
 

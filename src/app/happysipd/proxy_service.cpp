@@ -342,14 +342,14 @@ std::optional<std::size_t> ProxyService::add_branch_to(
         // RFC 5626 §5.1: a side that is an Outbound flow (the caller's, when its Contact
         // says "ob"; the callee's, when we reach it over its flow) is named in the user
         // part, so the dialog's later requests go down the same flow.
-        // Over UDP the caller's side is the address it sent to, `source.local` (on a
+        // Over UDP the caller's side is the address it sent to, `source.local_text()` (on a
         // wildcard listener one of several, the one it can reach); otherwise the one we
         // would send it from.
         const bool udp_local =
             source.transport == Transport::udp && !source.local_address.is_unspecified();
         std::string in_side =
             udp_local
-                ? source.local
+                ? source.local_text()
                 : server_.via_sent_by(
                       {source.transport, source.remote_address, source.remote_port, {}, false});
         const std::string out_flow = destination.existing_flow_only ? destination.text() : "";

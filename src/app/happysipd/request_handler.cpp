@@ -79,7 +79,7 @@ void RequestHandler::operator()(const sip::Message& request, const runtime::Requ
                   {"call_id", call_id},
                   {"branch", source.branch},
                   {"source", source.text()},
-                  {"local", source.local}});
+                  {"local", source.local_text()}});
     // RFC 5626 §5.1: a REGISTER for an [edge] domain is its registrar's; we relay it with
     // our Path.
     if (request.method() == sip::Method::register_ &&

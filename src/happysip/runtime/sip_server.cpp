@@ -36,14 +36,18 @@ std::optional<ListenSpec> parse_listen_spec(std::string_view text) {
 
 std::string RequestSource::text() const {
     const std::string_view transport_name = eyeballs::to_string(transport);
-    // A source built by hand may leave `remote` unset.
-    if (remote.empty())
-        return std::string(transport_name) + ":" + to_hostport(remote_address, remote_port);
-    // Otherwise it is that host:port already, written once on receipt (every REGISTER asks).
     std::string out;
-    out.reserve(transport_name.size() + 1 + remote.size());
-    out.append(transport_name).append(":").append(remote);
+    out.reserve(transport_name.size() + 1 + 48);  // "[" 39 "]:" 5: no second allocation
+    out.append(transport_name).append(":").append(remote_text());
     return out;
+}
+
+std::string RequestSource::remote_text() const {
+    return to_hostport(remote_address, remote_port);
+}
+
+std::string RequestSource::local_text() const {
+    return local_port == 0 ? std::string() : to_hostport(local_address, local_port);
 }
 
 // --- Responder -------------------------------------------------------------------------
@@ -239,9 +243,10 @@ bool SipServer::admit(const sip::Message& request, const Route& route) {
     Prefiltered verdict = prefilter_(request, route.source);
     if (verdict.action == Prefiltered::Action::transaction) return true;
     if (verdict.action == Prefiltered::Action::respond) {
-        auto r = sip::make_response(request, verdict.status, verdict.reason, new_tag(),
-                                    verdict.headers, server_line_);
-        if (r) send_response(route, *r);
+        // Bytes only: no transaction keeps this response (builder.hpp, response_bytes).
+        auto bytes = sip::response_bytes(request, verdict.status, verdict.reason, new_tag(),
+                                         verdict.headers, server_line_);
+        if (bytes) send_bytes(route, request, std::move(*bytes));
     }
     return false;
 }
@@ -385,17 +390,19 @@ void SipServer::transmit(const Route& route, const sip::Message& m, bool* failed
         c->send(m.serialize());
         return;
     }
-    send_response(route, m);
+    send_bytes(route, m, m.serialize());
 }
 
-// §18.2.2 / RFC 3581 over UDP, read from the response itself (send_raw would parse it
-// again); on a stream, back on the connection.
-void SipServer::send_response(const Route& route, const sip::Message& m) {
+// §18.2.2 / RFC 3581 over UDP, read from the top Via of `via_of`: the response, or its
+// request, whose top Via the response copies (send_raw would parse the bytes again); on a
+// stream, back on the connection.
+void SipServer::send_bytes(const Route& route, const sip::Message& via_of, std::string bytes) {
     if (!route.udp) {
-        if (auto c = route.stream.lock()) c->send(m.serialize());
+        if (auto c = route.stream.lock()) c->send(std::move(bytes));
         return;
     }
-    send_udp({route.udp, udp_reply_to(route, m), route.source.local_address}, m.serialize());
+    send_udp({route.udp, udp_reply_to(route, via_of), route.source.local_address},
+             std::move(bytes));
 }
 
 asio::ip::udp::endpoint SipServer::udp_reply_to(const Route& route, const sip::Message& m) const {
@@ -427,7 +434,7 @@ void SipServer::reject(const sip::Message& request, const Route& route, const si
     std::string reason = "Bad Request: " + e.to_string();
     auto r = sip::make_response(request, 400, reason, new_tag(), {}, server_line_);
     if (!r) return;
-    log("request_rejected", route.source.remote + ": " + reason);
+    log("request_rejected", route.source.remote_text() + ": " + reason);
     send_raw(route, r->serialize());
 }
 

@@ -60,15 +60,20 @@ struct RequestSource {
     eyeballs::Transport transport = eyeballs::Transport::udp;
     asio::ip::address remote_address;
     std::uint16_t remote_port = 0;
-    std::string remote;  // "[2001:db8::2]:5060"
-    std::string local;   // our end: the address the request was sent to, and our port
     std::string branch;  // top Via branch: the transaction's name in logs
-    // `local` as an address and port (unspecified and 0 in a source made by hand).
+    // Our end: the address the request was sent to, and our port (unspecified and 0 in a
+    // source made by hand; on a wildcard listener, unspecified when the IP header did not
+    // say, as for an IPv6 multicast).
     asio::ip::address local_address;
     std::uint16_t local_port = 0;
 
     // "udp:[2001:db8::2]:5060": the form a registrar stores as a binding's source.
     std::string text() const;
+    // "[2001:db8::2]:5060". Written when asked, not on receipt: most requests never are
+    // (issue 4: an OPTIONS answered statelessly).
+    std::string remote_text() const;
+    // Our end as "[2001:db8::1]:5060"; empty when the port is unknown (0).
+    std::string local_text() const;
 };
 
 class SipServer;
@@ -358,7 +363,9 @@ class SipServer {
     void transmit(const Route& route, const sip::Message& m, bool* failed);
     void reject(const sip::Message& request, const Route& route, const sip::ParseError& e);
     void send_raw(const Route& route, std::string bytes);
-    void send_response(const Route& route, const sip::Message& response);
+    // A response's bytes, sent where the response `via_of` (or a response to the request
+    // `via_of`) goes.
+    void send_bytes(const Route& route, const sip::Message& via_of, std::string bytes);
     asio::ip::udp::endpoint udp_reply_to(const Route& route, const sip::Message& response) const;
     void send_udp(const UdpReplyTo& reply_to, std::string bytes);
     void log(std::string_view event, const std::string& detail) const;

@@ -27,23 +27,15 @@ SipServer::Listening SipServer::listen(const ListenSpec& spec,
             // RFC 5626 §4.4.2: every datagram from a tracked flow refreshes it.
             t->on_keepalive(
                 [this, socket](const asio::ip::udp::endpoint& from) { heard_udp(socket, from); });
-            // On a wildcard listener `local` says [::]:5060; each request's source says
-            // which of the host's addresses it was sent to.
-            const bool wildcard = spec.at.address.is_unspecified();
+            // `to`: on a wildcard listener the address the request was sent to (which of
+            // the host's), else the listener's own.
             const std::uint16_t port = t->local_endpoint(family_of(spec.at.address))->port();
-            t->on_message([this, raw = t.get(), local, socket, wildcard, port](
-                              sip::Message m, const asio::ip::udp::endpoint& from,
-                              const asio::ip::address& to) {
+            t->on_message([this, raw = t.get(), socket, port](sip::Message m,
+                                                              const asio::ip::udp::endpoint& from,
+                                                              const asio::ip::address& to) {
                 heard_udp(socket, from);
                 Route route;
-                route.source = {Transport::udp,
-                                from.address(),
-                                from.port(),
-                                to_hostport(from),
-                                wildcard && !to.is_unspecified() ? to_hostport(to, port) : local,
-                                {},
-                                to,
-                                port};
+                route.source = {Transport::udp, from.address(), from.port(), {}, to, port};
                 route.udp = raw;
                 route.udp_source = from;
                 receive(std::move(m), std::move(route));
@@ -96,8 +88,6 @@ void SipServer::serve(std::shared_ptr<StreamConnection> c) {
     route.source = {c->is_tls() ? Transport::tls : Transport::tcp,
                     c->remote_endpoint().address(),
                     c->remote_endpoint().port(),
-                    to_hostport(c->remote_endpoint()),
-                    c->local_endpoint() ? to_hostport(local) : std::string(),
                     {},
                     local.address(),
                     local.port()};
@@ -110,7 +100,7 @@ void SipServer::serve(std::shared_ptr<StreamConnection> c) {
         fail_pending(weak, peer + ": connection closed (" + detail + ")");
     });
     c->on_message([this, route](sip::Message m) { receive(std::move(m), Route(route)); });
-    c->on_bad_message([this, remote = route.source.remote, weak = std::weak_ptr(c)](
+    c->on_bad_message([this, remote = route.source.remote_text(), weak = std::weak_ptr(c)](
                           std::string detail, std::string_view frame) {
         log("bad_message", remote + ": " + detail);
         if (auto reply = bad_request_reply(frame, detail)) {

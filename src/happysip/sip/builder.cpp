@@ -12,20 +12,12 @@ void line(std::string& out, std::string_view name, std::string_view value) {
     out.append(name).append(": ").append(value).append("\r\n");
 }
 
-}  // namespace
-
-Result<Message> make_response(const Message& request, int status, std::string_view reason,
-                              std::string_view to_tag,
-                              const std::vector<std::string>& extra_headers) {
-    return make_response(request, status, reason, to_tag, extra_headers, {});
-}
-
-Result<Message> make_response(const Message& request, int status, std::string_view reason,
-                              std::string_view to_tag, std::span<const std::string> extra_headers,
-                              std::string_view last_header) {
-    // Assembled rather than written and parsed: the fields are noted as the text grows
-    // (message_assembler.hpp).
-    MessageAssembler out(512);
+// The response's lines in RFC 3261 §8.2.6's order, into a MessageAssembler (a Message
+// noted as it is written) or a ResponseText (bytes only): one composition for both.
+template <class Out>
+void compose_response(Out& out, const Message& request, int status, std::string_view reason,
+                      std::string_view to_tag, std::span<const std::string> extra_headers,
+                      std::string_view last_header) {
     out.status_line(status, reason.empty() ? default_reason(status) : reason);
     for (const HeaderField& f : request.fields()) {
         if (f.removed) continue;
@@ -64,7 +56,75 @@ Result<Message> make_response(const Message& request, int status, std::string_vi
     for (const std::string& h : extra_headers)
         out.header_line(h);
     if (!last_header.empty()) out.header_line(last_header);
+}
+
+// A response written as bytes and nothing else, for one that leaves at once and is never
+// read as a Message: what the assembler notes for the parser's sake is not needed. What
+// would break the framing (a line break or NUL in the reason or a line, a status that is
+// not three digits) is remembered, and make_response is asked instead.
+class ResponseText {
+  public:
+    explicit ResponseText(std::size_t reserve) { text_.reserve(reserve); }
+
+    void status_line(int status, std::string_view reason) {
+        if (status < 100 || status > 699) odd_ = true;
+        for (char c : reason)
+            if (chars::is(c, chars::k_ctl) && c != '\t') odd_ = true;
+        text_.append("SIP/2.0 ").append(std::to_string(status)).push_back(' ');
+        text_.append(reason).append("\r\n");
+    }
+    void begin_header(HeaderId, std::string_view name) { text_.append(name).append(": "); }
+    std::string& text() noexcept { return text_; }
+    // The values copied are the request's, which parsed (or were edited by the server).
+    void end_header(bool = false) { text_.append("\r\n"); }
+    void copy_header(const Message& from, const HeaderField& f, std::string_view name) {
+        text_.append(name).append(": ").append(from.value(f)).append("\r\n");
+    }
+    void header_line(std::string_view line) {
+        if (chars::has_line_break_or_nul(line)) odd_ = true;
+        text_.append(line).append("\r\n");
+    }
+
+    bool odd() const noexcept { return odd_; }
+    std::string finish() && {
+        text_.append("Content-Length: 0\r\n\r\n");
+        return std::move(text_);
+    }
+
+  private:
+    std::string text_;
+    bool odd_ = false;
+};
+
+}  // namespace
+
+Result<Message> make_response(const Message& request, int status, std::string_view reason,
+                              std::string_view to_tag,
+                              const std::vector<std::string>& extra_headers) {
+    return make_response(request, status, reason, to_tag, extra_headers, {});
+}
+
+Result<Message> make_response(const Message& request, int status, std::string_view reason,
+                              std::string_view to_tag, std::span<const std::string> extra_headers,
+                              std::string_view last_header) {
+    // Assembled rather than written and parsed: the fields are noted as the text grows
+    // (message_assembler.hpp).
+    MessageAssembler out(512);
+    compose_response(out, request, status, reason, to_tag, extra_headers, last_header);
     return out.finish_without_body();
+}
+
+Result<std::string> response_bytes(const Message& request, int status, std::string_view reason,
+                                   std::string_view to_tag,
+                                   std::span<const std::string> extra_headers,
+                                   std::string_view last_header) {
+    ResponseText out(512);
+    compose_response(out, request, status, reason, to_tag, extra_headers, last_header);
+    if (!out.odd()) return std::move(out).finish();
+    // What the parser makes of the odd text, or its error, exactly as for a Message.
+    auto made = make_response(request, status, reason, to_tag, extra_headers, last_header);
+    if (!made) return std::move(made).error();
+    return made->serialize();
 }
 
 Result<Message> make_request(const RequestParts& p) {

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace happysip::sip::chars {
@@ -100,6 +101,12 @@ constexpr bool all_of(std::string_view s, std::uint16_t cls) noexcept {
 }
 constexpr bool is_token(std::string_view s) noexcept {
     return !s.empty() && all_of(s, k_token);
+}
+// A CR, LF or NUL: what a header value or reason phrase may not hold once written out.
+inline bool has_line_break_or_nul(std::string_view s) noexcept {
+    return std::memchr(s.data(), '\n', s.size()) != nullptr ||
+           std::memchr(s.data(), '\r', s.size()) != nullptr ||
+           std::memchr(s.data(), '\0', s.size()) != nullptr;
 }
 
 }  // namespace happysip::sip::chars

@@ -1,6 +1,5 @@
 #include "happysip/sip/message_assembler.hpp"
 
-#include <cstring>
 #include <memory>
 #include <utility>
 
@@ -14,12 +13,6 @@ constexpr std::string_view k_version = "SIP/2.0";
 
 Span span(std::size_t begin, std::size_t end) {
     return Span{static_cast<std::uint32_t>(begin), static_cast<std::uint32_t>(end - begin)};
-}
-
-bool has_line_break_or_nul(std::string_view v) {
-    return std::memchr(v.data(), '\n', v.size()) != nullptr ||
-           std::memchr(v.data(), '\r', v.size()) != nullptr ||
-           std::memchr(v.data(), '\0', v.size()) != nullptr;
 }
 
 // The parser's limits (ParseLimits' defaults): past them it rejects what it reads.
@@ -80,7 +73,7 @@ void MessageAssembler::record(HeaderId id, std::size_t line_begin, std::size_t n
         const std::string_view value(text_.data() + value_begin, text_.size() - value_begin);
         if (!value.empty() && (chars::is_wsp(value.front()) || chars::is_wsp(value.back())))
             plain_ = false;
-        if (has_line_break_or_nul(value)) plain_ = false;
+        if (chars::has_line_break_or_nul(value)) plain_ = false;
     }
     if (text_.size() - line_begin > k_limits.max_line_length || field_count_ == k_max_fields)
         [[unlikely]] {

@@ -115,16 +115,15 @@ std::vector<std::string> corpus_requests() {
     return out;
 }
 
-TEST(MessageAssembler, ResponsesToTheTortureRequestsAreWhatTheirTextParsesTo) {
-    const std::vector<std::string> requests = corpus_requests();
-    ASSERT_GE(requests.size(), 20u);
-    struct Case {
-        int status;
-        std::string_view reason;
-        std::string_view tag;
-        std::vector<std::string> extra;
-    };
-    const std::vector<Case> cases = {
+struct Case {
+    int status;
+    std::string_view reason;
+    std::string_view tag;
+    std::vector<std::string> extra;
+};
+
+const std::vector<Case>& response_cases() {
+    static const std::vector<Case> cases = {
         {100, {}, "t1", {}},
         {180, {}, "t1", {}},
         {200,
@@ -135,19 +134,50 @@ TEST(MessageAssembler, ResponsesToTheTortureRequestsAreWhatTheirTextParsesTo) {
         {423, "Interval Too Brief", "x", {"Min-Expires: 60"}},
         {599, {}, {}, {"X-Custom:value", "Supported: outbound, gruu"}},
     };
-    for (const std::string& text : requests) {
+    return cases;
+}
+
+// Each torture request as parsed, and with its top Via edited (received), whose value then
+// lives in the arena, as it does in a server.
+std::vector<Message> corpus_requests_and_stamped() {
+    std::vector<Message> out;
+    for (const std::string& text : corpus_requests()) {
         auto request = parse_message(text);
-        // An edited top Via (received/rport) lives in the arena, as it does in a server.
         Message stamped = *request;
         if (const HeaderField* via = stamped.find(HeaderId::via))
             stamped.set_value(static_cast<std::size_t>(via - stamped.fields().data()),
                               std::string(stamped.value(*via)) + ";received=192.0.2.1");
-        for (const Message* m : {&*request, &stamped})
-            for (const Case& c : cases)
-                expect_same(make_response(*m, c.status, c.reason, c.tag, c.extra),
-                            parse_message(response_text(*m, c.status, c.reason, c.tag, c.extra)),
-                            text.substr(0, 60) + " / " + std::to_string(c.status));
+        out.push_back(std::move(*request));
+        out.push_back(std::move(stamped));
     }
+    return out;
+}
+
+TEST(MessageAssembler, ResponsesToTheTortureRequestsAreWhatTheirTextParsesTo) {
+    const std::vector<Message> requests = corpus_requests_and_stamped();
+    ASSERT_GE(requests.size(), 40u);
+    for (const Message& m : requests)
+        for (const Case& c : response_cases())
+            expect_same(make_response(m, c.status, c.reason, c.tag, c.extra),
+                        parse_message(response_text(m, c.status, c.reason, c.tag, c.extra)),
+                        std::string(m.raw().substr(0, 60)) + " / " + std::to_string(c.status));
+}
+
+// The stateless path writes bytes only: they must be those of the response made as a
+// Message, for every torture request, with and without a last line.
+TEST(ResponseBytes, AreTheMadeResponsesBytesForTheTortureRequests) {
+    const std::vector<Message> requests = corpus_requests_and_stamped();
+    ASSERT_GE(requests.size(), 40u);
+    for (const Message& m : requests)
+        for (const Case& c : response_cases())
+            for (std::string_view last : {std::string_view(), std::string_view("Server: hs")}) {
+                SCOPED_TRACE(std::string(m.raw().substr(0, 60)) + " / " + std::to_string(c.status));
+                auto made = make_response(m, c.status, c.reason, c.tag, c.extra, last);
+                auto bytes = response_bytes(m, c.status, c.reason, c.tag, c.extra, last);
+                ASSERT_TRUE(made.ok()) << made.error().to_string();
+                ASSERT_TRUE(bytes.ok()) << bytes.error().to_string();
+                EXPECT_EQ(*bytes, made->serialize());
+            }
 }
 
 constexpr std::string_view k_register =
@@ -215,6 +245,51 @@ TEST(MessageAssembler, StatusLinesTheParserRejectsGiveItsError) {
                 parse_message(response_text(*request, 200, reason, "t", {})), "CTL in reason");
     expect_same(make_response(*request, 200, "Tab\tIs Fine", "t"),
                 parse_message(response_text(*request, 200, "Tab\tIs Fine", "t", {})), "tab");
+}
+
+// What would break the framing gets make_response's answer: its error, or the bytes of
+// what the parser made of the text (a line break in a line can be read as two lines).
+TEST(ResponseBytes, FramingBreakersGetMakeResponsesAnswer) {
+    auto request = parse_message(k_register);
+    ASSERT_TRUE(request.ok());
+    const auto same_answer = [&](int status, std::string_view reason,
+                                 const std::vector<std::string>& extra, const std::string& what) {
+        SCOPED_TRACE(what);
+        auto made = make_response(*request, status, reason, "t", extra, {});
+        auto bytes = response_bytes(*request, status, reason, "t", extra, {});
+        ASSERT_EQ(bytes.ok(), made.ok());
+        if (made.ok())
+            EXPECT_EQ(*bytes, made->serialize());
+        else
+            EXPECT_EQ(bytes.error().to_string(), made.error().to_string());
+    };
+    for (int status : {99, 700, 1000})
+        same_answer(status, "Odd", {}, std::to_string(status));
+    same_answer(200, std::string("Bad") + '\x01' + "Reason", {}, "CTL in reason");
+    same_answer(200, "Line\r\nBreak", {}, "CRLF in reason");
+    same_answer(200, {}, {"X-Nul: a" + std::string(1, '\0') + "b"}, "NUL");
+    same_answer(200, {}, {"X-Break: a\r\nInjected: b"}, "CRLF in a line");
+    same_answer(200, {}, {"X-Fold: a\r\n b"}, "folded line");
+    same_answer(200, {}, {"X-Lf: a\nb"}, "LF in a line");
+    // Refused outright where make_response refuses.
+    EXPECT_FALSE(response_bytes(*request, 99, "Odd", "t", {}, {}).ok());
+}
+
+// The caller's own lines otherwise leave as written, without the parser's reading of them:
+// a server's constants, checked where they are written.
+TEST(ResponseBytes, WritesTheCallersLinesAsTheyAre) {
+    auto request = parse_message(k_register);
+    ASSERT_TRUE(request.ok());
+    const std::vector<std::string> extra = {"Allow: INVITE, ACK", "X-Two:  spaces"};
+    auto bytes = response_bytes(*request, 200, {}, "t9", extra, "Server: hs");
+    ASSERT_TRUE(bytes.ok());
+    EXPECT_TRUE(bytes->starts_with("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.5:5060;"));
+    EXPECT_NE(bytes->find("\r\nTo: <sip:alice@example.com>;tag=t9\r\n"), std::string::npos);
+    EXPECT_TRUE(bytes->ends_with(
+        "\r\nAllow: INVITE, ACK\r\nX-Two:  spaces\r\nServer: hs\r\nContent-Length: 0\r\n\r\n"));
+    auto parsed = parse_message(*bytes);
+    ASSERT_TRUE(parsed.ok()) << parsed.error().to_string();
+    EXPECT_EQ(parsed->header(HeaderId::call_id), "c1@192.0.2.5");
 }
 
 TEST(MessageAssembler, AssemblesAMessageWithoutARequest) {
