@@ -159,7 +159,7 @@ TEST(SipServer, ResponderKeyIsTheServerKeyOfTheStampedRequest) {
 TEST(SipServer, PrefilterDropsOrAnswersStatelesslyWithoutATransaction) {
     Fixture f(Transport::udp);
     static const std::string k_allow_options[] = {"Allow: OPTIONS"};
-    f.server.on_prefilter([](const sip::Message& m, const RequestSource&) {
+    f.server.on_prefilter([](const sip::Message& m, const RequestSource&, const sip::Uri&) {
         Prefiltered p;
         if (m.header(sip::HeaderId::call_id) == "call-z9hG4bKdrop")
             p.action = Prefiltered::Action::drop;

@@ -255,10 +255,11 @@ int run_daemon(const Config& config, Logger& log) {
             return own_addresses.contains(literal);
         };
     RequestHandler handler(registrar, server, log, local_hosts, auth.auth.get(), own_address);
-    server.on_prefilter(
-        [&handler](const sip::Message& request, const runtime::RequestSource& source) {
-            return handler.prefilter(request, source);
-        });
+    server.on_prefilter([&handler](const sip::Message& request,
+                                   const runtime::RequestSource& source,
+                                   const sip::Uri& request_uri) {
+        return handler.prefilter(request, source, request_uri);
+    });
     server.on_request(
         [&handler](const sip::Message& request, const runtime::RequestSource& source,
                    runtime::Responder& responder) { handler(request, source, responder); });

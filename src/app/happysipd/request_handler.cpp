@@ -20,21 +20,21 @@ RequestHandler::RequestHandler(registrar::Registrar& registrar, runtime::SipServ
       local_hosts_(std::move(local_hosts)),
       own_address_(std::move(own_address)) {}
 
-bool RequestHandler::addressed_to_us(const sip::Message& request) const {
-    auto uri = sip::parse_uri(request.request_uri());
-    if (!uri || !uri->is_sip_or_sips() || uri->has_user) return false;
-    std::string_view host = uri->host.text;
+bool RequestHandler::addressed_to_us(const sip::Uri& uri) const {
+    if (!uri.is_sip_or_sips() || uri.has_user) return false;
+    std::string_view host = uri.host.text;
     if (registrar_.serves(host)) return true;
     if (std::any_of(local_hosts_.begin(), local_hosts_.end(),
                     [&](const std::string& h) { return sip::text::iequals(h, host); }))
         return true;
     // An address of the host's, reached through a wildcard listener.
-    return own_address_ && uri->host.kind != sip::HostKind::hostname &&
-           own_address_(uri->host.address());
+    return own_address_ && uri.host.kind != sip::HostKind::hostname &&
+           own_address_(uri.host.address());
 }
 
 runtime::Prefiltered RequestHandler::prefilter(const sip::Message& request,
-                                               const runtime::RequestSource& source) {
+                                               const runtime::RequestSource& source,
+                                               const sip::Uri& request_uri) {
     using Action = runtime::Prefiltered::Action;
     std::string_view method = request.method_text();
     if (auth_ && auth_->over_rate(source)) {
@@ -56,7 +56,7 @@ runtime::Prefiltered RequestHandler::prefilter(const sip::Message& request,
                   {"source", source.text()}});
         return {Action::drop, 0, {}, {}};
     }
-    if (request.method() == sip::Method::options && addressed_to_us(request)) {
+    if (request.method() == sip::Method::options && addressed_to_us(request_uri)) {
         // RFC 3261 §11.2: what we support, in the headers an INVITE's 200 would carry.
         static const std::string k_options_headers[] = {
             std::string(k_allow), "Accept: application/sdp", "Supported: path"};

@@ -34,7 +34,8 @@ class RequestHandler {
     // rate and a known scanner are dropped, an OPTIONS for the server itself is answered
     // statelessly (RFC 3261 §8.2.7, §11.2); everything else gets its transaction.
     runtime::Prefiltered prefilter(const sip::Message& request,
-                                   const runtime::RequestSource& source);
+                                   const runtime::RequestSource& source,
+                                   const sip::Uri& request_uri);
 
     void operator()(const sip::Message& request, const runtime::RequestSource& source,
                     runtime::Responder& responder);
@@ -46,7 +47,7 @@ class RequestHandler {
 
     // True when the Request-URI names this server itself: a sip/sips URI without a user
     // part whose host is a served domain or one of our addresses.
-    bool addressed_to_us(const sip::Message& request) const;
+    bool addressed_to_us(const sip::Uri& request_uri) const;
 
   private:
     void handle_register(const sip::Message& request, const runtime::RequestSource& source,

@@ -120,7 +120,11 @@ void SipServer::receive(sip::Message request, Route&& route) {
         return;
     }
     txn::TransactionKey key;
-    if (!stamp_and_key(request, route, key)) return;
+    // The key headers as the front door read them; of their views only the Request-URI's
+    // are used after the Via is stamped: the start line is never edited or moved.
+    sip::ProxyKeyHeaders keys;
+    if (!stamp_and_key(request, route, keys, key)) return;
+    const sip::Uri& request_uri = *keys.request_uri;
     Instant t = now();
     txn::Transport kind = route.udp ? txn::Transport::unreliable : txn::Transport::reliable;
     sip::Method method = request.method();
@@ -129,7 +133,7 @@ void SipServer::receive(sip::Message request, Route&& route) {
         if (auto existing = invite_.touch(key)) {
             existing.txn->on_request(request, t);  // retransmission, or the ACK of a non-2xx
             drain(*existing.txn, *existing.extra, existing.id);
-        } else if (is_invite && !stopping_ && admit(request, route)) {
+        } else if (is_invite && !stopping_ && admit(request, route, request_uri)) {
             route.to_tag = new_tag();
             auto send100 = options_.invite_100_trying ? txn::InviteServerTransaction::Send100::yes
                                                       : txn::InviteServerTransaction::Send100::no;
@@ -150,7 +154,7 @@ void SipServer::receive(sip::Message request, Route&& route) {
         } else if (auto existing = non_invite_.touch(key)) {
             existing.txn->on_request(request, t);
             drain(*existing.txn, *existing.extra, existing.id);
-        } else if (!stopping_ && admit(request, route)) {
+        } else if (!stopping_ && admit(request, route, request_uri)) {
             route.to_tag = new_tag();
             auto stored = non_invite_.insert_touched(
                 std::move(key),
@@ -171,8 +175,8 @@ void SipServer::receive(sip::Message request, Route&& route) {
 // the server does with a request decides which URIs it needs, and the code that reads one
 // checks it (the registrar's To: 400; a proxy's From domain: not ours). Interpreting both
 // here was ~3,400 instructions per request, 8 % of a REGISTER refresh (issue 4).
-bool SipServer::stamp_and_key(sip::Message& request, Route& route, txn::TransactionKey& key) {
-    sip::ProxyKeyHeaders keys;
+bool SipServer::stamp_and_key(sip::Message& request, Route& route, sip::ProxyKeyHeaders& keys,
+                              txn::TransactionKey& key) {
     const bool parsed = !sip::interpret_proxy_key_headers(request, keys);
     if (!parsed) {
         // The order of the decisions as it always was: no usable Via, nothing sent; else
@@ -238,9 +242,10 @@ void SipServer::retire_completed() {
 
 // The prefilter's say over a request that would start a transaction: false when it was
 // dropped or answered statelessly (RFC 3261 §8.2.7) and no transaction is to be made.
-bool SipServer::admit(const sip::Message& request, const Route& route) {
+bool SipServer::admit(const sip::Message& request, const Route& route,
+                      const sip::Uri& request_uri) {
     if (!prefilter_) return true;
-    Prefiltered verdict = prefilter_(request, route.source);
+    Prefiltered verdict = prefilter_(request, route.source, request_uri);
     if (verdict.action == Prefiltered::Action::transaction) return true;
     if (verdict.action == Prefiltered::Action::respond) {
         // Bytes only: no transaction keeps this response (builder.hpp, response_bytes).

@@ -219,8 +219,10 @@ class SipServer {
     void on_response(ResponseHandler handler) { response_handler_ = std::move(handler); }
     // Consulted before each new server transaction (never for retransmissions, ACKs of
     // non-2xx, or an ACK of a 2xx): what needs no transaction costs none. Cheap checks
-    // only; the request has received/rport stamped.
-    using Prefilter = std::function<Prefiltered(const sip::Message&, const RequestSource&)>;
+    // only; the request has received/rport stamped. `request_uri`: the front door's parse
+    // of the Request-URI (it answered 400 to one that does not parse), valid during the call.
+    using Prefilter = std::function<Prefiltered(const sip::Message&, const RequestSource&,
+                                                const sip::Uri& request_uri)>;
     void on_prefilter(Prefilter filter) { prefilter_ = std::move(filter); }
 
     // Opens one listener; `tls` is required for a tls spec. Returns the bound endpoint as
@@ -345,7 +347,8 @@ class SipServer {
     void fail_pending(const std::weak_ptr<StreamConnection>& connection, const std::string& why);
     void count_tls_handshake(const StreamConnection& c, const std::string& peer);
     void receive(sip::Message request, Route&& route);
-    bool stamp_and_key(sip::Message& request, Route& route, txn::TransactionKey& key);
+    bool stamp_and_key(sip::Message& request, Route& route, sip::ProxyKeyHeaders& keys,
+                       txn::TransactionKey& key);
     std::string new_tag();  // a To tag for a response we make
     void file_alias(const sip::Message& request, const Route& route);
     template <class Txn>
@@ -357,7 +360,7 @@ class SipServer {
     bool awaits_final(std::uint64_t id, bool invite);
     const Route* route_of(std::uint64_t id, bool invite);
     void purge_discarded();
-    bool admit(const sip::Message& request, const Route& route);
+    bool admit(const sip::Message& request, const Route& route, const sip::Uri& request_uri);
     void settle_all();
     void retire_completed();
     void transmit(const Route& route, const sip::Message& m, bool* failed);
