@@ -18,6 +18,7 @@
 #include "happysip/runtime/sip_server.hpp"
 #include "happysip/runtime/tls_context.hpp"
 #include "happysip/sip/builder.hpp"
+#include "happysip/sip/key_headers.hpp"
 
 namespace happysip::app {
 namespace {
@@ -59,7 +60,7 @@ void log_new(const sip::Message& request, const runtime::RequestSource& source) 
     line["method"] = request.method_text();
     line["call_id"] = request.header(sip::HeaderId::call_id).value_or("");
     line["cseq"] = request.cseq_number();
-    line["branch"] = source.branch;
+    line["branch"] = sip::top_via_branch(request);
     line["transport"] = eyeballs::to_string(source.transport);
     line["from"] = source.remote_text();
     line["local"] = source.local_text();

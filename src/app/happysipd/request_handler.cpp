@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "group_commit.hpp"
+#include "happysip/sip/key_headers.hpp"
 #include "happysip/sip/text.hpp"
 #include "happysip/sip/uri.hpp"
 #include "proxy_service.hpp"
@@ -77,7 +78,7 @@ void RequestHandler::operator()(const sip::Message& request, const runtime::Requ
         log_.log(LogLevel::debug, "request",
                  {{"method", method},
                   {"call_id", call_id},
-                  {"branch", source.branch},
+                  {"branch", sip::top_via_branch(request)},
                   {"source", source.text()},
                   {"local", source.local_text()}});
     // RFC 5626 §5.1: a REGISTER for an [edge] domain is its registrar's; we relay it with

@@ -189,7 +189,6 @@ bool SipServer::stamp_and_key(sip::Message& request, Route& route, sip::ProxyKey
         }
     }
     key = txn::server_key(request, keys);
-    route.source.branch = std::string(keys.top_via.branch);
     const bool alias = keys.top_via.alias;
     std::optional<asio::ip::udp::endpoint> reply_to;
     if (parsed) {

@@ -60,7 +60,6 @@ struct RequestSource {
     eyeballs::Transport transport = eyeballs::Transport::udp;
     asio::ip::address remote_address;
     std::uint16_t remote_port = 0;
-    std::string branch;  // top Via branch: the transaction's name in logs
     // Our end: the address the request was sent to, and our port (unspecified and 0 in a
     // source made by hand; on a wildcard listener, unspecified when the IP header did not
     // say, as for an IPv6 multicast).

@@ -35,7 +35,7 @@ SipServer::Listening SipServer::listen(const ListenSpec& spec,
                                                               const asio::ip::address& to) {
                 heard_udp(socket, from);
                 Route route;
-                route.source = {Transport::udp, from.address(), from.port(), {}, to, port};
+                route.source = {Transport::udp, from.address(), from.port(), to, port};
                 route.udp = raw;
                 route.udp_source = from;
                 receive(std::move(m), std::move(route));
@@ -85,12 +85,8 @@ void SipServer::serve(std::shared_ptr<StreamConnection> c) {
     arm_idle_sweep();
     Route route;
     const auto local = c->local_endpoint().value_or(asio::ip::tcp::endpoint());
-    route.source = {c->is_tls() ? Transport::tls : Transport::tcp,
-                    c->remote_endpoint().address(),
-                    c->remote_endpoint().port(),
-                    {},
-                    local.address(),
-                    local.port()};
+    route.source = {c->is_tls() ? Transport::tls : Transport::tcp, c->remote_endpoint().address(),
+                    c->remote_endpoint().port(), local.address(), local.port()};
     route.stream = c;
     if (c->is_tls()) count_tls_handshake(*c, route.source.text());
     // RFC 3261 §18.4: the requests still waiting for an answer over it fail now.

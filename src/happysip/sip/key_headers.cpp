@@ -135,6 +135,12 @@ std::optional<ParseError> interpret_proxy_key_headers(const Message& m, ProxyKey
     });
 }
 
+std::string top_via_branch(const Message& m) {
+    ProxyKeyHeaders k;
+    if (interpret_proxy_key_headers(m, k)) return {};
+    return std::string(k.top_via.branch);
+}
+
 Result<KeyHeaders> interpret_key_headers(const Message& m) {
     KeyHeaders k;
     if (auto e = interpret_key_headers(m, k)) return std::move(*e);

@@ -45,6 +45,9 @@ struct ProxyKeyHeaders {
 };
 
 std::optional<ParseError> interpret_proxy_key_headers(const Message& m, ProxyKeyHeaders& out);
+// The top Via's branch, the transaction's name in logs; empty when the key headers do not
+// parse. Read when a log line asks, not for every request.
+std::string top_via_branch(const Message& m);
 
 // Everything interpret_key_headers checks, plus every Via value and every Contact
 // (RFC 3261 §20.10, Outbound/GRUU parameters). What `happysip parse` and a server's

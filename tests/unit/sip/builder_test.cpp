@@ -65,6 +65,23 @@ TEST(MakeResponse, UsesCustomReasonAndExtraHeaders) {
     EXPECT_EQ(resp->header(HeaderId::warning), "399 x \"y\"");
 }
 
+TEST(TopViaBranch, IsTheFirstViaValuesBranchOrNothing) {
+    auto req = parse_message(k_invite);
+    ASSERT_TRUE(req.ok());
+    EXPECT_EQ(top_via_branch(*req), "z9hG4bKnew");
+    std::string text(k_invite);
+    text.replace(text.find("[2001:db8::9:1];branch=z9hG4bKnew"), 33,
+                 "a.example;branch=z9hG4bKone, SIP/2.0/UDP b.example;branch=z9hG4bKtwo");
+    auto folded = parse_message(text);
+    ASSERT_TRUE(folded.ok()) << folded.error().to_string();
+    EXPECT_EQ(top_via_branch(*folded), "z9hG4bKone");
+    text = std::string(k_invite);
+    text.replace(text.find("To: Bob <sip:bob@biloxi.example.com>"), 36, "To: <sip:x");
+    auto bad = parse_message(text);  // parses; its To does not (no '>')
+    ASSERT_TRUE(bad.ok()) << bad.error().to_string();
+    EXPECT_EQ(top_via_branch(*bad), "");
+}
+
 TEST(MakeRequest, BuildsAValidRequestFromParts) {
     RequestParts p;
     p.method = "REGISTER";
