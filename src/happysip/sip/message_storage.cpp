@@ -49,11 +49,11 @@ void MessageStorage::assign(std::span<const HeaderField> fields, std::string&& b
 }
 
 MessageStorage::MessageStorage(const MessageStorage& other) {
-    if (other.bytes_owned_) {
-        *this = MessageStorage(other.fields(), std::string(other.owned_));
-    } else if (other.block_ != nullptr || !other.grown_.empty()) {
-        *this = MessageStorage(other.fields(), other.bytes());
-    }
+    // One block, the fields and a copy of the bytes, however `other` holds them: copying
+    // taken-over bytes into a string of their own was a second allocation for each copy
+    // of an assembled response (a transaction queues one with every response it sends).
+    if (other.bytes_owned_ || other.block_ != nullptr || !other.grown_.empty())
+        assign(other.fields(), other.bytes());
 }
 
 MessageStorage::MessageStorage(MessageStorage&& other) noexcept

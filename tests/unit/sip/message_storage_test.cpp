@@ -87,6 +87,25 @@ TEST(MessageStorage, HandedOverBytesAreKeptWithoutACopy) {
     EXPECT_EQ(moved.header(HeaderId::to), "<sip:carol@chicago.example.com>");
 }
 
+// A copy of handed-over bytes holds its own (in its one block): it outlives the original
+// and takes edits past its spare field slots.
+TEST(MessageStorage, CopyOfHandedOverBytesOutlivesTheOriginal) {
+    Message copy;
+    {
+        auto m = parse_message(std::string(k_options));
+        ASSERT_TRUE(m.ok());
+        copy = *m;
+    }
+    EXPECT_EQ(copy.raw(), k_options);
+    EXPECT_EQ(copy.header(HeaderId::call_id), "a84b4c76e66710");
+    for (int i = 0; i < 4; ++i)
+        copy.insert(0, HeaderId::record_route, "<sip:p" + std::to_string(i) + ".example.com;lr>");
+    auto again = parse_message(copy.serialize());
+    ASSERT_TRUE(again.ok()) << again.error().to_string();
+    EXPECT_EQ(again->values(HeaderId::record_route).size(), 4u);
+    EXPECT_EQ(again->header(HeaderId::cseq), "63104 OPTIONS");
+}
+
 TEST(MessageStorage, DefaultMessageCopiesAndGrowsFromNothing) {
     Message empty;
     Message copy = empty;
