@@ -59,17 +59,15 @@ void compose_response(Out& out, const Message& request, int status, std::string_
 }
 
 // A response written as bytes and nothing else, for one that leaves at once and is never
-// read as a Message: what the assembler notes for the parser's sake is not needed. What
-// would break the framing (a line break or NUL in the reason or a line, a status that is
-// not three digits) is remembered, and make_response is asked instead.
+// read as a Message: what the assembler notes for the parser's sake is not needed. A status
+// line the parser would not read as written (MessageAssembler::plain_status_line) or a line
+// break or NUL in a header line is remembered, and make_response is asked instead.
 class ResponseText {
   public:
     explicit ResponseText(std::size_t reserve) { text_.reserve(reserve); }
 
     void status_line(int status, std::string_view reason) {
-        if (status < 100 || status > 699) odd_ = true;
-        for (char c : reason)
-            if (chars::is(c, chars::k_ctl) && c != '\t') odd_ = true;
+        if (!MessageAssembler::plain_status_line(status, reason)) odd_ = true;
         text_.append("SIP/2.0 ").append(std::to_string(status)).push_back(' ');
         text_.append(reason).append("\r\n");
     }
@@ -78,7 +76,9 @@ class ResponseText {
     // The values copied are the request's, which parsed (or were edited by the server).
     void end_header(bool = false) { text_.append("\r\n"); }
     void copy_header(const Message& from, const HeaderField& f, std::string_view name) {
-        text_.append(name).append(": ").append(from.value(f)).append("\r\n");
+        begin_header(f.id, name);
+        text_.append(from.value(f));
+        end_header();
     }
     void header_line(std::string_view line) {
         if (chars::has_line_break_or_nul(line)) odd_ = true;

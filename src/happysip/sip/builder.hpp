@@ -31,8 +31,9 @@ Result<Message> make_response(const Message& request, int status, std::string_vi
 // one sent at once and never read as a Message: a stateless answer (RFC 3261 §8.2.7),
 // which skips noting each field for the parser (issue 4: a quarter of answering an
 // OPTIONS). The reason phrase and `extra_headers` are the caller's own and go out as
-// written; one that would break the framing (a CTL in the reason, a line break or NUL in a
-// line) or a status outside 100-699 gets make_response's answer, parsed text or error.
+// written; a status line the parser would not read as written (a status outside 100-699,
+// a CTL in the reason, over the line limit) or a line break or NUL in a line gets
+// make_response's answer, parsed text or error.
 Result<std::string> response_bytes(const Message& request, int status, std::string_view reason,
                                    std::string_view to_tag,
                                    std::span<const std::string> extra_headers,

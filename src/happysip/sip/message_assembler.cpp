@@ -24,19 +24,25 @@ MessageAssembler::MessageAssembler(std::size_t reserve) {
     text_.reserve(reserve);
 }
 
+bool MessageAssembler::plain_status_line(int status, std::string_view reason) noexcept {
+    if (status < 100 || status > 699) return false;
+    // "SIP/2.0 " and three digits and a space before the reason.
+    if (k_version.size() + 5 + reason.size() > k_limits.max_line_length) return false;
+    for (char c : reason)
+        if (chars::is(c, chars::k_ctl) && c != '\t') return false;
+    return true;
+}
+
 void MessageAssembler::status_line(int status, std::string_view reason) {
+    if (!plain_status_line(status, reason)) plain_ = false;
     text_.append(k_version).push_back(' ');
-    if (status < 100 || status > 699) plain_ = false;
     text_.append(std::to_string(status)).push_back(' ');
     const std::size_t reason_begin = text_.size();
     text_.append(reason);
-    for (char c : reason)
-        if (chars::is(c, chars::k_ctl) && c != '\t') plain_ = false;
     status_ = status;
     version_ = span(0, k_version.size());
     reason_ = span(reason_begin, text_.size());
     start_line_ = span(0, text_.size());
-    if (text_.size() > k_limits.max_line_length) plain_ = false;
     text_.append("\r\n");
 }
 

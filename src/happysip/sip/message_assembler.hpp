@@ -29,6 +29,10 @@ class MessageAssembler {
 
     // "SIP/2.0 <status> <reason>" (a response; requests are not assembled yet).
     void status_line(int status, std::string_view reason);
+    // Whether that line reads to the parser as written: a status in 100-699, no control
+    // character but tab in the reason, within the line limit. (sip::response_bytes writes
+    // its status line under the same rule.)
+    static bool plain_status_line(int status, std::string_view reason) noexcept;
 
     // A header line: "Name: " now, then the caller appends the value to text(), then
     // end_header(). header() does all three.

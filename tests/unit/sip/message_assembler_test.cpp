@@ -267,12 +267,14 @@ TEST(ResponseBytes, FramingBreakersGetMakeResponsesAnswer) {
         same_answer(status, "Odd", {}, std::to_string(status));
     same_answer(200, std::string("Bad") + '\x01' + "Reason", {}, "CTL in reason");
     same_answer(200, "Line\r\nBreak", {}, "CRLF in reason");
+    same_answer(200, std::string(9000, 'r'), {}, "reason over the line limit");
     same_answer(200, {}, {"X-Nul: a" + std::string(1, '\0') + "b"}, "NUL");
     same_answer(200, {}, {"X-Break: a\r\nInjected: b"}, "CRLF in a line");
     same_answer(200, {}, {"X-Fold: a\r\n b"}, "folded line");
     same_answer(200, {}, {"X-Lf: a\nb"}, "LF in a line");
     // Refused outright where make_response refuses.
     EXPECT_FALSE(response_bytes(*request, 99, "Odd", "t", {}, {}).ok());
+    EXPECT_FALSE(response_bytes(*request, 200, std::string(9000, 'r'), "t", {}, {}).ok());
 }
 
 // The caller's own lines otherwise leave as written, without the parser's reading of them:
