@@ -88,10 +88,11 @@ void SipServer::serve(std::shared_ptr<StreamConnection> c) {
     route.source = {c->is_tls() ? Transport::tls : Transport::tcp, c->remote_endpoint().address(),
                     c->remote_endpoint().port(), local.address(), local.port()};
     route.stream = c;
-    if (c->is_tls()) count_tls_handshake(*c, route.source.text());
+    std::string peer = route.source.text();
+    if (c->is_tls()) count_tls_handshake(*c, peer);
     // RFC 3261 §18.4: the requests still waiting for an answer over it fail now.
     c->on_closed([this, alive = std::weak_ptr<bool>(alive_), weak = std::weak_ptr(c),
-                  peer = route.source.text()](std::error_code, const std::string& detail) {
+                  peer = std::move(peer)](std::error_code, const std::string& detail) {
         if (alive.expired()) return;  // closed with the server
         fail_pending(weak, peer + ": connection closed (" + detail + ")");
     });
