@@ -130,6 +130,56 @@ TEST(SipServer, CompletedUdpTransactionAnswersRetransmissionsUntilTimerJ) {
     EXPECT_NE(client.got[3].serialize(), first);
 }
 
+// A final answer given later (a held Responder, as the registrar's group commit answers)
+// after a provisional one: the retransmissions get the provisional until the final is out,
+// then the final, and no second final goes out.
+TEST(SipServer, HeldFinalAnswerAfterProvisionalIsWhatRetransmissionsGet) {
+    Fixture f(Transport::udp);
+    f.hold = true;
+    UdpClient client(f.io);
+    std::string request = test::options_text(client.sent_by(), "z9hG4bKheld");
+    client.send(f.port, request);
+    run_until(f.io, [&] { return static_cast<bool>(f.held); });
+    ASSERT_TRUE(f.held);
+    EXPECT_TRUE(f.held.respond(100));
+    run_until(f.io, [&] { return client.got.size() == 1; });
+    client.send(f.port, request);
+    run_until(f.io, [&] { return client.got.size() == 2; });
+    EXPECT_TRUE(f.held.respond(486, {}, {"Retry-After: 30"}));
+    EXPECT_FALSE(f.held.awaits_final());
+    EXPECT_FALSE(f.held.respond(200));  // the transaction took its final response
+    run_until(f.io, [&] { return client.got.size() == 3; });
+    client.send(f.port, request);
+    run_until(f.io, [&] { return client.got.size() == 4; });
+
+    ASSERT_EQ(client.got.size(), 4u);
+    EXPECT_EQ(client.got[0].status_code(), 100);
+    EXPECT_EQ(client.got[1].status_code(), 100);
+    EXPECT_EQ(client.got[2].status_code(), 486);
+    EXPECT_NE(client.got[2].serialize().find("\r\nRetry-After: 30\r\n"), std::string::npos);
+    EXPECT_NE(client.got[2].serialize().find(";tag=" + f.held.to_tag()), std::string::npos);
+    EXPECT_EQ(client.got[3].serialize(), client.got[2].serialize());
+    EXPECT_EQ(f.requests.size(), 1u);
+    EXPECT_EQ(f.server.transactions(), 1u);  // held in Completed for Timer J
+}
+
+// Over TCP the final answer ends the transaction at once (Timer J is zero, §17.2.2).
+TEST(SipServer, FinalAnswerOverTcpEndsTheTransaction) {
+    Fixture f(Transport::tcp);
+    std::vector<sip::Message> got;
+    auto client = StreamConnection::connect(f.io, {k_loopback_v4, f.port}, std::nullopt,
+                                            [](std::error_code, std::string) {});
+    client->on_message([&](sip::Message m) { got.push_back(std::move(m)); });
+    client->send(test::options_text("127.0.0.1:5099", "z9hG4bKtcp", "TCP"));
+    run_until(f.io, [&] { return got.size() == 1; });
+
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].status_code(), 200);
+    EXPECT_EQ(sip::top_via_branch(got[0]), "z9hG4bKtcp");
+    EXPECT_EQ(f.server.transactions(), 0u);
+    client->close();
+}
+
 // The Responder's key is the request's §17.2.3 key as the handler sees the request (its
 // Via stamped), for an RFC 3261 branch and for the RFC 2543 fallback alike.
 TEST(SipServer, ResponderKeyIsTheServerKeyOfTheStampedRequest) {

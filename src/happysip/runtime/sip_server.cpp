@@ -54,9 +54,7 @@ std::string RequestSource::local_text() const {
 
 bool Responder::respond(int status, std::string_view reason,
                         const std::vector<std::string>& extra) const {
-    if (!server_) return false;
-    auto response = server_->build(id_, invite_, status, reason, extra);
-    return response && server_->answer(id_, invite_, std::move(*response));
+    return server_ && server_->respond(id_, invite_, status, reason, extra);
 }
 
 bool Responder::send(sip::Message response) const {
@@ -232,7 +230,7 @@ void SipServer::retire_completed() {
     const Instant until = now() + options_.timers.timer_j_for(txn::Transport::unreliable);
     for (Completing& done : completing_) {
         auto s = non_invite_.find_id(done.id);  // gone when noted twice (a retransmission)
-        if (!s || s.txn->final_response() == nullptr) continue;
+        if (!s || s.txn->state() != txn::NonInviteServerTransaction::State::completed) continue;
         completed_.add(*s.key, {std::move(done.bytes), done.to}, until);
         non_invite_.erase_id(done.id);
     }
@@ -321,6 +319,48 @@ void SipServer::drain(Txn& txn, Route& route, std::uint64_t id) {
 
 const SipServer::Route* SipServer::route_of(std::uint64_t id, bool invite) {
     return invite ? invite_.find_id(id).extra : non_invite_.find_id(id).extra;
+}
+
+bool SipServer::respond(std::uint64_t id, bool invite, int status, std::string_view reason,
+                        const std::vector<std::string>& extra) {
+    if (!invite && status >= 200) return respond_final_bytes(id, status, reason, extra);
+    auto response = build(id, invite, status, reason, extra);
+    return response && answer(id, invite, std::move(*response));
+}
+
+// The final answer of a non-INVITE server transaction, made as bytes and sent here: no
+// transaction ever reads it as a Message (over UDP only retire_completed() keeps it, as
+// bytes, for Timer J), so it is written with sip::response_bytes and the transaction is
+// only told (note_final_sent). A Message, its copy into a Send action and its serialization
+// were ~3,500 instructions of a REGISTER refresh's ~35,000 (issue 4).
+bool SipServer::respond_final_bytes(std::uint64_t id, int status, std::string_view reason,
+                                    const std::vector<std::string>& extra) {
+    auto s = non_invite_.touch_id(id);
+    using State = txn::NonInviteServerTransaction::State;
+    if (!s || (s.txn->state() != State::trying && s.txn->state() != State::proceeding))
+        return false;
+    Route& route = *s.extra;
+    const sip::Message& request = s.txn->request();
+    auto bytes = sip::response_bytes(request, status, reason, route.to_tag, extra, server_line_);
+    if (!bytes) return false;
+    // Where it goes is read from the request before the transaction lets it go.
+    std::optional<UdpReplyTo> to;
+    if (route.udp)
+        to = UdpReplyTo{route.udp, udp_reply_to(route, request), route.source.local_address};
+    if (!s.txn->note_final_sent(status, now())) return false;
+    if (to) {
+        // The bytes sent now also answer the retransmissions for the rest of Timer J.
+        send_udp(*to, *bytes);
+        completing_.push_back({id, std::move(*bytes), *to});
+    } else if (auto c = route.stream.lock(); c && c->is_open()) {
+        c->send(std::move(*bytes));
+    }
+    // A connection gone is what transmit() reports as a transport error: the transaction,
+    // with no Timer J on a reliable transport, has already terminated.
+    drain(*s.txn, route, s.id);
+    settle_all();
+    rearm();
+    return true;
 }
 
 std::optional<sip::Message> SipServer::build(std::uint64_t id, bool invite, int status,

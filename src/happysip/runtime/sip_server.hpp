@@ -353,6 +353,10 @@ class SipServer {
     template <class Txn>
     void drain(Txn& txn, Route& route, std::uint64_t id);
     bool answer(std::uint64_t id, bool invite, sip::Message response);
+    bool respond(std::uint64_t id, bool invite, int status, std::string_view reason,
+                 const std::vector<std::string>& extra);
+    bool respond_final_bytes(std::uint64_t id, int status, std::string_view reason,
+                             const std::vector<std::string>& extra);
     std::optional<sip::Message> build(std::uint64_t id, bool invite, int status,
                                       std::string_view reason,
                                       const std::vector<std::string>& extra);

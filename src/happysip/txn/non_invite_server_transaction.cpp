@@ -26,6 +26,19 @@ bool NonInviteServerTransaction::send_response(sip::Message response, Instant no
         state_ = State::proceeding;
         return true;
     }
+    complete(now);
+    return true;
+}
+
+bool NonInviteServerTransaction::note_final_sent(int status, Instant now) {
+    if (state_ != State::trying && state_ != State::proceeding) return false;
+    if (status < 200 || status > 699) return false;
+    last_response_.reset();  // a provisional one must not be resent in Completed
+    complete(now);
+    return true;
+}
+
+void NonInviteServerTransaction::complete(Instant now) {
     state_ = State::completed;
     request_ = sip::Message();  // see request(): nothing in Completed reads it
     // §17.2.2: Timer J = 64*T1 absorbs request retransmissions; zero on reliable transports.
@@ -35,7 +48,6 @@ bool NonInviteServerTransaction::send_response(sip::Message response, Instant no
     } else {
         timers_.start(TimerId::j, now, j);
     }
-    return true;
 }
 
 void NonInviteServerTransaction::on_timer(Instant now) {

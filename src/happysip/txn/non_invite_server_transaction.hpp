@@ -31,6 +31,14 @@ class NonInviteServerTransaction {
     void on_request(const sip::Message& request, Instant now);
     // A response from the TU. Returns false if the state does not allow it (dropped).
     bool send_response(sip::Message response, Instant now);
+    // A final response (200-699) the caller sent itself, as bytes: SipServer writes the
+    // TU's own answers with sip::response_bytes, never as a Message (issue 4: a third of
+    // answering a REGISTER refresh), and answers the retransmissions of Completed from its
+    // own store (completed_responses.hpp). The state moves exactly as with send_response(),
+    // but no Send is queued, and with no response of its own the transaction resends
+    // nothing in Completed. False (nothing changed) when the state does not allow a final
+    // response or `status` is not one.
+    bool note_final_sent(int status, Instant now);
     void on_timer(Instant now);
     void on_transport_error(Instant now);
 
@@ -49,6 +57,7 @@ class NonInviteServerTransaction {
   private:
     enum class TimerId : std::uint8_t { j, count_ };
 
+    void complete(Instant now);
     void terminate();
 
     sip::Message request_;

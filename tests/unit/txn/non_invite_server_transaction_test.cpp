@@ -90,5 +90,46 @@ TEST(NonInviteServerTransaction, TransportErrorInformsTu) {
               (std::vector<std::string>{"transport error", "terminated"}));
 }
 
+// The final response sent by the caller as bytes (SipServer's own answers): Completed
+// and Timer J as with send_response, but no Send, and nothing resent in Completed.
+TEST(NonInviteServerTransaction, FinalSentByCallerCompletesWithoutSend) {
+    auto req = bye();
+    NonInviteServerTransaction t(req, Transport::unreliable, {}, at_ms(0));
+    (void)t.take_actions();
+    EXPECT_TRUE(t.send_response(response(req, 100), at_ms(10)));
+    (void)t.take_actions();
+    EXPECT_TRUE(t.note_final_sent(200, at_ms(250)));
+    EXPECT_EQ(t.state(), S::completed);
+    EXPECT_TRUE(t.take_actions().empty());
+    EXPECT_EQ(t.final_response(), nullptr);
+    EXPECT_EQ(t.request().method(), sip::Method::other);  // let go, as on send_response
+    t.on_request(req, at_ms(500));  // not the 100 again: the caller answers in Completed
+    EXPECT_TRUE(t.take_actions().empty());
+    EXPECT_FALSE(t.note_final_sent(500, at_ms(600)));
+    EXPECT_FALSE(t.send_response(response(req, 500), at_ms(600)));
+    EXPECT_EQ(t.next_deadline(), at_ms(32250));
+    EXPECT_EQ(run_timers(t, 100000), (std::vector<std::string>{"32250 terminated"}));
+}
+
+TEST(NonInviteServerTransaction, FinalSentByCallerOnReliableTerminates) {
+    auto req = bye();
+    NonInviteServerTransaction t(req, Transport::reliable, {}, at_ms(0));
+    (void)t.take_actions();
+    EXPECT_TRUE(t.note_final_sent(404, at_ms(5)));
+    EXPECT_EQ(described(t.take_actions()), (std::vector<std::string>{"terminated"}));
+    EXPECT_EQ(t.state(), S::terminated);
+}
+
+TEST(NonInviteServerTransaction, FinalSentByCallerMustBeFinal) {
+    auto req = bye();
+    NonInviteServerTransaction t(req, Transport::unreliable, {}, at_ms(0));
+    (void)t.take_actions();
+    EXPECT_FALSE(t.note_final_sent(180, at_ms(1)));
+    EXPECT_FALSE(t.note_final_sent(700, at_ms(1)));
+    EXPECT_EQ(t.state(), S::trying);
+    EXPECT_TRUE(t.take_actions().empty());
+    EXPECT_EQ(t.request().method(), sip::Method::bye);
+}
+
 }  // namespace
 }  // namespace happysip::txn
