@@ -332,7 +332,7 @@ bool SipServer::respond(std::uint64_t id, bool invite, int status, std::string_v
 // transaction ever reads it as a Message (over UDP only retire_completed() keeps it, as
 // bytes, for Timer J), so it is written with sip::response_bytes and the transaction is
 // only told (note_final_sent). A Message, its copy into a Send action and its serialization
-// were ~3,500 instructions of a REGISTER refresh's ~35,000 (issue 4).
+// were ~4,000 instructions of a REGISTER refresh's ~35,000 (issue 4).
 bool SipServer::respond_final_bytes(std::uint64_t id, int status, std::string_view reason,
                                     const std::vector<std::string>& extra) {
     auto s = non_invite_.touch_id(id);
