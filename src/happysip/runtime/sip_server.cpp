@@ -290,14 +290,8 @@ void SipServer::drain(Txn& txn, Route& route, std::uint64_t id) {
             if (auto* send = std::get_if<txn::Send>(&action)) {
                 if constexpr (std::is_same_v<Txn, txn::NonInviteServerTransaction>) {
                     if (route.udp && txn.final_response()) {
-                        // The bytes sent now also answer the retransmissions for the rest
-                        // of Timer J (retire_completed): serialized once.
-                        Completing done{id,
-                                        send->message.serialize(),
-                                        {route.udp, udp_reply_to(route, send->message),
-                                         route.source.local_address}};
-                        send_udp(done.to, done.bytes);
-                        completing_.push_back(std::move(done));
+                        send_final_udp(id, udp_reply_to(route, send->message),
+                                       send->message.serialize());  // serialized once
                         continue;
                     }
                 }
@@ -336,22 +330,17 @@ bool SipServer::respond(std::uint64_t id, bool invite, int status, std::string_v
 bool SipServer::respond_final_bytes(std::uint64_t id, int status, std::string_view reason,
                                     const std::vector<std::string>& extra) {
     auto s = non_invite_.touch_id(id);
-    using State = txn::NonInviteServerTransaction::State;
-    if (!s || (s.txn->state() != State::trying && s.txn->state() != State::proceeding))
-        return false;
+    if (!s || !s.txn->awaits_final()) return false;
     Route& route = *s.extra;
     const sip::Message& request = s.txn->request();
     auto bytes = sip::response_bytes(request, status, reason, route.to_tag, extra, server_line_);
     if (!bytes) return false;
     // Where it goes is read from the request before the transaction lets it go.
     std::optional<UdpReplyTo> to;
-    if (route.udp)
-        to = UdpReplyTo{route.udp, udp_reply_to(route, request), route.source.local_address};
+    if (route.udp) to = udp_reply_to(route, request);
     if (!s.txn->note_final_sent(status, now())) return false;
     if (to) {
-        // The bytes sent now also answer the retransmissions for the rest of Timer J.
-        send_udp(*to, *bytes);
-        completing_.push_back({id, std::move(*bytes), *to});
+        send_final_udp(id, *to, std::move(*bytes));
     } else if (auto c = route.stream.lock(); c && c->is_open()) {
         c->send(std::move(*bytes));
     }
@@ -401,8 +390,7 @@ bool SipServer::awaits_final(std::uint64_t id, bool invite) {
         return t && t->state() == txn::InviteServerTransaction::State::proceeding;
     }
     auto* t = non_invite_.find_id(id).txn;
-    using State = txn::NonInviteServerTransaction::State;
-    return t && (t->state() == State::trying || t->state() == State::proceeding);
+    return t && t->awaits_final();
 }
 
 Responder SipServer::invite_of_cancel(const sip::Message& cancel) {
@@ -445,13 +433,19 @@ void SipServer::send_bytes(const Route& route, const sip::Message& via_of, std::
         if (auto c = route.stream.lock()) c->send(std::move(bytes));
         return;
     }
-    send_udp({route.udp, udp_reply_to(route, via_of), route.source.local_address},
-             std::move(bytes));
+    send_udp(udp_reply_to(route, via_of), std::move(bytes));
 }
 
-asio::ip::udp::endpoint SipServer::udp_reply_to(const Route& route, const sip::Message& m) const {
-    return route.udp_reply_to ? *route.udp_reply_to
-                              : udp_response_destination(m).value_or(route.udp_source);
+SipServer::UdpReplyTo SipServer::udp_reply_to(const Route& route, const sip::Message& m) const {
+    return {route.udp,
+            route.udp_reply_to ? *route.udp_reply_to
+                               : udp_response_destination(m).value_or(route.udp_source),
+            route.source.local_address};
+}
+
+void SipServer::send_final_udp(std::uint64_t id, const UdpReplyTo& to, std::string bytes) {
+    send_udp(to, bytes);
+    completing_.push_back({id, std::move(bytes), to});
 }
 
 void SipServer::send_udp(const UdpReplyTo& reply_to, std::string bytes) {
@@ -522,10 +516,8 @@ bool SipServer::busy() {
         using State = txn::InviteServerTransaction::State;
         waiting |= t.state() == State::proceeding || t.state() == State::completed;
     });
-    non_invite_.for_each([&](const auto&, const auto& t, const auto&) {
-        using State = txn::NonInviteServerTransaction::State;
-        waiting |= t.state() == State::trying || t.state() == State::proceeding;
-    });
+    non_invite_.for_each(
+        [&](const auto&, const auto& t, const auto&) { waiting |= t.awaits_final(); });
     return waiting;
 }
 

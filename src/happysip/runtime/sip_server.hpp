@@ -372,7 +372,13 @@ class SipServer {
     // A response's bytes, sent where the response `via_of` (or a response to the request
     // `via_of`) goes.
     void send_bytes(const Route& route, const sip::Message& via_of, std::string bytes);
-    asio::ip::udp::endpoint udp_reply_to(const Route& route, const sip::Message& response) const;
+    // Where a UDP response to the request of `route` goes (§18.2.2, RFC 3581), read from
+    // `m`'s top Via unless the route already knows it, and the listener and address it
+    // leaves from. `route.udp` must be set.
+    UdpReplyTo udp_reply_to(const Route& route, const sip::Message& m) const;
+    // A final response over UDP: sent, and noted for retire_completed(), which keeps the
+    // bytes to answer the retransmissions for the rest of Timer J.
+    void send_final_udp(std::uint64_t id, const UdpReplyTo& to, std::string bytes);
     void send_udp(const UdpReplyTo& reply_to, std::string bytes);
     void log(std::string_view event, const std::string& detail) const;
     void rearm();

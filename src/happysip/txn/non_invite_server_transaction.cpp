@@ -18,7 +18,7 @@ void NonInviteServerTransaction::on_request(const sip::Message& /*request*/, Ins
 }
 
 bool NonInviteServerTransaction::send_response(sip::Message response, Instant now) {
-    if (state_ != State::trying && state_ != State::proceeding) return false;
+    if (!awaits_final()) return false;
     const bool final = response.status_code() >= 200;
     last_response_ = std::move(response);
     actions_.push(Send{*last_response_});
@@ -31,8 +31,7 @@ bool NonInviteServerTransaction::send_response(sip::Message response, Instant no
 }
 
 bool NonInviteServerTransaction::note_final_sent(int status, Instant now) {
-    if (state_ != State::trying && state_ != State::proceeding) return false;
-    if (status < 200 || status > 699) return false;
+    if (!awaits_final() || status < 200 || status > 699) return false;
     last_response_.reset();  // a provisional one must not be resent in Completed
     complete(now);
     return true;

@@ -32,17 +32,21 @@ class NonInviteServerTransaction {
     // A response from the TU. Returns false if the state does not allow it (dropped).
     bool send_response(sip::Message response, Instant now);
     // A final response (200-699) the caller sent itself, as bytes: SipServer writes the
-    // TU's own answers with sip::response_bytes, never as a Message (issue 4: a third of
-    // answering a REGISTER refresh), and answers the retransmissions of Completed from its
-    // own store (completed_responses.hpp). The state moves exactly as with send_response(),
-    // but no Send is queued, and with no response of its own the transaction resends
-    // nothing in Completed. False (nothing changed) when the state does not allow a final
-    // response or `status` is not one.
+    // TU's own answers with sip::response_bytes, never as a Message (issue 4: ~4,000 of a
+    // REGISTER refresh's ~35,000 instructions), and answers the retransmissions of
+    // Completed from its own store (completed_responses.hpp). The state moves exactly as
+    // with send_response(), but no Send is queued, and with no response of its own the
+    // transaction resends nothing in Completed. False (nothing changed) when the state does
+    // not allow a final response or `status` is not one.
     bool note_final_sent(int status, Instant now);
     void on_timer(Instant now);
     void on_transport_error(Instant now);
 
     State state() const noexcept { return state_; }
+    // Trying or Proceeding: a final response is still owed (and taken).
+    bool awaits_final() const noexcept {
+        return state_ == State::trying || state_ == State::proceeding;
+    }
     std::optional<Instant> next_deadline() const noexcept { return timers_.next_deadline(); }
     std::vector<Action> take_actions() noexcept { return actions_.take(); }
     // Empty once a final response is sent: Completed only resends that response, and a
