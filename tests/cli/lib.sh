@@ -35,6 +35,30 @@ stop_happysipd() {
   wait "$pid"; local rc=$?; pid=
   return "$rc"
 }
+# `free_port`: a port number from the kernel that is free at once for TCP and UDP on both
+# 127.0.0.1 and ::1, so that whatever binds it next (SIPp binds UDP or TCP, on either
+# family) finds it free. Asking for a TCP port alone could hand out one a UDP socket (a
+# daemon's wildcard listener, another test's scanner) holds, and the UA then never starts.
+free_port() {
+  python3 -c '
+import socket
+for _ in range(100):
+    held = [socket.socket(socket.AF_INET, socket.SOCK_STREAM)]
+    held[0].bind(("127.0.0.1", 0))
+    port = held[0].getsockname()[1]
+    try:
+        for family, kind, host in ((socket.AF_INET, socket.SOCK_DGRAM, "127.0.0.1"),
+                                   (socket.AF_INET6, socket.SOCK_STREAM, "::1"),
+                                   (socket.AF_INET6, socket.SOCK_DGRAM, "::1")):
+            held.append(socket.socket(family, kind))
+            held[-1].bind((host, port))
+    except OSError:
+        continue
+    finally:
+        for s in held: s.close()
+    print(port)
+    break'
+}
 tmp=$(mktemp -d); pid=
 cleanup() { [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT

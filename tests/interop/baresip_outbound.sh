@@ -83,11 +83,6 @@ logs() {  # the end of both logs, after a failure
 }
 give_up() { logs; echo "$checks checks, $fail failed"; exit 1; }
 
-free_port() {  # free_port [ADDRESS]: a free TCP (and, as SIPp needs, UDP) port, from the kernel
-  python3 -c 'import socket, sys; a = sys.argv[1]
-s = socket.socket(socket.AF_INET6 if ":" in a else socket.AF_INET); s.bind((a, 0)); print(s.getsockname()[1])' \
-    "${1:-127.0.0.1}"
-}
 
 # The TLS identity: a throwaway CA and a leaf it signs, for every name a client may check.
 tls_conf=
@@ -116,7 +111,7 @@ fi
 # happysipd: UDP for the SIPp caller (on baresip's family), TCP or TLS on two listeners
 # for baresip's flows.
 if [ "$mode" = tls6 ]; then  # two ports on [::1]: port 0 twice would be one listener twice
-  flow_listen="\"tls:[::1]:$(free_port ::1)\", \"tls:[::1]:$(free_port ::1)\""
+  flow_listen="\"tls:[::1]:$(free_port)\", \"tls:[::1]:$(free_port)\""
 else
   flow_listen="\"$proto:127.0.0.1:0\", \"$proto:127.0.0.2:0\""
 fi
@@ -185,7 +180,7 @@ fi
 
 # baresip in a private config dir: no UI, no sound card (a sine source, the aubridge
 # player), G.711 only, media on loopback. The uuid module writes the instance id.
-bs_dir="$tmp/baresip"; bs_port=$(free_port "$bs_ip")
+bs_dir="$tmp/baresip"; bs_port=$(free_port)
 mkdir -p "$bs_dir"
 cat > "$bs_dir/config" <<CONF
 poll_method       epoll
@@ -276,7 +271,7 @@ check register-authenticated "$([ "$authenticated" -ge 2 ]; echo $?)" \
 # 2. A call reaches baresip over a flow, is answered by itself, and completes.
 call() {  # call NAME [SCENARIO]: alice calls bob through the proxy over UDP, waited for
   timeout 20 sipp -sf "${2:-$scenarios/uac_call.xml}" -s bob "$bs_host:$udp_port" -i "$bs_ip" \
-    -p "$(free_port "$bs_ip")" -mp "$(free_port "$bs_ip")" -t u1 -m 1 -nostdin -timeout 15s \
+    -p "$(free_port)" -mp "$(free_port)" -t u1 -m 1 -nostdin -timeout 15s \
     -trace_msg -message_file "$tmp/$1-uac.log" > /dev/null 2>&1
 }
 summary() { grep -E '^(SIP/2.0|[A-Z]+ sip)' "$tmp/$1-uac.log" 2>/dev/null | tr '\n' '|'; }

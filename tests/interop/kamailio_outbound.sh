@@ -48,9 +48,6 @@ logs() {  # after a failure
   echo "--- kamailio (last 40 lines)"; tail -40 "$tmp/$1/kamailio.log"
 }
 
-free_port() {  # free for TCP and UDP on 127.0.0.1, from the kernel
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 dead_port=$(free_port)  # nobody listens there: a Contact that cannot be connected to
 
 configure_and_start() {  # configure_and_start DIR EXTRA-TOML: sets pid, udp_port, tcp_port

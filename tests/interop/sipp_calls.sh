@@ -33,10 +33,7 @@ done
 # NAPTR, one _sip._udp SRV whose target has an AAAA (::1) and an A (127.0.0.1). The called
 # UA listens on 127.0.0.1 only, so the IPv6 attempt goes unanswered: Happy Eyeballs must
 # reach it over IPv4 after the attempt delay, not after Timer B.
-free_udp_port() {
-  python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-dns_port=$(free_udp_port); far_port=$(free_udp_port)
+dns_port=$(free_port); far_port=$(free_port)
 mkdir -p "$tmp/nsd"
 cat > "$tmp/nsd/far.test.zone" <<ZONE
 \$ORIGIN far.test.
@@ -102,10 +99,6 @@ declare -A proxy_port=(
   [tcp4]=$(port 'tcp:127.0.0.1') [tcp6]=$(port 'tcp:\[::1\]') [wild4]=$(port 'udp:0\.0\.0\.0'))
 check listening "$([ -n "${proxy_port[udp4]}" ] && [ -n "${proxy_port[tcp6]}" ]; echo $?)" "$(cat "$tmp/daemon.log")"
 
-# Free UDP+TCP ports for the SIPp UAs, from the kernel.
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 ip_of() { [ "${1: -1}" = 6 ] && echo '::1' || echo '127.0.0.1'; }
 host_of() {  # where a UA sends: the wildcard listener is reached at 127.0.0.2
   case $1 in wild4) echo '127.0.0.2' ;; *6) echo '[::1]' ;; *) echo '127.0.0.1' ;; esac
@@ -133,8 +126,13 @@ register() {  # register USER FAMILY-TRANSPORT CONTACT-PORT: a binding, with dig
   # shellcheck disable=SC2046
   timeout 20 sipp -sf "$scenarios/register.xml" -inf "$tmp/reg.csv" -au "$user" -ap "$bob_pw" \
     -auth_uri localhost "$(host_of "$1"):${proxy_port[$1]}" -i "$(ip_of "$1")" -p "$(free_port)" \
-    $(flag_of "$1") -m 1 -nostdin -timeout 15s > /dev/null 2>&1
-  check "register-$user-$1" $? "$user could not register over $1"
+    $(flag_of "$1") -m 1 -nostdin -timeout 15s -trace_msg -message_file "$tmp/reg-$user.log" \
+    -trace_err -error_file "$tmp/reg-$user.err" > "$tmp/reg-$user.out" 2>&1
+  local rc=$?
+  check "register-$user-$1" "$rc" "$user could not register over $1 (sipp exit $rc):
+$(grep -E '^(SIP/2.0|[A-Z]+ sip)' "$tmp/reg-$user.log" 2>/dev/null | sed 's/^/  |/')
+$(tail -5 "$tmp/reg-$user.err" "$tmp/reg-$user.out" 2>/dev/null | sed 's/^/  |/')
+$(grep -F "$user@" "$tmp/daemon.log" | sed 's/^/  |/')"
 }
 
 call() {  # call NAME CALLER-VIA CALLEE-VIA: one call through the proxy, both sides checked

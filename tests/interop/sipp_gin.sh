@@ -64,9 +64,6 @@ start_daemon "$tmp/daemon.log"
 check listening "$([ -n "${proxy_port[u1]}" ] && [ -n "${proxy_port[t1]}" ]; echo $?)" "$(cat "$tmp/daemon.log")"
 check trunk-logged "$(grep -q 'event=gin_trunk aor=sip:pbx1@localhost uris=1' "$tmp/daemon.log"; echo $?)" "$(grep gin_trunk "$tmp/daemon.log")"
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 lines() { grep -E '^(SIP/2.0|[A-Z]+ sip)' "$1" 2>/dev/null | tr '\n' '|'; }
 sipp_bg_pid=
 register_as() {  # register_as NAME SCENARIO USER CONTACT-PORT [TRANSPORT [INSTANCE]]: waited for

@@ -86,9 +86,6 @@ PY
 disguised=(python3 "$tmp/disguised.py" "$vicious_dir")  # disguised TOOL ARGS...
 
 # The tools bind 0.0.0.0:5060 unless told otherwise: loopback and a port from the kernel.
-free_port() {
-  python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 local_side() { echo "-b 127.0.0.1 -P $(free_port)"; }
 # What svwar reports as found: "extension 'x' exists" lines and rows of its result table.
 # (Its error messages may quote a whole response, user names included: those do not count.)
