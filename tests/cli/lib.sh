@@ -59,6 +59,12 @@ for _ in range(100):
     print(port)
     break'
 }
+# `wait_bound PORT`: returns once a socket listens on PORT (TCP) or is bound to it (UDP),
+# or after 5 s: a UA started in the background is ready for its first request only then.
+wait_bound() {
+  for _ in $(seq 50); do [ -n "$(ss -Hlnut "sport = :$1")" ] && return 0; sleep 0.1; done
+  return 1
+}
 tmp=$(mktemp -d); pid=
 cleanup() { [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT

@@ -111,7 +111,7 @@ sipp_uas() {  # sipp_uas NAME SCENARIO FAMILY-TRANSPORT PORT: the called UA, in 
   timeout 20 sipp -sf "$scenarios/$2" -i "$(ip_of "$3")" -p "$4" $(flag_of "$3") -m 1 \
     -nostdin -trace_msg -message_file "$tmp/$1-uas.log" > /dev/null 2>&1 &
   sipp_bg_pid=$!
-  sleep 0.3
+  wait_bound "$4"
 }
 sipp_uac() {  # sipp_uac NAME SCENARIO FAMILY-TRANSPORT SERVICE [args]: the caller, waited for
   local name=$1 sf=$2 via=$3 service=$4; shift 4

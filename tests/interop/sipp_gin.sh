@@ -97,7 +97,7 @@ pbx_answers() {  # pbx_answers NAME PBX-PORT TRANSPORT: the PBX's SIPp uas, in t
   timeout 20 sipp -sf "$scenarios/uas_gin_call.xml" -i 127.0.0.1 -p "$2" -t "$3" -m 1 \
     -nostdin -trace_msg -message_file "$tmp/$1-uas.log" > /dev/null 2>&1 &
   sipp_bg_pid=$!
-  sleep 0.3
+  wait_bound "$2"
 }
 call_done() {  # call_done NAME WANT-RURI: after the caller's run, checks both ends
   check "$1-caller" $? "caller: $(lines "$tmp/$1-uac.log")"
