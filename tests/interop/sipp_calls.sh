@@ -109,7 +109,7 @@ sipp_bg_pid=
 sipp_uas() {  # sipp_uas NAME SCENARIO FAMILY-TRANSPORT PORT: the called UA, in the background
   # shellcheck disable=SC2046
   timeout 20 sipp -sf "$scenarios/$2" -i "$(ip_of "$3")" -p "$4" $(flag_of "$3") -m 1 \
-    -nostdin -trace_msg -message_file "$tmp/$1-uas.log" > /dev/null 2>&1 &
+    -nostdin -trace_msg -message_file "$tmp/$1-uas.log" > /dev/null 2> "$tmp/$1-uas.err" &
   sipp_bg_pid=$!
   wait_bound "$4"
 }
@@ -118,7 +118,13 @@ sipp_uac() {  # sipp_uac NAME SCENARIO FAMILY-TRANSPORT SERVICE [args]: the call
   # shellcheck disable=SC2046
   timeout 20 sipp -sf "$scenarios/$sf" -s "$service" "$(host_of "$via"):${proxy_port[$via]}" \
     -i "$(ip_of "$via")" -p "$(free_port)" $(flag_of "$via") -m 1 -nostdin -timeout 15s \
-    -trace_msg -message_file "$tmp/$name-uac.log" "$@" > /dev/null 2>&1
+    -trace_msg -message_file "$tmp/$name-uac.log" "$@" > /dev/null 2> "$tmp/$name-uac.err"
+}
+# exchange NAME-SIDE: the start lines a UA sent and received, and SIPp's own complaint
+# when it had one (a port it could not bind), for a failure's message.
+exchange() {
+  grep -E '^(SIP/2.0|[A-Z]+ sip)' "$tmp/$1.log" 2>/dev/null | tr '\n' '|'
+  grep -v '^Resolving' "$tmp/$1.err" 2>/dev/null | tail -2 | tr '\n' ' '
 }
 register() {  # register USER FAMILY-TRANSPORT CONTACT-PORT: a binding, with digest auth
   local user=$1; shift
@@ -141,9 +147,9 @@ call() {  # call NAME CALLER-VIA CALLEE-VIA: one call through the proxy, both si
   register "bob-$name" "$callee" "$uas_port"
   sipp_uas "$name" uas_call.xml "$callee" "$uas_port"
   sipp_uac "$name" uac_call.xml "$caller" "bob-$name"
-  check "call-$name-caller" $? "caller's scenario failed: $(grep -E '^(SIP/2.0|[A-Z]+ sip)' "$tmp/$name-uac.log" 2>/dev/null | tr '\n' '|')"
+  check "call-$name-caller" $? "caller's scenario failed: $(exchange "$name-uac")"
   wait "$sipp_bg_pid"
-  check "call-$name-callee" $? "callee's scenario failed: $(grep -E '^(SIP/2.0|[A-Z]+ sip)' "$tmp/$name-uas.log" 2>/dev/null | tr '\n' '|')"
+  check "call-$name-callee" $? "callee's scenario failed: $(exchange "$name-uas")"
 }
 
 call udp4 udp4 udp4
@@ -174,13 +180,13 @@ uas_port=$(free_port)
 register bob-cancel udp4 "$uas_port"
 sipp_uas cancel uas_cancel.xml udp4 "$uas_port"
 sipp_uac cancel uac_cancel.xml udp4 bob-cancel
-check cancel-caller $? "caller: $(grep -E '^(SIP/2.0|[A-Z]+ sip)' "$tmp/cancel-uac.log" 2>/dev/null | tr '\n' '|')"
+check cancel-caller $? "caller: $(exchange "cancel-uac")"
 wait "$sipp_bg_pid"
-check cancel-callee $? "callee: $(grep -E '^(SIP/2.0|[A-Z]+ sip)' "$tmp/cancel-uas.log" 2>/dev/null | tr '\n' '|')"
+check cancel-callee $? "callee: $(exchange "cancel-uas")"
 
 # No open relay: another domain without credentials is challenged (407), never forwarded.
 sipp_uac relay relay.xml udp4 carol
-check relay-challenged $? "relay attempt: $(grep -E '^(SIP/2.0|[A-Z]+ sip)' "$tmp/relay-uac.log" 2>/dev/null | tr '\n' '|')"
+check relay-challenged $? "relay attempt: $(exchange "relay-uac")"
 relay_call_id=$(grep -oP '^Call-ID: \K.*' "$tmp/relay-uac.log" | head -1 | tr -d '\r')
 check relay-not-forwarded "$([ -n "$relay_call_id" ] && ! grep -q "event=proxy_forward .*call_id=$relay_call_id" "$tmp/daemon.log"; echo $?)" "the INVITE to example.net ($relay_call_id) was forwarded"
 
@@ -211,13 +217,13 @@ sipp_uas far uas_call.xml udp4 "$far_port"
 t0=$(date +%s%N)
 sipp_uac far uac_call_auth.xml udp4 carol -au alice -ap "$bob_pw" -auth_uri carol@far.test -timeout 10s
 rc=$?; far_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-check dns-he-call-caller $rc "caller: $(grep -E '^(SIP/2.0|[A-Z]+ sip)' "$tmp/far-uac.log" 2>/dev/null | tr '\n' '|')"
+check dns-he-call-caller $rc "caller: $(exchange "far-uac")"
 check dns-he-call-fast "$([ "$far_ms" -lt 3000 ]; echo $?)" "the whole call took $far_ms ms"
 echo "call to far.test (IPv6 unanswered, IPv4 after the attempt delay): $far_ms ms"
 attempts=$(grep 'event=proxy_attempt' "$tmp/daemon.log" | grep -oP ' to=\K\S+' | tr '\n' ' ')
 check dns-he-v6-then-v4 "$([[ "$attempts" == "udp:[::1]:$far_port udp:127.0.0.1:$far_port "* ]]; echo $?)" "attempts: $attempts"
 wait "$sipp_bg_pid"
-check dns-he-call-callee $? "callee: $(grep -E '^(SIP/2.0|[A-Z]+ sip)' "$tmp/far-uas.log" 2>/dev/null | tr '\n' '|')"
+check dns-he-call-callee $? "callee: $(exchange "far-uas")"
 far_invite_v6=$(grep -c 'proxy_resolving' "$tmp/daemon.log")
 check dns-resolved "$([ "$far_invite_v6" -ge 1 ]; echo $?)" "no proxy_resolving in the daemon log"
 
@@ -254,9 +260,9 @@ register bob-obcall udp4 "$uas_port"
 sipp_uas obcall uas_call_hangs_up.xml udp4 "$uas_port"
 closed_port=$(free_port)
 sipp_uac obcall uac_call_ob.xml tcp4 bob-obcall -key closed_port "$closed_port"
-check outbound-caller-gets-callee-bye $? "caller: $(grep -E '^(SIP/2.0|[A-Z]+ sip)' "$tmp/obcall-uac.log" 2>/dev/null | tr '\n' '|')"
+check outbound-caller-gets-callee-bye $? "caller: $(exchange "obcall-uac")"
 wait "$sipp_bg_pid"
-check outbound-callee-bye-answered $? "callee: $(grep -E '^(SIP/2.0|[A-Z]+ sip)' "$tmp/obcall-uas.log" 2>/dev/null | tr '\n' '|')"
+check outbound-callee-bye-answered $? "callee: $(exchange "obcall-uas")"
 rr_token=$(awk '/^INVITE /,/^$/' "$tmp/obcall-uas.log" | grep '^Record-Route:' | grep -c 'sip:tcp%3A127.0.0.1%3A[0-9]*~[0-9a-f]\{16\}@')
 check outbound-record-route-flow-token "$([ "$rr_token" = 1 ]; echo $?)" "Record-Route at the callee: $(awk '/^INVITE /,/^$/' "$tmp/obcall-uas.log" | grep '^Record-Route:' | tr '\n' ' ')"
 check outbound-bye-not-to-contact "$(! grep -E "event=(proxy_attempt|connect_failed|proxy_branch_failed).*:$closed_port" "$tmp/daemon.log" > /dev/null; echo $?)" "$(grep ":$closed_port" "$tmp/daemon.log" | tail -3)"
@@ -275,9 +281,9 @@ check gruu-temp-is-opaque "$([[ "$temp_gruu" == *';gr' ]] && [[ "$temp_gruu" != 
 printf 'SEQUENTIAL\n%s\n' "${temp_gruu%;gr}" > "$tmp/gruu-call.csv"
 sipp_uas gruu uas_call.xml udp4 "$uas_port"
 sipp_uac gruu uac_call_gruu.xml udp4 bob-gruu -inf "$tmp/gruu-call.csv"
-check gruu-call-caller $? "caller: $(grep -E '^(SIP/2.0|[A-Z]+ sip)' "$tmp/gruu-uac.log" 2>/dev/null | tr '\n' '|')"
+check gruu-call-caller $? "caller: $(exchange "gruu-uac")"
 wait "$sipp_bg_pid"
-check gruu-call-callee $? "callee: $(grep -E '^(SIP/2.0|[A-Z]+ sip)' "$tmp/gruu-uas.log" 2>/dev/null | tr '\n' '|')"
+check gruu-call-callee $? "callee: $(exchange "gruu-uas")"
 
 # sipsak (Debian sipsak): OPTIONS to the server itself.
 # (sipsak cuts a five-digit port out of a URI, so the port goes in -r.)
