@@ -275,11 +275,7 @@ call() {  # call NAME [SCENARIO]: alice calls bob through the proxy over UDP, wa
     -p "$(free_port)" -t u1 -m 1 -nostdin -timeout 15s \
     -trace_msg -message_file "$tmp/$1-uac.log" > /dev/null 2> "$tmp/$1-uac.err"
 }
-# The caller's exchange, and SIPp's own complaint when it had one (a port it could not bind).
-summary() {
-  grep -E '^(SIP/2.0|[A-Z]+ sip)' "$tmp/$1-uac.log" 2>/dev/null | tr '\n' '|'
-  grep -v '^Resolving' "$tmp/$1-uac.err" 2>/dev/null | tail -2 | tr '\n' ' '
-}
+summary() { sipp_summary "$tmp/$1-uac.log"; }
 call first
 check call-over-flow $? "caller: $(summary first)"
 used=$(arrival INVITE 1)

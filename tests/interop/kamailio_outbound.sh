@@ -93,7 +93,7 @@ register_ua() {
   timeout 25 sipp -sf "$scenarios/edge_register.xml" -oocsf "$scenarios/edge_uas_call.xml" \
     -s "$user" -key domain "$domain" -key contact_port "$dead_port" -key reg_id "$reg_id" \
     "127.0.0.1:$port" -i 127.0.0.1 -p "$(free_port)" -t t1 -m 1 -d 12000 -nostdin \
-    -timeout 20s -trace_msg -message_file "$trace" "$@" > /dev/null 2>&1 &
+    -timeout 20s -trace_msg -message_file "$trace" "$@" > /dev/null 2> "${trace%.log}.err" &
   ua=$!
   ua_pids+=("$ua")
   # Registered once the 200 with Require: outbound is in its trace.
@@ -108,7 +108,7 @@ invites_at() { grep -c '^INVITE sip:' "$1" 2>/dev/null; }  # INVITEs a UA's trac
 call() {  # call DIR NAME SCENARIO USER DOMAIN PORT: the caller over UDP, waited for
   timeout 20 sipp -sf "$scenarios/$3" -s "$4" -key domain "$5" "127.0.0.1:$6" -i 127.0.0.1 \
     -p "$(free_port)" -t u1 -m 1 -nostdin -timeout 15s -trace_msg \
-    -message_file "$1/$2-uac.log" > /dev/null 2>&1
+    -message_file "$1/$2-uac.log" > /dev/null 2> "$1/$2-uac.err"
 }
 stop_ua() {  # stop_ua INDEX: that UA's connection closes with it (by PID, bounded)
   local p=${ua_pids[$1]}
@@ -127,13 +127,13 @@ registrar = \"sip:127.0.0.1:$kam_port\""
 check a-happysipd-up $? "happysipd did not listen: $(tail -5 "$a/daemon.log")"
 
 register_ua "$a" alice 1 kam.test "$tcp_port"
-check a-register-through-edge $? "alice did not register at Kamailio through happysipd"
+check a-register-through-edge $? "alice did not register at Kamailio through happysipd: $(sipp_summary "$a/alice-1.log")"
 grep -qE 'registrar: REGISTER sip:alice@kam.test Path=<sip:[^@>]+~[0-9a-f]{16}@127.0.0.1:'"$udp_port"';lr;ob>' \
   "$a/kamailio.log"
 check a-path-has-flow-token-and-ob $? "Kamailio did not see happysipd's Path with a flow token and ob: $(grep -m1 'registrar: REGISTER' "$a/kamailio.log")"
 
 call "$a" call1 edge_uac_call.xml alice kam.test "$udp_port"
-check a-call-down-the-flow $? "the call to alice@kam.test through happysipd and Kamailio failed"
+check a-call-down-the-flow $? "the call to alice@kam.test through happysipd and Kamailio failed: $(sipp_summary "$a/call1-uac.log")"
 grep -q 'INVITE sip:alice@127.0.0.1:'"$dead_port" "$a/alice-1.log"
 check a-invite-reached-the-flow $? "alice did not receive the INVITE over her connection"
 grep -q "event=proxy_branch.*flow=true" "$a/daemon.log"
@@ -141,7 +141,7 @@ check a-edge-used-the-flow $? "happysipd did not send down a flow: $(grep -m3 pr
 
 stop_ua 0
 call "$a" call2 edge_uac_flow_failed.xml alice kam.test "$udp_port"
-check a-dead-flow-430 $? "a call to alice with her flow gone did not get 430 Flow Failed"
+check a-dead-flow-430 $? "a call to alice with her flow gone did not get 430 Flow Failed: $(sipp_summary "$a/call2-uac.log")"
 ! grep -q "SYN\|connect.*:$dead_port" "$a/daemon.log"
 check a-never-connected-to-contact $? "happysipd tried alice's Contact"
 [ "$fail" = 0 ] || logs a
@@ -161,17 +161,17 @@ start_kamailio "$b" edge.cfg -A "HS_URI=\"sip:127.0.0.1:$udp_port\""
 check b-kamailio-up $? "Kamailio (edge) did not listen: $(tail -5 "$b/kamailio.log")"
 
 register_ua "$b" bob 1 localhost "$kam_port" -au bob -ap "$bob_pw" -auth_uri localhost
-check b-register-flow-1-through-kamailio $? "bob's flow 1 did not register at happysipd through Kamailio"
+check b-register-flow-1-through-kamailio $? "bob's flow 1 did not register at happysipd through Kamailio: $(sipp_summary "$b/bob-1.log")"
 sleep 1.1  # the second registration is the newer one, to the second
 register_ua "$b" bob 2 localhost "$kam_port" -au bob -ap "$bob_pw" -auth_uri localhost
-check b-register-flow-2-through-kamailio $? "bob's flow 2 did not register at happysipd through Kamailio"
+check b-register-flow-2-through-kamailio $? "bob's flow 2 did not register at happysipd through Kamailio: $(sipp_summary "$b/bob-2.log")"
 [ "$(grep -cE 'event=register .*status=200 .*user=bob' "$b/daemon.log")" -ge 2 ]
 check b-registrar-took-both "$?" "happysipd logged no two 200s for bob: $(grep 'event=register' "$b/daemon.log" | tail -3)"
 bindings=$(sqlite3 "$b/var/happysip.sqlite" 'SELECT reg_id FROM bindings ORDER BY reg_id' 2>&1 | tr '\n' ' ')
 check b-two-bindings-one-instance "$([ "$bindings" = "1 2 " ]; echo $?)" "bindings: $bindings"
 
 call "$b" call1 edge_uac_call.xml bob localhost "$udp_port"
-check b-call-through-kamailio-flow $? "the call to bob through Kamailio's flow failed"
+check b-call-through-kamailio-flow $? "the call to bob through Kamailio's flow failed: $(sipp_summary "$b/call1-uac.log")"
 # One flow of the instance at a time, the newer one (RFC 5626 §5.3).
 check b-newer-flow-only "$([ "$(invites_at "$b/bob-2.log")" = 1 ] && [ "$(invites_at "$b/bob-1.log")" = 0 ]; echo $?)" \
   "INVITEs at flow 2: $(invites_at "$b/bob-2.log"), at flow 1: $(invites_at "$b/bob-1.log")"
@@ -180,7 +180,7 @@ check b-invite-reached-the-flow $? "bob did not receive the INVITE over his conn
 
 stop_ua 1  # flow 2 goes: Kamailio answers 430, happysipd tries flow 1
 call "$b" call2 edge_uac_call.xml bob localhost "$udp_port"
-check b-failover-to-the-other-flow $? "with flow 2 gone, the call did not reach bob over flow 1"
+check b-failover-to-the-other-flow $? "with flow 2 gone, the call did not reach bob over flow 1: $(sipp_summary "$b/call2-uac.log")"
 check b-failover-invite-at-flow-1 "$([ "$(invites_at "$b/bob-1.log")" = 1 ]; echo $?)" \
   "INVITEs at flow 1: $(invites_at "$b/bob-1.log")"
 grep -q 'event=proxy_flow_failover .*status=430' "$b/daemon.log"
@@ -188,7 +188,7 @@ check b-failover-logged $? "no proxy_flow_failover with status=430 in happysipd'
 
 stop_ua 0  # both gone: the caller sees the edge's 430
 call "$b" call3 edge_uac_flow_failed.xml bob localhost "$udp_port"
-check b-dead-flows-430 $? "a call to bob with both flows gone did not get 430 Flow Failed"
+check b-dead-flows-430 $? "a call to bob with both flows gone did not get 430 Flow Failed: $(sipp_summary "$b/call3-uac.log")"
 [ "$fail" = 0 ] || logs b
 stop_all
 

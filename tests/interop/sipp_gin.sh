@@ -64,14 +64,13 @@ start_daemon "$tmp/daemon.log"
 check listening "$([ -n "${proxy_port[u1]}" ] && [ -n "${proxy_port[t1]}" ]; echo $?)" "$(cat "$tmp/daemon.log")"
 check trunk-logged "$(grep -q 'event=gin_trunk aor=sip:pbx1@localhost uris=1' "$tmp/daemon.log"; echo $?)" "$(grep gin_trunk "$tmp/daemon.log")"
 
-lines() { grep -E '^(SIP/2.0|[A-Z]+ sip)' "$1" 2>/dev/null | tr '\n' '|'; }
 sipp_bg_pid=
 register_as() {  # register_as NAME SCENARIO USER CONTACT-PORT [TRANSPORT [INSTANCE]]: waited for
   local t=${5:-u1}
   printf 'SEQUENTIAL\n%s;127.0.0.1;%s%s\n' "$3" "$4" "${6:+;$6}" > "$tmp/$1.csv"
   timeout 20 sipp -sf "$scenarios/$2" -inf "$tmp/$1.csv" -au "$3" -ap "$pw" -auth_uri localhost \
     "127.0.0.1:${proxy_port[$t]}" -i 127.0.0.1 -p "$(free_port)" -t "$t" -m 1 -nostdin \
-    -timeout 15s -trace_msg -message_file "$tmp/$1.log" > /dev/null 2>&1
+    -timeout 15s -trace_msg -message_file "$tmp/$1.log" > /dev/null 2> "$tmp/$1.err"
 }
 # call_number NAME PBX-PORT NUMBER [TRANSPORT]: the PBX (listening on PBX-PORT over
 # TRANSPORT, u1 or t1) answers NUMBER; alice calls it over UDP.
@@ -80,7 +79,7 @@ call_number() {
   pbx_answers "$1" "$2" "$t"
   timeout 20 sipp -sf "$scenarios/uac_call.xml" -s "$3" "127.0.0.1:${proxy_port[u1]}" \
     -i 127.0.0.1 -p "$(free_port)" -t u1 -m 1 -nostdin -timeout 15s -trace_msg \
-    -message_file "$tmp/$1-uac.log" > /dev/null 2>&1
+    -message_file "$tmp/$1-uac.log" > /dev/null 2> "$tmp/$1-uac.err"
   call_done "$1" "sip:$3@127.0.0.1:$2;transport=$([ "$t" = t1 ] && echo TCP || echo UDP)"
 }
 # call_gruu NAME PBX-PORT GRUU-URI GR-PARAM SG-PARAM WANT-RURI: alice calls
@@ -90,19 +89,19 @@ call_gruu() {
   printf 'SEQUENTIAL\n%s;%s;%s\n' "$3" "$4" "$5" > "$tmp/$1.csv"
   timeout 20 sipp -sf "$scenarios/uac_call_gin_gruu.xml" -inf "$tmp/$1.csv" \
     "127.0.0.1:${proxy_port[u1]}" -i 127.0.0.1 -p "$(free_port)" -t u1 -m 1 -nostdin \
-    -timeout 15s -trace_msg -message_file "$tmp/$1-uac.log" > /dev/null 2>&1
+    -timeout 15s -trace_msg -message_file "$tmp/$1-uac.log" > /dev/null 2> "$tmp/$1-uac.err"
   call_done "$1" "$6"
 }
 pbx_answers() {  # pbx_answers NAME PBX-PORT TRANSPORT: the PBX's SIPp uas, in the background
   timeout 20 sipp -sf "$scenarios/uas_gin_call.xml" -i 127.0.0.1 -p "$2" -t "$3" -m 1 \
-    -nostdin -trace_msg -message_file "$tmp/$1-uas.log" > /dev/null 2>&1 &
+    -nostdin -trace_msg -message_file "$tmp/$1-uas.log" > /dev/null 2> "$tmp/$1-uas.err" &
   sipp_bg_pid=$!
   wait_bound "$2"
 }
 call_done() {  # call_done NAME WANT-RURI: after the caller's run, checks both ends
-  check "$1-caller" $? "caller: $(lines "$tmp/$1-uac.log")"
+  check "$1-caller" $? "caller: $(sipp_summary "$tmp/$1-uac.log")"
   wait "$sipp_bg_pid"
-  check "$1-pbx" $? "PBX: $(lines "$tmp/$1-uas.log")"
+  check "$1-pbx" $? "PBX: $(sipp_summary "$tmp/$1-uas.log")"
   local ruri
   ruri=$(grep -m1 '^INVITE ' "$tmp/$1-uas.log" | tr -d '\r')
   check "$1-request-uri" "$([ "$ruri" = "INVITE $2 SIP/2.0" ]; echo $?)" "at the PBX: $ruri"
@@ -130,7 +129,7 @@ check outside-block-480 $? "OPTIONS for +15551240042 did not get 480"
 
 # A user who is no trunk cannot register a block.
 register_as register-refused register_gin_refused.xml notrunk "$(free_port)"
-check non-trunk-bnc-403 $? "bnc REGISTER by notrunk: $(lines "$tmp/register-refused.log")"
+check non-trunk-bnc-403 $? "bnc REGISTER by notrunk: $(sipp_summary "$tmp/register-refused.log")"
 
 # RFC 6140 §7.1: pbx3 registers with an instance and Supported: gruu. The 200 gives the
 # bulk public GRUU, exactly: the domain with bnc and gr, no number.
