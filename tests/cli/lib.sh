@@ -59,14 +59,18 @@ for _ in range(100):
     print(port)
     break'
 }
-# `sipp_summary LOG`: the start lines of a SIPp message trace (-message_file LOG), sent and
-# received in order with '|' between them, then the last two errors SIPp wrote to LOG's
-# .err sibling (its stderr: "Unable to bind main socket", "Aborting call on unexpected
+# `sipp_errors LOG`: the last two errors SIPp wrote to the .err sibling of its message
+# trace LOG (its stderr: "Unable to bind main socket", "Aborting call on unexpected
 # message ..."), each its first line without the time stamp, for a failure's message.
-sipp_summary() {
-  grep -E '^(SIP/2.0|[A-Z]+ sip)' "$1" 2>/dev/null | tr '\n' '|'
+sipp_errors() {
   grep -aP '^\d{4}-\d\d-\d\d\t' "${1%.log}.err" 2>/dev/null | tail -2 | cut -f3- | cut -c1-200 |
     sed 's/^[0-9.]*: / sipp: /' | tr -d '\r' | tr '\n' ' '
+}
+# `sipp_summary LOG`: the start lines of a SIPp message trace (-message_file LOG), sent and
+# received in order with '|' between them, then sipp_errors LOG.
+sipp_summary() {
+  grep -E '^(SIP/2.0|[A-Z]+ sip)' "$1" 2>/dev/null | tr '\n' '|'
+  sipp_errors "$1"
 }
 # `wait_bound PORT`: returns once a socket listens on PORT (TCP) or is bound to it (UDP),
 # or after 5 s: a UA started in the background is ready for its first request only then.

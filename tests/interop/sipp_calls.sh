@@ -221,8 +221,8 @@ check dns-resolved "$([ "$far_invite_v6" -ge 1 ]; echo $?)" "no proxy_resolving 
 
 # A user without bindings: 480.
 timeout 20 sipp -sf "$scenarios/options_480.xml" -s nobody "127.0.0.1:${proxy_port[udp4]}" -i 127.0.0.1 -p "$(free_port)" \
-  -m 1 -nostdin -timeout 10s > /dev/null 2>&1
-check no-bindings-480 $? "OPTIONS for a user without bindings did not get 480"
+  -m 1 -nostdin -timeout 10s -trace_msg -message_file "$tmp/nobody.log" > /dev/null 2> "$tmp/nobody.err"
+check no-bindings-480 $? "OPTIONS for a user without bindings did not get 480: $(sipp_summary "$tmp/nobody.log")"
 
 # RFC 5626 Outbound over TCP: the registrar answers Require: outbound and keeps the flow
 # (the REGISTER's own connection). SIPp closes it when it exits, so the next request for
@@ -234,12 +234,12 @@ printf 'SEQUENTIAL\n%s;%s;%s\n' bob-ob 127.0.0.1 "$ob_port" > "$tmp/reg-ob.csv"
 timeout 20 sipp -sf "$scenarios/register_outbound.xml" -inf "$tmp/reg-ob.csv" -au bob-ob \
   -ap "$bob_pw" -auth_uri localhost "127.0.0.1:${proxy_port[tcp4]}" -i 127.0.0.1 \
   -p "$(free_port)" -t t1 -m 1 -nostdin -timeout 15s -trace_msg \
-  -message_file "$tmp/reg-ob.log" > /dev/null 2>&1
-check outbound-register-require-outbound $? "Outbound REGISTER: $(grep -E '^(SIP/2.0|REGISTER|Require)' "$tmp/reg-ob.log" 2>/dev/null | tr '\n' '|')"
+  -message_file "$tmp/reg-ob.log" > /dev/null 2> "$tmp/reg-ob.err"
+check outbound-register-require-outbound $? "Outbound REGISTER: $(grep -E '^(SIP/2.0|REGISTER|Require)' "$tmp/reg-ob.log" 2>/dev/null | tr '\n' '|')$(sipp_errors "$tmp/reg-ob.log")"
 timeout 20 sipp -sf "$scenarios/options_480.xml" -s bob-ob "127.0.0.1:${proxy_port[udp4]}" -i 127.0.0.1 \
   -p "$(free_port)" -m 1 -nostdin -timeout 10s -trace_msg -message_file "$tmp/flow-failed.log" \
-  > /dev/null 2>&1
-check outbound-dead-flow-480 $? "request for bob-ob after its flow closed: $(grep -E '^SIP/2.0' "$tmp/flow-failed.log" 2>/dev/null | tr '\n' '|')"
+  > /dev/null 2> "$tmp/flow-failed.err"
+check outbound-dead-flow-480 $? "request for bob-ob after its flow closed: $(grep -E '^SIP/2.0' "$tmp/flow-failed.log" 2>/dev/null | tr '\n' '|')$(sipp_errors "$tmp/flow-failed.log")"
 check outbound-480-says-flow-failed "$(grep -q '^SIP/2.0 480 Flow Failed' "$tmp/flow-failed.log"; echo $?)" "$(grep -E '^SIP/2.0' "$tmp/flow-failed.log" 2>/dev/null | tr '\n' '|')"
 check outbound-never-connects-to-contact "$(! grep -E "event=(proxy_attempt|connect_failed|proxy_branch_failed).*:$ob_port" "$tmp/daemon.log" > /dev/null && grep -q 'event=flow_failed' "$tmp/daemon.log"; echo $?)" "$(grep -E "flow_failed|:$ob_port" "$tmp/daemon.log" | tail -3)"
 
@@ -266,8 +266,8 @@ printf 'SEQUENTIAL\n%s;%s;%s\n' bob-gruu 127.0.0.1 "$uas_port" > "$tmp/reg-gruu.
 timeout 20 sipp -sf "$scenarios/register_gruu.xml" -inf "$tmp/reg-gruu.csv" -au bob-gruu \
   -ap "$bob_pw" -auth_uri localhost "127.0.0.1:${proxy_port[udp4]}" -i 127.0.0.1 \
   -p "$(free_port)" -m 1 -nostdin -timeout 15s -trace_msg -message_file "$tmp/reg-gruu.log" \
-  > /dev/null 2>&1
-check gruu-register-offers-gruus $? "GRUU REGISTER: $(grep -E '^(SIP/2.0|Contact)' "$tmp/reg-gruu.log" 2>/dev/null | tr '\n' '|')"
+  > /dev/null 2> "$tmp/reg-gruu.err"
+check gruu-register-offers-gruus $? "GRUU REGISTER: $(grep -E '^(SIP/2.0|Contact)' "$tmp/reg-gruu.log" 2>/dev/null | tr '\n' '|')$(sipp_errors "$tmp/reg-gruu.log")"
 temp_gruu=$(grep -oP 'temp-gruu="\Ksip:tgruu\.[^"]*' "$tmp/reg-gruu.log" | tail -1)
 check gruu-temp-is-opaque "$([[ "$temp_gruu" == *';gr' ]] && [[ "$temp_gruu" != *bob* ]]; echo $?)" "temp-gruu: $temp_gruu"
 printf 'SEQUENTIAL\n%s\n' "${temp_gruu%;gr}" > "$tmp/gruu-call.csv"

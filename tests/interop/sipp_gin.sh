@@ -124,8 +124,8 @@ call_number call-tcp "$pbx2_port" +15559870042 t1
 
 # A number outside every block and binding: 480.
 timeout 20 sipp -sf "$scenarios/options_480.xml" -s +15551240042 "127.0.0.1:${proxy_port[u1]}" -i 127.0.0.1 -p "$(free_port)" \
-  -m 1 -nostdin -timeout 10s > /dev/null 2>&1
-check outside-block-480 $? "OPTIONS for +15551240042 did not get 480"
+  -m 1 -nostdin -timeout 10s -trace_msg -message_file "$tmp/outside.log" > /dev/null 2> "$tmp/outside.err"
+check outside-block-480 $? "OPTIONS for +15551240042 did not get 480: $(sipp_summary "$tmp/outside.log")"
 
 # A user who is no trunk cannot register a block.
 register_as register-refused register_gin_refused.xml notrunk "$(free_port)"
